@@ -1,0 +1,146 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AbmSync.Sandbox;
+
+/// <summary>
+/// Runs the Salesforce and HubSpot emulators over real HTTP on loopback, each on its own port, both seeded from one
+/// <see cref="SyntheticWorld"/>.
+/// </summary>
+public sealed class SandboxHost : IAsyncDisposable
+{
+    readonly WebApplication salesforceApp;
+    readonly WebApplication hubSpotApp;
+
+    SandboxHost(WebApplication salesforceApp, WebApplication hubSpotApp, SalesforceEmulator salesforce, HubSpotEmulator hubSpot)
+    {
+        this.salesforceApp = salesforceApp;
+        this.hubSpotApp = hubSpotApp;
+        Salesforce = salesforce;
+        HubSpot = hubSpot;
+        SalesforceUrl = BoundAddress(salesforceApp);
+        HubSpotUrl = BoundAddress(hubSpotApp);
+    }
+
+    public Uri SalesforceUrl { get; }
+    public Uri HubSpotUrl { get; }
+    public SalesforceEmulator Salesforce { get; }
+    public HubSpotEmulator HubSpot { get; }
+
+    /// <summary>
+    /// The lines the sandbox contract of DESIGN.md §5 promises, in order: the worker's configuration for this
+    /// sandbox, then the sales rep's credentials that tests use to make a person's edits.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> EnvironmentLines =>
+    [
+        new("ABMSYNC__Salesforce__LoginUrl", SalesforceUrl.GetLeftPart(UriPartial.Authority)),
+        new("ABMSYNC__Salesforce__ClientId", SandboxCredentials.SalesforceClientId),
+        new("ABMSYNC__Salesforce__ClientSecret", SandboxCredentials.SalesforceClientSecret),
+        new("ABMSYNC__HubSpot__BaseUrl", HubSpotUrl.GetLeftPart(UriPartial.Authority)),
+        new("ABMSYNC__HubSpot__AccessToken", SandboxCredentials.HubSpotAccessToken),
+        new("SANDBOX_HUMAN_SALESFORCE_CLIENT_ID", SandboxCredentials.SalesforceHumanClientId),
+        new("SANDBOX_HUMAN_SALESFORCE_CLIENT_SECRET", SandboxCredentials.SalesforceHumanClientSecret),
+        new("SANDBOX_HUMAN_HUBSPOT_TOKEN", SandboxCredentials.HubSpotHumanToken),
+    ];
+
+    public static async Task<SandboxHost> StartAsync(SandboxOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        time ??= TimeProvider.System;
+        var world = SyntheticWorld.Generate(options.Seed, options.Accounts);
+        var salesforce = new SalesforceEmulator(world, options, time);
+        var hubSpot = new HubSpotEmulator(world, options, time);
+
+        var salesforceApp = Build(options.SalesforcePort, options.Latency, salesforce.Stats, salesforce.Export, salesforce.Map);
+        var hubSpotApp = Build(options.HubSpotPort, options.Latency, hubSpot.Stats, hubSpot.Export, hubSpot.Map);
+        await salesforceApp.StartAsync(cancellationToken);
+        try
+        {
+            await hubSpotApp.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await salesforceApp.DisposeAsync();
+            throw;
+        }
+        var host = new SandboxHost(salesforceApp, hubSpotApp, salesforce, hubSpot);
+        salesforce.BaseUrl = host.SalesforceUrl;
+        hubSpot.BaseUrl = host.HubSpotUrl;
+        return host;
+    }
+
+    static WebApplication Build(int port, TimeSpan latency, SandboxStats stats, Func<object> export, Action<WebApplication> map)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.Services.AddRouting();
+        var app = builder.Build();
+
+        app.Use(async (context, next) =>
+        {
+            if (latency > TimeSpan.Zero && !context.Request.Path.StartsWithSegments("/_sandbox"))
+            {
+                await Task.Delay(latency, context.RequestAborted);
+            }
+            await next(context);
+        });
+        app.UseRouting();
+        // Counted after routing, so the key is the route template, and before the handler, so a failed call counts too.
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint() is RouteEndpoint endpoint && !context.Request.Path.StartsWithSegments("/_sandbox"))
+            {
+                var kind = endpoint.Metadata.GetMetadata<CallKindMetadata>()?.Kind ?? CallKind.Other;
+                stats.Record($"{context.Request.Method} /{endpoint.RoutePattern.RawText?.TrimStart('/')}", kind);
+            }
+            else if (!context.Request.Path.StartsWithSegments("/_sandbox"))
+            {
+                stats.Record($"{context.Request.Method} (unmatched)", CallKind.Other);
+            }
+            await next(context);
+            if (context.Response.StatusCode == StatusCodes.Status429TooManyRequests)
+            {
+                stats.RecordThrottled();
+            }
+        });
+
+        app.MapGet("/_sandbox/stats", () => Results.Json(stats.Snapshot()));
+        app.MapPost("/_sandbox/stats/reset", () =>
+        {
+            stats.Reset();
+            return Results.Json(stats.Snapshot());
+        });
+        app.MapGet("/_sandbox/export", () => Results.Json(export()));
+        map(app);
+        return app;
+    }
+
+    static Uri BoundAddress(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await salesforceApp.DisposeAsync();
+        await hubSpotApp.DisposeAsync();
+    }
+}
+
+/// <summary>Tags an endpoint with how the stats count it.</summary>
+public static class CallKindEndpointExtensions
+{
+    public static TBuilder Counts<TBuilder>(this TBuilder builder, CallKind kind) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new CallKindMetadata(kind));
+        return builder;
+    }
+}

@@ -1,0 +1,37 @@
+namespace AbmSync.Sandbox;
+
+/// <summary>How to start the two emulators. Port 0 picks a free loopback port.</summary>
+public sealed record SandboxOptions
+{
+    public int SalesforcePort { get; init; }
+    public int HubSpotPort { get; init; }
+    /// <summary>Number of (live) Salesforce accounts in the seeded org.</summary>
+    public int Accounts { get; init; } = 1000;
+    public int Seed { get; init; } = 1;
+    /// <summary>Delay added to every answer, to make call counts matter the way they do against the real APIs.</summary>
+    public TimeSpan Latency { get; init; } = TimeSpan.Zero;
+    /// <summary>Fault injection for the Salesforce emulator, e.g. <c>lock:0.01,503:0.02</c>.</summary>
+    public string? SalesforceFaults { get; init; }
+    /// <summary>Fault injection for the HubSpot emulator, e.g. <c>429:0.05,502:0.02</c>.</summary>
+    public string? HubSpotFaults { get; init; }
+    /// <summary>HubSpot burst limit, e.g. <c>190/10s</c>.</summary>
+    public string HubSpotRate { get; init; } = "190/10s";
+    /// <summary>How long a Salesforce access token lives before the org answers 401 INVALID_SESSION_ID.</summary>
+    public TimeSpan TokenTtl { get; init; } = TimeSpan.FromHours(2);
+    /// <summary>Salesforce org's daily API request allocation.</summary>
+    public int SalesforceDailyLimit { get; init; } = 100_000;
+}
+
+/// <summary>
+/// The sandbox's fixed credentials. They are sandbox credentials, not secrets of any real system, which is why the
+/// sandbox prints them for tests and tools to use.
+/// </summary>
+public static class SandboxCredentials
+{
+    public const string SalesforceClientId = "3MVG9sandbox.abmsync.integration";
+    public const string SalesforceClientSecret = "sandbox-integration-secret";
+    public const string SalesforceHumanClientId = "3MVG9sandbox.abmsync.salesrep";
+    public const string SalesforceHumanClientSecret = "sandbox-salesrep-secret";
+    public const string HubSpotAccessToken = "sandbox-hubspot-integration-token";
+    public const string HubSpotHumanToken = "sandbox-hubspot-salesrep-token";
+}

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+
+namespace AbmSync.Sandbox;
+
+/// <summary>What a call does to records, as the stats contract of DESIGN.md §5 counts it.</summary>
+public enum CallKind
+{
+    /// <summary>Neither reads nor writes records: auth, schema changes, version lists.</summary>
+    Other,
+    /// <summary>Reads records (a search or batch read is a read even when it is a POST).</summary>
+    Read,
+    /// <summary>Creates, updates or deletes records.</summary>
+    Write,
+}
+
+/// <summary>Endpoint metadata telling <see cref="SandboxStats"/> how to count a call.</summary>
+public sealed record CallKindMetadata(CallKind Kind);
+
+/// <summary>API call counters of one emulator, served at <c>GET /_sandbox/stats</c>.</summary>
+public sealed class SandboxStats
+{
+    readonly ConcurrentDictionary<string, long> byEndpoint = new(StringComparer.Ordinal);
+    long calls, reads, writes, throttled;
+
+    public void Record(string endpoint, CallKind kind)
+    {
+        Interlocked.Increment(ref calls);
+        if (kind == CallKind.Read)
+        {
+            Interlocked.Increment(ref reads);
+        }
+        else if (kind == CallKind.Write)
+        {
+            Interlocked.Increment(ref writes);
+        }
+        byEndpoint.AddOrUpdate(endpoint, 1, (_, n) => n + 1);
+    }
+
+    /// <summary>Counts an answer that refused the caller for its rate or allocation (429, REQUEST_LIMIT_EXCEEDED).</summary>
+    public void RecordThrottled() => Interlocked.Increment(ref throttled);
+
+    public void Reset()
+    {
+        byEndpoint.Clear();
+        Interlocked.Exchange(ref calls, 0);
+        Interlocked.Exchange(ref reads, 0);
+        Interlocked.Exchange(ref writes, 0);
+        Interlocked.Exchange(ref throttled, 0);
+    }
+
+    public object Snapshot() => new
+    {
+        calls = Interlocked.Read(ref calls),
+        reads = Interlocked.Read(ref reads),
+        writes = Interlocked.Read(ref writes),
+        throttled = Interlocked.Read(ref throttled),
+        byEndpoint = new SortedDictionary<string, long>(byEndpoint, StringComparer.Ordinal),
+    };
+}
