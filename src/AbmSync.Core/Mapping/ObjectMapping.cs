@@ -1,0 +1,60 @@
+namespace AbmSync.Core.Mapping;
+
+/// <summary>Which way a mapped field travels.</summary>
+public enum SyncDirection { ToHubSpot, ToSalesforce, TwoWay, None }
+
+/// <summary>Who wins when both sides changed a two-way field since the last sync.</summary>
+public enum ConflictPolicy { SalesforceWins, HubSpotWins, LatestWins, PreferSalesforceUnlessBlank, PreferHubSpotUnlessBlank }
+
+/// <summary>How a value is reshaped on its way between the systems.</summary>
+public enum FieldTransform { None, Domain, Owner, Trim, Lower, Upper, Date }
+
+/// <summary>What happens to the twin when a record is deleted on one side.</summary>
+public enum DeletePolicy { Unlink, Propagate, Ignore }
+
+/// <summary>How a record finds its twin before anything is created.</summary>
+public enum MatchKey { LinkedId, Domain, Email, Name }
+
+/// <summary>A location in a mapping file, kept so that checks against the live schema can point at the line.</summary>
+public sealed record SourceLocation(string File, int Line)
+{
+    public override string ToString() => $"{File}:{Line}";
+}
+
+/// <summary>One mapped field pair.</summary>
+public sealed record FieldMapping(
+    string Salesforce,
+    string HubSpot,
+    SyncDirection Direction,
+    ConflictPolicy? Conflict,
+    FieldTransform Transform,
+    IReadOnlyDictionary<string, string>? Values,
+    SourceLocation Location)
+{
+    /// <summary>The value map's fallback for values it does not name (<c>"*"</c>), if any.</summary>
+    public string? DefaultValue => Values is not null && Values.TryGetValue("*", out var v) ? v : null;
+
+    public bool FlowsToHubSpot => Direction is SyncDirection.ToHubSpot or SyncDirection.TwoWay;
+    public bool FlowsToSalesforce => Direction is SyncDirection.ToSalesforce or SyncDirection.TwoWay;
+}
+
+/// <summary>A structured inclusion condition on one field (never raw SOQL or raw filter text).</summary>
+public sealed record InclusionCondition(
+    string Field,
+    InclusionOperator Operator,
+    IReadOnlyList<string> Values,
+    SourceLocation Location);
+
+public enum InclusionOperator { In, NotIn, Equals, NotEquals, IsNull, IsNotNull }
+
+/// <summary>One mapping file: an object pair and how its records travel.</summary>
+public sealed record ObjectMapping(
+    int Version,
+    string SalesforceObject,
+    string HubSpotObject,
+    IReadOnlyList<InclusionCondition> IncludeSalesforce,
+    IReadOnlyList<InclusionCondition> IncludeHubSpot,
+    IReadOnlyList<MatchKey> Match,
+    DeletePolicy OnDelete,
+    IReadOnlyList<FieldMapping> Fields,
+    SourceLocation Location);

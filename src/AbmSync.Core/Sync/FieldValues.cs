@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using AbmSync.Core.Accounts;
+using AbmSync.Core.Mapping;
+
+namespace AbmSync.Core.Sync;
+
+/// <summary>
+/// Turns Salesforce field values into the HubSpot property values a mapping asks for. Salesforce values arrive as
+/// plain CLR values (string, decimal, bool, DateTimeOffset, DateOnly, null); HubSpot takes every value as a string.
+/// </summary>
+public static class FieldValues
+{
+    /// <summary>
+    /// The HubSpot values for one Salesforce record, for every field flowing to HubSpot. A null value means
+    /// "Salesforce has nothing here"; whether that clears HubSpot is the diff's decision, not the mapper's.
+    /// </summary>
+    public static Dictionary<string, string?> ToHubSpot(
+        ObjectMapping mapping, Func<string, object?> salesforceField, Func<string, string?> hubSpotOwnerOf)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var field in mapping.Fields.Where(f => f.FlowsToHubSpot))
+        {
+            values[field.HubSpot] = Convert(field, salesforceField(field.Salesforce), hubSpotOwnerOf);
+        }
+        return values;
+    }
+
+    static string? Convert(FieldMapping field, object? value, Func<string, string?> hubSpotOwnerOf)
+    {
+        var text = Format(value);
+        if (text is null)
+        {
+            return null;
+        }
+        text = field.Transform switch
+        {
+            FieldTransform.Domain => DomainName.Normalize(text),
+            FieldTransform.Owner => hubSpotOwnerOf(text),
+            FieldTransform.Trim => text.Trim(),
+            FieldTransform.Lower => text.Trim().ToLowerInvariant(),
+            FieldTransform.Upper => text.Trim().ToUpperInvariant(),
+            FieldTransform.Date => value switch
+            {
+                DateTimeOffset d => d.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                _ => text,
+            },
+            _ => text,
+        };
+        if (text is not null && field.Values is { } map)
+        {
+            text = map.TryGetValue(text, out var mapped) ? mapped : field.DefaultValue ?? text;
+        }
+        return text;
+    }
+
+    /// <summary>The invariant text of a value, as HubSpot stores it.</summary>
+    public static string? Format(object? value) => value switch
+    {
+        null => null,
+        string s => s,
+        bool b => b ? "true" : "false",
+        decimal d => d.ToString("0.############", CultureInfo.InvariantCulture),
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        DateTimeOffset d => d.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        _ => System.Convert.ToString(value, CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>
+    /// The values that must be written to bring a record from what we last wrote to what it should be. A value we
+    /// wrote before and that is now empty becomes <c>""</c> (HubSpot's way to clear); an empty value we never wrote
+    /// is left out, so that linking an existing record never wipes what its owners put there.
+    /// </summary>
+    public static Dictionary<string, string> Changes(
+        IReadOnlyDictionary<string, string?> desired, IReadOnlyDictionary<string, string>? lastWritten)
+    {
+        var changes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in desired)
+        {
+            string? previous = null;
+            var had = lastWritten?.TryGetValue(name, out previous) == true;
+            if (value is null)
+            {
+                if (had && previous!.Length > 0)
+                {
+                    changes[name] = "";
+                }
+            }
+            else if (!had || previous != value)
+            {
+                changes[name] = value;
+            }
+        }
+        return changes;
+    }
+
+    /// <summary>A stable hash of a set of written values: the same values in any order give the same hash.</summary>
+    public static string Hash(IReadOnlyDictionary<string, string> values)
+    {
+        var text = new StringBuilder();
+        foreach (var (name, value) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            text.Append(name).Append('\u001f').Append(value).Append('\u001e');
+        }
+        return System.Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())), 0, 16);
+    }
+}

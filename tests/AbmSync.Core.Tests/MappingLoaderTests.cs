@@ -1,0 +1,93 @@
+using AbmSync.Core.Mapping;
+
+namespace AbmSync.Core.Tests;
+
+public class MappingLoaderTests
+{
+    const string Valid = """
+        version: 1
+        pair: { salesforce: Account, hubspot: companies }
+        include:
+          salesforce:
+            - { field: Type, notIn: [Partner, Competitor] }
+        match: [ linked-id, domain ]
+        fields:
+          - { salesforce: Name, hubspot: name, direction: two-way, conflict: salesforce-wins }
+          - { salesforce: Website, hubspot: domain, direction: to-hubspot, transform: domain }
+          - { salesforce: Industry, hubspot: industry, direction: to-hubspot, values: { Technology: COMPUTER_SOFTWARE, "*": OTHER } }
+        """;
+
+    [Fact]
+    public void Load_ValidFile_ReadsEveryPart()
+    {
+        var mapping = MappingLoader.Load("accounts.yaml", Valid);
+
+        Assert.Equal("Account", mapping.SalesforceObject);
+        Assert.Equal("companies", mapping.HubSpotObject);
+        Assert.Equal([MatchKey.LinkedId, MatchKey.Domain], mapping.Match);
+        var include = Assert.Single(mapping.IncludeSalesforce);
+        Assert.Equal(InclusionOperator.NotIn, include.Operator);
+        Assert.Equal(["Partner", "Competitor"], include.Values);
+        Assert.Equal(3, mapping.Fields.Count);
+        Assert.Equal(ConflictPolicy.SalesforceWins, mapping.Fields[0].Conflict);
+        Assert.Equal(FieldTransform.Domain, mapping.Fields[1].Transform);
+        Assert.Equal("OTHER", mapping.Fields[2].DefaultValue);
+        Assert.Equal(new SourceLocation("accounts.yaml", 9), mapping.Fields[1].Location);
+    }
+
+    public static TheoryData<string, int, string> BadFiles => new()
+    {
+        { Valid.Replace("direction: to-hubspot, transform: domain", "direction: to-hubspot, transfrom: domain"), 9, "unknown key 'transfrom'" },
+        { Valid.Replace("transform: domain", "transform: domian"), 9, "transform 'domian' is not one of" },
+        { Valid.Replace("direction: two-way, conflict: salesforce-wins", "direction: two-way"), 8, "needs a conflict policy" },
+        { Valid.Replace("hubspot: domain,", "hubspot: name,"), 9, "already written by the mapping on line 8" },
+        { Valid.Replace("version: 1", "version: 7"), 1, "newer than this AbmSync understands" },
+        { Valid.Replace("hubspot: companies", "hubspot: deals"), 2, "pairs with HubSpot 'companies'" },
+        { Valid.Replace("{ field: Type, notIn: [Partner, Competitor] }", "{ field: Type }"), 5, "exactly one of" },
+        { Valid.Replace("match: [ linked-id, domain ]", "match: [ linked-id, fuzzy ]"), 6, "match key 'fuzzy'" },
+        { Valid.Replace("direction: to-hubspot, transform: domain", "direction: to-hubspot, conflict: hubspot-wins, transform: domain"), 9, "conflict applies only to two-way" },
+        { "version: 1\npair: { salesforce: Account, hubspot: companies }\n", 1, "needs 'fields'" },
+        { "version: 1\n  pair: [\n", 2, "not valid YAML" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public void Load_BadFile_ReportsFileLineAndReason(string yaml, int line, string reason)
+    {
+        var error = Assert.Throws<ConfigurationFileException>(() => MappingLoader.Load("accounts.yaml", yaml));
+
+        Assert.Contains(error.Problems, p => p.File == "accounts.yaml" && p.Line == line && p.Reason.Contains(reason, StringComparison.Ordinal));
+        Assert.Contains($"accounts.yaml:{line}: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SeveralProblems_ReportsThemAll()
+    {
+        var yaml = Valid.Replace("transform: domain", "transform: domian").Replace("conflict: salesforce-wins", "conflict: sf-wins");
+
+        var error = Assert.Throws<ConfigurationFileException>(() => MappingLoader.Load("accounts.yaml", yaml));
+
+        Assert.Equal([8, 9], error.Problems.Select(p => p.Line).Order());
+    }
+
+    [Fact]
+    public void Load_ProjectMappingFiles_AllLoad()
+    {
+        var directory = Path.Combine(RepositoryRoot(), "mappings");
+        foreach (var file in Directory.GetFiles(directory, "*.yaml").Where(f => !f.EndsWith("rules.yaml", StringComparison.Ordinal)))
+        {
+            var mapping = MappingLoader.LoadFile(file);
+            Assert.NotEmpty(mapping.Fields);
+        }
+    }
+
+    internal static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AbmSync.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("AbmSync.sln not found above the test directory");
+    }
+}

@@ -1,0 +1,138 @@
+using AbmSync.Core.Accounts;
+using AbmSync.Core.Rules;
+
+namespace AbmSync.Core.Tests;
+
+public class TierAssignerTests
+{
+    const string Rules = """
+        version: 1
+        tiering:
+          criteria:
+            - { name: target-industry, field: industry, in: [Technology, Finance], points: 30 }
+            - { name: mid-market-up, field: employees, between: [200, 20000], points: 25 }
+            - { name: core-regions, field: country, in: [US, CA], points: 10 }
+          engagement: { points: 35, halfLifeDays: 30 }
+          tiers:
+            - { tier: Tier 1, minScore: 75, cap: 2, capPerOwner: 1 }
+            - { tier: Tier 2, minScore: 50 }
+            - { tier: Tier 3, minScore: 25 }
+          hysteresis: 5
+        """;
+
+    static TierAssigner Assigner(string yaml = Rules) => new(RulesLoader.Load("rules.yaml", yaml).Tiering);
+
+    static AccountProfile Account(string id, string? industry = "Technology", int? employees = 500, string? country = "US",
+        decimal? engagement = null, string owner = "005A", string? current = null, bool locked = false) =>
+        new() { Id = id, Industry = industry, Employees = employees, Country = country, EngagementScore = engagement, OwnerId = owner, CurrentTier = current, TierLocked = locked };
+
+    public static TheoryData<string?, int?, string?, decimal?, int, string?> Scores => new()
+    {
+        { "Technology", 500, "US", null, 65, "Tier 2" },
+        { "technology", 500, "us", 100m, 100, "Tier 1" },
+        { "Retail", 500, "US", null, 35, "Tier 3" },
+        { "Retail", 50, "FR", null, 0, null },
+        { "Finance", 200, "FR", null, 55, "Tier 2" },
+        { "Finance", 20001, "FR", null, 30, "Tier 3" },
+        { null, null, null, 50m, 18, null },
+        { "Technology", 500, "US", 30m, 76, "Tier 1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Scores))]
+    public void Assign_ScoresCriteriaAndThresholds(string? industry, int? employees, string? country, decimal? engagement, int score, string? tier)
+    {
+        var decision = Assert.Single(Assigner().Assign([Account("001A", industry, employees, country, engagement)]));
+
+        Assert.Equal(score, decision.Score);
+        Assert.Equal(tier, decision.Tier);
+    }
+
+    [Fact]
+    public void Assign_Reason_NamesTheCriteriaThatScored()
+    {
+        var decision = Assigner().Assign([Account("001A", "Technology", 50, "US")]).Single();
+
+        Assert.Equal("Tier 3, score 40: target-industry +30, core-regions +10", decision.Reason);
+    }
+
+    [Fact]
+    public void Assign_OverTheCap_FallsToNextTierByRankAndSaysSo()
+    {
+        var accounts = new[]
+        {
+            Account("001A", engagement: 100m, owner: "005A"),
+            Account("001B", engagement: 90m, owner: "005B"),
+            Account("001C", engagement: 80m, owner: "005C"),
+        };
+
+        var decisions = Assigner().Assign(accounts);
+
+        Assert.Equal(["Tier 1", "Tier 1", "Tier 2"], decisions.Select(d => d.Tier));
+        Assert.Contains("Tier 1 full at cap 2", decisions[2].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Assign_OverTheOwnerCap_FallsToNextTier()
+    {
+        var decisions = Assigner().Assign([Account("001A", engagement: 100m, owner: "005A"), Account("001B", engagement: 90m, owner: "005A")]);
+
+        Assert.Equal(["Tier 1", "Tier 2"], decisions.Select(d => d.Tier));
+        Assert.Contains("full for this owner", decisions[1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Assign_LockedTier_IsKeptAndTakesCapacityFirst()
+    {
+        var decisions = Assigner().Assign(
+        [
+            Account("001A", industry: "Retail", employees: 10, country: "FR", current: "Tier 1", locked: true, owner: "005A"),
+            Account("001B", engagement: 100m, owner: "005A"),
+        ]);
+
+        Assert.Equal("Tier 1", decisions[0].Tier);
+        Assert.True(decisions[0].Locked);
+        Assert.StartsWith("Tier 1 locked by a person", decisions[0].Reason, StringComparison.Ordinal);
+        Assert.Equal("Tier 2", decisions[1].Tier);
+    }
+
+    [Theory]
+    [InlineData("Tier 1", "Tier 1")]
+    [InlineData("Tier 2", "Tier 2")]
+    [InlineData(null, "Tier 2")]
+    public void Assign_Hysteresis_KeepsTierJustBelowThresholdButDoesNotPromote(string? current, string expected)
+    {
+        // Score 72: three below Tier 1's 75, within the hysteresis of 5.
+        var account = Account("001A", engagement: 20m, current: current);
+
+        var decision = Assigner().Assign([account]).Single();
+
+        Assert.Equal(72, decision.Score);
+        Assert.Equal(expected, decision.Tier);
+    }
+
+    [Fact]
+    public void Assign_IsDeterministic_TiesBrokenById()
+    {
+        var accounts = Enumerable.Range(0, 5).Select(i => Account($"001{(char)('E' - i)}", engagement: 100m, owner: $"005{i}")).ToList();
+
+        var first = Assigner().Assign(accounts).Where(d => d.Tier == "Tier 1").Select(d => d.AccountId).ToList();
+        accounts.Reverse();
+        var second = Assigner().Assign(accounts).Where(d => d.Tier == "Tier 1").Select(d => d.AccountId).ToList();
+
+        Assert.Equal(["001A", "001B"], first.Order());
+        Assert.Equal(first.Order(), second.Order());
+    }
+
+    [Fact]
+    public void Assign_LongReason_FitsSalesforceField()
+    {
+        var criteria = string.Join("\n", Enumerable.Range(0, 20).Select(i => $"    - {{ name: a-very-long-criterion-name-number-{i}, field: country, in: [US], points: 5 }}"));
+        var yaml = $"version: 1\ntiering:\n  criteria:\n{criteria}\n  tiers:\n    - {{ tier: Tier 1, minScore: 75 }}\n";
+
+        var decision = Assigner(yaml).Assign([Account("001A")]).Single();
+
+        Assert.Equal(100, decision.Score);
+        Assert.Equal(TierDecision.ReasonMaxLength, decision.Reason.Length);
+    }
+}
