@@ -1,0 +1,628 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AbmSync.Connectors.HubSpot;
+
+/// <summary>
+/// Typed client over HubSpot CRM: objects and batches, search, properties and owners. Moves property maps only.
+/// Batch methods chunk at <see cref="MaxBatchSize"/> inputs and answer one outcome per input, in input order.
+/// </summary>
+public sealed partial class HubSpotClient
+{
+    /// <summary>HubSpot's cap on inputs per objects batch call.</summary>
+    public const int MaxBatchSize = 100;
+
+    /// <summary>HubSpot's cap on a list page.</summary>
+    public const int MaxListLimit = 100;
+
+    /// <summary>HubSpot's cap on a search page.</summary>
+    public const int MaxSearchLimit = 200;
+
+    private readonly HttpClient _http;
+    private readonly IOptionsMonitor<HubSpotOptions> _options;
+    private readonly ILogger<HubSpotClient> _logger;
+
+    public HubSpotClient(HttpClient http, IOptionsMonitor<HubSpotOptions> options, ILogger<HubSpotClient> logger)
+    {
+        _http = http;
+        _options = options;
+        _logger = logger;
+    }
+
+    private HubSpotOptions Options => _options.CurrentValue;
+
+    // ---------------------------------------------------------------- paths
+
+    /// <summary>/crm/v3/objects/{type} or /crm/objects/{yyyy-mm}/{type}.</summary>
+    internal string ObjectsPath(string objectType) => VersionedPath("objects", objectType);
+
+    /// <summary>/crm/v3/properties/{type} or /crm/properties/{yyyy-mm}/{type}.</summary>
+    internal string PropertiesPath(string objectType) => VersionedPath("properties", objectType);
+
+    private string VersionedPath(string area, string objectType)
+    {
+        ValidateSegment(objectType, nameof(objectType));
+        var o = Options;
+        return o.IsLegacyV3 ? $"/crm/v3/{area}/{objectType}" : $"/crm/{area}/{o.ApiVersion}/{objectType}";
+    }
+
+    private static void ValidateSegment(string value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
+        {
+            throw new ArgumentException($"'{value}' is not a HubSpot object type or name.", name);
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// <summary>One page of GET {objects}/{type}; pass the previous page's <see cref="HubSpotPage.NextAfter"/> as <paramref name="after"/>.</summary>
+    public async Task<HubSpotPage> ListAsync(
+        string objectType,
+        IReadOnlyCollection<string> properties,
+        string? after = null,
+        int limit = MaxListLimit,
+        CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxListLimit);
+        var query = new StringBuilder(ObjectsPath(objectType)).Append("?limit=").Append(limit.ToString(CultureInfo.InvariantCulture));
+        if (properties.Count > 0)
+        {
+            query.Append("&properties=").Append(Uri.EscapeDataString(string.Join(',', properties)));
+        }
+
+        if (!string.IsNullOrEmpty(after))
+        {
+            query.Append("&after=").Append(Uri.EscapeDataString(after));
+        }
+
+        query.Append("&archived=false");
+        using var doc = await SendAsync(HttpMethod.Get, query.ToString(), null, ct);
+        var root = doc.RootElement;
+        return new HubSpotPage([.. HubSpotJson.Results(root).Select(HubSpotJson.ParseObject)], HubSpotJson.NextAfter(root));
+    }
+
+    /// <summary>Every page of a list, page by page.</summary>
+    public async IAsyncEnumerable<HubSpotPage> ListAllAsync(
+        string objectType,
+        IReadOnlyCollection<string> properties,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        string? after = null;
+        do
+        {
+            var page = await ListAsync(objectType, properties, after, MaxListLimit, ct);
+            yield return page;
+            after = page.NextAfter;
+        }
+        while (after is not null);
+    }
+
+    /// <summary>
+    /// POST {objects}/{type}/batch/read. With <paramref name="idProperty"/>, <paramref name="ids"/> are values of that
+    /// unique property. Ids HubSpot does not know come back as failed outcomes with category OBJECT_NOT_FOUND.
+    /// </summary>
+    public async Task<HubSpotBatchResult> BatchReadAsync(
+        string objectType,
+        IReadOnlyList<string> ids,
+        IReadOnlyCollection<string> properties,
+        string? idProperty = null,
+        CancellationToken ct = default)
+    {
+        var requested = properties.ToList();
+        if (idProperty is not null && !requested.Contains(idProperty, StringComparer.Ordinal))
+        {
+            // The results carry HubSpot ids; the idProperty value is what ties each one back to its input.
+            requested.Add(idProperty);
+        }
+
+        var outcomes = new List<HubSpotRecordOutcome>(ids.Count);
+        foreach (var chunk in ids.Chunk(MaxBatchSize))
+        {
+            var body = new Dictionary<string, object>
+            {
+                ["properties"] = requested,
+                ["inputs"] = chunk.Select(id => new { id }).ToArray(),
+            };
+            if (idProperty is not null)
+            {
+                body["idProperty"] = idProperty;
+            }
+
+            using var doc = await SendAsync(HttpMethod.Post, $"{ObjectsPath(objectType)}/batch/read?archived=false", body, ct);
+            outcomes.AddRange(Match(doc.RootElement, chunk, r => idProperty is null ? r.Id : r[idProperty], positional: false, isNewFlag: false));
+        }
+
+        return new HubSpotBatchResult(outcomes);
+    }
+
+    /// <summary>POST {objects}/{type}/search: one page. HubSpot refuses to page past 10,000 results of one search.</summary>
+    public async Task<HubSpotSearchPage> SearchAsync(string objectType, HubSpotSearchRequest request, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.Limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(request.Limit, MaxSearchLimit);
+        var body = new Dictionary<string, object>
+        {
+            ["filterGroups"] = request.FilterGroups.Select(g => new
+            {
+                filters = g.Filters.Select(f => new
+                {
+                    propertyName = f.PropertyName,
+                    @operator = f.Operator,
+                    value = f.Value,
+                    highValue = f.HighValue,
+                    values = f.Values,
+                }).ToArray(),
+            }).ToArray(),
+            ["sorts"] = request.Sorts.Select(s => new { propertyName = s.PropertyName, direction = s.Direction }).ToArray(),
+            ["properties"] = request.Properties,
+            ["limit"] = request.Limit,
+        };
+        if (!string.IsNullOrEmpty(request.After))
+        {
+            body["after"] = request.After;
+        }
+
+        if (!string.IsNullOrEmpty(request.Query))
+        {
+            body["query"] = request.Query;
+        }
+
+        using var doc = await SendAsync(HttpMethod.Post, $"{ObjectsPath(objectType)}/search", body, ct, isSearch: true);
+        var root = doc.RootElement;
+        var total = root.TryGetProperty("total", out var t) && t.TryGetInt64(out var n) ? n : 0;
+        return new HubSpotSearchPage(total, [.. HubSpotJson.Results(root).Select(HubSpotJson.ParseObject)], HubSpotJson.NextAfter(root));
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /// <summary>
+    /// POST {objects}/{type}/batch/upsert keyed by the unique <paramref name="idProperty"/>. Each outcome says whether
+    /// the record was created (<see cref="HubSpotRecordOutcome.IsNew"/>). A whole-batch 400/409 is split until the
+    /// invalid inputs are isolated; the others are written.
+    /// </summary>
+    public Task<HubSpotBatchResult> BatchUpsertAsync(
+        string objectType,
+        string idProperty,
+        IReadOnlyList<HubSpotUpsertInput> inputs,
+        CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(idProperty);
+        return WriteBatchAsync(
+            objectType,
+            "upsert",
+            inputs,
+            i => i.Id,
+            chunk => new
+            {
+                inputs = chunk.Select(i => new
+                {
+                    id = i.Id,
+                    idProperty,
+                    // The idProperty value is written as well, so that each result names the input it answers.
+                    properties = WireProperties(i.Properties, idProperty, i.Id),
+                }).ToArray(),
+            },
+            r => r[idProperty],
+            notIdempotent: false,
+            ct);
+    }
+
+    /// <summary>POST {objects}/{type}/batch/update by HubSpot record id.</summary>
+    public Task<HubSpotBatchResult> BatchUpdateAsync(string objectType, IReadOnlyList<HubSpotUpdateInput> inputs, CancellationToken ct = default) =>
+        WriteBatchAsync(
+            objectType,
+            "update",
+            inputs,
+            i => i.Id,
+            chunk => new { inputs = chunk.Select(i => new { id = i.Id, properties = WireProperties(i.Properties, null, null) }).ToArray() },
+            r => r.Id,
+            notIdempotent: false,
+            ct);
+
+    /// <summary>
+    /// POST {objects}/{type}/batch/create. Never retried on a transport fault (a replay could create twice). Each input
+    /// carries an objectWriteTraceId (its <see cref="HubSpotCreateInput.TraceId"/> or index), which opts in to 207 partial
+    /// success; <see cref="HubSpotRecordOutcome.InputId"/> is that trace id.
+    /// </summary>
+    public async Task<HubSpotBatchResult> BatchCreateAsync(string objectType, IReadOnlyList<HubSpotCreateInput> inputs, CancellationToken ct = default)
+    {
+        var traced = inputs.Select((input, index) => input.TraceId is null ? input with { TraceId = index.ToString(CultureInfo.InvariantCulture) } : input).ToList();
+        return await WriteBatchAsync(
+            objectType,
+            "create",
+            traced,
+            i => i.TraceId!,
+            chunk => new
+            {
+                inputs = chunk.Select(i => new
+                {
+                    properties = WireProperties(i.Properties, null, null),
+                    objectWriteTraceId = i.TraceId,
+                    associations = i.Associations?.Select(a => new
+                    {
+                        to = new { id = a.ToId },
+                        types = new[] { new { associationCategory = a.AssociationCategory, associationTypeId = a.AssociationTypeId } },
+                    }).ToArray(),
+                }).ToArray(),
+            },
+            r => r.TraceId,
+            notIdempotent: true,
+            ct);
+    }
+
+    /// <summary>POST {objects}/{type}/batch/archive (204). Archived records stay restorable for 90 days.</summary>
+    public async Task<HubSpotBatchResult> BatchArchiveAsync(string objectType, IReadOnlyList<string> ids, CancellationToken ct = default)
+    {
+        var outcomes = new List<HubSpotRecordOutcome>(ids.Count);
+        foreach (var chunk in ids.Chunk(MaxBatchSize))
+        {
+            using var doc = await SendAsync(
+                HttpMethod.Post,
+                $"{ObjectsPath(objectType)}/batch/archive",
+                new { inputs = chunk.Select(id => new { id }).ToArray() },
+                ct);
+            var errors = doc.RootElement.ValueKind == JsonValueKind.Object ? HubSpotJson.ParseBatchErrors(doc.RootElement, Options) : [];
+            outcomes.AddRange(chunk.Select(id => new HubSpotRecordOutcome(id, null, null, errors.FirstOrDefault(e => e.Ids.Contains(id)))));
+        }
+
+        return new HubSpotBatchResult(outcomes);
+    }
+
+    private static Dictionary<string, string> WireProperties(IReadOnlyDictionary<string, string?> properties, string? idProperty, string? idValue)
+    {
+        // HubSpot clears a value on an empty string; null has no documented meaning on write.
+        var wire = properties.ToDictionary(p => p.Key, p => p.Value ?? string.Empty, StringComparer.Ordinal);
+        if (idProperty is not null && idValue is not null)
+        {
+            wire.TryAdd(idProperty, idValue);
+        }
+
+        return wire;
+    }
+
+    private async Task<HubSpotBatchResult> WriteBatchAsync<T>(
+        string objectType,
+        string operation,
+        IReadOnlyList<T> inputs,
+        Func<T, string> inputId,
+        Func<IReadOnlyList<T>, object> buildBody,
+        Func<ResultKey, string?> resultKey,
+        bool notIdempotent,
+        CancellationToken ct)
+    {
+        var path = $"{ObjectsPath(objectType)}/batch/{operation}";
+        var outcomes = new List<HubSpotRecordOutcome>(inputs.Count);
+        foreach (var chunk in inputs.Chunk(MaxBatchSize))
+        {
+            await WriteChunkAsync(chunk, outcomes);
+        }
+
+        return new HubSpotBatchResult(outcomes);
+
+        async Task WriteChunkAsync(IReadOnlyList<T> chunk, List<HubSpotRecordOutcome> sink)
+        {
+            JsonDocument doc;
+            try
+            {
+                doc = await SendAsync(HttpMethod.Post, path, buildBody(chunk), ct, notIdempotent: notIdempotent);
+            }
+            catch (HubSpotApiException ex) when (IsWholeBatchRejection(ex))
+            {
+                if (chunk.Count == 1)
+                {
+                    sink.Add(new HubSpotRecordOutcome(inputId(chunk[0]), null, null, ex.ToError([inputId(chunk[0])])));
+                    return;
+                }
+
+                // HubSpot rejects the whole batch when one input is invalid: halve until the bad inputs stand alone.
+                Log.BisectingBatch(_logger, chunk.Count, objectType, ex.Category ?? "400");
+                var half = chunk.Count / 2;
+                await WriteChunkAsync([.. chunk.Take(half)], sink);
+                await WriteChunkAsync([.. chunk.Skip(half)], sink);
+                return;
+            }
+
+            using (doc)
+            {
+                var ids = chunk.Select(inputId).ToList();
+                sink.AddRange(Match(doc.RootElement, ids, r => resultKey(r), positional: true, isNewFlag: operation == "upsert"));
+            }
+        }
+    }
+
+    private static bool IsWholeBatchRejection(HubSpotApiException ex) =>
+        ex.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Conflict;
+
+    /// <summary>What a batch result is matched on: its id, its properties and its echoed objectWriteTraceId.</summary>
+    private sealed record ResultKey(HubSpotObject Record, string? TraceId)
+    {
+        public string Id => Record.Id;
+
+        public string? this[string property] => Record[property];
+    }
+
+    /// <summary>
+    /// Splits a batch answer (200/201 or 207) into one outcome per input id, in input order. HubSpot does not promise
+    /// result order, so results are matched by key; only when every input got a result and none matched by key is the
+    /// order trusted.
+    /// </summary>
+    private List<HubSpotRecordOutcome> Match(
+        JsonElement root,
+        IReadOnlyList<string> inputIds,
+        Func<ResultKey, string?> key,
+        bool positional,
+        bool isNewFlag)
+    {
+        var results = HubSpotJson.Results(root)
+            .Select(e => (Key: new ResultKey(HubSpotJson.ParseObject(e), HubSpotJson.GetString(e, "objectWriteTraceId")),
+                          IsNew: e.TryGetProperty("new", out var n) && n.ValueKind is JsonValueKind.True or JsonValueKind.False ? n.GetBoolean() : (bool?)null))
+            .ToList();
+        var errors = root.ValueKind == JsonValueKind.Object ? HubSpotJson.ParseBatchErrors(root, Options) : [];
+
+        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < results.Count; i++)
+        {
+            if (key(results[i].Key) is { } k)
+            {
+                byKey.TryAdd(k, i);
+            }
+        }
+
+        var trustOrder = positional && byKey.Count == 0 && errors.Count == 0 && results.Count == inputIds.Count;
+        var outcomes = new List<HubSpotRecordOutcome>(inputIds.Count);
+        var unassignedErrors = errors.Where(e => e.Ids.Count == 0).ToList();
+        for (var i = 0; i < inputIds.Count; i++)
+        {
+            var id = inputIds[i];
+            var index = byKey.TryGetValue(id, out var found) ? found : trustOrder ? i : -1;
+            if (index >= 0)
+            {
+                var (result, isNew) = results[index];
+                outcomes.Add(new HubSpotRecordOutcome(id, result.Record, isNewFlag ? isNew : null, null));
+                continue;
+            }
+
+            var error = errors.FirstOrDefault(e => e.Ids.Contains(id, StringComparer.Ordinal))
+                ?? (unassignedErrors.Count == 1 ? unassignedErrors[0] with { Ids = [id] } : null)
+                ?? new HubSpotError(
+                    results.Count == 0 && errors.Count == 0 ? "OBJECT_NOT_FOUND" : "UNMATCHED_RESULT",
+                    "HubSpot returned no result and no error for this input.",
+                    null,
+                    [id],
+                    null);
+            outcomes.Add(new HubSpotRecordOutcome(id, null, null, error));
+        }
+
+        return outcomes;
+    }
+
+    // ---------------------------------------------------------------- schema and owners
+
+    /// <summary>GET {properties}/{type}: every property of the object type.</summary>
+    public async Task<IReadOnlyList<HubSpotProperty>> GetPropertiesAsync(string objectType, bool archived = false, CancellationToken ct = default)
+    {
+        using var doc = await SendAsync(HttpMethod.Get, $"{PropertiesPath(objectType)}?archived={(archived ? "true" : "false")}", null, ct);
+        return [.. HubSpotJson.Results(doc.RootElement).Select(ParseProperty)];
+    }
+
+    /// <summary>GET {properties}/{type}/groups.</summary>
+    public async Task<IReadOnlyList<HubSpotPropertyGroup>> GetPropertyGroupsAsync(string objectType, CancellationToken ct = default)
+    {
+        using var doc = await SendAsync(HttpMethod.Get, $"{PropertiesPath(objectType)}/groups", null, ct);
+        return [.. HubSpotJson.Results(doc.RootElement).Select(ParseGroup)];
+    }
+
+    /// <summary>POST {properties}/{type}/groups (201). A group that already exists answers 409: check first.</summary>
+    public async Task<HubSpotPropertyGroup> CreatePropertyGroupAsync(
+        string objectType,
+        string name,
+        string label,
+        int displayOrder = -1,
+        CancellationToken ct = default)
+    {
+        using var doc = await SendAsync(HttpMethod.Post, $"{PropertiesPath(objectType)}/groups", new { name, label, displayOrder }, ct, notIdempotent: true);
+        return ParseGroup(doc.RootElement);
+    }
+
+    /// <summary>POST {properties}/{type}/batch/create; a 207 lists the refused definitions in <see cref="HubSpotPropertyCreateResult.Errors"/>.</summary>
+    public async Task<HubSpotPropertyCreateResult> CreatePropertiesAsync(
+        string objectType,
+        IReadOnlyList<HubSpotPropertyDefinition> definitions,
+        CancellationToken ct = default)
+    {
+        if (definitions.Count == 0)
+        {
+            return new HubSpotPropertyCreateResult([], []);
+        }
+
+        var body = new
+        {
+            inputs = definitions.Select(d => new
+            {
+                name = d.Name,
+                label = d.Label,
+                type = d.Type,
+                fieldType = d.FieldType,
+                groupName = d.GroupName,
+                description = d.Description,
+                hasUniqueValue = d.HasUniqueValue,
+                options = d.Options?.Select((o, i) => new
+                {
+                    label = o.Label,
+                    value = o.Value,
+                    displayOrder = o.DisplayOrder ?? i,
+                    hidden = o.Hidden,
+                    description = o.Description,
+                }).ToArray(),
+            }).ToArray(),
+        };
+        using var doc = await SendAsync(HttpMethod.Post, $"{PropertiesPath(objectType)}/batch/create", body, ct, notIdempotent: true);
+        return new HubSpotPropertyCreateResult(
+            [.. HubSpotJson.Results(doc.RootElement).Select(ParseProperty)],
+            HubSpotJson.ParseBatchErrors(doc.RootElement, Options));
+    }
+
+    /// <summary>GET /crm/v3/owners, every page. Archived owners are listed by a separate call with <paramref name="archived"/> true.</summary>
+    public async Task<IReadOnlyList<HubSpotOwner>> ListOwnersAsync(bool archived = false, CancellationToken ct = default)
+    {
+        var owners = new List<HubSpotOwner>();
+        string? after = null;
+        do
+        {
+            var path = $"/crm/v3/owners?limit=100&archived={(archived ? "true" : "false")}" +
+                       (after is null ? string.Empty : $"&after={Uri.EscapeDataString(after)}");
+            using var doc = await SendAsync(HttpMethod.Get, path, null, ct);
+            foreach (var e in HubSpotJson.Results(doc.RootElement))
+            {
+                owners.Add(new HubSpotOwner(
+                    HubSpotJson.GetString(e, "id") ?? string.Empty,
+                    HubSpotJson.GetString(e, "email"),
+                    HubSpotJson.GetString(e, "firstName"),
+                    HubSpotJson.GetString(e, "lastName"),
+                    e.TryGetProperty("userId", out var u) && u.TryGetInt64(out var userId) ? userId : null,
+                    HubSpotJson.GetBool(e, "archived")));
+            }
+
+            after = HubSpotJson.NextAfter(doc.RootElement);
+        }
+        while (after is not null);
+
+        return owners;
+    }
+
+    private static HubSpotProperty ParseProperty(JsonElement e) => new(
+        HubSpotJson.GetString(e, "name") ?? string.Empty,
+        HubSpotJson.GetString(e, "label") ?? string.Empty,
+        HubSpotJson.GetString(e, "type") ?? string.Empty,
+        HubSpotJson.GetString(e, "fieldType") ?? string.Empty,
+        HubSpotJson.GetString(e, "groupName"),
+        HubSpotJson.GetBool(e, "hasUniqueValue"),
+        HubSpotJson.GetBool(e, "hubspotDefined"),
+        HubSpotJson.GetBool(e, "calculated"),
+        e.TryGetProperty("modificationMetadata", out var m) && HubSpotJson.GetBool(m, "readOnlyValue"),
+        HubSpotJson.GetBool(e, "archived"),
+        e.TryGetProperty("options", out var opts) && opts.ValueKind == JsonValueKind.Array
+            ? [.. opts.EnumerateArray().Select(o => new HubSpotPropertyOption(
+                HubSpotJson.GetString(o, "label") ?? string.Empty,
+                HubSpotJson.GetString(o, "value") ?? string.Empty,
+                o.TryGetProperty("displayOrder", out var d) && d.TryGetInt32(out var order) ? order : null,
+                HubSpotJson.GetBool(o, "hidden"),
+                HubSpotJson.GetString(o, "description")))]
+            : []);
+
+    private static HubSpotPropertyGroup ParseGroup(JsonElement e) => new(
+        HubSpotJson.GetString(e, "name") ?? string.Empty,
+        HubSpotJson.GetString(e, "label") ?? string.Empty,
+        e.TryGetProperty("displayOrder", out var d) && d.TryGetInt32(out var order) ? order : null,
+        HubSpotJson.GetBool(e, "archived"));
+
+    // ---------------------------------------------------------------- transport
+
+    /// <summary>Sends one call and answers its JSON (an empty object for 204), or throws <see cref="HubSpotApiException"/>.</summary>
+    internal async Task<JsonDocument> SendAsync(
+        HttpMethod method,
+        string pathAndQuery,
+        object? body,
+        CancellationToken ct,
+        bool notIdempotent = false,
+        bool isSearch = false)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(pathAndQuery, UriKind.Relative));
+        if (body is not null)
+        {
+            // Bytes rather than a streaming content: retries and the 401 replay send the same request again.
+            var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, HubSpotJson.Options));
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            request.Content = content;
+        }
+
+        if (notIdempotent)
+        {
+            request.Options.Set(HubSpotRetry.NotIdempotent, true);
+        }
+
+        if (isSearch)
+        {
+            request.Options.Set(HubSpotRateLimiter.IsSearch, true);
+        }
+
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw CreateException(method, request.RequestUri!, response, bytes);
+        }
+
+        return bytes.Length == 0 ? JsonDocument.Parse("{}") : JsonDocument.Parse(bytes);
+    }
+
+    private HubSpotApiException CreateException(HttpMethod method, Uri uri, HttpResponseMessage response, byte[] bytes)
+    {
+        var options = Options;
+        var status = (int)response.StatusCode;
+        string? category = null, subCategory = null, correlationId = null, policyName = null, message = null;
+        var missingScopes = new List<string>();
+        var errors = new List<HubSpotError>();
+        try
+        {
+            if (bytes.Length > 0)
+            {
+                using var doc = JsonDocument.Parse(bytes);
+                var root = doc.RootElement;
+                if (root.ValueKind == JsonValueKind.Object)
+                {
+                    var error = HubSpotJson.ToError(root, options);
+                    category = HubSpotJson.GetString(root, "category") ?? HubSpotJson.GetString(root, "errorType");
+                    subCategory = error.SubCategory;
+                    correlationId = error.CorrelationId;
+                    message = error.Message;
+                    policyName = HubSpotJson.GetString(root, "policyName");
+                    errors.AddRange(HubSpotJson.ParseBatchErrors(root, options));
+                    if (root.TryGetProperty("context", out var context) && context.ValueKind == JsonValueKind.Object)
+                    {
+                        foreach (var name in new[] { "missingScopes", "requiredGranularScopes" })
+                        {
+                            if (context.TryGetProperty(name, out var scopes) && scopes.ValueKind == JsonValueKind.Array)
+                            {
+                                missingScopes.AddRange(scopes.EnumerateArray().Select(HubSpotJson.AsString).OfType<string>().Except(missingScopes));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            message = null;
+        }
+
+        message ??= bytes.Length == 0 ? "no response body" : "non-JSON response body";
+        var endpoint = $"{method.Method} {uri.OriginalString.Split('?')[0]}";
+        var text = status switch
+        {
+            401 => $"HubSpot rejected the credentials (401 {category ?? "INVALID_AUTHENTICATION"}) on {endpoint}: {message} " +
+                   (options.OAuth.IsConfigured
+                       ? "The OAuth token was refreshed and replayed once; check HubSpot:OAuth."
+                       : "Check HubSpot:AccessToken (a private app token or Service Key)."),
+            403 when missingScopes.Count > 0 =>
+                $"HubSpot token lacks the scopes {string.Join(", ", missingScopes)} (403 {category ?? "MISSING_SCOPES"}) on {endpoint}: {message}",
+            429 => $"HubSpot rate limit{(policyName is null ? string.Empty : $" {policyName}")} (429) on {endpoint}: {message}",
+            _ => $"HubSpot {endpoint} failed with {status}{(category is null ? string.Empty : $" {category}")}: {message}",
+        };
+        return new HubSpotApiException(
+            response.StatusCode,
+            category,
+            HubSpotJson.Scrub(text, options),
+            correlationId,
+            subCategory,
+            policyName,
+            missingScopes,
+            errors);
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace AbmSync.Connectors.HubSpot;
+
+public static class HubSpotServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="HubSpotClient"/> (typed client) with its options (validated at start), bearer/OAuth handler,
+    /// retry pipeline, client-side rate limiter and the <see cref="HubSpotCallCounter"/> singleton.
+    /// </summary>
+    public static IHttpClientBuilder AddHubSpotConnector(this IServiceCollection services, string configSection = HubSpotOptions.SectionName)
+    {
+        services.AddOptions<HubSpotOptions>()
+            .BindConfiguration(configSection)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HubSpotOptions>, HubSpotOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<HubSpotCallCounter>();
+        services.TryAddSingleton<HubSpotRateLimiter>();
+        services.TryAddSingleton<HubSpotTokenProvider>();
+        services.TryAddTransient<HubSpotAuthHandler>();
+        services.TryAddTransient<HubSpotRateLimitHandler>();
+        services.TryAddTransient<HubSpotCountingHandler>();
+
+        // The token endpoint is counted like any other HubSpot call, but never retried or throttled here.
+        services.AddHttpClient(HubSpotTokenProvider.OAuthClientName)
+            .AddHttpMessageHandler<HubSpotCountingHandler>();
+
+        var builder = services.AddHttpClient<HubSpotClient>((sp, http) =>
+            {
+                http.BaseAddress = sp.GetRequiredService<IOptions<HubSpotOptions>>().Value.BaseUrl;
+
+                // The resilience pipeline owns timeouts (per attempt); HttpClient's own would cut a Retry-After wait short.
+                http.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .AddHttpMessageHandler<HubSpotAuthHandler>();
+
+        builder.AddResilienceHandler("hubspot", (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<HubSpotOptions>>().Value;
+            var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
+            pipeline.AddRetry(HubSpotRetry.CreateOptions(options.MaxRetryAttempts, time));
+            pipeline.AddTimeout(options.AttemptTimeout);
+        });
+
+        builder.AddHttpMessageHandler<HubSpotRateLimitHandler>()
+            .AddHttpMessageHandler<HubSpotCountingHandler>();
+        return builder;
+    }
+}
