@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace AbmSync.Connectors.Salesforce;
+
+/// <summary>A frozen copy of <see cref="SalesforceCallCounter"/>; same meaning as the sandbox's <c>/_sandbox/stats</c>.</summary>
+public sealed record SalesforceCallSnapshot(long Calls, long Reads, long Writes, long Throttled, IReadOnlyDictionary<string, long> ByEndpoint);
+
+/// <summary>
+/// Counts every request that goes on the wire (retries, re-authentication and replays included), classified as the
+/// sandbox classifies them; see the connector README for the exact rules. One per process (a singleton).
+/// </summary>
+public sealed partial class SalesforceCallCounter
+{
+    private readonly ConcurrentDictionary<string, long> _byEndpoint = new(StringComparer.Ordinal);
+    private long _calls;
+    private long _reads;
+    private long _writes;
+    private long _throttled;
+    private ApiUsage? _lastApiUsage;
+
+    public long Calls => Interlocked.Read(ref _calls);
+
+    public long Reads => Interlocked.Read(ref _reads);
+
+    public long Writes => Interlocked.Read(ref _writes);
+
+    public long Throttled => Interlocked.Read(ref _throttled);
+
+    public IReadOnlyDictionary<string, long> ByEndpoint => new Dictionary<string, long>(_byEndpoint, StringComparer.Ordinal);
+
+    /// <summary>The most recent <c>Sforce-Limit-Info</c> api-usage seen on any response.</summary>
+    public ApiUsage? LastApiUsage => Volatile.Read(ref _lastApiUsage);
+
+    public SalesforceCallSnapshot Snapshot() => new(Calls, Reads, Writes, Throttled, ByEndpoint);
+
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _calls, 0);
+        Interlocked.Exchange(ref _reads, 0);
+        Interlocked.Exchange(ref _writes, 0);
+        Interlocked.Exchange(ref _throttled, 0);
+        _byEndpoint.Clear();
+    }
+
+    internal void RecordRequest(HttpMethod method, string path)
+    {
+        var (template, kind) = Classify(method, path);
+        Interlocked.Increment(ref _calls);
+        if (kind == CallKind.Read)
+        {
+            Interlocked.Increment(ref _reads);
+        }
+        else if (kind == CallKind.Write)
+        {
+            Interlocked.Increment(ref _writes);
+        }
+
+        _byEndpoint.AddOrUpdate(method.Method + " " + template, 1, (_, n) => n + 1);
+    }
+
+    internal void RecordResponse(HttpStatusCode status, bool requestLimitExceeded, ApiUsage? usage)
+    {
+        if (status == HttpStatusCode.TooManyRequests || requestLimitExceeded)
+        {
+            Interlocked.Increment(ref _throttled);
+        }
+
+        if (usage is not null)
+        {
+            Volatile.Write(ref _lastApiUsage, usage);
+        }
+    }
+
+    internal enum CallKind
+    {
+        Other,
+        Read,
+        Write,
+    }
+
+    [GeneratedRegex(@"^/services/data/v\d+\.\d+(?=/|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex VersionPrefix();
+
+    /// <summary>Maps a path to its template ("/services/data/{version}/query") and a read/write class. See README.</summary>
+    internal static (string Template, CallKind Kind) Classify(HttpMethod method, string path)
+    {
+        path = path.Length > 1 ? path.TrimEnd('/') : path;
+        if (path == "/services/oauth2/token")
+        {
+            return (path, CallKind.Other);
+        }
+
+        var prefix = VersionPrefix().Match(path);
+        if (!prefix.Success)
+        {
+            // e.g. GET /services/data (the version list): a call, neither read nor write.
+            return (path, CallKind.Other);
+        }
+
+        var rest = path[prefix.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var template = "/services/data/{version}";
+        var isGet = method == HttpMethod.Get;
+        var kind = isGet ? CallKind.Read : CallKind.Other;
+        if (rest.Length == 0)
+        {
+            return (template, CallKind.Other);
+        }
+
+        switch (rest[0])
+        {
+            case "query" or "queryAll":
+                template += "/" + rest[0] + (rest.Length > 1 ? "/{queryLocator}" : "");
+                break;
+            case "limits":
+                template += "/limits";
+                break;
+            case "sobjects":
+                template += "/sobjects" + rest.Length switch
+                {
+                    1 => "",
+                    2 => "/{sObject}",
+                    3 when rest[2] == "describe" => "/{sObject}/describe",
+                    3 => "/{sObject}/{id}",
+                    _ => "/{sObject}/{externalIdField}/{externalId}",
+                };
+                if (!isGet && rest.Length >= 2 && !(rest.Length == 3 && rest[2] == "describe"))
+                {
+                    kind = CallKind.Write;
+                }
+
+                break;
+            case "composite" when rest.Length >= 2 && rest[1] == "sobjects":
+                template += "/composite/sobjects" + rest.Length switch
+                {
+                    2 => "",
+                    3 => "/{sObject}",
+                    _ => "/{sObject}/{externalIdField}",
+                };
+                // POST /composite/sobjects/{S} with {"ids":[...]} is the read form; everything else not GET writes.
+                kind = isGet || (method == HttpMethod.Post && rest.Length == 3) ? CallKind.Read : CallKind.Write;
+                break;
+            case "composite":
+                template += "/" + string.Join('/', rest);
+                kind = CallKind.Other;
+                break;
+            case "jobs" when rest.Length >= 2 && rest[1] is "query" or "ingest":
+                template += "/jobs/" + rest[1] + (rest.Length >= 3 ? "/{jobId}" : "") + (rest.Length >= 4 ? "/" + rest[3] : "");
+                if (rest[1] == "query")
+                {
+                    // Creating a query job and fetching its results are reads of records.
+                    kind = isGet || (method == HttpMethod.Post && rest.Length == 2) ? CallKind.Read : CallKind.Other;
+                }
+                else
+                {
+                    kind = isGet ? CallKind.Read : CallKind.Write;
+                }
+
+                break;
+            default:
+                template += "/" + rest[0] + (rest.Length > 1 ? "/..." : "");
+                break;
+        }
+
+        return (template, kind);
+    }
+}

@@ -1,0 +1,62 @@
+using AbmSync.Connectors.Salesforce;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class SalesforceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="SalesforceOptions"/> (validated at start), the typed client <see cref="SalesforceClient"/> and
+    /// the singleton <see cref="SalesforceCallCounter"/>. Handler order, outermost first: auth (token, 401 → one
+    /// re-auth + one replay) → retry/timeout → call counting (every wire attempt) → network.
+    /// </summary>
+    public static IHttpClientBuilder AddSalesforceConnector(this IServiceCollection services, string configSection = SalesforceOptions.DefaultSection)
+    {
+        services.AddOptions<SalesforceOptions>()
+            .BindConfiguration(configSection)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SalesforceOptions>, SalesforceOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SalesforceCallCounter>();
+        services.TryAddSingleton<SalesforceTokenCache>();
+        services.TryAddTransient<SalesforceAuthHandler>();
+        services.TryAddTransient<SalesforceCallCountingHandler>();
+
+        var builder = services
+            .AddHttpClient<SalesforceClient>(http =>
+            {
+                http.BaseAddress = SalesforceAuthHandler.Placeholder;
+                // Polly's per-attempt timeout owns time limits; HttpClient's own 100 s would cut retries short.
+                http.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .AddHttpMessageHandler<SalesforceAuthHandler>();
+
+        builder.AddResilienceHandler("salesforce", (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<SalesforceOptions>>().Value;
+            var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
+            pipeline.TimeProvider = time;
+            pipeline
+                .AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = Math.Max(1, options.MaxRetryAttempts),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = options.RetryBaseDelay,
+                    ShouldRetryAfterHeader = false,
+                    ShouldHandle = args => ValueTask.FromResult(
+                        options.MaxRetryAttempts > 0 && SalesforceRetryPolicy.ShouldRetry(args.Context, args.Outcome, options, time)),
+                    DelayGenerator = args => ValueTask.FromResult(
+                        args.Outcome.Result is { } response ? SalesforceRetryPolicy.RetryAfter(response, time) : null),
+                })
+                .AddTimeout(options.AttemptTimeout);
+        });
+
+        builder.AddHttpMessageHandler<SalesforceCallCountingHandler>();
+        return builder;
+    }
+}
