@@ -13,7 +13,7 @@ namespace AbmSync.Connectors.Salesforce;
 /// Typed client for the Salesforce REST API: SOQL with paging, sObject Collections writes, describe and limits.
 /// Auth, retries and call counting live in the handler chain registered by <c>AddSalesforceConnector</c>.
 /// </summary>
-public sealed class SalesforceClient
+public sealed partial class SalesforceClient
 {
     /// <summary>sObject Collections accept at most 200 records per call.</summary>
     public const int CollectionBatchSize = 200;
@@ -21,12 +21,14 @@ public sealed class SalesforceClient
     private readonly HttpClient _http;
     private readonly SalesforceOptions _options;
     private readonly SalesforceCallCounter _counter;
+    private readonly TimeProvider _time;
 
-    public SalesforceClient(HttpClient http, IOptions<SalesforceOptions> options, SalesforceCallCounter counter)
+    public SalesforceClient(HttpClient http, IOptions<SalesforceOptions> options, SalesforceCallCounter counter, TimeProvider time)
     {
         _http = http;
         _options = options.Value;
         _counter = counter;
+        _time = time;
     }
 
     /// <summary>The latest <c>Sforce-Limit-Info</c> api-usage seen by any Salesforce call in this process.</summary>
@@ -229,16 +231,37 @@ public sealed class SalesforceClient
     private async Task<JsonNode?> SendJsonAsync(HttpMethod method, string relativeUri, JsonNode? body, bool nonIdempotent,
         CancellationToken ct, Action<HttpRequestMessage>? configure = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(relativeUri, UriKind.Relative));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        HttpContent? content = null;
         if (body is not null)
         {
             // ByteArrayContent can be sent again by a retry or a post-401 replay.
-            var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
-            request.Content = new ByteArrayContent(bytes);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "UTF-8" };
+            content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToJsonString()));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "UTF-8" };
         }
 
+        var (status, _, text) = await SendRawAsync(method, relativeUri, content, "application/json", nonIdempotent, ct, configure);
+        if (status == HttpStatusCode.NoContent || string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw new SalesforceApiException($"Salesforce answered {method.Method} {StripQuery(relativeUri)} with a body that is not JSON.", e);
+        }
+    }
+
+    /// <summary>Sends one request through the handler chain; a non-success status becomes a <see cref="SalesforceApiException"/>.</summary>
+    private async Task<(HttpStatusCode Status, HttpResponseHeaders Headers, string Body)> SendRawAsync(HttpMethod method,
+        string relativeUri, HttpContent? content, string accept, bool nonIdempotent, CancellationToken ct,
+        Action<HttpRequestMessage>? configure = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(relativeUri, UriKind.Relative)) { Content = content };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
         if (nonIdempotent)
         {
             request.Options.Set(SalesforceRetryPolicy.NonIdempotent, true);
@@ -252,19 +275,7 @@ public sealed class SalesforceClient
             throw CreateException(response.StatusCode, method, relativeUri, text);
         }
 
-        if (response.StatusCode == HttpStatusCode.NoContent || string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonNode.Parse(text);
-        }
-        catch (JsonException e)
-        {
-            throw new SalesforceApiException($"Salesforce answered {method.Method} {StripQuery(relativeUri)} with a body that is not JSON.", e);
-        }
+        return (response.StatusCode, response.Headers, text);
     }
 
     internal static SalesforceApiException CreateException(HttpStatusCode status, HttpMethod method, string relativeUri, string body)
