@@ -28,6 +28,13 @@ public sealed partial class HubSpotOptions
     [Range(1, 100)]
     public int SearchRequestsPerSecond { get; set; } = 5;
 
+    /// <summary>
+    /// Share of the account's daily allocation this process may see used (by every client, as HubSpot reports it in
+    /// X-HubSpot-RateLimit-Daily-Remaining) before a run should stop at a page boundary.
+    /// </summary>
+    [Range(0.01, 1.0)]
+    public double DailyBudgetShare { get; set; } = 0.5;
+
     /// <summary>Longest single HTTP attempt before it counts as a transient timeout.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -5,7 +5,11 @@ using Microsoft.Extensions.Options;
 namespace AbmSync.Connectors.HubSpot;
 
 /// <summary>What the limiter knows of the portal's allowances; Daily values are null until HubSpot has sent them.</summary>
-public sealed record HubSpotRateLimitStatus(int WindowMax, int? WindowRemaining, long? DailyLimit, long? DailyRemaining, DateTimeOffset? ObservedAt);
+public sealed record HubSpotRateLimitStatus(int WindowMax, int? WindowRemaining, long? DailyLimit, long? DailyRemaining, DateTimeOffset? ObservedAt)
+{
+    /// <summary>Calls used today by every client of the account, as HubSpot last reported it.</summary>
+    public long? DailyUsed => DailyLimit is { } limit && DailyRemaining is { } remaining ? limit - remaining : null;
+}
 
 /// <summary>
 /// Client-side throttle, one per process (singleton), so that HubSpot rarely has to answer 429. HubSpot counts the burst
@@ -27,6 +31,7 @@ public sealed class HubSpotRateLimiter
     private readonly Queue<DateTimeOffset> _search = new();
     private readonly int _configuredMax;
     private readonly int _searchMax;
+    private readonly double _dailyBudgetShare;
     private int _windowMax;
     private int? _windowRemaining;
     private long? _dailyLimit;
@@ -40,6 +45,7 @@ public sealed class HubSpotRateLimiter
         _logger = logger;
         _configuredMax = options.Value.RequestsPer10Seconds;
         _searchMax = options.Value.SearchRequestsPerSecond;
+        _dailyBudgetShare = options.Value.DailyBudgetShare;
         _windowMax = _configuredMax;
     }
 
@@ -51,6 +57,20 @@ public sealed class HubSpotRateLimiter
             {
                 return new HubSpotRateLimitStatus(_windowMax, _windowRemaining, _dailyLimit, _dailyRemaining, _observedAt);
             }
+        }
+    }
+
+    /// <summary>
+    /// True once the account's daily use reaches the configured share of its allocation. Not enforced per request: the
+    /// caller checks it between pages, so that a run stops cleanly at a checkpoint. Daily quota exhaustion (a 429
+    /// DAILY) is not transient and is never retried.
+    /// </summary>
+    public bool IsDailyBudgetExhausted
+    {
+        get
+        {
+            var status = Status;
+            return status.DailyUsed is { } used && status.DailyLimit is { } limit && used >= _dailyBudgetShare * limit;
         }
     }
 

@@ -151,9 +151,29 @@ public sealed class HubSpotAuthAndRateLimitTests
         Assert.Equal(0, status.WindowRemaining);
         Assert.Equal(500_000, status.DailyLimit);
         Assert.Equal(499_000, status.DailyRemaining);
+        Assert.False(limiter.IsDailyBudgetExhausted);
         time.Advance(TimeSpan.FromSeconds(9.9));
         Assert.False(next.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(0.1));
         await next.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void Limiter_DailyBudget_IsExhaustedAtTheConfiguredShareOfTheAllocation()
+    {
+        var limiter = new HubSpotRateLimiter(
+            Options.Create(new HubSpotOptions { DailyBudgetShare = 0.5 }), new FakeTimeProvider(), NullLogger<HubSpotRateLimiter>.Instance);
+        using var below = new HttpResponseMessage(HttpStatusCode.OK);
+        below.Headers.Add("X-HubSpot-RateLimit-Daily", "1000");
+        below.Headers.Add("X-HubSpot-RateLimit-Daily-Remaining", "501");
+        using var at = new HttpResponseMessage(HttpStatusCode.OK);
+        at.Headers.Add("X-HubSpot-RateLimit-Daily-Remaining", "500");
+
+        Assert.False(limiter.IsDailyBudgetExhausted);
+        limiter.Observe(below);
+        Assert.False(limiter.IsDailyBudgetExhausted);
+        Assert.Equal(499, limiter.Status.DailyUsed);
+        limiter.Observe(at);
+        Assert.True(limiter.IsDailyBudgetExhausted);
     }
 }
