@@ -97,7 +97,7 @@ public sealed class SyntheticWorld
                 Website: WebsiteAsTyped(random, domain),
                 Industry: industry,
                 Employees: employees,
-                AnnualRevenue: Math.Round(employees * (decimal)(80_000 + random.Next(0, 320_000)), -3),
+                AnnualRevenue: Math.Round(employees * (decimal)(80_000 + random.Next(0, 320_000)) / 1000m) * 1000m,
                 Country: country,
                 City: Pick(random, CitiesByCountry[country]),
                 Type: Pick(random, AccountTypes),
@@ -185,7 +185,7 @@ public sealed class SyntheticWorld
                     BusinessIndex: business.Index,
                     Name: $"{business.Name} - {Pick(random, DealKinds)}",
                     Stage: stage,
-                    Amount: Math.Round((decimal)(5_000 + random.Next(0, 400_000)), -2),
+                    Amount: Math.Round((decimal)(5_000 + random.Next(0, 400_000)) / 100m) * 100m,
                     CloseDate: DateOnly.FromDateTime(created.AddDays(random.Next(20, 180)).UtcDateTime),
                     OwnerRep: business.OwnerRep,
                     CreatedAt: created));
