@@ -207,13 +207,18 @@ public readonly record struct SoqlField(string Path)
 
     public SoqlCondition IsNotNull() => Compare("!=", null);
 
+    // A lone string would otherwise bind to the IEnumerable<char> overload and become a list of characters.
+    public SoqlCondition In(string value) => InList("IN", new object?[] { value });
+
     public SoqlCondition In(params object?[] values) => InList("IN", values);
 
-    public SoqlCondition In(IEnumerable values) => InList("IN", values);
+    public SoqlCondition In<T>(IEnumerable<T> values) => InList("IN", values);
+
+    public SoqlCondition NotIn(string value) => InList("NOT IN", new object?[] { value });
 
     public SoqlCondition NotIn(params object?[] values) => InList("NOT IN", values);
 
-    public SoqlCondition NotIn(IEnumerable values) => InList("NOT IN", values);
+    public SoqlCondition NotIn<T>(IEnumerable<T> values) => InList("NOT IN", values);
 
     /// <summary>LIKE with a pattern whose % and _ are wildcards; quotes, backslashes and control characters are escaped.</summary>
     public SoqlCondition Like(string pattern) =>

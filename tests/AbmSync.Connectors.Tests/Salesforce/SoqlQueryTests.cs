@@ -86,6 +86,9 @@ public sealed class SoqlQueryTests
         { Soql.Field("Type").In("Customer", "Prospect"), "Type IN ('Customer', 'Prospect')" },
         { Soql.Field("Type").NotIn("Partner", "O'Neil"), @"Type NOT IN ('Partner', 'O\'Neil')" },
         { Soql.Field("Id").In(new List<string> { "001A", "001B" }), "Id IN ('001A', '001B')" },
+        { Soql.Field("Type").In("Customer"), "Type IN ('Customer')" },
+        { Soql.Field("Type").NotIn("Partner"), "Type NOT IN ('Partner')" },
+        { Soql.Field("NumberOfEmployees").In(new[] { 10, 20 }), "NumberOfEmployees IN (10, 20)" },
         { Soql.Field("Name").Like("Acme%"), "Name LIKE 'Acme%'" },
         { Soql.Field("Name").StartsWith("50%_"), @"Name LIKE '50\%\_%'" },
         { Soql.Field("Name").Contains("it's"), @"Name LIKE '%it\'s%'" },
@@ -174,6 +177,6 @@ public sealed class SoqlQueryTests
         Assert.Throws<InvalidOperationException>(() => SoqlQuery.From("Account").ToSoql());
         Assert.Throws<ArgumentOutOfRangeException>(() => SoqlQuery.From("Account").Limit(0));
         Assert.Throws<ArgumentException>(() => Soql.Field("Id").In());
-        Assert.Throws<ArgumentException>(() => Soql.Field("Id").In((System.Collections.IEnumerable)"abc"));
+        Assert.Throws<ArgumentException>(() => Soql.Field("Id").In(new List<string>()));
     }
 }
