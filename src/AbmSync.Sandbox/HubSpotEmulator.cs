@@ -1,12 +1,112 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using AbmSync.Sandbox.HubSpot;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 
 namespace AbmSync.Sandbox;
 
-/// <summary>Placeholder: the HubSpot portal emulator. Another engineer fills it in.</summary>
-public sealed class HubSpotEmulator(SyntheticWorld world, SandboxOptions options, TimeProvider time)
+/// <summary>
+/// The HubSpot portal emulator: CRM objects (v3 and date-versioned paths), search, properties, owners, associations
+/// v4 and OAuth, seeded from the synthetic world, written from HubSpot's API documentation.
+/// </summary>
+public sealed partial class HubSpotEmulator
 {
+    /// <summary>The sandbox OAuth app (refresh-token grant). Sandbox credentials, not secrets of any real system.</summary>
+    public const string OAuthClientId = "sandbox-hubspot-oauth-client";
+    public const string OAuthClientSecret = "sandbox-hubspot-oauth-secret";
+    public const string OAuthRefreshToken = "sandbox-hubspot-refresh-token";
+
+    readonly HsPortal portal;
+    readonly HsOAuth oauth;
+    readonly HsGate gate;
+
+    public HubSpotEmulator(SyntheticWorld world, SandboxOptions options, TimeProvider time)
+    {
+        portal = new HsPortal(time);
+        HsSeed.Seed(portal, world);
+        var human = HsSeed.HumanRep(world);
+        HumanOwnerId = HsSeed.OwnerId(human).ToString(CultureInfo.InvariantCulture);
+        HumanUserId = HsSeed.UserId(human);
+        HumanEmail = human.Email;
+        oauth = new HsOAuth(time);
+        gate = new HsGate(options, time, oauth, HsActor.User(HumanUserId));
+    }
+
     public SandboxStats Stats { get; } = new();
     public Uri? BaseUrl { get; set; }
-    public object Export() => new { companies = Array.Empty<object>(), _world = world.Seed, _o = options.Seed, _t = time.GetUtcNow() };
-    public void Map(WebApplication app) { }
+
+    /// <summary>The owner id of the rep behind <see cref="SandboxCredentials.HubSpotHumanToken"/>.</summary>
+    public string HumanOwnerId { get; }
+    /// <summary>The user id property history shows for edits made with the sales-rep token.</summary>
+    public long HumanUserId { get; }
+    public string HumanEmail { get; }
+    /// <summary>The app id property history shows (as <c>sourceId</c>, source type INTEGRATION) for the integration token's writes.</summary>
+    public static string IntegrationAppId => HsActor.IntegrationAppId;
+
+    /// <summary>How long OAuth access tokens live (HubSpot's usual 30 minutes by default).</summary>
+    public TimeSpan OAuthAccessTokenLifetime
+    {
+        get => oauth.AccessTokenLifetime;
+        set => oauth.AccessTokenLifetime = value;
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}$")]
+    private static partial Regex VersionPattern();
+
+    public object Export()
+    {
+        lock (portal.Sync)
+        {
+            var export = new JsonObject();
+            foreach (var type in HsSchema.ObjectTypes)
+            {
+                export[type] = new JsonArray(portal.Records[type].Values.Select(r => (JsonNode)portal.ToJson(r, null, all: true)).ToArray());
+            }
+            export["owners"] = new JsonArray(portal.Owners.Values.Select(o => (JsonNode)o.ToJson()).ToArray());
+            export["merges"] = new JsonObject(HsSchema.ObjectTypes.Select(t => KeyValuePair.Create(t,
+                (JsonNode?)new JsonObject(portal.MergedInto[t].OrderBy(m => m.Key).Select(m => KeyValuePair.Create(
+                    m.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)m.Value.ToString(CultureInfo.InvariantCulture)))))));
+            export["associations"] = new JsonArray(portal.Associations.All()
+                .Where(a => string.CompareOrdinal(a.From, a.To) < 0)
+                .OrderBy(a => a.From, StringComparer.Ordinal).ThenBy(a => a.FromId).ThenBy(a => a.To, StringComparer.Ordinal).ThenBy(a => a.ToId)
+                .Select(a => (JsonNode)new JsonObject
+                {
+                    ["from"] = a.From,
+                    ["fromId"] = a.FromId.ToString(CultureInfo.InvariantCulture),
+                    ["to"] = a.To,
+                    ["toId"] = a.ToId.ToString(CultureInfo.InvariantCulture),
+                    ["category"] = a.Type.Category,
+                    ["typeId"] = a.Type.TypeId,
+                }).ToArray());
+            return export;
+        }
+    }
+
+    public void Map(WebApplication app)
+    {
+        app.Use(gate.Invoke);
+
+        var objects = new HsObjectsApi(portal, () => BaseUrl);
+        var properties = new HsPropertiesApi(portal);
+        objects.Map(app.MapGroup("/crm/v3/objects"));
+        objects.Map(Versioned(app.MapGroup("/crm/objects/{version}")));
+        properties.Map(app.MapGroup("/crm/v3/properties"));
+        properties.Map(Versioned(app.MapGroup("/crm/properties/{version}")));
+        new HsOwnersApi(portal).Map(app);
+        new HsAssociationsApi(portal).Map(app);
+        app.MapPost("/oauth/v1/token", (HttpRequest request) => oauth.Token(request)).Counts(CallKind.Other);
+    }
+
+    /// <summary>Date-versioned paths exist only for versions shaped like <c>2026-03</c>; anything else is not a route.</summary>
+    static RouteGroupBuilder Versioned(RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+            context.HttpContext.GetRouteValue("version") is string version && VersionPattern().IsMatch(version)
+                ? await next(context)
+                : Results.StatusCode(404));
+        return group;
+    }
 }

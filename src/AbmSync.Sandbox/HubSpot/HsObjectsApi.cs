@@ -1,0 +1,721 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace AbmSync.Sandbox.HubSpot;
+
+/// <summary>
+/// The CRM objects API (companies, contacts, deals and activities): list, get, create, update, archive, the batch
+/// endpoints, merge and search, as HubSpot's objects v3 / 2026-03 specs describe them.
+/// </summary>
+internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
+{
+    public const int BatchMax = 100;
+    public const int ListMax = 100;
+    public const int HistoryBatchMax = 50;
+    public const long PortalId = 24_242_424;
+
+    public void Map(RouteGroupBuilder group)
+    {
+        group.MapGet("/{objectType}", List).Counts(CallKind.Read);
+        group.MapPost("/{objectType}", Create).Counts(CallKind.Write);
+        group.MapPost("/{objectType}/search", (HttpContext c, string objectType) => new HsSearch(portal).Search(c, objectType)).Counts(CallKind.Read);
+        group.MapPost("/{objectType}/batch/read", BatchRead).Counts(CallKind.Read);
+        group.MapPost("/{objectType}/batch/create", BatchCreate).Counts(CallKind.Write);
+        group.MapPost("/{objectType}/batch/update", BatchUpdate).Counts(CallKind.Write);
+        group.MapPost("/{objectType}/batch/upsert", BatchUpsert).Counts(CallKind.Write);
+        group.MapPost("/{objectType}/batch/archive", BatchArchive).Counts(CallKind.Write);
+        group.MapPost("/{objectType}/merge", Merge).Counts(CallKind.Write);
+        group.MapGet("/{objectType}/{objectId}", Get).Counts(CallKind.Read);
+        group.MapPatch("/{objectType}/{objectId}", Update).Counts(CallKind.Write);
+        group.MapDelete("/{objectType}/{objectId}", Archive).Counts(CallKind.Write);
+    }
+
+    public static IResult UnknownType(string objectType) =>
+        HsJson.ValidationError($"Unable to infer object type from: {objectType}");
+
+    static IResult TooMany() =>
+        HsJson.ValidationError($"The maximum number of inputs supported in a batch is {BatchMax}. Please reduce the number of items and try again");
+
+    static IResult NonUnique(string type, string property) =>
+        HsJson.ValidationError($"Unable to perform update/upsert by non-unique {HsSchema.TypeId(type)} property {property} in portal ID {PortalId}");
+
+    /// <summary>HubSpot's answer when property values fail validation: the issues in the message and in <c>errors</c>.</summary>
+    public static JsonObject PropertyErrorBody(IReadOnlyList<HsIssue> issues, JsonObject? context = null)
+    {
+        var results = new JsonArray(issues.Select(i => (JsonNode)new JsonObject
+        {
+            ["isValid"] = false,
+            ["message"] = i.Message,
+            ["error"] = i.Code,
+            ["name"] = i.Property,
+            ["localizedErrorMessage"] = i.Message,
+        }).ToArray());
+        var errors = new JsonArray(issues.Select(i => (JsonNode)new JsonObject
+        {
+            ["message"] = i.Message,
+            ["code"] = i.Code,
+            ["context"] = new JsonObject { ["propertyName"] = new JsonArray(i.Property) },
+        }).ToArray());
+        return HsJson.Error("VALIDATION_ERROR", "Property values were not valid: " + results.ToJsonString(), context, errors);
+    }
+
+    static IResult PropertyErrors(IReadOnlyList<HsIssue> issues)
+    {
+        var conflict = issues.FirstOrDefault(i => i.Code == "CONFLICT");
+        return conflict is not null
+            ? HsJson.Answer(409, HsJson.Error("CONFLICT", conflict.Message))
+            : HsJson.Answer(400, PropertyErrorBody(issues));
+    }
+
+    static Dictionary<string, string?> PropertiesOf(JsonObject? input)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (input?["properties"] is JsonObject props)
+        {
+            foreach (var (name, value) in props)
+            {
+                values[name] = HsJson.ValueText(value);
+            }
+        }
+        return values;
+    }
+
+    static JsonArray? Inputs(JsonObject body) => body["inputs"] as JsonArray;
+
+    static JsonObject Envelope(DateTimeOffset started, DateTimeOffset completed, JsonArray results, JsonArray? errors = null)
+    {
+        var body = new JsonObject
+        {
+            ["status"] = "COMPLETE",
+            ["results"] = results,
+            ["startedAt"] = HsJson.Timestamp(started),
+            ["completedAt"] = HsJson.Timestamp(completed),
+        };
+        if (errors is { Count: > 0 })
+        {
+            body["numErrors"] = errors.Count;
+            body["errors"] = errors;
+        }
+        return body;
+    }
+
+    IResult List(HttpContext context, string objectType)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return UnknownType(objectType);
+        }
+        var request = context.Request;
+        var limit = 10;
+        if (request.Query.ContainsKey("limit") &&
+            (!int.TryParse(request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > ListMax))
+        {
+            return HsJson.ValidationError($"limit must be between 1 and {ListMax}; was {request.Query["limit"]}");
+        }
+        var after = HsJson.DecodeCursor(request.Query["after"]);
+        if (after == -1)
+        {
+            return HsJson.ValidationError($"Invalid after cursor: {request.Query["after"]}");
+        }
+        var properties = HsJson.QueryList(request, "properties");
+        var history = HsJson.QueryList(request, "propertiesWithHistory");
+        var associations = HsJson.QueryList(request, "associations");
+        var archived = HsJson.QueryBool(request, "archived");
+        lock (portal.Sync)
+        {
+            var page = portal.Records[type].Values
+                .Where(r => r.Archived == archived && (after is null || r.Id >= after))
+                .Take(limit + 1)
+                .ToList();
+            var results = new JsonArray();
+            foreach (var record in page.Take(limit))
+            {
+                var json = portal.ToJson(record, properties, history);
+                AddAssociations(json, record, associations);
+                results.Add(json);
+            }
+            var body = new JsonObject { ["results"] = results };
+            if (page.Count > limit)
+            {
+                var cursor = HsJson.EncodeCursor(page[limit].Id);
+                body["paging"] = new JsonObject
+                {
+                    ["next"] = new JsonObject
+                    {
+                        ["after"] = cursor,
+                        ["link"] = $"{baseUrl()?.GetLeftPart(UriPartial.Authority)}{request.Path}?after={Uri.EscapeDataString(cursor)}",
+                    },
+                };
+            }
+            return HsJson.Answer(200, body);
+        }
+    }
+
+    /// <summary>The <c>associations</c> a list or get asked for, in the v3 object shape.</summary>
+    void AddAssociations(JsonObject json, HsRecord record, IReadOnlyList<string> toTypes)
+    {
+        if (toTypes.Count == 0)
+        {
+            return;
+        }
+        var associations = new JsonObject();
+        foreach (var toName in toTypes)
+        {
+            if (HsSchema.Resolve(toName) is not { } to)
+            {
+                continue;
+            }
+            var results = new JsonArray();
+            foreach (var (toId, types) in portal.Associations.Of(record.Type, record.Id, to))
+            {
+                foreach (var t in types)
+                {
+                    results.Add(new JsonObject
+                    {
+                        ["id"] = toId.ToString(CultureInfo.InvariantCulture),
+                        ["type"] = t.Label is null
+                            ? $"{HsSchema.Singular(record.Type).ToLowerInvariant()}_to_{HsSchema.Singular(to).ToLowerInvariant()}"
+                            : $"{HsSchema.Singular(record.Type).ToLowerInvariant()}_to_{HsSchema.Singular(to).ToLowerInvariant()}_primary",
+                    });
+                }
+            }
+            if (results.Count > 0)
+            {
+                associations[to] = new JsonObject { ["results"] = results };
+            }
+        }
+        json["associations"] = associations;
+    }
+
+    IResult Get(HttpContext context, string objectType, string objectId)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return UnknownType(objectType);
+        }
+        var request = context.Request;
+        var idProperty = request.Query["idProperty"].ToString();
+        lock (portal.Sync)
+        {
+            if (!string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(type, idProperty))
+            {
+                return HsJson.ValidationError($"Unable to perform get by non-unique {HsSchema.TypeId(type)} property {idProperty} in portal ID {PortalId}");
+            }
+            var record = portal.Resolve(type, objectId, idProperty, HsJson.QueryBool(request, "archived"));
+            if (record is null)
+            {
+                // HubSpot answers a missing record on this endpoint with an empty 404.
+                return Results.StatusCode(404);
+            }
+            var json = portal.ToJson(record, HsJson.QueryList(request, "properties"), HsJson.QueryList(request, "propertiesWithHistory"));
+            AddAssociations(json, record, HsJson.QueryList(request, "associations"));
+            return HsJson.Answer(200, json);
+        }
+    }
+
+    async Task<IResult> Create(HttpContext context, string objectType)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return UnknownType(objectType);
+        }
+        var (body, problem) = await HsJson.ReadObject(context.Request);
+        if (body is null)
+        {
+            return problem!;
+        }
+        var actor = HsGate.Actor(context);
+        lock (portal.Sync)
+        {
+            var (values, issues) = portal.Validate(type, PropertiesOf(body));
+            if (AssociationIssue(type, body["associations"]) is { } associationProblem)
+            {
+                return associationProblem;
+            }
+            if (issues.Count == 0 && portal.UniqueConflict(type, values, null) is { } conflict)
+            {
+                issues.Add(conflict);
+            }
+            if (issues.Count > 0)
+            {
+                return PropertyErrors(issues);
+            }
+            var record = portal.Create(type, values, actor);
+            AddCreateAssociations(type, record.Id, body["associations"]);
+            return HsJson.Answer(201, portal.ToJson(record, null, all: true));
+        }
+    }
+
+    /// <summary>Checks the <c>associations</c> of a create input: known type ids and existing targets.</summary>
+    IResult? AssociationIssue(string type, JsonNode? associations)
+    {
+        if (associations is not JsonArray list)
+        {
+            return null;
+        }
+        foreach (var item in list.OfType<JsonObject>())
+        {
+            var toId = item["to"] is JsonObject to ? HsJson.ValueText(to["id"]) : null;
+            foreach (var spec in (item["types"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var typeId = HsJson.Int(spec, "associationTypeId") ?? -1;
+                var toType = TargetOf(type, typeId);
+                if (toType is null)
+                {
+                    return HsJson.ValidationError($"{typeId} is not a valid association type id from {HsSchema.Singular(type).ToLowerInvariant()}");
+                }
+                if (toId is null || !long.TryParse(toId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || portal.Find(toType, id) is null)
+                {
+                    return HsJson.ValidationError($"One or more associations are invalid: {HsSchema.Singular(toType)} {toId} does not exist");
+                }
+            }
+        }
+        return null;
+    }
+
+    static string? TargetOf(string type, int typeId) =>
+        HsSchema.ObjectTypes.FirstOrDefault(to => HsAssociations.Describe(type, to, typeId).Valid);
+
+    void AddCreateAssociations(string type, long id, JsonNode? associations)
+    {
+        if (associations is not JsonArray list)
+        {
+            return;
+        }
+        foreach (var item in list.OfType<JsonObject>())
+        {
+            var toId = long.Parse(HsJson.ValueText((item["to"] as JsonObject)?["id"])!, CultureInfo.InvariantCulture);
+            foreach (var spec in (item["types"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var typeId = HsJson.Int(spec, "associationTypeId")!.Value;
+                portal.Associations.Add(type, id, TargetOf(type, typeId)!, toId, typeId, HsJson.Str(spec, "associationCategory") ?? "HUBSPOT_DEFINED");
+            }
+        }
+    }
+
+    async Task<IResult> Update(HttpContext context, string objectType, string objectId)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return UnknownType(objectType);
+        }
+        var (body, problem) = await HsJson.ReadObject(context.Request);
+        if (body is null)
+        {
+            return problem!;
+        }
+        var idProperty = context.Request.Query["idProperty"].ToString();
+        var actor = HsGate.Actor(context);
+        lock (portal.Sync)
+        {
+            if (!string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(type, idProperty))
+            {
+                return NonUnique(type, idProperty);
+            }
+            var record = portal.Resolve(type, objectId, idProperty);
+            if (record is null)
+            {
+                return HsJson.NotFound("resource not found", objectId);
+            }
+            var (values, issues) = portal.Validate(type, PropertiesOf(body));
+            if (issues.Count == 0 && portal.UniqueConflict(type, values, record.Id) is { } conflict)
+            {
+                issues.Add(conflict);
+            }
+            if (issues.Count > 0)
+            {
+                return PropertyErrors(issues);
+            }
+            portal.Apply(record, values, actor);
+            return HsJson.Answer(200, portal.ToJson(record, null, all: true));
+        }
+    }
+
+    IResult Archive(string objectType, string objectId)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return UnknownType(objectType);
+        }
+        lock (portal.Sync)
+        {
+            if (long.TryParse(objectId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && portal.Find(type, id) is { } record)
+            {
+                portal.Archive(record);
+            }
+            // Archiving a record that is already gone is not an error.
+            return Results.StatusCode(204);
+        }
+    }
+
+    async Task<IResult> BatchRead(HttpContext context, string objectType)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return UnknownType(objectType);
+        }
+        var started = portal.Now;
+        var (body, problem) = await HsJson.ReadObject(context.Request);
+        if (body is null)
+        {
+            return problem!;
+        }
+        if (Inputs(body) is not { } inputs)
+        {
+            return HsJson.InvalidJson("inputs is required");
+        }
+        if (inputs.Count > BatchMax)
+        {
+            return TooMany();
+        }
+        var properties = HsJson.Strings(body["properties"]);
+        var history = HsJson.Strings(body["propertiesWithHistory"]);
+        if (history.Count > 0 && inputs.Count > HistoryBatchMax)
+        {
+            return HsJson.ValidationError($"The maximum number of inputs supported in a batch request for property histories is {HistoryBatchMax}. Please reduce the number of items and try again");
+        }
+        var idProperty = HsJson.Str(body, "idProperty");
+        var archived = HsJson.QueryBool(context.Request, "archived");
+        lock (portal.Sync)
+        {
+            if (!string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(type, idProperty))
+            {
+                return HsJson.ValidationError($"Unable to perform read by non-unique {HsSchema.TypeId(type)} property {idProperty} in portal ID {PortalId}");
+            }
+            var results = new JsonArray();
+            var missing = new List<string>();
+            var seen = new HashSet<long>();
+            foreach (var input in inputs.OfType<JsonObject>())
+            {
+                var id = HsJson.ValueText(input["id"]) ?? "";
+                var record = portal.Resolve(type, id, idProperty, archived);
+                if (record is null)
+                {
+                    missing.Add(id);
+                }
+                else if (seen.Add(record.Id))
+                {
+                    results.Add(portal.ToJson(record, properties, history));
+                }
+            }
+            if (missing.Count == 0)
+            {
+                return HsJson.Answer(200, Envelope(started, portal.Now, results));
+            }
+            var error = new JsonObject
+            {
+                ["status"] = "error",
+                ["category"] = "OBJECT_NOT_FOUND",
+                ["message"] = $"Could not get some {HsSchema.Singular(type)} objects, they may be deleted or not exist. Check that ids are valid.",
+                ["context"] = new JsonObject { ["ids"] = new JsonArray(missing.Select(m => (JsonNode)m!).ToArray()) },
+                ["errors"] = new JsonArray(),
+                ["links"] = new JsonObject(),
+            };
+            return HsJson.Answer(207, Envelope(started, portal.Now, results, [error]));
+        }
+    }
+
+    async Task<IResult> BatchCreate(HttpContext context, string objectType)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return UnknownType(objectType);
+        }
+        var started = portal.Now;
+        var (body, problem) = await HsJson.ReadObject(context.Request);
+        if (body is null)
+        {
+            return problem!;
+        }
+        if (Inputs(body) is not { } inputs)
+        {
+            return HsJson.InvalidJson("inputs is required");
+        }
+        if (inputs.Count > BatchMax)
+        {
+            return TooMany();
+        }
+        var actor = HsGate.Actor(context);
+        var items = inputs.OfType<JsonObject>().ToList();
+        // Partial success is opt-in: only when every input carries an objectWriteTraceId.
+        var partial = items.Count > 0 && items.All(i => HsJson.ValueText(i["objectWriteTraceId"]) is not null);
+        lock (portal.Sync)
+        {
+            var checkedInputs = new List<(JsonObject Input, Dictionary<string, string?> Values, List<HsIssue> Issues)>();
+            var batchSeen = new Dictionary<(string, string), int>();
+            foreach (var input in items)
+            {
+                var (values, issues) = portal.Validate(type, PropertiesOf(input));
+                if (issues.Count == 0 && portal.UniqueConflict(type, values, null, batchSeen) is { } conflict)
+                {
+                    issues.Add(conflict);
+                }
+                if (issues.Count == 0 && AssociationIssue(type, input["associations"]) is not null)
+                {
+                    issues.Add(new HsIssue("associations", "INVALID_ASSOCIATION", "One or more associations are invalid"));
+                }
+                checkedInputs.Add((input, values, issues));
+            }
+            var failed = checkedInputs.Where(c => c.Issues.Count > 0).ToList();
+            if (failed.Count > 0 && !partial)
+            {
+                return PropertyErrors(failed[0].Issues);
+            }
+            var results = new JsonArray();
+            var errors = new JsonArray();
+            foreach (var (input, values, issues) in checkedInputs)
+            {
+                var trace = HsJson.ValueText(input["objectWriteTraceId"]);
+                if (issues.Count > 0)
+                {
+                    var error = PropertyErrorBody(issues, new JsonObject { ["objectWriteTraceId"] = new JsonArray(trace) });
+                    error.Remove("correlationId");
+                    errors.Add(error);
+                    continue;
+                }
+                var record = portal.Create(type, values, actor);
+                AddCreateAssociations(type, record.Id, input["associations"]);
+                var json = portal.ToJson(record, null, all: true);
+                if (trace is not null)
+                {
+                    json["objectWriteTraceId"] = trace;
+                }
+                results.Add(json);
+            }
+            return HsJson.Answer(errors.Count > 0 ? 207 : 201, Envelope(started, portal.Now, results, errors));
+        }
+    }
+
+    static IResult? DuplicateIds(IEnumerable<string> ids)
+    {
+        var duplicates = ids.GroupBy(i => i, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        return duplicates.Count > 0
+            ? HsJson.ValidationError($"Duplicate IDs found in batch input: [{string.Join(", ", duplicates)}]. IDs must be unique")
+            : null;
+    }
+
+    async Task<IResult> BatchUpdate(HttpContext context, string objectType)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return UnknownType(objectType);
+        }
+        var started = portal.Now;
+        var (body, problem) = await HsJson.ReadObject(context.Request);
+        if (body is null)
+        {
+            return problem!;
+        }
+        if (Inputs(body) is not { } inputs)
+        {
+            return HsJson.InvalidJson("inputs is required");
+        }
+        if (inputs.Count > BatchMax)
+        {
+            return TooMany();
+        }
+        var items = inputs.OfType<JsonObject>().ToList();
+        if (DuplicateIds(items.Select(i => HsJson.ValueText(i["id"]) ?? "")) is { } duplicate)
+        {
+            return duplicate;
+        }
+        var actor = HsGate.Actor(context);
+        lock (portal.Sync)
+        {
+            var planned = new List<(HsRecord Record, Dictionary<string, string?> Values)>();
+            var missing = new List<string>();
+            var issues = new List<HsIssue>();
+            var batchSeen = new Dictionary<(string, string), int>();
+            foreach (var input in items)
+            {
+                var id = HsJson.ValueText(input["id"]) ?? "";
+                var idProperty = HsJson.Str(input, "idProperty");
+                if (!string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(type, idProperty))
+                {
+                    return NonUnique(type, idProperty);
+                }
+                var (values, valueIssues) = portal.Validate(type, PropertiesOf(input));
+                issues.AddRange(valueIssues);
+                var record = portal.Resolve(type, id, idProperty);
+                if (record is null)
+                {
+                    missing.Add(id);
+                    continue;
+                }
+                if (valueIssues.Count == 0 && portal.UniqueConflict(type, values, record.Id, batchSeen) is { } conflict)
+                {
+                    issues.Add(conflict);
+                }
+                planned.Add((record, values));
+            }
+            // One invalid value fails the whole batch: nothing is written.
+            if (issues.Count > 0)
+            {
+                return PropertyErrors(issues);
+            }
+            var results = new JsonArray();
+            foreach (var (record, values) in planned)
+            {
+                portal.Apply(record, values, actor);
+                results.Add(portal.ToJson(record, null, all: true));
+            }
+            if (missing.Count == 0)
+            {
+                return HsJson.Answer(200, Envelope(started, portal.Now, results));
+            }
+            var error = new JsonObject
+            {
+                ["status"] = "error",
+                ["category"] = "OBJECT_NOT_FOUND",
+                ["message"] = $"Could not update some {HsSchema.Singular(type)} objects, they may be deleted or not exist. Check that ids are valid.",
+                ["context"] = new JsonObject { ["ids"] = new JsonArray(missing.Select(m => (JsonNode)m!).ToArray()) },
+                ["errors"] = new JsonArray(),
+                ["links"] = new JsonObject(),
+            };
+            return HsJson.Answer(207, Envelope(started, portal.Now, results, [error]));
+        }
+    }
+
+    async Task<IResult> BatchUpsert(HttpContext context, string objectType)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return UnknownType(objectType);
+        }
+        var started = portal.Now;
+        var (body, problem) = await HsJson.ReadObject(context.Request);
+        if (body is null)
+        {
+            return problem!;
+        }
+        if (Inputs(body) is not { } inputs)
+        {
+            return HsJson.InvalidJson("inputs is required");
+        }
+        if (inputs.Count > BatchMax)
+        {
+            return TooMany();
+        }
+        var items = inputs.OfType<JsonObject>().ToList();
+        if (DuplicateIds(items.Select(i => HsJson.ValueText(i["id"]) ?? "")) is { } duplicate)
+        {
+            return duplicate;
+        }
+        var actor = HsGate.Actor(context);
+        lock (portal.Sync)
+        {
+            var planned = new List<(HsRecord? Existing, string IdProperty, string Id, Dictionary<string, string?> Values)>();
+            var issues = new List<HsIssue>();
+            var batchSeen = new Dictionary<(string, string), int>();
+            foreach (var input in items)
+            {
+                var id = HsJson.ValueText(input["id"]) ?? "";
+                var idProperty = HsJson.Str(input, "idProperty");
+                if (string.IsNullOrEmpty(idProperty))
+                {
+                    return HsJson.ValidationError("idProperty is required for upsert inputs");
+                }
+                if (!portal.IsUnique(type, idProperty))
+                {
+                    return NonUnique(type, idProperty);
+                }
+                var raw = PropertiesOf(input);
+                raw[idProperty] = id;
+                var (values, valueIssues) = portal.Validate(type, raw);
+                issues.AddRange(valueIssues);
+                var existing = portal.Resolve(type, id, idProperty);
+                if (valueIssues.Count == 0 && portal.UniqueConflict(type, values, existing?.Id, batchSeen) is { } conflict)
+                {
+                    issues.Add(conflict);
+                }
+                planned.Add((existing, idProperty, id, values));
+            }
+            if (issues.Count > 0)
+            {
+                return HsJson.Answer(400, PropertyErrorBody(issues));
+            }
+            var results = new JsonArray();
+            foreach (var (existing, _, _, values) in planned)
+            {
+                var record = existing ?? portal.Create(type, values, actor);
+                if (existing is not null)
+                {
+                    portal.Apply(existing, values, actor);
+                }
+                var json = portal.ToJson(record, null, all: true);
+                json["new"] = existing is null;
+                results.Add(json);
+            }
+            return HsJson.Answer(200, Envelope(started, portal.Now, results));
+        }
+    }
+
+    async Task<IResult> BatchArchive(HttpContext context, string objectType)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return UnknownType(objectType);
+        }
+        var (body, problem) = await HsJson.ReadObject(context.Request);
+        if (body is null)
+        {
+            return problem!;
+        }
+        if (Inputs(body) is not { } inputs)
+        {
+            return HsJson.InvalidJson("inputs is required");
+        }
+        if (inputs.Count > BatchMax)
+        {
+            return TooMany();
+        }
+        lock (portal.Sync)
+        {
+            foreach (var input in inputs.OfType<JsonObject>())
+            {
+                if (long.TryParse(HsJson.ValueText(input["id"]), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && portal.Find(type, id) is { } record)
+                {
+                    portal.Archive(record);
+                }
+            }
+            return Results.StatusCode(204);
+        }
+    }
+
+    async Task<IResult> Merge(HttpContext context, string objectType)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type || HsSchema.Activities.Contains(type))
+        {
+            return UnknownType(objectType);
+        }
+        var (body, problem) = await HsJson.ReadObject(context.Request);
+        if (body is null)
+        {
+            return problem!;
+        }
+        var primaryId = HsJson.ValueText(body["primaryObjectId"]);
+        var mergedId = HsJson.ValueText(body["objectIdToMerge"]);
+        if (primaryId is null || mergedId is null)
+        {
+            return HsJson.InvalidJson("primaryObjectId and objectIdToMerge are required");
+        }
+        var actor = HsGate.Actor(context);
+        lock (portal.Sync)
+        {
+            var primary = portal.Resolve(type, primaryId, null);
+            var merged = portal.Resolve(type, mergedId, null);
+            if (primary is null || merged is null)
+            {
+                return HsJson.NotFound($"Could not find {HsSchema.Singular(type).ToLowerInvariant()} {(primary is null ? primaryId : mergedId)}", primary is null ? primaryId : mergedId);
+            }
+            if (primary.Id == merged.Id)
+            {
+                return HsJson.ValidationError("Cannot merge an object with itself");
+            }
+            return HsJson.Answer(200, portal.ToJson(HsMerge.Merge(portal, primary, merged, actor), null, all: true));
+        }
+    }
+}
