@@ -1,12 +1,30 @@
+using AbmSync.Sandbox.Salesforce;
 using Microsoft.AspNetCore.Builder;
 
 namespace AbmSync.Sandbox;
 
-/// <summary>Placeholder: the Salesforce org emulator. Another engineer fills it in.</summary>
-public sealed class SalesforceEmulator(SyntheticWorld world, SandboxOptions options, TimeProvider time)
+/// <summary>
+/// The Salesforce org emulator: OAuth token endpoint, REST query and queryAll with cursor paging, sObject Collections,
+/// single-record CRUD and upsert, describe, limits and Bulk API 2.0, over the seeded <see cref="SyntheticWorld"/>.
+/// Written from the API documentation (api-facts Part A), never from the connector.
+/// </summary>
+public sealed class SalesforceEmulator
 {
+    readonly SalesforceOrg org;
+
+    public SalesforceEmulator(SyntheticWorld world, SandboxOptions options, TimeProvider time)
+    {
+        org = new SalesforceOrg(world, options, time, Stats, () => BaseUrl);
+    }
+
     public SandboxStats Stats { get; } = new();
     public Uri? BaseUrl { get; set; }
-    public object Export() => new { Account = Array.Empty<object>(), _world = world.Seed, _o = options.Seed, _t = time.GetUtcNow() };
-    public void Map(WebApplication app) { }
+
+    /// <summary>The org as seen from inside: its records, ids of the integration and sales-rep users.</summary>
+    public SalesforceOrg Org => org;
+
+    /// <summary>Every live record with every field, by object name (DESIGN.md §5).</summary>
+    public object Export() => org.Export();
+
+    public void Map(WebApplication app) => org.Map(app);
 }

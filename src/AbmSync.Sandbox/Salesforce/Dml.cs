@@ -1,0 +1,380 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AbmSync.Sandbox.Salesforce;
+
+public enum DmlOp { Create, Update, Upsert, Delete }
+
+/// <summary>The outcome of one record in a DML call (SaveResult, UpsertResult, DeleteResult).</summary>
+public sealed record SaveResult(string? Id, IReadOnlyList<SfError> Errors, bool? Created = null)
+{
+    public bool Success => Errors.Count == 0;
+
+    public static SaveResult Fail(string? id, string statusCode, string message, params string[] fields) =>
+        new(id, [new SfError(statusCode, message, fields)]);
+
+    public JsonObject ToJson(bool upsert)
+    {
+        var json = new JsonObject();
+        if (Id is not null)
+        {
+            json["id"] = Id;
+        }
+        json["success"] = Success;
+        json["errors"] = new JsonArray([.. Errors.Select(e => (JsonNode)e.ToJson())]);
+        if (upsert)
+        {
+            json["created"] = Created ?? false;
+        }
+        return json;
+    }
+}
+
+/// <summary>A record's field values as the caller sent them, already converted to the field types.</summary>
+public sealed record RecordInput(SfObject Type, string? Id, IReadOnlyDictionary<SfField, object?> Values);
+
+/// <summary>
+/// Writes: JSON conversion (whose failures fail the whole request, as deserialization does in the real API) and
+/// per-record validation and application (whose failures are per-record results). Callers hold the store's gate.
+/// </summary>
+public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
+{
+    /// <summary>Converts one JSON record; unknown fields and unconvertible values throw <see cref="SfRequestException"/>.</summary>
+    public static RecordInput Parse(SfObject type, JsonObject json, bool allowId)
+    {
+        string? id = null;
+        var values = new Dictionary<SfField, object?>();
+        foreach (var (key, node) in json)
+        {
+            if (key == "attributes")
+            {
+                continue;
+            }
+            if (string.Equals(key, "Id", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!allowId)
+                {
+                    throw new SfRequestException(400, "INVALID_FIELD", $"Unable to create/update fields: Id. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", ["Id"]);
+                }
+                id = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+                continue;
+            }
+            var field = type.Field(key)
+                ?? throw new SfRequestException(400, "INVALID_FIELD", $"No such column '{key}' on sobject of type {type.Name}");
+            values[field] = Convert(field, node);
+        }
+        return new RecordInput(type, id, values);
+    }
+
+    static object? Convert(SfField field, JsonNode? node)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+        if (node is not JsonValue value)
+        {
+            throw ParserError(field, node.GetValueKind() == JsonValueKind.Array ? "START_ARRAY" : "START_OBJECT", node.ToJsonString());
+        }
+        var kind = value.GetValueKind();
+        var text = kind == JsonValueKind.String ? value.GetValue<string>() : value.ToJsonString();
+        var token = kind switch { JsonValueKind.String => "VALUE_STRING", JsonValueKind.Number => "VALUE_NUMBER_INT", _ => "VALUE_" + kind.ToString().ToUpperInvariant() };
+        switch (field.Type)
+        {
+            case SfType.Boolean:
+                if (kind is JsonValueKind.True or JsonValueKind.False)
+                {
+                    return kind == JsonValueKind.True;
+                }
+                if (kind == JsonValueKind.String && bool.TryParse(text, out var b))
+                {
+                    return b;
+                }
+                throw ParserError(field, token, text);
+            case SfType.Int or SfType.Double or SfType.Currency or SfType.Percent:
+                if (kind is JsonValueKind.Number or JsonValueKind.String
+                    && decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+                {
+                    return d;
+                }
+                throw ParserError(field, token, text);
+            case SfType.Date:
+                if (kind == JsonValueKind.String && DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+                {
+                    return date;
+                }
+                throw ParserError(field, token, text);
+            case SfType.DateTime:
+                if (kind == JsonValueKind.String && ParseDateTime(text) is { } stamp)
+                {
+                    return stamp;
+                }
+                throw ParserError(field, token, text);
+            default:
+                // Text fields take any scalar; Salesforce stores its text.
+                return kind switch
+                {
+                    JsonValueKind.String => text,
+                    JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => text,
+                    _ => throw ParserError(field, token, text),
+                };
+        }
+    }
+
+    static readonly string[] DateTimeForms =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", "yyyy-MM-dd'T'HH:mm:ss.FFFzz'00'",
+    ];
+
+    /// <summary>ISO-8601 as the REST API accepts it: Z, +hh:mm or +hhmm offsets, optional fraction.</summary>
+    public static DateTimeOffset? ParseDateTime(string text)
+    {
+        var normalized = text;
+        // "+0000" has no colon; .NET's zzz wants one.
+        if (text.Length > 5 && (text[^5] == '+' || text[^5] == '-') && text[^4..].All(char.IsAsciiDigit))
+        {
+            normalized = text[..^2] + ":" + text[^2..];
+        }
+        return DateTimeOffset.TryParseExact(normalized, DateTimeForms, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
+            ? value.ToUniversalTime()
+            : null;
+    }
+
+    static SfRequestException ParserError(SfField field, string token, string text) => new(400, "JSON_PARSER_ERROR",
+        $"Cannot deserialize instance of {field.SoapTypeName} from {token} value {text} or request may be missing a required field");
+
+    /// <summary>Creates, updates or deletes one record, or answers why not. Changes are recorded in <paramref name="undo"/>.</summary>
+    public SaveResult Save(DmlOp op, RecordInput input, SfRecord? target, string userId, List<(SfRecord Record, Dictionary<string, object?>? Before)> undo)
+    {
+        var type = input.Type;
+        if (lockFault is not null && target is not null && lockFault() > 0)
+        {
+            // Injected contention, as another transaction holding the row would cause.
+            return SaveResult.Fail(target.Id, "UNABLE_TO_LOCK_ROW", $"unable to obtain exclusive access to this record or 1 records: {target.Id}");
+        }
+        if (!type.Writable)
+        {
+            return SaveResult.Fail(target?.Id, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id");
+        }
+        if (target is not null)
+        {
+            if (target.IsDeleted)
+            {
+                return SaveResult.Fail(target.Id, "ENTITY_IS_DELETED", "entity is deleted");
+            }
+            if (target["IsConverted"] is true && op != DmlOp.Delete)
+            {
+                return SaveResult.Fail(target.Id, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead");
+            }
+        }
+        if (op == DmlOp.Delete)
+        {
+            undo.Add((target!, new Dictionary<string, object?>(target!.Values)));
+            Stamp(target, userId);
+            target["IsDeleted"] = true;
+            return new SaveResult(target.Id, []);
+        }
+
+        var creating = target is null;
+        var readOnly = input.Values.Keys.Where(f => creating ? !f.Createable : !f.Updateable).Select(f => f.Name).ToArray();
+        if (readOnly.Length > 0)
+        {
+            return SaveResult.Fail(target?.Id, "INVALID_FIELD_FOR_INSERT_UPDATE",
+                $"Unable to create/update fields: {string.Join(", ", readOnly)}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
+                readOnly);
+        }
+        var missing = type.Fields.Where(f => f.Required && (creating ? input.Values.GetValueOrDefault(f) is null : input.Values.TryGetValue(f, out var v) && v is null))
+            .Select(f => f.Name).ToArray();
+        if (missing.Length > 0)
+        {
+            return SaveResult.Fail(target?.Id, "REQUIRED_FIELD_MISSING", $"Required fields are missing: [{string.Join(", ", missing)}]", missing);
+        }
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (field, raw) in input.Values)
+        {
+            var (value, error) = Check(type, field, raw, target);
+            if (error is not null)
+            {
+                return new SaveResult(target?.Id, [error]);
+            }
+            values[field.Name] = value;
+        }
+
+        var record = target ?? store.Add(type);
+        undo.Add((record, creating ? null : new Dictionary<string, object?>(record.Values)));
+        if (creating)
+        {
+            foreach (var field in type.Fields)
+            {
+                record[field.Name] = field.Type == SfType.Boolean ? false : null;
+            }
+            record["Id"] = record.Id;
+            record["CreatedDate"] = null;
+            record["CreatedById"] = userId;
+            if (type.Field("OwnerId") is not null)
+            {
+                record["OwnerId"] = userId;
+            }
+            if (type.Name == "Lead")
+            {
+                record["Status"] = SfSchema.LeadStatuses[0];
+            }
+        }
+        foreach (var (name, value) in values)
+        {
+            record[name] = value;
+        }
+        Derive(record);
+        Stamp(record, userId);
+        if (creating)
+        {
+            record["CreatedDate"] = record["SystemModstamp"];
+        }
+        return new SaveResult(record.Id, [], creating);
+    }
+
+    void Stamp(SfRecord record, string userId)
+    {
+        var stamp = store.NextStamp();
+        record["SystemModstamp"] = stamp;
+        record["LastModifiedDate"] = stamp;
+        record["LastModifiedById"] = userId;
+    }
+
+    /// <summary>Fields the platform computes: full names, and the opportunity stage's facts.</summary>
+    public static void Derive(SfRecord record)
+    {
+        if (record.Type.Field("FirstName") is not null && record.Type.Field("Name") is { Createable: false })
+        {
+            var first = record["FirstName"] as string;
+            record["Name"] = string.IsNullOrEmpty(first) ? record["LastName"] : $"{first} {record["LastName"]}";
+        }
+        if (record.Type.Name == "Opportunity" && record["StageName"] is string stage)
+        {
+            var facts = SfSchema.StageFacts(stage);
+            record["IsClosed"] = facts.IsClosed;
+            record["IsWon"] = facts.IsWon;
+            record["ForecastCategoryName"] = facts.Forecast;
+            record["Probability"] ??= (decimal)facts.Probability;
+        }
+    }
+
+    (object? Value, SfError? Error) Check(SfObject type, SfField field, object? value, SfRecord? target)
+    {
+        if (value is null)
+        {
+            return field.Type == SfType.Boolean
+                ? (null, new SfError("INVALID_TYPE_ON_FIELD_IN_RECORD", $"{field.Label}: value not of required type: null", [field.Name]))
+                : (null, null);
+        }
+        switch (field.Type)
+        {
+            case SfType.String or SfType.Textarea or SfType.Email or SfType.Url or SfType.Phone or SfType.Picklist:
+                var text = (string)value;
+                if (field.Length > 0 && text.Length > field.Length)
+                {
+                    return (null, new SfError("STRING_TOO_LONG", $"{field.Label}: data value too large: {text} (max length={field.Length})", [field.Name]));
+                }
+                if (field.Type == SfType.Email && text.Length > 0 && !LooksLikeEmail(text))
+                {
+                    return (null, new SfError("INVALID_EMAIL_ADDRESS", $"{field.Label}: invalid email address: {text}", [field.Name]));
+                }
+                if (field.RestrictedPicklist && !field.PicklistValues.Contains(text, StringComparer.Ordinal))
+                {
+                    return (null, new SfError("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", $"{field.Label}: bad value for restricted picklist field: {text}", [field.Name]));
+                }
+                if (text.Length == 0)
+                {
+                    // The API stores an empty string as null.
+                    return (null, null);
+                }
+                if (field.Unique && FindUnique(type, field, text, target) is { } other)
+                {
+                    return (null, new SfError("DUPLICATE_VALUE", $"duplicate value found: {field.Name} duplicates value on record with id: {other.Id}", [field.Name]));
+                }
+                return (text, null);
+            case SfType.Int or SfType.Double or SfType.Currency or SfType.Percent:
+                var number = Math.Round((decimal)value, field.Type == SfType.Int ? 0 : field.Scale, MidpointRounding.AwayFromZero);
+                var integerDigits = field.Precision - (field.Type == SfType.Int ? 0 : field.Scale);
+                if (field.Precision > 0 && Math.Abs(Math.Truncate(number)) >= Pow10(integerDigits))
+                {
+                    return (null, new SfError("NUMBER_OUTSIDE_VALID_RANGE", $"{field.Label}: value outside of valid range on numeric field: {value}", [field.Name]));
+                }
+                return (number, null);
+            case SfType.Reference:
+                var id = SalesforceId.Normalize((string)value);
+                if (id is null)
+                {
+                    return (null, new SfError("MALFORMED_ID", $"{field.Label}: id value of incorrect type: {value}", [field.Name]));
+                }
+                var referenced = store.Get(id);
+                var prefixOk = field.ReferenceTo.Any(t => store.Schema.Find(t)?.KeyPrefix is { } p && id.StartsWith(p, StringComparison.Ordinal));
+                if (!prefixOk)
+                {
+                    return (null, new SfError("FIELD_INTEGRITY_EXCEPTION", $"{field.Label}: id value of incorrect type: {value}", [field.Name]));
+                }
+                if (referenced is null || referenced.IsDeleted)
+                {
+                    return (null, new SfError("INVALID_CROSS_REFERENCE_KEY", $"invalid cross reference id", [field.Name]));
+                }
+                if (field.Name == "OwnerId" && referenced["IsActive"] is false)
+                {
+                    return (null, new SfError("INVALID_CROSS_REFERENCE_KEY", $"operation performed with inactive user [{id}] as owner of {field.Name[..^2].ToLowerInvariant()}", [field.Name]));
+                }
+                return (id, null);
+            default:
+                return (value, null);
+        }
+    }
+
+    static decimal Pow10(int digits)
+    {
+        var result = 1m;
+        for (var i = 0; i < digits; i++)
+        {
+            result *= 10;
+        }
+        return result;
+    }
+
+    static bool LooksLikeEmail(string text)
+    {
+        var at = text.IndexOf('@', StringComparison.Ordinal);
+        return at > 0 && at == text.LastIndexOf('@') && text.IndexOf('.', at) > at + 1 && !text.EndsWith('.') && !text.Any(char.IsWhiteSpace);
+    }
+
+    SfRecord? FindUnique(SfObject type, SfField field, string value, SfRecord? except) =>
+        store.All(type).FirstOrDefault(r => !r.IsDeleted && r != except && r[field.Name] is string s && string.Equals(s, value, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Records whose external id field equals <paramref name="value"/> (case-insensitive, as our text external ids are).</summary>
+    public IReadOnlyList<SfRecord> MatchExternalId(SfObject type, SfField field, string value)
+    {
+        if (field.Name == "Id")
+        {
+            return store.Get(value) is { } r && r.Type == type && !r.IsDeleted ? [r] : [];
+        }
+        return [.. store.All(type).Where(r => !r.IsDeleted && r[field.Name] is string s && string.Equals(s, value, StringComparison.OrdinalIgnoreCase))];
+    }
+
+    /// <summary>Restores the store after a rolled-back allOrNone call.</summary>
+    public void Rollback(List<(SfRecord Record, Dictionary<string, object?>? Before)> undo)
+    {
+        for (var i = undo.Count - 1; i >= 0; i--)
+        {
+            var (record, before) = undo[i];
+            if (before is null)
+            {
+                store.Remove(record);
+            }
+            else
+            {
+                record.Values.Clear();
+                foreach (var (k, v) in before)
+                {
+                    record.Values[k] = v;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+namespace AbmSync.Sandbox.Salesforce;
+
+/// <summary>The seeded org: the synthetic world's Salesforce side, deterministic from the seed.</summary>
+public static class OrgSeeder
+{
+    public sealed record Seeded(string IntegrationUserId, string SalesRepUserId, string OrgId);
+
+    public static Seeded Seed(OrgStore store, SyntheticWorld world)
+    {
+        var schema = store.Schema;
+        var users = schema.Find("User")!;
+        var accounts = schema.Find("Account")!;
+        var contacts = schema.Find("Contact")!;
+        var leads = schema.Find("Lead")!;
+        var opportunities = schema.Find("Opportunity")!;
+        // A separate stream from the world's, so that the org's own details never shift the world.
+        var random = new Random(unchecked(world.Seed * 7919 + 17));
+        var orgCreated = SyntheticWorld.Epoch.AddDays(-1000);
+
+        // The integration user comes first and keeps the first User id whatever the world's size.
+        var integration = store.Add(users);
+        FillUser(integration, "AbmSync", "Integration", "abmsync.integration@abmsync-demo.example", "integration.user@abmsync-demo.example", "abmsync", true, orgCreated);
+        var userIds = new Dictionary<int, string>();
+        foreach (var rep in world.Reps)
+        {
+            var user = store.Add(users);
+            var alias = (rep.FirstName[..1] + rep.LastName).ToLowerInvariant();
+            FillUser(user, rep.FirstName, rep.LastName, rep.Email, rep.Email, alias[..Math.Min(8, alias.Length)], rep.IsActive, orgCreated.AddDays(rep.Index));
+            user["Title"] = rep.Role switch { RepRole.AccountExecutive => "Account Executive", RepRole.Sdr => "Sales Development Representative", _ => "ABM Marketer" };
+            userIds[rep.Index] = user.Id;
+        }
+        foreach (var user in store.All(users))
+        {
+            user["CreatedById"] = integration.Id;
+            user["LastModifiedById"] = integration.Id;
+        }
+        var salesRep = world.Reps.First(r => r.Role == RepRole.AccountExecutive && r.IsActive);
+
+        var accountIds = new Dictionary<int, string>();
+        foreach (var business in world.Businesses.Where(b => b.InSalesforce))
+        {
+            var account = store.Add(accounts);
+            Defaults(account);
+            account["Name"] = business.Name;
+            account["Website"] = business.Website;
+            account["Industry"] = business.Industry;
+            account["NumberOfEmployees"] = (decimal)business.Employees;
+            account["AnnualRevenue"] = business.AnnualRevenue;
+            account["BillingCountry"] = business.Country;
+            account["BillingCity"] = business.City;
+            account["Type"] = business.Type;
+            account["OwnerId"] = userIds[business.OwnerRep];
+            Audit(store, account, business.CreatedAt, random, userIds[business.OwnerRep]);
+            accountIds[business.Index] = account.Id;
+        }
+
+        var contactIds = new Dictionary<int, string>();
+        var convertible = new List<(Person Person, SfRecord Lead)>();
+        foreach (var person in world.People)
+        {
+            if (person.SalesforceKind == SalesforcePersonKind.Contact && person.BusinessIndex is { } b && accountIds.TryGetValue(b, out var accountId))
+            {
+                var contact = store.Add(contacts);
+                Defaults(contact);
+                contact["AccountId"] = accountId;
+                FillPerson(contact, person);
+                contact["OwnerId"] = userIds[person.OwnerRep];
+                Audit(store, contact, person.CreatedAt, random, userIds[person.OwnerRep]);
+                contactIds[person.Index] = contact.Id;
+            }
+            else if (person.SalesforceKind == SalesforcePersonKind.Lead)
+            {
+                var lead = store.Add(leads);
+                Defaults(lead);
+                FillPerson(lead, person);
+                var business = person.BusinessIndex is { } i ? world.Businesses[i] : null;
+                lead["Company"] = business?.Name ?? $"{person.LastName} (personal)";
+                lead["Website"] = business?.Domain;
+                lead["Status"] = SfSchema.LeadStatuses[random.Next(2)];
+                lead["LeadSource"] = SfSchema.LeadSources[random.Next(SfSchema.LeadSources.Length)];
+                lead["OwnerId"] = userIds[person.OwnerRep];
+                Audit(store, lead, person.CreatedAt, random, userIds[person.OwnerRep]);
+                if (business is not null && accountIds.ContainsKey(business.Index))
+                {
+                    convertible.Add((person, lead));
+                }
+            }
+        }
+
+        foreach (var deal in world.Deals)
+        {
+            var opportunity = store.Add(opportunities);
+            Defaults(opportunity);
+            opportunity["AccountId"] = accountIds[deal.BusinessIndex];
+            opportunity["Name"] = deal.Name.Length > 120 ? deal.Name[..120] : deal.Name;
+            opportunity["StageName"] = deal.Stage;
+            opportunity["Amount"] = deal.Amount;
+            opportunity["CloseDate"] = deal.CloseDate;
+            opportunity["Type"] = SfSchema.OpportunityTypes[random.Next(SfSchema.OpportunityTypes.Length)];
+            opportunity["OwnerId"] = userIds[deal.OwnerRep];
+            Dml.Derive(opportunity);
+            Audit(store, opportunity, deal.CreatedAt, random, userIds[deal.OwnerRep]);
+        }
+
+        // Converted leads: one in ten of the leads at a known account became a contact there. Their contact is
+        // minted after every seeded contact so the ids above do not depend on it.
+        foreach (var (person, lead) in convertible.Where((_, i) => i % 10 == 3))
+        {
+            var business = world.Businesses[person.BusinessIndex!.Value];
+            var contact = store.Add(contacts);
+            Defaults(contact);
+            contact["AccountId"] = accountIds[business.Index];
+            FillPerson(contact, person);
+            contact["OwnerId"] = lead["OwnerId"];
+            contact["LeadSource"] = lead["LeadSource"];
+            var converted = ((DateTimeOffset)lead["CreatedDate"]!).AddDays(3);
+            Audit(store, contact, converted, random, (string)lead["OwnerId"]!);
+            lead["IsConverted"] = true;
+            lead["Status"] = "Closed - Converted";
+            lead["ConvertedDate"] = DateOnly.FromDateTime(converted.UtcDateTime);
+            lead["ConvertedAccountId"] = accountIds[business.Index];
+            lead["ConvertedContactId"] = contact.Id;
+            SetModified(store, lead, contact["SystemModstamp"] is DateTimeOffset t ? t : converted, (string)lead["OwnerId"]!);
+        }
+
+        // Merged accounts: one in twenty-five accounts absorbed a duplicate. The losers are deleted, carry their
+        // master's id, and show only through queryAll; the live count stays exactly the world's.
+        var live = store.All(accounts).ToList();
+        for (var i = 11; i < live.Count; i += 25)
+        {
+            var master = live[i];
+            var loser = store.Add(accounts);
+            foreach (var (k, v) in master.Values)
+            {
+                loser[k] = v;
+            }
+            loser["Id"] = loser.Id;
+            loser["Name"] = master["Name"] is string n && n.Length < 250 ? n.ToUpperInvariant() : master["Name"];
+            loser["IsDeleted"] = true;
+            loser["MasterRecordId"] = master.Id;
+            var merged = ((DateTimeOffset)master["SystemModstamp"]!).AddMinutes(-random.Next(5, 600));
+            SetModified(store, loser, merged, (string)master["OwnerId"]!);
+            if ((DateTimeOffset)loser["CreatedDate"]! > merged)
+            {
+                loser["CreatedDate"] = merged;
+            }
+        }
+
+        var orgId = SalesforceId.Mint("00D", world.Seed, 1);
+        return new Seeded(integration.Id, userIds[salesRep.Index], orgId);
+    }
+
+    static void FillUser(SfRecord user, string first, string last, string email, string username, string alias, bool active, DateTimeOffset created)
+    {
+        Defaults(user);
+        user["FirstName"] = first;
+        user["LastName"] = last;
+        user["Name"] = $"{first} {last}";
+        user["Email"] = email;
+        user["Username"] = username;
+        user["Alias"] = alias;
+        user["IsActive"] = active;
+        user["CreatedDate"] = created;
+        user["LastModifiedDate"] = created;
+        user["SystemModstamp"] = created;
+    }
+
+    static void FillPerson(SfRecord record, Person person)
+    {
+        record["FirstName"] = person.FirstName;
+        record["LastName"] = person.LastName;
+        record["Name"] = $"{person.FirstName} {person.LastName}";
+        record["Email"] = person.Email;
+        record["Title"] = person.Title;
+    }
+
+    static void Defaults(SfRecord record)
+    {
+        foreach (var field in record.Type.Fields)
+        {
+            record[field.Name] = field.Type == SfType.Boolean ? false : null;
+        }
+        record["Id"] = record.Id;
+    }
+
+    /// <summary>Created at <paramref name="created"/>, last modified somewhere between then and the world's epoch.</summary>
+    static void Audit(OrgStore store, SfRecord record, DateTimeOffset created, Random random, string userId)
+    {
+        var span = Math.Max(0, (SyntheticWorld.Epoch - created).TotalSeconds);
+        var modified = created.AddSeconds(Math.Floor(span * random.NextDouble()));
+        record["CreatedDate"] = created;
+        record["CreatedById"] = userId;
+        SetModified(store, record, modified, userId);
+    }
+
+    static void SetModified(OrgStore store, SfRecord record, DateTimeOffset modified, string userId)
+    {
+        record["LastModifiedDate"] = modified;
+        record["SystemModstamp"] = modified;
+        record["LastModifiedById"] = userId;
+        store.SawStamp(modified);
+    }
+}

@@ -1,0 +1,90 @@
+namespace AbmSync.Sandbox.Salesforce;
+
+/// <summary>One record of the org. Values are string, bool, decimal, DateTimeOffset (UTC), DateOnly or null.</summary>
+public sealed class SfRecord(SfObject type, string id, long order)
+{
+    public SfObject Type { get; } = type;
+    public string Id { get; } = id;
+    /// <summary>Insertion order: the order an unordered query answers in.</summary>
+    public long Order { get; } = order;
+    public Dictionary<string, object?> Values { get; } = new(StringComparer.Ordinal);
+
+    public object? this[string field]
+    {
+        get => Values.GetValueOrDefault(field);
+        set => Values[field] = value;
+    }
+
+    public bool IsDeleted => this["IsDeleted"] is true;
+}
+
+/// <summary>
+/// The org's records. Every access happens under <see cref="Gate"/>: requests run concurrently, and a collection write
+/// must see and change the store as one step (allOrNone rolls back as a whole).
+/// </summary>
+public sealed class OrgStore(SfSchema schema, int seed, TimeProvider time)
+{
+    readonly Dictionary<string, List<SfRecord>> byType = schema.Objects.ToDictionary(o => o.Name, _ => new List<SfRecord>(), StringComparer.Ordinal);
+    readonly Dictionary<string, SfRecord> byId = new(StringComparer.Ordinal);
+    readonly Dictionary<string, long> serials = new(StringComparer.Ordinal);
+    long order;
+    DateTimeOffset lastStamp = DateTimeOffset.MinValue;
+
+    public SfSchema Schema { get; } = schema;
+    public object Gate { get; } = new();
+    public int Seed { get; } = seed;
+
+    /// <summary>
+    /// The next modification stamp: now at millisecond precision, but always later than the last one handed out, so
+    /// that readers ordering by SystemModstamp see writes in the order they happened.
+    /// </summary>
+    public DateTimeOffset NextStamp()
+    {
+        var now = time.GetUtcNow().ToUniversalTime();
+        now = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+        lastStamp = now > lastStamp ? now : lastStamp.AddMilliseconds(1);
+        return lastStamp;
+    }
+
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>Notes a seeded stamp so that later writes are stamped after it.</summary>
+    public void SawStamp(DateTimeOffset stamp)
+    {
+        if (stamp > lastStamp)
+        {
+            lastStamp = stamp;
+        }
+    }
+
+    public string NewId(SfObject type)
+    {
+        var serial = serials.GetValueOrDefault(type.KeyPrefix) + 1;
+        serials[type.KeyPrefix] = serial;
+        return SalesforceId.Mint(type.KeyPrefix, Seed, serial);
+    }
+
+    public SfRecord Add(SfObject type, string? id = null)
+    {
+        var record = new SfRecord(type, id ?? NewId(type), ++order);
+        byType[type.Name].Add(record);
+        byId[record.Id] = record;
+        return record;
+    }
+
+    /// <summary>Undoes <see cref="Add"/> (an allOrNone rollback).</summary>
+    public void Remove(SfRecord record)
+    {
+        byType[record.Type.Name].Remove(record);
+        byId.Remove(record.Id);
+    }
+
+    /// <summary>A record by 15- or 18-character id, deleted or not.</summary>
+    public SfRecord? Get(string? id)
+    {
+        var full = SalesforceId.Normalize(id);
+        return full is null ? null : byId.GetValueOrDefault(full);
+    }
+
+    public IReadOnlyList<SfRecord> All(SfObject type) => byType[type.Name];
+}

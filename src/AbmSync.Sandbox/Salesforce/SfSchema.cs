@@ -1,0 +1,239 @@
+namespace AbmSync.Sandbox.Salesforce;
+
+/// <summary>Field types as describe names them.</summary>
+public enum SfType { Id, String, Textarea, Email, Url, Phone, Picklist, Boolean, Int, Double, Currency, Percent, Date, DateTime, Reference }
+
+/// <summary>One field of an sObject, with the describe attributes the emulator enforces.</summary>
+public sealed record SfField(string Name, string Label, SfType Type)
+{
+    public int Length { get; init; }
+    public int Precision { get; init; }
+    public int Scale { get; init; }
+    public bool Nillable { get; init; } = true;
+    public bool Createable { get; init; } = true;
+    public bool Updateable { get; init; } = true;
+    public bool ExternalId { get; init; }
+    public bool Unique { get; init; }
+    public bool Custom => Name.EndsWith("__c", StringComparison.Ordinal);
+    public bool Calculated { get; init; }
+    public bool DefaultedOnCreate { get; init; }
+    /// <summary>Required on create: neither nillable nor defaulted, and written by the caller.</summary>
+    public bool Required => !Nillable && !DefaultedOnCreate && Createable;
+    public IReadOnlyList<string> ReferenceTo { get; init; } = [];
+    public string? RelationshipName { get; init; }
+    public bool RestrictedPicklist { get; init; }
+    public IReadOnlyList<string> PicklistValues { get; init; } = [];
+
+    public bool IsText => Type is SfType.Id or SfType.String or SfType.Textarea or SfType.Email or SfType.Url or SfType.Phone or SfType.Picklist or SfType.Reference;
+    public bool IsNumber => Type is SfType.Int or SfType.Double or SfType.Currency or SfType.Percent;
+
+    /// <summary>The type name SOQL error messages use ("must be of type dateTime").</summary>
+    public string SoapTypeName => Type switch
+    {
+        SfType.Boolean => "boolean",
+        SfType.Int => "integer",
+        SfType.Double or SfType.Currency or SfType.Percent => "double",
+        SfType.Date => "date",
+        SfType.DateTime => "dateTime",
+        SfType.Id or SfType.Reference => "id",
+        _ => "string",
+    };
+}
+
+/// <summary>One sObject type of the org.</summary>
+public sealed class SfObject
+{
+    readonly Dictionary<string, SfField> byName;
+    readonly Dictionary<string, SfField> byRelationship;
+
+    public SfObject(string name, string label, string labelPlural, string keyPrefix, IReadOnlyList<SfField> fields, bool writable = true)
+    {
+        Name = name;
+        Label = label;
+        LabelPlural = labelPlural;
+        KeyPrefix = keyPrefix;
+        Fields = fields;
+        Writable = writable;
+        byName = fields.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
+        byRelationship = fields.Where(f => f.RelationshipName is not null).ToDictionary(f => f.RelationshipName!, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public string Name { get; }
+    public string Label { get; }
+    public string LabelPlural { get; }
+    public string KeyPrefix { get; }
+    public IReadOnlyList<SfField> Fields { get; }
+    /// <summary>Whether the API may create, update and delete its records (User is read-only here).</summary>
+    public bool Writable { get; }
+
+    public SfField? Field(string name) => byName.GetValueOrDefault(name);
+    public SfField? Relationship(string name) => byRelationship.GetValueOrDefault(name);
+}
+
+/// <summary>The org's schema: the standard objects the worker uses, with the ABM custom fields of DESIGN.md §3 installed.</summary>
+public sealed class SfSchema
+{
+    readonly Dictionary<string, SfObject> objects;
+
+    SfSchema(IEnumerable<SfObject> objects) =>
+        this.objects = objects.ToDictionary(o => o.Name, StringComparer.OrdinalIgnoreCase);
+
+    public IEnumerable<SfObject> Objects => objects.Values;
+    public SfObject? Find(string name) => objects.GetValueOrDefault(name);
+    public SfObject? ByPrefix(string id) => objects.Values.FirstOrDefault(o => id.StartsWith(o.KeyPrefix, StringComparison.Ordinal));
+
+    public static readonly string[] TierValues = ["Tier 1", "Tier 2", "Tier 3"];
+    public static readonly string[] StageValues = ["Target", "Engaged", "Opportunity", "Customer"];
+    public static readonly string[] BuyingRoles = ["Economic Buyer", "Technical Evaluator", "Champion", "Procurement", "Executive Sponsor"];
+    public static readonly string[] LeadStatuses = ["Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted"];
+    public static readonly string[] AccountTypes = ["Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller", "Installation Partner", "Technology Partner", "Partner", "Competitor", "Other"];
+    public static readonly string[] LeadSources = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"];
+    public static readonly string[] OpportunityTypes = ["Existing Customer - Upgrade", "Existing Customer - Replacement", "Existing Customer - Downgrade", "New Customer"];
+
+    public static SfSchema Create() => new([Account(), Contact(), Lead(), Opportunity(), User()]);
+
+    static SfField Id() => new("Id", "Record ID", SfType.Id) { Length = 18, Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true };
+    static SfField Text(string name, string label, int length) => new(name, label, SfType.String) { Length = length };
+    static SfField Ref(string name, string label, string target, string relationship) =>
+        new(name, label, SfType.Reference) { Length = 18, ReferenceTo = [target], RelationshipName = relationship };
+    static SfField ReadOnly(SfField f) => f with { Createable = false, Updateable = false, DefaultedOnCreate = true };
+    static SfField Picklist(string name, string label, IReadOnlyList<string> values, bool restricted = false) =>
+        new(name, label, SfType.Picklist) { Length = 255, PicklistValues = values, RestrictedPicklist = restricted };
+    static SfField Checkbox(string name, string label) => new(name, label, SfType.Boolean) { Nillable = false, DefaultedOnCreate = true };
+
+    /// <summary>Fields every object carries: id, audit fields, soft delete.</summary>
+    static IEnumerable<SfField> System(string objectName, bool mergeable = true)
+    {
+        yield return Id();
+        yield return ReadOnly(new SfField("IsDeleted", "Deleted", SfType.Boolean) { Nillable = false });
+        if (mergeable)
+        {
+            yield return ReadOnly(Ref("MasterRecordId", $"Master Record ID", objectName, "MasterRecord"));
+        }
+        yield return ReadOnly(new SfField("CreatedDate", "Created Date", SfType.DateTime) { Nillable = false });
+        yield return ReadOnly(Ref("CreatedById", "Created By ID", "User", "CreatedBy") with { Nillable = false });
+        yield return ReadOnly(new SfField("LastModifiedDate", "Last Modified Date", SfType.DateTime) { Nillable = false });
+        yield return ReadOnly(Ref("LastModifiedById", "Last Modified By ID", "User", "LastModifiedBy") with { Nillable = false });
+        yield return ReadOnly(new SfField("SystemModstamp", "System Modstamp", SfType.DateTime) { Nillable = false });
+    }
+
+    static SfField Owner(bool queues = false) =>
+        Ref("OwnerId", "Owner ID", "User", "Owner") with { Nillable = false, DefaultedOnCreate = true, ReferenceTo = queues ? ["Group", "User"] : ["User"] };
+
+    static SfField HubSpotId() => Text("ABM_HubSpot_Id__c", "ABM HubSpot Id", 32) with { ExternalId = true, Unique = true };
+
+    static SfObject Account() => new("Account", "Account", "Accounts", "001",
+    [
+        .. System("Account"),
+        Text("Name", "Account Name", 255) with { Nillable = false },
+        Picklist("Type", "Account Type", AccountTypes),
+        Ref("ParentId", "Parent Account ID", "Account", "Parent"),
+        Text("BillingCity", "Billing City", 40),
+        Text("BillingCountry", "Billing Country", 80),
+        new SfField("Website", "Website", SfType.Url) { Length = 255 },
+        Picklist("Industry", "Industry", SyntheticWorld.Industries),
+        new SfField("AnnualRevenue", "Annual Revenue", SfType.Currency) { Precision = 18, Scale = 0 },
+        new SfField("NumberOfEmployees", "Employees", SfType.Int) { Precision = 8 },
+        Owner(),
+        Picklist("ABM_Tier__c", "ABM Tier", TierValues, restricted: true),
+        new SfField("ABM_Score__c", "ABM Score", SfType.Double) { Precision = 3, Scale = 0 },
+        Text("ABM_Tier_Reason__c", "ABM Tier Reason", 255),
+        Text("ABM_Routing_Reason__c", "ABM Routing Reason", 255),
+        Checkbox("ABM_Tier_Locked__c", "ABM Tier Locked"),
+        Ref("ABM_SDR__c", "ABM SDR", "User", "ABM_SDR__r"),
+        Ref("ABM_Marketer__c", "ABM Marketer", "User", "ABM_Marketer__r"),
+        new SfField("ABM_Engagement_Score__c", "ABM Engagement Score", SfType.Double) { Precision = 5, Scale = 1 },
+        new SfField("ABM_Buying_Committee_Coverage__c", "ABM Buying Committee Coverage", SfType.Percent) { Precision = 3, Scale = 0 },
+        new SfField("ABM_Last_Engaged__c", "ABM Last Engaged", SfType.DateTime),
+        Picklist("ABM_Stage__c", "ABM Stage", StageValues, restricted: true),
+        Checkbox("ABM_Stalled__c", "ABM Stalled"),
+        Checkbox("ABM_Surge__c", "ABM Surge"),
+        HubSpotId(),
+    ]);
+
+    static SfObject Contact() => new("Contact", "Contact", "Contacts", "003",
+    [
+        .. System("Contact"),
+        Ref("AccountId", "Account ID", "Account", "Account"),
+        Text("LastName", "Last Name", 80) with { Nillable = false },
+        Text("FirstName", "First Name", 40),
+        ReadOnly(Text("Name", "Full Name", 121) with { Nillable = false }),
+        Text("Title", "Title", 128),
+        new SfField("Email", "Email", SfType.Email) { Length = 80 },
+        Picklist("LeadSource", "Lead Source", LeadSources),
+        Checkbox("HasOptedOutOfEmail", "Email Opt Out"),
+        Owner(),
+        HubSpotId(),
+        Picklist("ABM_Buying_Role__c", "ABM Buying Role", BuyingRoles),
+    ]);
+
+    static SfObject Lead() => new("Lead", "Lead", "Leads", "00Q",
+    [
+        .. System("Lead"),
+        Text("LastName", "Last Name", 80) with { Nillable = false },
+        Text("FirstName", "First Name", 40),
+        ReadOnly(Text("Name", "Full Name", 121) with { Nillable = false }),
+        Text("Title", "Title", 128),
+        Text("Company", "Company", 255) with { Nillable = false },
+        new SfField("Email", "Email", SfType.Email) { Length = 80 },
+        new SfField("Website", "Website", SfType.Url) { Length = 255 },
+        Picklist("Status", "Status", LeadStatuses) with { Nillable = false, DefaultedOnCreate = true },
+        Picklist("LeadSource", "Lead Source", LeadSources),
+        ReadOnly(Checkbox("IsConverted", "Converted")),
+        ReadOnly(new SfField("ConvertedDate", "Converted Date", SfType.Date)),
+        ReadOnly(Ref("ConvertedAccountId", "Converted Account ID", "Account", "ConvertedAccount")),
+        ReadOnly(Ref("ConvertedContactId", "Converted Contact ID", "Contact", "ConvertedContact")),
+        ReadOnly(Ref("ConvertedOpportunityId", "Converted Opportunity ID", "Opportunity", "ConvertedOpportunity")),
+        Owner(queues: true),
+        HubSpotId(),
+        Ref("ABM_Matched_Account__c", "ABM Matched Account", "Account", "ABM_Matched_Account__r"),
+    ]);
+
+    static SfObject Opportunity() => new("Opportunity", "Opportunity", "Opportunities", "006",
+    [
+        .. System("Opportunity", mergeable: false),
+        Ref("AccountId", "Account ID", "Account", "Account"),
+        Text("Name", "Name", 120) with { Nillable = false },
+        Picklist("StageName", "Stage", SyntheticWorld.OpportunityStages) with { Nillable = false },
+        new SfField("Amount", "Amount", SfType.Currency) { Precision = 18, Scale = 2 },
+        new SfField("Probability", "Probability (%)", SfType.Percent) { Precision = 3, Scale = 0 },
+        new SfField("CloseDate", "Close Date", SfType.Date) { Nillable = false },
+        Picklist("Type", "Opportunity Type", OpportunityTypes),
+        Picklist("LeadSource", "Lead Source", LeadSources),
+        ReadOnly(Checkbox("IsClosed", "Closed")),
+        ReadOnly(Checkbox("IsWon", "Won")),
+        ReadOnly(Picklist("ForecastCategoryName", "Forecast Category", ["Omitted", "Pipeline", "Best Case", "Commit", "Closed"])),
+        Owner(),
+        HubSpotId(),
+        Checkbox("ABM_Marketing_Influenced__c", "ABM Marketing Influenced"),
+    ]);
+
+    static SfObject User() => new("User", "User", "Users", "005",
+    [
+        .. System("User", mergeable: false),
+        Text("Username", "Username", 80) with { Nillable = false, Unique = true },
+        Text("LastName", "Last Name", 80) with { Nillable = false },
+        Text("FirstName", "First Name", 40),
+        ReadOnly(Text("Name", "Full Name", 121) with { Nillable = false }),
+        new SfField("Email", "Email", SfType.Email) { Length = 128, Nillable = false },
+        Text("Alias", "Alias", 8) with { Nillable = false },
+        Text("Title", "Title", 80),
+        Checkbox("IsActive", "Active"),
+    ], writable: false);
+
+    /// <summary>Derived stage facts of the standard Opportunity stage picklist.</summary>
+    public static (bool IsClosed, bool IsWon, int Probability, string Forecast) StageFacts(string stage) => stage switch
+    {
+        "Closed Won" => (true, true, 100, "Closed"),
+        "Closed Lost" => (true, false, 0, "Omitted"),
+        "Prospecting" => (false, false, 10, "Pipeline"),
+        "Qualification" => (false, false, 10, "Pipeline"),
+        "Needs Analysis" => (false, false, 20, "Pipeline"),
+        "Value Proposition" => (false, false, 50, "Pipeline"),
+        "Id. Decision Makers" => (false, false, 60, "Pipeline"),
+        "Perception Analysis" => (false, false, 70, "Pipeline"),
+        "Proposal/Price Quote" => (false, false, 75, "Pipeline"),
+        "Negotiation/Review" => (false, false, 90, "Commit"),
+        _ => (false, false, 10, "Pipeline"),
+    };
+}
