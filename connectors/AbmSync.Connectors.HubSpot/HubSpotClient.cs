@@ -50,6 +50,9 @@ public sealed partial class HubSpotClient
         return o.IsLegacyV3 ? $"/crm/v3/{area}/{objectType}" : $"/crm/{area}/{o.ApiVersion}/{objectType}";
     }
 
+    /// <summary>/crm/v3/owners, or /crm/owners/{yyyy-mm} for a date version.</summary>
+    internal string OwnersPath() => Options.IsLegacyV3 ? "/crm/v3/owners" : $"/crm/owners/{Options.ApiVersion}";
+
     private static void ValidateSegment(string value, string name)
     {
         if (string.IsNullOrWhiteSpace(value) || value.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
@@ -468,14 +471,14 @@ public sealed partial class HubSpotClient
             HubSpotJson.ParseBatchErrors(doc.RootElement, Options));
     }
 
-    /// <summary>GET /crm/v3/owners, every page. Archived owners are listed by a separate call with <paramref name="archived"/> true.</summary>
+    /// <summary>GET /crm/v3/owners (or /crm/owners/{yyyy-mm}), every page. Archived owners are listed by a separate call with <paramref name="archived"/> true.</summary>
     public async Task<IReadOnlyList<HubSpotOwner>> ListOwnersAsync(bool archived = false, CancellationToken ct = default)
     {
         var owners = new List<HubSpotOwner>();
         string? after = null;
         do
         {
-            var path = $"/crm/v3/owners?limit=100&archived={(archived ? "true" : "false")}" +
+            var path = $"{OwnersPath()}?limit=100&archived={(archived ? "true" : "false")}" +
                        (after is null ? string.Empty : $"&after={Uri.EscapeDataString(after)}");
             using var doc = await SendAsync(HttpMethod.Get, path, null, ct);
             foreach (var e in HubSpotJson.Results(doc.RootElement))
@@ -584,13 +587,27 @@ public sealed partial class HubSpotClient
                     message = error.Message;
                     policyName = HubSpotJson.GetString(root, "policyName");
                     errors.AddRange(HubSpotJson.ParseBatchErrors(root, options));
-                    if (root.TryGetProperty("context", out var context) && context.ValueKind == JsonValueKind.Object)
+                    // The scopes may be named in the error's context or in an errors[] detail's context.
+                    var contexts = new List<JsonElement>();
+                    if (root.TryGetProperty("context", out var context))
+                    {
+                        contexts.Add(context);
+                    }
+
+                    if (root.TryGetProperty("errors", out var details) && details.ValueKind == JsonValueKind.Array)
+                    {
+                        contexts.AddRange(details.EnumerateArray()
+                            .Where(d => d.ValueKind == JsonValueKind.Object && d.TryGetProperty("context", out _))
+                            .Select(d => d.GetProperty("context")));
+                    }
+
+                    foreach (var ctx in contexts.Where(c => c.ValueKind == JsonValueKind.Object))
                     {
                         foreach (var name in new[] { "missingScopes", "requiredGranularScopes" })
                         {
-                            if (context.TryGetProperty(name, out var scopes) && scopes.ValueKind == JsonValueKind.Array)
+                            if (ctx.TryGetProperty(name, out var scopes) && scopes.ValueKind == JsonValueKind.Array)
                             {
-                                missingScopes.AddRange(scopes.EnumerateArray().Select(HubSpotJson.AsString).OfType<string>().Except(missingScopes));
+                                missingScopes.AddRange([.. scopes.EnumerateArray().Select(HubSpotJson.AsString).OfType<string>().Except(missingScopes)]);
                             }
                         }
                     }

@@ -21,8 +21,10 @@ public sealed class HubSpotRateLimiter
 {
     internal static readonly HttpRequestOptionsKey<bool> IsSearch = new("AbmSync.HubSpot.IsSearch");
 
-    private static readonly TimeSpan BurstWindow = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan SearchWindow = TimeSpan.FromSeconds(1);
+    // HubSpot counts arrivals, we count departures: a small margin absorbs the difference in latency between two calls.
+    private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan BurstWindow = TimeSpan.FromSeconds(10) + Margin;
+    private static readonly TimeSpan SearchWindow = TimeSpan.FromSeconds(1) + Margin;
 
     private readonly TimeProvider _time;
     private readonly ILogger<HubSpotRateLimiter> _logger;

@@ -118,6 +118,21 @@ public sealed class HubSpotResilienceTests
     }
 
     [Fact]
+    public async Task MissingScopes403_InErrorDetails_OnDateVersionedOwnersPath_NamesTheScopes()
+    {
+        using var f = HubSpotFixture.Create(new() { ["HubSpot:ApiVersion"] = "2026-03" });
+        f.Server.Given(Request.Create().WithPath("/crm/owners/2026-03").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(403).WithBody(
+                """{"status":"error","message":"This app hasn't been granted all required scopes to make this call.","correlationId":"c-403","category":"MISSING_SCOPES","errors":[{"message":"One or more of the following scopes are required.","context":{"missingScopes":["crm.objects.owners.read"]}}]}"""));
+
+        var ex = await Assert.ThrowsAsync<HubSpotApiException>(() => f.Client.ListOwnersAsync());
+
+        Assert.Equal(["crm.objects.owners.read"], ex.MissingScopes);
+        Assert.Contains("lacks the scopes crm.objects.owners.read", ex.Message);
+        Assert.Equal(1, f.Counter.Snapshot().ByEndpoint["GET /crm/owners/2026-03"]);
+    }
+
+    [Fact]
     public async Task Throttled429WithoutRetryAfter_WaitsForTheTenSecondWindow_SearchForOneSecond()
     {
         var time = new FakeTimeProvider();
