@@ -121,11 +121,11 @@ public sealed partial class SalesforceCallCounter
                 {
                     1 => "",
                     2 => "/{sObject}",
-                    3 when rest[2] == "describe" => "/{sObject}/describe",
+                    3 when rest[2] is "describe" or "updated" or "deleted" => "/{sObject}/" + rest[2],
                     3 => "/{sObject}/{id}",
                     _ => "/{sObject}/{externalIdField}/{externalId}",
                 };
-                if (!isGet && rest.Length >= 2 && !(rest.Length == 3 && rest[2] == "describe"))
+                if (!isGet && rest.Length >= 2)
                 {
                     kind = CallKind.Write;
                 }

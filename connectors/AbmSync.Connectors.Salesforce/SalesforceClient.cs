@@ -18,6 +18,9 @@ public sealed partial class SalesforceClient
     /// <summary>sObject Collections accept at most 200 records per call.</summary>
     public const int CollectionBatchSize = 200;
 
+    /// <summary>sObject Collections retrieve (POST) accepts up to 2,000 ids.</summary>
+    public const int RetrieveBatchSize = 2000;
+
     private readonly HttpClient _http;
     private readonly SalesforceOptions _options;
     private readonly SalesforceCallCounter _counter;
@@ -116,6 +119,64 @@ public sealed partial class SalesforceClient
 
         return SaveInChunksAsync(HttpMethod.Patch, $"{DataPath}/composite/sobjects/{sObject}/{externalIdField}", records,
             includeId: false, nonIdempotent: false, ct);
+    }
+
+    /// <summary>
+    /// POST /composite/sobjects/{sObject} with {"ids","fields"}, 2,000 ids per call. The answer keeps the order of
+    /// <paramref name="ids"/>; an id that is invalid or not visible gives null at its index.
+    /// </summary>
+    public async Task<IReadOnlyList<SObjectRecord?>> RetrieveAsync(string sObject, IReadOnlyList<string> ids,
+        IReadOnlyCollection<string> fields, CancellationToken ct = default)
+    {
+        Soql.CheckObjectName(sObject);
+        foreach (var f in fields)
+        {
+            Soql.CheckFieldPath(f);
+        }
+
+        var results = new List<SObjectRecord?>(ids.Count);
+        foreach (var chunk in ids.Chunk(RetrieveBatchSize))
+        {
+            var body = new JsonObject
+            {
+                ["ids"] = new JsonArray(chunk.Select(id => (JsonNode?)JsonValue.Create(id)).ToArray()),
+                ["fields"] = new JsonArray(fields.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
+            };
+            var json = await SendJsonAsync(HttpMethod.Post, $"{DataPath}/composite/sobjects/{sObject}", body, false, ct);
+            if (json is not JsonArray array || array.Count != chunk.Length)
+            {
+                throw new SalesforceApiException(
+                    $"Salesforce answered {(json as JsonArray)?.Count ?? 0} records for {chunk.Length} ids of POST /composite/sobjects/{sObject}.");
+            }
+
+            results.AddRange(array.Select(n => n is JsonObject o ? ParseRecord(o) : null));
+        }
+
+        return results;
+    }
+
+    /// <summary>DELETE /composite/sobjects?ids=..&amp;allOrNone=false, 200 ids per call. Results align with <paramref name="ids"/>.</summary>
+    public async Task<IReadOnlyList<SObjectSaveResult>> DeleteAsync(IReadOnlyList<string> ids, CancellationToken ct = default)
+    {
+        var results = new List<SObjectSaveResult>(ids.Count);
+        foreach (var chunk in ids.Chunk(CollectionBatchSize))
+        {
+            if (chunk.Any(id => id.Length == 0 || !id.All(char.IsAsciiLetterOrDigit)))
+            {
+                throw new ArgumentException("Record ids are alphanumeric.", nameof(ids));
+            }
+
+            var json = await SendJsonAsync(HttpMethod.Delete,
+                $"{DataPath}/composite/sobjects?ids={string.Join(',', chunk)}&allOrNone=false", null, false, ct);
+            if (json is not JsonArray array || array.Count != chunk.Length)
+            {
+                throw new SalesforceApiException($"Salesforce answered {(json as JsonArray)?.Count ?? 0} results for {chunk.Length} deletes.");
+            }
+
+            results.AddRange(array.Select(ParseSaveResult));
+        }
+
+        return results;
     }
 
     /// <summary>GET /sobjects/{sObject}/describe.</summary>

@@ -301,6 +301,48 @@ public sealed class SalesforceClientTests
     }
 
     [Fact]
+    public async Task RetrieveAsync_KeepsIdOrderAndNullsForInvisibleIds()
+    {
+        using var host = Start();
+        host.Server.Given(Request.Create().WithPath($"{DataPath}/composite/sobjects/Account").UsingPost())
+            .RespondWith(Json(200, """
+                [{"attributes":{"type":"Account"},"Id":"001A00000000000001","Name":"Acme"},
+                 null,
+                 {"attributes":{"type":"Account"},"Id":"001A00000000000003","Name":"Gamma"}]
+                """));
+
+        var records = await host.Client.RetrieveAsync("Account", ["001A00000000000001", "001A00000000000002", "001A00000000000003"], ["Id", "Name"]);
+
+        Assert.Equal(["Acme", null, "Gamma"], records.Select(r => r?.GetString("Name")));
+        var body = JsonNode.Parse(host.Requests($"{DataPath}/composite/sobjects/Account").Single().RequestMessage.Body!)!;
+        Assert.Equal(3, body["ids"]!.AsArray().Count);
+        Assert.Equal(["Id", "Name"], body["fields"]!.AsArray().Select(f => (string?)f));
+        Assert.Equal(1, host.Counter.Reads);
+        Assert.Equal(0, host.Counter.Writes);
+    }
+
+    [Fact]
+    public async Task DeleteAsync_SendsIdsAndAllOrNoneFalse()
+    {
+        using var host = Start();
+        host.Server.Given(Request.Create().WithPath($"{DataPath}/composite/sobjects").UsingDelete())
+            .RespondWith(Json(200, """
+                [{"id":"001A00000000000001","success":true,"errors":[]},
+                 {"id":"001A00000000000002","success":false,"errors":[{"statusCode":"ENTITY_IS_DELETED","message":"entity is deleted","fields":[]}]}]
+                """));
+
+        var results = await host.Client.DeleteAsync(["001A00000000000001", "001A00000000000002"]);
+
+        Assert.True(results[0].Success);
+        Assert.Equal("ENTITY_IS_DELETED", results[1].Errors[0].Code);
+        var request = host.Requests($"{DataPath}/composite/sobjects", "DELETE").Single().RequestMessage;
+        Assert.Contains("ids=001A00000000000001,001A00000000000002&", request.RawQuery, StringComparison.Ordinal);
+        var query = request.Query!;
+        Assert.Equal("false", query["allOrNone"].Single());
+        Assert.Equal(1, host.Counter.Writes);
+    }
+
+    [Fact]
     public async Task DescribeAsync_ParsesFieldsAndPicklists()
     {
         using var host = Start();

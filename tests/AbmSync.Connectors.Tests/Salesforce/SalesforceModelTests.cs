@@ -76,6 +76,8 @@ public sealed class SalesforceModelTests
     [InlineData("GET", "/services/data/v66.0/queryAll", "GET /services/data/{version}/queryAll", "Read")]
     [InlineData("GET", "/services/data/v66.0/sobjects/Account/describe", "GET /services/data/{version}/sobjects/{sObject}/describe", "Read")]
     [InlineData("GET", "/services/data/v66.0/sobjects/Account/001A00000000000001", "GET /services/data/{version}/sobjects/{sObject}/{id}", "Read")]
+    [InlineData("GET", "/services/data/v66.0/sobjects/Account/updated/", "GET /services/data/{version}/sobjects/{sObject}/updated", "Read")]
+    [InlineData("GET", "/services/data/v66.0/sobjects/Account/deleted", "GET /services/data/{version}/sobjects/{sObject}/deleted", "Read")]
     [InlineData("GET", "/services/data/v66.0/limits", "GET /services/data/{version}/limits", "Read")]
     [InlineData("POST", "/services/oauth2/token", "POST /services/oauth2/token", "Other")]
     [InlineData("GET", "/services/data", "GET /services/data", "Other")]
