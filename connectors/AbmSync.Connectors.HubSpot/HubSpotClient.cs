@@ -317,9 +317,10 @@ public sealed partial class HubSpotClient
             }
             catch (HubSpotApiException ex) when (IsWholeBatchRejection(ex))
             {
-                if (chunk.Count == 1)
+                if (chunk.Count == 1 || IsSchemaError(ex))
                 {
-                    sink.Add(new HubSpotRecordOutcome(inputId(chunk[0]), null, null, ex.ToError([inputId(chunk[0])])));
+                    // A property the portal lacks fails every input that carries it: splitting would only cost calls.
+                    sink.AddRange(chunk.Select(i => new HubSpotRecordOutcome(inputId(i), null, null, ex.ToError([inputId(i)]))));
                     return;
                 }
 
@@ -341,6 +342,10 @@ public sealed partial class HubSpotClient
 
     private static bool IsWholeBatchRejection(HubSpotApiException ex) =>
         ex.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Conflict;
+
+    private static bool IsSchemaError(HubSpotApiException ex) =>
+        ex.Message.Contains("PROPERTY_DOESNT_EXIST", StringComparison.Ordinal) ||
+        ex.Errors.Any(e => string.Equals(e.SubCategory, "PROPERTY_DOESNT_EXIST", StringComparison.Ordinal));
 
     /// <summary>What a batch result is matched on: its id, its properties and its echoed objectWriteTraceId.</summary>
     private sealed record ResultKey(HubSpotObject Record, string? TraceId)

@@ -120,6 +120,22 @@ public sealed class HubSpotObjectsTests
     }
 
     [Fact]
+    public async Task BatchUpdate_WholeBatch400ForAMissingProperty_FailsEveryInputWithoutSplitting()
+    {
+        using var f = HubSpotFixture.Create();
+        f.Server.Given(Request.Create().WithPath("/crm/v3/objects/contacts/batch/update").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(400).WithBody(
+                """{"status":"error","message":"Property values were not valid: [{\"isValid\":false,\"message\":\"Property \\\"abm_buying_role\\\" does not exist\",\"error\":\"PROPERTY_DOESNT_EXIST\",\"name\":\"abm_buying_role\"}]","correlationId":"c","category":"VALIDATION_ERROR"}"""));
+
+        var inputs = Enumerable.Range(1, 40).Select(i => new HubSpotUpdateInput($"{i}", new Dictionary<string, string?> { ["abm_buying_role"] = "Champion" })).ToList();
+        var result = await f.Client.BatchUpdateAsync("contacts", inputs);
+
+        Assert.Equal(40, result.Failed.Count);
+        Assert.All(result.Failed, o => Assert.Contains("abm_buying_role", o.Error!.Message));
+        Assert.Single(f.Server.LogEntries);
+    }
+
+    [Fact]
     public async Task BatchUpsert_250Inputs_AreSentAsThreeCallsOf100_100_50()
     {
         using var f = HubSpotFixture.Create();
