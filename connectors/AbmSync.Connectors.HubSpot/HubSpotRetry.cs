@@ -13,7 +13,7 @@ namespace AbmSync.Connectors.HubSpot;
 /// </summary>
 internal static class HubSpotRetry
 {
-    /// <summary>Set on a request whose replay could write twice (creates); such a request is never retried.</summary>
+    /// <summary>Set on a request whose replay could write twice (creates): retried only after a 429, which HubSpot answers before doing anything.</summary>
     internal static readonly HttpRequestOptionsKey<bool> NotIdempotent = new("AbmSync.HubSpot.NotIdempotent");
 
     /// <summary>The rolling burst window: without Retry-After, a throttled call waits for it to roll over.</summary>
@@ -39,8 +39,10 @@ internal static class HubSpotRetry
     internal static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
     {
         var request = outcome.Result?.RequestMessage ?? context.GetRequestMessage();
-        if (request is not null && request.Options.TryGetValue(NotIdempotent, out var notIdempotent) && notIdempotent)
+        if (request is not null && request.Options.TryGetValue(NotIdempotent, out var notIdempotent) && notIdempotent &&
+            outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests)
         {
+            // A create may have been applied before a gateway error or timeout; only a throttled one surely was not.
             return false;
         }
 

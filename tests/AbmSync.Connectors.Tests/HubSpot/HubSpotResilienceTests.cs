@@ -84,6 +84,26 @@ public sealed class HubSpotResilienceTests
     }
 
     [Fact]
+    public async Task Create429_IsReplayed_BecauseAThrottledCallWasNotApplied()
+    {
+        using var f = HubSpotFixture.Create();
+        const string path = "/crm/v3/objects/companies/batch/create";
+        f.Server.Given(Request.Create().WithPath(path).UsingPost())
+            .InScenario("c429").WillSetStateTo("open")
+            .RespondWith(Response.Create().WithStatusCode(429).WithHeader("Retry-After", "0").WithBody(
+                """{"status":"error","message":"You have reached your ten_secondly_rolling limit.","policyName":"TEN_SECONDLY_ROLLING","correlationId":"c"}"""));
+        f.Server.Given(Request.Create().WithPath(path).UsingPost())
+            .InScenario("c429").WhenStateIs("open")
+            .RespondWith(Response.Create().WithStatusCode(201).WithBody(
+                """{"status":"COMPLETE","results":[{"id":"1","objectWriteTraceId":"0","properties":{"name":"Acme"}}]}"""));
+
+        var result = await f.Client.BatchCreateAsync("companies", [new HubSpotCreateInput(new Dictionary<string, string?> { ["name"] = "Acme" })]);
+
+        Assert.Equal("1", Assert.Single(result.Succeeded).Record!.Id);
+        Assert.Equal(2, f.BodiesAt(path).Count);
+    }
+
+    [Fact]
     public async Task Unauthorized_WithoutOAuth_ThrowsClearErrorWithoutTheToken()
     {
         using var f = HubSpotFixture.Create();
