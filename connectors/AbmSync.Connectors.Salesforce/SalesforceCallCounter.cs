@@ -83,7 +83,8 @@ public sealed partial class SalesforceCallCounter
     [GeneratedRegex(@"^/services/data/v\d+\.\d+(?=/|$)", RegexOptions.CultureInvariant)]
     private static partial Regex VersionPrefix();
 
-    /// <summary>Maps a path to its template ("/services/data/{version}/query") and a read/write class. See README.</summary>
+    /// <summary>Maps a path to its template ("/services/data/{version}/query") and a read/write class. See README.
+    /// Parameter names follow the sandbox's ASP.NET route patterns, whose raw text is its stats key.</summary>
     internal static (string Template, CallKind Kind) Classify(HttpMethod method, string path)
     {
         path = path.Length > 1 ? path.TrimEnd('/') : path;
@@ -111,7 +112,7 @@ public sealed partial class SalesforceCallCounter
         switch (rest[0])
         {
             case "query" or "queryAll":
-                template += "/" + rest[0] + (rest.Length > 1 ? "/{queryLocator}" : "");
+                template += "/" + rest[0] + (rest.Length > 1 ? "/{locator}" : "");
                 break;
             case "limits":
                 template += "/limits";
@@ -120,10 +121,10 @@ public sealed partial class SalesforceCallCounter
                 template += "/sobjects" + rest.Length switch
                 {
                     1 => "",
-                    2 => "/{sObject}",
-                    3 when rest[2] is "describe" or "updated" or "deleted" => "/{sObject}/" + rest[2],
-                    3 => "/{sObject}/{id}",
-                    _ => "/{sObject}/{externalIdField}/{externalId}",
+                    2 => "/{sobject}",
+                    3 when rest[2] is "describe" or "updated" or "deleted" => "/{sobject}/" + rest[2],
+                    3 => "/{sobject}/{id}",
+                    _ => "/{sobject}/{field}/{value}",
                 };
                 if (!isGet && rest.Length >= 2)
                 {
@@ -135,8 +136,8 @@ public sealed partial class SalesforceCallCounter
                 template += "/composite/sobjects" + rest.Length switch
                 {
                     2 => "",
-                    3 => "/{sObject}",
-                    _ => "/{sObject}/{externalIdField}",
+                    3 => "/{sobject}",
+                    _ => "/{sobject}/{field}",
                 };
                 // POST /composite/sobjects/{S} with {"ids":[...]} is the read form; everything else not GET writes.
                 kind = isGet || (method == HttpMethod.Post && rest.Length == 3) ? CallKind.Read : CallKind.Write;

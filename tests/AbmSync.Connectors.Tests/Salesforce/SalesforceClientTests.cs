@@ -68,7 +68,7 @@ public sealed class SalesforceClientTests
         Assert.Equal(0, stats.Writes);
         Assert.Equal(1, stats.ByEndpoint["POST /services/oauth2/token"]);
         Assert.Equal(1, stats.ByEndpoint["GET /services/data/{version}/query"]);
-        Assert.Equal(2, stats.ByEndpoint["GET /services/data/{version}/query/{queryLocator}"]);
+        Assert.Equal(2, stats.ByEndpoint["GET /services/data/{version}/query/{locator}"]);
         Assert.Equal(new ApiUsage(25, 15000), host.Client.LastApiUsage);
     }
 
@@ -297,7 +297,7 @@ public sealed class SalesforceClientTests
         var body = JsonNode.Parse(host.Requests($"{DataPath}/composite/sobjects/Account/ABM_HubSpot_Id__c").Single().RequestMessage.Body!)!;
         Assert.Equal("101", (string?)body["records"]![0]!["ABM_HubSpot_Id__c"]);
         Assert.Null(body["records"]![0]!["id"]);
-        Assert.Equal(1, host.Counter.ByEndpoint["PATCH /services/data/{version}/composite/sobjects/{sObject}/{externalIdField}"]);
+        Assert.Equal(1, host.Counter.ByEndpoint["PATCH /services/data/{version}/composite/sobjects/{sobject}/{field}"]);
     }
 
     [Fact]

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace AbmSync.Connectors.Salesforce;
+
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Salesforce token acquired ({Flow}) for instance {Instance}")]
+    public static partial void TokenAcquired(ILogger logger, SalesforceAuthFlow flow, string instance);
+
+    [LoggerMessage(2, LogLevel.Information, "Salesforce answered 401 to {Method} {Path}; re-authenticating once and replaying")]
+    public static partial void Reauthenticating(ILogger logger, string method, string path);
+}
