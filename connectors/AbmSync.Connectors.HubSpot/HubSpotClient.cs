@@ -108,7 +108,8 @@ public sealed partial class HubSpotClient
 
     /// <summary>
     /// POST {objects}/{type}/batch/read. With <paramref name="idProperty"/>, <paramref name="ids"/> are values of that
-    /// unique property. Ids HubSpot does not know come back as failed outcomes with category OBJECT_NOT_FOUND.
+    /// unique property. Ids HubSpot does not know come back as failed outcomes with category OBJECT_NOT_FOUND. An id
+    /// merged into another record answers with the survivor (whose <see cref="HubSpotObject.Id"/> differs from the input).
     /// </summary>
     public async Task<HubSpotBatchResult> BatchReadAsync(
         string objectType,
@@ -118,10 +119,12 @@ public sealed partial class HubSpotClient
         CancellationToken ct = default)
     {
         var requested = properties.ToList();
-        if (idProperty is not null && !requested.Contains(idProperty, StringComparer.Ordinal))
+        // The results carry HubSpot ids: the idProperty value, or for a merged-away id the survivor's list of merged
+        // ids, is what ties each one back to its input.
+        var key = idProperty ?? MergedIdsProperty;
+        if (!requested.Contains(key, StringComparer.Ordinal))
         {
-            // The results carry HubSpot ids; the idProperty value is what ties each one back to its input.
-            requested.Add(idProperty);
+            requested.Add(key);
         }
 
         var outcomes = new List<HubSpotRecordOutcome>(ids.Count);
@@ -138,7 +141,7 @@ public sealed partial class HubSpotClient
             }
 
             using var doc = await SendAsync(HttpMethod.Post, $"{ObjectsPath(objectType)}/batch/read?archived=false", body, ct);
-            outcomes.AddRange(Match(doc.RootElement, chunk, r => idProperty is null ? r.Id : r[idProperty], positional: false, isNewFlag: false));
+            outcomes.AddRange(Match(doc.RootElement, chunk, r => idProperty is null ? IdAndMergedIds(r) : [r[idProperty]], positional: false, isNewFlag: false));
         }
 
         return new HubSpotBatchResult(outcomes);
@@ -335,10 +338,17 @@ public sealed partial class HubSpotClient
             using (doc)
             {
                 var ids = chunk.Select(inputId).ToList();
-                sink.AddRange(Match(doc.RootElement, ids, r => resultKey(r), positional: true, isNewFlag: operation == "upsert"));
+                sink.AddRange(Match(doc.RootElement, ids, r => [resultKey(r)], positional: true, isNewFlag: operation == "upsert"));
             }
         }
     }
+
+    /// <summary>On a merge survivor: the ids of the records merged into it, semicolon-separated.</summary>
+    internal const string MergedIdsProperty = "hs_merged_object_ids";
+
+    /// <summary>A record answers for its own id and, after a merge, for every id merged into it.</summary>
+    private static IEnumerable<string?> IdAndMergedIds(ResultKey r) =>
+        [r.Id, .. (r[MergedIdsProperty] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
     private static bool IsWholeBatchRejection(HubSpotApiException ex) =>
         ex.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Conflict;
@@ -363,7 +373,7 @@ public sealed partial class HubSpotClient
     private List<HubSpotRecordOutcome> Match(
         JsonElement root,
         IReadOnlyList<string> inputIds,
-        Func<ResultKey, string?> key,
+        Func<ResultKey, IEnumerable<string?>> keys,
         bool positional,
         bool isNewFlag)
     {
@@ -376,7 +386,7 @@ public sealed partial class HubSpotClient
         var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < results.Count; i++)
         {
-            if (key(results[i].Key) is { } k)
+            foreach (var k in keys(results[i].Key).OfType<string>())
             {
                 byKey.TryAdd(k, i);
             }

@@ -181,6 +181,24 @@ public sealed class HubSpotObjectsTests
     }
 
     [Fact]
+    public async Task BatchRead_ByMergedAwayId_AnswersWithTheSurvivor()
+    {
+        using var f = HubSpotFixture.Create();
+        f.Server.Given(Request.Create().WithPath("/crm/v3/objects/companies/batch/read").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody(
+                """{"status":"COMPLETE","results":[{"id":"900","properties":{"name":"Acme","hs_merged_object_ids":"101;102"}},{"id":"5","properties":{"name":"Five"}}]}"""));
+
+        var result = await f.Client.BatchReadAsync("companies", ["5", "102"], ["name"]);
+
+        Assert.Empty(result.Failed);
+        Assert.Equal("5", result.Outcomes[0].Record!.Id);
+        Assert.Equal("102", result.Outcomes[1].InputId);
+        Assert.Equal("900", result.Outcomes[1].Record!.Id);
+        var body = Assert.Single(f.BodiesAt("/crm/v3/objects/companies/batch/read"));
+        Assert.Contains("hs_merged_object_ids", body.GetProperty("properties").EnumerateArray().Select(p => p.GetString()));
+    }
+
+    [Fact]
     public async Task BatchCreate_SendsObjectWriteTraceIds_AndMatchesResultsByThem()
     {
         using var f = HubSpotFixture.Create();
