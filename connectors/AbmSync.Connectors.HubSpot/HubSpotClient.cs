@@ -210,11 +210,12 @@ public sealed partial class HubSpotClient
                 {
                     id = i.Id,
                     idProperty,
-                    // The idProperty value is written as well, so that each result names the input it answers.
+                    // Results are matched by the echoed trace id, or else by the idProperty value, written for that.
+                    objectWriteTraceId = i.Id,
                     properties = WireProperties(i.Properties, idProperty, i.Id),
                 }).ToArray(),
             },
-            r => r[idProperty],
+            r => [r.TraceId, r[idProperty]],
             notIdempotent: false,
             ct);
     }
@@ -226,8 +227,8 @@ public sealed partial class HubSpotClient
             "update",
             inputs,
             i => i.Id,
-            chunk => new { inputs = chunk.Select(i => new { id = i.Id, properties = WireProperties(i.Properties, null, null) }).ToArray() },
-            r => r.Id,
+            chunk => new { inputs = chunk.Select(i => new { id = i.Id, objectWriteTraceId = i.Id, properties = WireProperties(i.Properties, null, null) }).ToArray() },
+            r => [r.TraceId, r.Id],
             notIdempotent: false,
             ct);
 
@@ -257,7 +258,7 @@ public sealed partial class HubSpotClient
                     }).ToArray(),
                 }).ToArray(),
             },
-            r => r.TraceId,
+            r => [r.TraceId],
             notIdempotent: true,
             ct);
     }
@@ -298,7 +299,7 @@ public sealed partial class HubSpotClient
         IReadOnlyList<T> inputs,
         Func<T, string> inputId,
         Func<IReadOnlyList<T>, object> buildBody,
-        Func<ResultKey, string?> resultKey,
+        Func<ResultKey, IEnumerable<string?>> resultKeys,
         bool notIdempotent,
         CancellationToken ct)
     {
@@ -338,7 +339,7 @@ public sealed partial class HubSpotClient
             using (doc)
             {
                 var ids = chunk.Select(inputId).ToList();
-                sink.AddRange(Match(doc.RootElement, ids, r => [resultKey(r)], positional: true, isNewFlag: operation == "upsert"));
+                sink.AddRange(Match(doc.RootElement, ids, resultKeys, positional: true, isNewFlag: operation == "upsert"));
             }
         }
     }

@@ -88,6 +88,7 @@ public sealed class HubSpotObjectsTests
         var third = body.GetProperty("inputs")[2];
         Assert.Equal("001C", third.GetProperty("id").GetString());
         Assert.Equal("abm_salesforce_id", third.GetProperty("idProperty").GetString());
+        Assert.Equal("001C", third.GetProperty("objectWriteTraceId").GetString());
         Assert.Equal(string.Empty, third.GetProperty("properties").GetProperty("abm_score").GetString());
         Assert.Equal(1, f.Counter.Snapshot().Writes);
     }
@@ -178,6 +179,24 @@ public sealed class HubSpotObjectsTests
         Assert.Contains("abm_salesforce_id", body.GetProperty("properties").EnumerateArray().Select(p => p.GetString()));
         Assert.Equal(1, f.Counter.Snapshot().Reads);
         Assert.Equal(0, f.Counter.Snapshot().Writes);
+    }
+
+    [Fact]
+    public async Task BatchUpsert_MatchesByEchoedTraceId_WhenTheIdPropertyIsNotEchoed()
+    {
+        using var f = HubSpotFixture.Create();
+        f.Server.Given(Request.Create().WithPath("/crm/v3/objects/contacts/batch/upsert").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody(
+                """{"status":"COMPLETE","results":[{"id":"2","new":true,"objectWriteTraceId":"b@example.com","properties":{}},{"id":"1","new":false,"objectWriteTraceId":"a@example.com","properties":{}}]}"""));
+
+        var result = await f.Client.BatchUpsertAsync("contacts", "email",
+        [
+            new HubSpotUpsertInput("a@example.com", new Dictionary<string, string?> { ["jobtitle"] = "CFO" }),
+            new HubSpotUpsertInput("b@example.com", new Dictionary<string, string?> { ["jobtitle"] = "CTO" }),
+        ]);
+
+        Assert.Equal(["1", "2"], result.Outcomes.Select(o => o.Record!.Id));
+        Assert.Equal([false, true], result.Outcomes.Select(o => o.IsNew!.Value));
     }
 
     [Fact]
