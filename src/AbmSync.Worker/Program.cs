@@ -1,1 +1,3 @@
-return 0;
+using AbmSync.Worker.Cli;
+
+return await AbmSyncCli.RunAsync(args);

@@ -10,6 +10,9 @@ public sealed record CriterionHit(string Name, int Points);
 /// <summary>An account's score, 0–100, and the criteria that earned it.</summary>
 public sealed record TierScore(int Score, IReadOnlyList<CriterionHit> Hits);
 
+/// <summary>An account with its score, as tier assignment ranks it.</summary>
+public sealed record ScoredAccount(AccountProfile Account, TierScore Score);
+
 /// <summary>The tier an account gets, with the reason written back to both systems.</summary>
 public sealed record TierDecision(string AccountId, string? Tier, int Score, string Reason, bool Locked)
 {
@@ -52,9 +55,16 @@ public sealed class TierAssigner(TieringRules rules)
     /// Decides the tier of every account in <paramref name="population"/>. Caps only mean something over the whole
     /// target list, so pass every account that may hold a tier, not just the ones that changed.
     /// </summary>
-    public IReadOnlyList<TierDecision> Assign(IReadOnlyCollection<AccountProfile> population)
+    public IReadOnlyList<TierDecision> Assign(IReadOnlyCollection<AccountProfile> population) =>
+        Assign([.. population.Select(a => new ScoredAccount(a, Score(a)))]);
+
+    /// <summary>
+    /// Decides tiers for accounts scored earlier (a run keeps every known account's score, so that caps count the
+    /// whole list without re-reading it). Decisions come back in the order of <paramref name="population"/>.
+    /// </summary>
+    public IReadOnlyList<TierDecision> Assign(IReadOnlyCollection<ScoredAccount> population)
     {
-        var scored = population.Select(a => (Account: a, Score: Score(a))).ToList();
+        var scored = population;
         var overall = new int[Tiers.All.Count];
         var perOwner = new Dictionary<(int, string), int>();
         var decisions = new Dictionary<string, TierDecision>(StringComparer.Ordinal);
@@ -80,7 +90,7 @@ public sealed class TierAssigner(TieringRules rules)
         {
             decisions[account.Id] = Decide(account, score);
         }
-        return [.. population.Select(a => decisions[a.Id])];
+        return [.. population.Select(a => decisions[a.Account.Id])];
 
         TierDecision Decide(AccountProfile account, TierScore score)
         {

@@ -52,6 +52,8 @@ public static class FieldValues
         if (text is not null && field.Values is { } map)
         {
             text = map.TryGetValue(text, out var mapped) ? mapped : field.DefaultValue ?? text;
+            // A value mapped to "" has no counterpart on the other side: it is sent as no value at all.
+            text = text.Length == 0 ? null : text;
         }
         return text;
     }

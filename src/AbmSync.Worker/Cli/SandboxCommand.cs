@@ -1,0 +1,68 @@
+using System.CommandLine;
+using AbmSync.Sandbox;
+
+namespace AbmSync.Worker.Cli;
+
+/// <summary><c>abmsync sandbox</c>: the two API emulators, until stopped.</summary>
+public static class SandboxCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("sandbox", "Run local emulators of the Salesforce REST and HubSpot CRM APIs with seeded data, until stopped.");
+        var salesforcePort = new Option<int>("--salesforce-port") { Description = "Loopback port of the Salesforce emulator (0: any free port)" };
+        var hubSpotPort = new Option<int>("--hubspot-port") { Description = "Loopback port of the HubSpot emulator (0: any free port)" };
+        var accounts = new Option<int>("--accounts") { Description = "Live Salesforce accounts in the seeded org", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the synthetic world: same seed, same records, same ids", DefaultValueFactory = _ => 1 };
+        var latency = new Option<int>("--latency-ms") { Description = "Delay added to every answer" };
+        var hubSpotRate = new Option<string>("--hubspot-rate") { Description = "HubSpot burst limit", DefaultValueFactory = _ => "190/10s" };
+        var salesforceFaults = new Option<string?>("--salesforce-faults") { Description = "Salesforce fault injection, e.g. lock:0.01,503:0.02" };
+        var hubSpotFaults = new Option<string?>("--hubspot-faults") { Description = "HubSpot fault injection, e.g. 429:0.05,502:0.02" };
+        var faults = new Option<string?>("--faults") { Description = "Fault injection for both emulators (each takes the kinds it knows)" };
+        var tokenTtl = new Option<int>("--token-ttl") { Description = "Salesforce access-token lifetime in seconds", DefaultValueFactory = _ => 7200 };
+        var dailyLimit = new Option<int>("--salesforce-daily-limit") { Description = "Salesforce daily API request allocation", DefaultValueFactory = _ => 100_000 };
+        foreach (var option in new Option[] { salesforcePort, hubSpotPort, accounts, seed, latency, hubSpotRate, salesforceFaults, hubSpotFaults, faults, tokenTtl, dailyLimit })
+        {
+            command.Options.Add(option);
+        }
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(accounts) < 0)
+            {
+                result.AddError("--accounts must be 0 or more");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new SandboxOptions
+            {
+                SalesforcePort = parse.GetValue(salesforcePort),
+                HubSpotPort = parse.GetValue(hubSpotPort),
+                Accounts = parse.GetValue(accounts),
+                Seed = parse.GetValue(seed),
+                Latency = TimeSpan.FromMilliseconds(parse.GetValue(latency)),
+                HubSpotRate = parse.GetValue(hubSpotRate)!,
+                SalesforceFaults = parse.GetValue(salesforceFaults) ?? parse.GetValue(faults),
+                HubSpotFaults = parse.GetValue(hubSpotFaults) ?? parse.GetValue(faults),
+                TokenTtl = TimeSpan.FromSeconds(parse.GetValue(tokenTtl)),
+                SalesforceDailyLimit = parse.GetValue(dailyLimit),
+            };
+            await using var sandbox = await SandboxHost.StartAsync(options, cancellationToken: ct);
+            var output = parse.InvocationConfiguration.Output;
+            foreach (var (key, value) in sandbox.EnvironmentLines)
+            {
+                output.WriteLine($"{key}={value}");
+            }
+            output.WriteLine($"# Salesforce org: {sandbox.SalesforceUrl}  HubSpot portal: {sandbox.HubSpotUrl}  ({options.Accounts} accounts, seed {options.Seed}). Ctrl+C stops.");
+            output.Flush();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

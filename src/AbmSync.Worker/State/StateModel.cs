@@ -1,0 +1,47 @@
+namespace AbmSync.Worker.State;
+
+/// <summary>The sides a record lives on.</summary>
+public static class Side
+{
+    public const string Salesforce = "salesforce";
+    public const string HubSpot = "hubspot";
+}
+
+public sealed record RecordLink(string Object, string SalesforceId, string HubSpotId, string LinkReason, DateTimeOffset LinkedAt, DateTimeOffset? SalesforceModstamp);
+
+public sealed record SyncCursor(DateTimeOffset ModifiedAt, string RecordId);
+
+public sealed record WrittenValues(IReadOnlyDictionary<string, string> Values, string Hash);
+
+public sealed record DeadLetter(
+    long Id, string Object, string Side, string RecordId, string Code, string Message, string? Fields, int Attempts,
+    string Status, DateTimeOffset FirstFailedAt, DateTimeOffset LastFailedAt);
+
+/// <summary>A failure to record: a new dead letter, or one more attempt of an existing one.</summary>
+public sealed record RecordFailure(string Side, string RecordId, string Code, string Message, IReadOnlyList<string> Fields);
+
+public sealed record Decision(
+    string Object, string RecordId, string Kind, string? Value, int? Score, string? Detail, string Reason, string? OwnerId,
+    bool Locked, long? RunId, DateTimeOffset DecidedAt);
+
+public sealed record OwnerIdentity(string SalesforceUserId, string Email, bool SalesforceActive, string? HubSpotOwnerId);
+
+public sealed record SyncRun(
+    long Id, string Object, string Direction, string Mode, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string Status,
+    int RecordsRead, int HubSpotRecordsWritten, int SalesforceRecordsWritten, int DeadLettered, int SalesforceCalls,
+    int HubSpotCalls, string? Message);
+
+/// <summary>Everything one page of a run changes in the state store, committed in one transaction.</summary>
+public sealed class PageCommit(string objectName, long runId)
+{
+    public string Object { get; } = objectName;
+    public long RunId { get; } = runId;
+    public List<RecordLink> Links { get; } = [];
+    public List<(string Side, string RecordId, WrittenValues Values)> Written { get; } = [];
+    public List<Decision> Decisions { get; } = [];
+    public List<RecordFailure> Failures { get; } = [];
+    /// <summary>Records that synced cleanly: their open dead letters on that side are resolved.</summary>
+    public List<(string Side, string RecordId)> Succeeded { get; } = [];
+    public SyncCursor? Cursor { get; set; }
+    public string CursorSide { get; set; } = Side.Salesforce;
+}

@@ -1,0 +1,179 @@
+using AbmSync.Connectors.HubSpot;
+using AbmSync.Connectors.Salesforce;
+using AbmSync.Core.Mapping;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AbmSync.Worker.Sync;
+
+/// <summary>The live schema lacks something that a person must install (the Salesforce metadata, a permission).</summary>
+public sealed class SetupRequiredException(string system, IReadOnlyList<string> missing, string hint)
+    : Exception($"{system} is not set up for AbmSync:{Environment.NewLine}{string.Join(Environment.NewLine, missing.Select(m => "  - " + m))}{Environment.NewLine}{hint}")
+{
+    public IReadOnlyList<string> Missing { get; } = missing;
+}
+
+/// <summary>
+/// Checks the mapping against both live schemas before a run reads or writes anything, and creates the HubSpot ABM
+/// properties that are missing (idempotent). Salesforce fields are never created: they arrive as deployed metadata.
+/// </summary>
+public sealed partial class SchemaGuard(
+    SalesforceClient salesforce, HubSpotClient hubSpot, SyncConfiguration configuration, SyncCache cache, TimeProvider time,
+    IOptions<SyncOptions> options, ILogger<SchemaGuard> logger)
+{
+    /// <summary>What the last check created in HubSpot (property names), for the summary.</summary>
+    public IReadOnlyList<string> CreatedHubSpotProperties => cache.CreatedHubSpotProperties;
+
+    /// <summary>Checks once per <see cref="SyncOptions.SchemaCacheDuration"/>: schemas change rarely, calls cost.</summary>
+    public async Task EnsureAccountsAsync(bool dryRun, CancellationToken ct)
+    {
+        await cache.SchemaGate.WaitAsync(ct);
+        try
+        {
+            if (cache.SchemaCheckedAt is { } at && time.GetUtcNow() - at < options.Value.SchemaCacheDuration)
+            {
+                return;
+            }
+            var (created, properties) = await EnsureHubSpotPropertiesAsync("companies", dryRun, ct);
+            cache.CreatedHubSpotProperties = created;
+            var hubSpotProperties = properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
+            var describe = await salesforce.DescribeAsync("Account", ct);
+            var problems = new List<ConfigurationProblem>();
+            CheckSalesforce(describe, configuration.Accounts, problems);
+            if (!dryRun || created.Count == 0)
+            {
+                CheckHubSpot(hubSpotProperties, configuration.Accounts, problems);
+            }
+            if (problems.Count > 0)
+            {
+                throw new ConfigurationFileException(problems);
+            }
+            cache.SchemaCheckedAt = time.GetUtcNow();
+        }
+        finally
+        {
+            cache.SchemaGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Creates the <c>abm</c> group and every missing ABM property of an object type. Returns the names created (in a
+    /// dry run: the names that would be) and the object's properties afterwards.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Created, IReadOnlyList<HubSpotProperty> Properties)> EnsureHubSpotPropertiesAsync(
+        string objectType, bool dryRun, CancellationToken ct)
+    {
+        var wanted = AbmFields.HubSpotProperties[objectType];
+        var properties = await hubSpot.GetPropertiesAsync(objectType, ct: ct);
+        var existing = properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = wanted.Where(p => !existing.Contains(p.Name)).ToList();
+        if (missing.Count == 0 || dryRun)
+        {
+            return ([.. missing.Select(m => m.Name)], properties);
+        }
+        var groups = await hubSpot.GetPropertyGroupsAsync(objectType, ct);
+        if (!groups.Any(g => g.Name == AbmFields.HubSpotGroup))
+        {
+            await hubSpot.CreatePropertyGroupAsync(objectType, AbmFields.HubSpotGroup, "ABM (AbmSync)", ct: ct);
+        }
+        var result = await hubSpot.CreatePropertiesAsync(objectType, missing, ct);
+        if (result.Errors.Count > 0)
+        {
+            throw new SetupRequiredException("HubSpot", [.. result.Errors.Select(e => $"{objectType}: {e.Category}: {e.Message}")],
+                "AbmSync could not create these properties; check that the token has the crm.schemas.*.write scopes.");
+        }
+        LogCreatedProperties(logger, result.Created.Count, objectType);
+        return ([.. result.Created.Select(p => p.Name)], [.. properties, .. result.Created]);
+    }
+
+    /// <summary>Lists the ABM fields the org lacks (empty when the metadata is deployed and visible to the integration user).</summary>
+    public static IReadOnlyList<string> MissingSalesforceFields(SObjectDescribe describe) =>
+        [.. AbmFields.SalesforceAccountFields.Where(f => describe.Field(f) is null).Select(f => $"Account.{f}")];
+
+    static void CheckSalesforce(SObjectDescribe describe, ObjectMapping mapping, List<ConfigurationProblem> problems)
+    {
+        var missing = MissingSalesforceFields(describe);
+        if (missing.Count > 0)
+        {
+            throw new SetupRequiredException("Salesforce", missing,
+                "Deploy connectors/salesforce-metadata (sf project deploy start --source-dir connectors/salesforce-metadata/force-app) and assign the ABM_Integration permission set to the integration user.");
+        }
+        foreach (var name in AbmFields.SalesforceAccountWrites)
+        {
+            if (describe.Field(name) is { Updateable: false })
+            {
+                throw new SetupRequiredException("Salesforce", [$"Account.{name} is not updateable by the integration user"],
+                    "Assign the ABM_Integration permission set (connectors/salesforce-metadata) to the integration user.");
+            }
+        }
+        foreach (var condition in mapping.IncludeSalesforce)
+        {
+            if (describe.Field(condition.Field) is null)
+            {
+                problems.Add(Problem(condition.Location, $"Salesforce {mapping.SalesforceObject} has no field '{condition.Field}'"));
+            }
+        }
+        foreach (var field in mapping.Fields.Where(f => f.Direction != SyncDirection.None))
+        {
+            var sf = describe.Field(field.Salesforce);
+            if (sf is null)
+            {
+                problems.Add(Problem(field.Location, $"Salesforce {mapping.SalesforceObject} has no field '{field.Salesforce}' (or the integration user cannot see it)"));
+                continue;
+            }
+            if (field.FlowsToSalesforce && !sf.Updateable)
+            {
+                problems.Add(Problem(field.Location, $"Salesforce field '{field.Salesforce}' is not updateable, but the mapping writes it ({Direction(field)})"));
+            }
+            if (field.Values is { } values && field.FlowsToHubSpot && sf.PicklistValues.Count > 0)
+            {
+                var picklist = sf.PicklistValues.Select(v => v.Value).ToHashSet(StringComparer.Ordinal);
+                foreach (var key in values.Keys.Where(k => k != "*" && !picklist.Contains(k)))
+                {
+                    problems.Add(Problem(field.Location, $"value map names '{key}', which is not a value of the Salesforce picklist {mapping.SalesforceObject}.{field.Salesforce}"));
+                }
+                var unmapped = sf.PicklistValues.Where(v => v.Active && !values.ContainsKey(v.Value)).Select(v => v.Value).ToList();
+                if (unmapped.Count > 0 && field.DefaultValue is null)
+                {
+                    problems.Add(Problem(field.Location, $"value map has no entry for the Salesforce picklist value(s) {string.Join(", ", unmapped.Select(v => $"'{v}'"))}; map them, map them to \"\" (no value), or add \"*\""));
+                }
+            }
+        }
+    }
+
+    static void CheckHubSpot(Dictionary<string, HubSpotProperty> properties, ObjectMapping mapping, List<ConfigurationProblem> problems)
+    {
+        foreach (var field in mapping.Fields.Where(f => f.Direction != SyncDirection.None))
+        {
+            if (!properties.TryGetValue(field.HubSpot, out var property))
+            {
+                problems.Add(Problem(field.Location, $"HubSpot {mapping.HubSpotObject} has no property '{field.HubSpot}'"));
+                continue;
+            }
+            if (field.FlowsToHubSpot && (property.ReadOnlyValue || property.Calculated))
+            {
+                problems.Add(Problem(field.Location, $"HubSpot property '{field.HubSpot}' is read-only, but the mapping writes it ({Direction(field)})"));
+            }
+            if (field.Values is { } values && field.FlowsToHubSpot && property.Type == "enumeration")
+            {
+                var options = property.Options.Select(o => o.Value).ToHashSet(StringComparer.Ordinal);
+                foreach (var target in values.Values.Distinct().Where(v => v.Length > 0 && !options.Contains(v)))
+                {
+                    problems.Add(Problem(field.Location, $"value map writes '{target}', which is not an option of the HubSpot property {mapping.HubSpotObject}.{field.HubSpot}"));
+                }
+            }
+        }
+    }
+
+    static string Direction(FieldMapping field) => field.Direction switch
+    {
+        SyncDirection.ToHubSpot => "to-hubspot",
+        SyncDirection.ToSalesforce => "to-salesforce",
+        _ => "two-way",
+    };
+
+    static ConfigurationProblem Problem(SourceLocation location, string reason) => new(location.File, location.Line, 1, reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created {Count} ABM properties on HubSpot {ObjectType}")]
+    static partial void LogCreatedProperties(ILogger logger, int count, string objectType);
+}

@@ -1,0 +1,15 @@
+namespace AbmSync.Worker.Sync;
+
+/// <summary>
+/// What a long-running worker remembers between runs: when the live schemas were last checked and the owner map.
+/// A singleton, so that the typed HTTP clients around it can stay short-lived as IHttpClientFactory intends.
+/// </summary>
+public sealed class SyncCache
+{
+    public SemaphoreSlim SchemaGate { get; } = new(1, 1);
+    public DateTimeOffset? SchemaCheckedAt { get; set; }
+    public IReadOnlyList<string> CreatedHubSpotProperties { get; set; } = [];
+
+    public SemaphoreSlim OwnersGate { get; } = new(1, 1);
+    public (OwnerMap Map, DateTimeOffset At)? Owners { get; set; }
+}

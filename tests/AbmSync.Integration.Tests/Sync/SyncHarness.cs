@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AbmSync.Sandbox;
+using AbmSync.Worker;
+using AbmSync.Worker.State;
+using AbmSync.Worker.Sync;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AbmSync.Integration.Tests.Sync;
+
+/// <summary>
+/// The worker against both sandboxes over real HTTP on loopback, with its own SQLite state in a temporary directory.
+/// Nothing in between is faked: the worker's connectors speak to the emulators exactly as to the real APIs.
+/// </summary>
+public sealed class SyncHarness : IAsyncDisposable
+{
+    readonly DirectoryInfo directory;
+
+    SyncHarness(SandboxHost sandbox, IHost host, DirectoryInfo directory)
+    {
+        Sandbox = sandbox;
+        Host = host;
+        this.directory = directory;
+    }
+
+    public SandboxHost Sandbox { get; }
+    public IHost Host { get; }
+    public HttpClient Http { get; } = new();
+    public StateStore Store => Host.Services.GetRequiredService<StateStore>();
+
+    public static async Task<SyncHarness> StartAsync(int accounts = 300, int seed = 7, IReadOnlyDictionary<string, string?>? settings = null, SandboxOptions? sandboxOptions = null)
+    {
+        var directory = Directory.CreateTempSubdirectory("abmsync-test-");
+        var sandbox = await SandboxHost.StartAsync(sandboxOptions ?? new SandboxOptions { Accounts = accounts, Seed = seed });
+        var configuration = sandbox.EnvironmentLines
+            .Where(l => l.Key.StartsWith("ABMSYNC__", StringComparison.Ordinal))
+            .ToDictionary(l => l.Key["ABMSYNC__".Length..].Replace("__", ":", StringComparison.Ordinal), l => (string?)l.Value);
+        configuration["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory.FullName, "abmsync.db")}";
+        configuration["Mappings:Directory"] = Path.Combine(RepositoryRoot(), "mappings");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+        var host = AbmSyncServices.BuildCommandHost(configuration);
+        await host.StartAsync();
+        await host.Services.GetRequiredService<StateStore>().MigrateAsync();
+        return new SyncHarness(sandbox, host, directory);
+    }
+
+    public Task<SyncSummary> SyncAsync(SyncRequest? request = null) =>
+        Host.Services.GetRequiredService<AccountSync>().RunAsync(request ?? new SyncRequest(), CancellationToken.None);
+
+    public async Task<JsonObject> SalesforceExportAsync() =>
+        (JsonObject)JsonNode.Parse(await Http.GetStringAsync(new Uri(Sandbox.SalesforceUrl, "/_sandbox/export")))!;
+
+    public async Task<JsonObject> HubSpotExportAsync() =>
+        (JsonObject)JsonNode.Parse(await Http.GetStringAsync(new Uri(Sandbox.HubSpotUrl, "/_sandbox/export")))!;
+
+    public async Task<(long Calls, long Reads, long Writes)> StatsAsync(Uri baseUrl)
+    {
+        using var stats = JsonDocument.Parse(await Http.GetStringAsync(new Uri(baseUrl, "/_sandbox/stats")));
+        var root = stats.RootElement;
+        return (root.GetProperty("calls").GetInt64(), root.GetProperty("reads").GetInt64(), root.GetProperty("writes").GetInt64());
+    }
+
+    public async Task ResetStatsAsync()
+    {
+        (await Http.PostAsync(new Uri(Sandbox.SalesforceUrl, "/_sandbox/stats/reset"), null)).EnsureSuccessStatusCode();
+        (await Http.PostAsync(new Uri(Sandbox.HubSpotUrl, "/_sandbox/stats/reset"), null)).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Edits an account the way a sales rep would: the rep's credentials, the public REST API.</summary>
+    public async Task EditAccountAsSalesRepAsync(string accountId, object fields)
+    {
+        using var tokenResponse = await Http.PostAsync(new Uri(Sandbox.SalesforceUrl, "/services/oauth2/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = SandboxCredentials.SalesforceHumanClientId,
+            ["client_secret"] = SandboxCredentials.SalesforceHumanClientSecret,
+        }));
+        tokenResponse.EnsureSuccessStatusCode();
+        using var token = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync());
+        var instance = new Uri(token.RootElement.GetProperty("instance_url").GetString()!);
+        using var edit = new HttpRequestMessage(HttpMethod.Patch, new Uri(instance, $"/services/data/v66.0/sobjects/Account/{accountId}"))
+        {
+            Content = JsonContent.Create(fields),
+        };
+        edit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
+        using var response = await Http.SendAsync(edit);
+        Assert.True(response.IsSuccessStatusCode, $"the sales rep's edit failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AbmSync.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("AbmSync.sln not found above the test directory");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync();
+        Host.Dispose();
+        await Sandbox.DisposeAsync();
+        Http.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        directory.Delete(recursive: true);
+    }
+}
