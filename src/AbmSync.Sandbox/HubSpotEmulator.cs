@@ -46,6 +46,12 @@ public sealed partial class HubSpotEmulator
     /// <summary>The app id property history shows (as <c>sourceId</c>, source type INTEGRATION) for the integration token's writes.</summary>
     public static string IntegrationAppId => HsActor.IntegrationAppId;
 
+    /// <summary>
+    /// The instant of the seeded bulk import: about a third of the seeded contacts carry exactly this
+    /// <c>lastmodifieddate</c> (and <c>hs_lastmodifieddate</c>), with property history source IMPORT.
+    /// </summary>
+    public static DateTimeOffset BulkImportAt => HsSeed.BulkImportAt;
+
     /// <summary>How long OAuth access tokens live (HubSpot's usual 30 minutes by default).</summary>
     public TimeSpan OAuthAccessTokenLifetime
     {

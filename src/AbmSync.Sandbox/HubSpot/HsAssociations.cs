@@ -108,7 +108,7 @@ internal sealed class HsAssociations
 
     public void RemoveAll(string type, long id)
     {
-        foreach (var key in links.Keys.Where(k => k.From == type && k.FromId == id).ToList())
+        foreach (var key in HsSchema.ObjectTypes.Select(to => (From: type, FromId: id, To: to)).Where(links.ContainsKey).ToList())
         {
             foreach (var toId in links[key].Keys.ToList())
             {
@@ -121,7 +121,7 @@ internal sealed class HsAssociations
     /// <summary>Moves the links of a merged-away record onto the survivor.</summary>
     public void MoveAll(string type, long fromId, long toId)
     {
-        foreach (var key in links.Keys.Where(k => k.From == type && k.FromId == fromId).ToList())
+        foreach (var key in HsSchema.ObjectTypes.Select(to => (From: type, FromId: fromId, To: to)).Where(links.ContainsKey).ToList())
         {
             foreach (var (target, types) in links[key].ToList())
             {

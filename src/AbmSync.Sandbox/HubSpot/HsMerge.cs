@@ -13,7 +13,7 @@ internal static class HsMerge
         "hs_object_id", "createdate", "hs_createdate", "hs_lastmodifieddate", "lastmodifieddate", "hs_merged_object_ids",
     };
 
-    public static HsRecord Merge(HsPortal portal, HsRecord primary, HsRecord merged, HsActor actor)
+    public static HsRecord Merge(HsPortal portal, HsRecord primary, HsRecord merged, HsActor actor, DateTimeOffset? at = null)
     {
         var values = merged.Props
             .Where(p => !System.Contains(p.Key) && !primary.Props.ContainsKey(p.Key))
@@ -22,7 +22,7 @@ internal static class HsMerge
         var mergedIds = Ids(primary).Concat([merged.Id]).Concat(Ids(merged)).Distinct().Order();
         portal.Associations.MoveAll(merged.Type, merged.Id, primary.Id);
         // Frees the merged record's unique values before the survivor takes any of them.
-        portal.Archive(merged);
+        portal.Archive(merged, at);
         portal.Records[merged.Type].Remove(merged.Id);
         portal.MergedInto[merged.Type][merged.Id] = primary.Id;
         foreach (var old in Ids(merged))
@@ -30,7 +30,7 @@ internal static class HsMerge
             portal.MergedInto[merged.Type][old] = primary.Id;
         }
 
-        portal.Apply(primary, values, actor);
+        portal.Apply(primary, values, actor, at);
         primary.Props["hs_merged_object_ids"] = string.Join(';', mergedIds.Select(i => i.ToString(CultureInfo.InvariantCulture)));
         return primary;
     }

@@ -377,15 +377,15 @@ internal sealed class HsPortal(TimeProvider time)
         }
     }
 
-    public void Archive(HsRecord record)
+    public void Archive(HsRecord record, DateTimeOffset? at = null)
     {
         if (record.Archived)
         {
             return;
         }
         record.Archived = true;
-        record.ArchivedAt = Now;
-        record.UpdatedAt = Now;
+        record.ArchivedAt = at ?? Now;
+        record.UpdatedAt = at ?? Now;
         foreach (var (name, index) in unique[record.Type])
         {
             if (record.Props.TryGetValue(name, out var value) && index.TryGetValue(Key(value), out var holder) && holder == record.Id)

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace AbmSync.Sandbox.HubSpot;
 
 /// <summary>Fills a fresh portal from the synthetic world. A pure function of the world: same seed, same records and ids.</summary>
-internal static class HsSeed
+internal static partial class HsSeed
 {
     public const long OwnerIdBase = 100_000_001;
     public const long UserIdBase = 70_000_001;
@@ -55,6 +55,7 @@ internal static class HsSeed
             companyIds[business.Index] = record.Id;
         }
 
+        var contactIds = new Dictionary<int, long>();
         foreach (var person in world.People.Where(p => p.InHubSpot))
         {
             var modified = Between(random, person.CreatedAt, SyntheticWorld.Epoch);
@@ -71,6 +72,7 @@ internal static class HsSeed
                 ["hubspot_owner_id"] = OwnerOf(person.OwnerRep),
                 ["lifecyclestage"] = random.NextDouble() < 0.6 ? "lead" : "marketingqualifiedlead",
             });
+            contactIds[person.Index] = record.Id;
             if (companyId is { } cid)
             {
                 portal.Associations.Add(HsSchema.Contacts, record.Id, HsSchema.Companies, cid, 279);
@@ -100,7 +102,16 @@ internal static class HsSeed
             record.Props["hs_is_closed_won"] = deal.Stage == "Closed Won" ? "true" : "false";
             portal.Associations.Add(HsSchema.Deals, record.Id, HsSchema.Companies, companyId, 341);
             portal.Associations.Add(HsSchema.Deals, record.Id, HsSchema.Companies, companyId, 5);
+            // The deal's contacts: one or two people of the company (the buying committee the rep works with).
+            foreach (var (contactId, _) in portal.Associations.Of(HsSchema.Companies, companyId, HsSchema.Contacts).Take(random.Next(1, 3)))
+            {
+                portal.Associations.Add(HsSchema.Deals, record.Id, HsSchema.Contacts, contactId, 3);
+            }
         }
+
+        SeedEngagement(portal, world, random, companyIds, contactIds);
+        SeedMergesAndArchives(portal, world, random, companyIds, contactIds);
+        SeedBulkImport(portal, random);
 
         foreach (var company in portal.Records[HsSchema.Companies].Values)
         {
