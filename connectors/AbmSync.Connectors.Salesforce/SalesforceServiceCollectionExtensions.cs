@@ -33,7 +33,9 @@ public static class SalesforceServiceCollectionExtensions
                 // Polly's per-attempt timeout owns time limits; HttpClient's own 100 s would cut retries short.
                 http.Timeout = Timeout.InfiniteTimeSpan;
             })
-            .AddHttpMessageHandler<SalesforceAuthHandler>();
+            .AddHttpMessageHandler<SalesforceAuthHandler>()
+            // The bearer token travels in a header: no header value may reach a log, whatever the log level.
+            .RedactLoggedHeaders(static _ => true);
 
         builder.AddResilienceHandler("salesforce", (pipeline, context) =>
         {

@@ -408,6 +408,25 @@ public sealed class SalesforceClientTests
         Assert.Equal(0, host.Counter.Calls);
     }
 
+    [Fact]
+    public async Task Logs_AtTraceLevel_NeverCarryTheTokenOrSecret()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var host = Start(logs: logs);
+        host.Server.Given(Request.Create().WithPath($"{DataPath}/query").UsingGet())
+            .InScenario("once").WillSetStateTo("ok")
+            .RespondWith(Json(401, """[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"""));
+        host.Server.Given(Request.Create().WithPath($"{DataPath}/query").UsingGet())
+            .InScenario("once").WhenStateIs("ok").RespondWith(Json(200, Page(0, 1, 1, null)));
+
+        await host.Client.QueryAsync(AccountsQuery);
+
+        Assert.NotEmpty(logs.Lines);
+        Assert.Contains(logs.Lines, l => l.Contains("re-authenticating", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("tok1", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(Secret, StringComparison.Ordinal));
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++)

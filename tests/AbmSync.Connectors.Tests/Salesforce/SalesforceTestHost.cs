@@ -1,6 +1,7 @@
 using AbmSync.Connectors.Salesforce;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using WireMock.Logging;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -29,10 +30,16 @@ internal sealed class SalesforceTestHost : IDisposable
     public SalesforceCallCounter Counter => Services.GetRequiredService<SalesforceCallCounter>();
 
     /// <param name="stubToken">Answer the token endpoint with "tok1" (tests of re-auth set up their own).</param>
-    public static SalesforceTestHost Start(Action<SalesforceOptions>? configure = null, TimeProvider? time = null, bool stubToken = true)
+    public static SalesforceTestHost Start(Action<SalesforceOptions>? configure = null, TimeProvider? time = null, bool stubToken = true,
+        ILoggerProvider? logs = null)
     {
         var server = WireMockServer.Start();
         var services = new ServiceCollection();
+        if (logs is not null)
+        {
+            services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        }
+
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         if (time is not null)
         {
@@ -86,5 +93,30 @@ internal sealed class SalesforceTestHost : IDisposable
         Services.Dispose();
         Server.Stop();
         Server.Dispose();
+    }
+}
+
+/// <summary>Keeps every formatted log line (with its exception) for assertions.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {state} {exception}");
     }
 }
