@@ -384,7 +384,8 @@ public sealed partial class HubSpotClient
             .ToList();
         var errors = root.ValueKind == JsonValueKind.Object ? HubSpotJson.ParseBatchErrors(root, Options) : [];
 
-        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        // HubSpot stores contact emails lower-cased, so an input "Ann@X.com" must still find its result; ids are digits.
+        var byKey = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < results.Count; i++)
         {
             foreach (var k in keys(results[i].Key).OfType<string>())
@@ -407,7 +408,7 @@ public sealed partial class HubSpotClient
                 continue;
             }
 
-            var error = errors.FirstOrDefault(e => e.Ids.Contains(id, StringComparer.Ordinal))
+            var error = errors.FirstOrDefault(e => e.Ids.Contains(id, StringComparer.OrdinalIgnoreCase))
                 ?? (unassignedErrors.Count == 1 ? unassignedErrors[0] with { Ids = [id] } : null)
                 ?? new HubSpotError(
                     results.Count == 0 && errors.Count == 0 ? "OBJECT_NOT_FOUND" : "UNMATCHED_RESULT",
