@@ -20,6 +20,11 @@ public sealed record SandboxOptions
     public TimeSpan TokenTtl { get; init; } = TimeSpan.FromHours(2);
     /// <summary>Salesforce org's daily API request allocation.</summary>
     public int SalesforceDailyLimit { get; init; } = 100_000;
+    /// <summary>
+    /// PEM certificate (or public key) the Salesforce emulator checks JWT bearer assertions against, as a connected
+    /// app holds one. When null, the emulator makes a key pair per process and offers its private key to tests.
+    /// </summary>
+    public string? SalesforceJwtCertificatePath { get; init; }
 }
 
 /// <summary>

@@ -54,6 +54,7 @@ public sealed partial class SalesforceOrg
         dml = new Dml(Store, faults.Lock > 0 ? () => faults.Roll(faults.Lock) ? 1 : 0 : null);
         engine = new SoqlEngine(Store);
         usageWindowStart = time.GetUtcNow();
+        InitAuth(options.SalesforceJwtCertificatePath);
         InitBulk();
     }
 
