@@ -27,7 +27,9 @@ public static class HubSpotServiceCollectionExtensions
         services.TryAddTransient<HubSpotCountingHandler>();
 
         // The token endpoint is counted like any other HubSpot call, but never retried or throttled here.
+        // Header values (the bearer token) never reach logs, whatever the log level.
         services.AddHttpClient(HubSpotTokenProvider.OAuthClientName)
+            .RedactLoggedHeaders(_ => true)
             .AddHttpMessageHandler<HubSpotCountingHandler>();
 
         var builder = services.AddHttpClient<HubSpotClient>((sp, http) =>
@@ -37,6 +39,7 @@ public static class HubSpotServiceCollectionExtensions
                 // The resilience pipeline owns timeouts (per attempt); HttpClient's own would cut a Retry-After wait short.
                 http.Timeout = Timeout.InfiniteTimeSpan;
             })
+            .RedactLoggedHeaders(_ => true)
             .AddHttpMessageHandler<HubSpotAuthHandler>();
 
         builder.AddResilienceHandler("hubspot", (pipeline, context) =>
