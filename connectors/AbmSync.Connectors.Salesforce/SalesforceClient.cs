@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Polly.Timeout;
 
 namespace AbmSync.Connectors.Salesforce;
 
@@ -329,7 +330,20 @@ public sealed partial class SalesforceClient
         }
 
         configure?.Invoke(request);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException && !ct.IsCancellationRequested)
+        {
+            // Retries (where allowed) are spent by now. A create that failed here may or may not have been applied.
+            var outcome = nonIdempotent ? " The write may or may not have been applied; check before sending it again." : "";
+            throw new SalesforceApiException(
+                $"Salesforce request {method.Method} {StripQuery(relativeUri)} failed: {e.GetType().Name}: {e.Message}{outcome}", e);
+        }
+
+        using var _ = response;
         var text = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)
         {

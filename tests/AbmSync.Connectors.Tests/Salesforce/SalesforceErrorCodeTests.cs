@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using AbmSync.Connectors.Salesforce;
 using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 using static AbmSync.Connectors.Tests.Salesforce.SalesforceTestHost;
 
 namespace AbmSync.Connectors.Tests.Salesforce;
@@ -104,6 +105,71 @@ public sealed class SalesforceErrorCodeTests
 
         Assert.True(page.Done);
         Assert.Equal(2, host.Requests($"{DataPath}/query").Count);
+    }
+
+    private static SalesforceTestHost StartWithUnreachableInstance(Action<SalesforceOptions>? configure = null)
+    {
+        // A port that was just released refuses connections: a real HttpRequestException, not a mocked answer.
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var host = Start(configure, stubToken: false);
+        host.Server.Given(Request.Create().WithPath("/services/oauth2/token").UsingPost())
+            .RespondWith(Json(200, $$"""{"access_token":"tok1","instance_url":"http://127.0.0.1:{{closedPort}}","token_type":"Bearer"}"""));
+        return host;
+    }
+
+    [Fact]
+    public async Task Query_ConnectionRefused_IsRetriedThenSurfacesWrapped()
+    {
+        using var host = StartWithUnreachableInstance(o => o.MaxRetryAttempts = 2);
+
+        var e = await Assert.ThrowsAsync<SalesforceApiException>(() => host.Client.QueryAsync(SoqlQuery.From("Account").Select("Id")));
+
+        Assert.IsType<HttpRequestException>(e.InnerException);
+        Assert.Equal(3, host.Counter.ByEndpoint["GET /services/data/{version}/query"]);
+        Assert.DoesNotContain("may or may not", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_ConnectionFailure_IsNotRetriedAndSaysTheOutcomeIsUnknown()
+    {
+        using var host = StartWithUnreachableInstance();
+
+        var e = await Assert.ThrowsAsync<SalesforceApiException>(() =>
+            host.Client.CreateAsync([SObjectRecord.Create("Account", null, [new("Name", "New Co")])]));
+
+        Assert.IsType<HttpRequestException>(e.InnerException);
+        Assert.Contains("may or may not have been applied", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, host.Counter.ByEndpoint["POST /services/data/{version}/composite/sobjects"]);
+    }
+
+    [Fact]
+    public async Task Query_EmptySuccessBody_IsAnError()
+    {
+        using var host = Start();
+        host.Server.Given(Request.Create().WithPath($"{DataPath}/query").UsingGet())
+            .RespondWith(Response.Create().WithFault(FaultType.EMPTY_RESPONSE));
+
+        await Assert.ThrowsAsync<SalesforceApiException>(() => host.Client.QueryAsync(SoqlQuery.From("Account").Select("Id")));
+    }
+
+    [Fact]
+    public async Task Query_SlowAttempts_TimeOutAreRetriedThenSurfaceWrapped()
+    {
+        using var host = Start(o =>
+        {
+            o.AttemptTimeout = TimeSpan.FromMilliseconds(250);
+            o.MaxRetryAttempts = 2;
+        });
+        host.Server.Given(Request.Create().WithPath($"{DataPath}/query").UsingGet())
+            .RespondWith(Json(200, """{"totalSize":0,"done":true,"records":[]}""").WithDelay(TimeSpan.FromSeconds(5)));
+
+        var e = await Assert.ThrowsAsync<SalesforceApiException>(() => host.Client.QueryAsync(SoqlQuery.From("Account").Select("Id")));
+
+        Assert.IsType<Polly.Timeout.TimeoutRejectedException>(e.InnerException);
+        Assert.Equal(3, host.Counter.ByEndpoint["GET /services/data/{version}/query"]);
     }
 
     [Fact]
