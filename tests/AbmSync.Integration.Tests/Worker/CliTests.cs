@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using AbmSync.Integration.Tests.Sync;
+using AbmSync.Sandbox;
+
+namespace AbmSync.Integration.Tests.Worker;
+
+public class CliTests
+{
+    [Fact]
+    public async Task MappingsValidate_BadFile_StopsWithFileLineReasonAndExitCode2()
+    {
+        var directory = Directory.CreateTempSubdirectory("abmsync-mappings-");
+        try
+        {
+            var source = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
+            File.Copy(Path.Combine(source, "rules.yaml"), Path.Combine(directory.FullName, "rules.yaml"));
+            var accounts = File.ReadAllLines(Path.Combine(source, "accounts.yaml"));
+            var line = Array.FindIndex(accounts, l => l.Contains("hubspot: domain", StringComparison.Ordinal));
+            accounts[line] = accounts[line].Replace("transform: domain", "transfrom: domain", StringComparison.Ordinal);
+            File.WriteAllLines(Path.Combine(directory.FullName, "accounts.yaml"), accounts);
+
+            var (exit, _, error) = await CliProcess.RunAsync(new Dictionary<string, string> { ["ABMSYNC__Mappings__Directory"] = directory.FullName },
+                directory.FullName, "mappings", "validate");
+
+            Assert.Equal(2, exit);
+            Assert.Contains($"accounts.yaml:{line + 1}: unknown key 'transfrom'", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task MappingsValidate_ShippedFiles_AreFine()
+    {
+        var (exit, output, error) = await CliProcess.RunAsync(new Dictionary<string, string>(), SyncHarness.RepositoryRoot(), "mappings", "validate");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("OK", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sync_WithoutCredentials_SaysWhichSettingIsMissing_WithoutSecrets()
+    {
+        var directory = Directory.CreateTempSubdirectory("abmsync-cli-");
+        try
+        {
+            var (exit, _, error) = await CliProcess.RunAsync(new Dictionary<string, string>
+            {
+                ["ABMSYNC__Salesforce__ClientSecret"] = "a-secret-that-must-not-leak",
+                ["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings"),
+            }, directory.FullName, "sync");
+
+            Assert.Equal(2, exit);
+            Assert.Contains("settings:", error, StringComparison.Ordinal);
+            Assert.Contains("ClientId", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("a-secret-that-must-not-leak", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_ServesHealthAndDashboardOnLoopbackOnly_RunsScheduledSync_StopsCleanlyOnCtrlC()
+    {
+        await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 60, Seed = 5 });
+        var directory = Directory.CreateTempSubdirectory("abmsync-run-");
+        var port = FreePort();
+        var environment = sandbox.EnvironmentLines.Where(l => l.Key.StartsWith("ABMSYNC__", StringComparison.Ordinal)).ToDictionary(l => l.Key, l => l.Value);
+        environment["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}";
+        environment["ABMSYNC__Worker__SyncAccountsCron"] = "* * * * *";
+        environment["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
+        try
+        {
+            using var worker = CliProcess.Start(environment, directory.FullName, "run");
+            using var http = new HttpClient();
+            var health = await PollAsync(() => http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")), TimeSpan.FromSeconds(60), worker);
+            Assert.Contains("ok", health, StringComparison.Ordinal);
+            using var dashboard = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/hangfire"));
+            Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+            Assert.Contains("sync-accounts", await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/hangfire/recurring")), StringComparison.Ordinal);
+
+            // Nothing listens beyond loopback: the machine's other addresses refuse the port.
+            foreach (var address in OtherAddresses())
+            {
+                using var client = new TcpClient();
+                await Assert.ThrowsAnyAsync<SocketException>(() => client.ConnectAsync(address, port));
+            }
+
+            // The recurring job runs the sync (the cron fires within a minute): the state database appears with a run.
+            var database = Path.Combine(directory.FullName, "data", "abmsync.db");
+            await PollAsync(async () =>
+            {
+                var (_, output, _) = await CliProcess.RunAsync(new Dictionary<string, string>(), directory.FullName, "report");
+                return output.Contains("succeeded", StringComparison.Ordinal) ? output : throw new InvalidOperationException("no run yet");
+            }, TimeSpan.FromSeconds(120), worker);
+
+            worker.Interrupt();
+            Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.True(File.Exists(database));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    static async Task<string> PollAsync(Func<Task<string>> probe, TimeSpan timeout, CliProcess process)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                return await probe();
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+            catch (Exception e)
+            {
+                throw new TimeoutException($"gave up waiting; worker said: {process.Output}\n{process.Error}", e);
+            }
+        }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    static IEnumerable<IPAddress> OtherAddresses() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .Where(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+}
