@@ -112,7 +112,8 @@ internal sealed class HsGate
         context.Items[ActorKey] = actor;
 
         var isSearch = HttpMethods.IsPost(context.Request.Method) && path.Value is { } p && p.EndsWith("/search", StringComparison.Ordinal);
-        var refusal = isSearch ? TakeSearch() : TakeBurst(context, token);
+        // The burst limit is per app: OAuth tokens of the integration app share its window, the rep's token has its own.
+        var refusal = isSearch ? TakeSearch() : TakeBurst(context, actor.SourceType + ":" + actor.SourceId);
         if (refusal is not null)
         {
             await Write(context, HsJson.Answer(429, refusal));
@@ -150,14 +151,14 @@ internal sealed class HsGate
         }
     }
 
-    JsonObject? TakeBurst(HttpContext context, string token)
+    JsonObject? TakeBurst(HttpContext context, string app)
     {
         lock (sync)
         {
             var now = time.GetUtcNow();
-            if (!burst.TryGetValue(token, out var window))
+            if (!burst.TryGetValue(app, out var window))
             {
-                burst[token] = window = new Queue<DateTimeOffset>();
+                burst[app] = window = new Queue<DateTimeOffset>();
             }
             while (window.Count > 0 && now - window.Peek() >= BurstWindow)
             {

@@ -23,7 +23,7 @@ internal static class HsMerge
         portal.Associations.MoveAll(merged.Type, merged.Id, primary.Id);
         // Frees the merged record's unique values before the survivor takes any of them.
         portal.Archive(merged, at);
-        portal.Records[merged.Type].Remove(merged.Id);
+        portal.Remove(merged);
         portal.MergedInto[merged.Type][merged.Id] = primary.Id;
         foreach (var old in Ids(merged))
         {

@@ -28,6 +28,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         group.MapPost("/{objectType}/batch/upsert", BatchUpsert).Counts(CallKind.Write);
         group.MapPost("/{objectType}/batch/archive", BatchArchive).Counts(CallKind.Write);
         group.MapPost("/{objectType}/merge", Merge).Counts(CallKind.Write);
+        group.MapPost("/{objectType}/gdpr-delete", GdprDelete).Counts(CallKind.Write);
         group.MapGet("/{objectType}/{objectId}", Get).Counts(CallKind.Read);
         group.MapPatch("/{objectType}/{objectId}", Update).Counts(CallKind.Write);
         group.MapDelete("/{objectType}/{objectId}", Archive).Counts(CallKind.Write);
@@ -126,8 +127,8 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         var archived = HsJson.QueryBool(request, "archived");
         lock (portal.Sync)
         {
-            var page = portal.Records[type].Values
-                .Where(r => r.Archived == archived && (after is null || r.Id >= after))
+            var page = portal.From(type, after)
+                .Where(r => r.Archived == archived)
                 .Take(limit + 1)
                 .ToList();
             var results = new JsonArray();
@@ -207,8 +208,8 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
             var record = portal.Resolve(type, objectId, idProperty, HsJson.QueryBool(request, "archived"));
             if (record is null)
             {
-                // HubSpot answers a missing record on this endpoint with an empty 404.
-                return Results.StatusCode(404);
+                // The official Node client parses this body, so it is JSON (an empty 404 makes it throw).
+                return HsJson.NotFound("Object not found.  objectId are usually numeric.", objectId);
             }
             var json = portal.ToJson(record, HsJson.QueryList(request, "properties"), HsJson.QueryList(request, "propertiesWithHistory"));
             AddAssociations(json, record, HsJson.QueryList(request, "associations"));
@@ -681,6 +682,40 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                     portal.Archive(record);
                 }
             }
+            return Results.StatusCode(204);
+        }
+    }
+
+    /// <summary>Contacts only: deletes permanently (not restorable, not listed as archived).</summary>
+    async Task<IResult> GdprDelete(HttpContext context, string objectType)
+    {
+        if (HsSchema.Resolve(objectType) != HsSchema.Contacts)
+        {
+            return UnknownType(objectType);
+        }
+        var (body, problem) = await HsJson.ReadObject(context.Request);
+        if (body is null)
+        {
+            return problem!;
+        }
+        var id = HsJson.ValueText(body["objectId"]);
+        if (id is null)
+        {
+            return HsJson.InvalidJson("objectId is required");
+        }
+        lock (portal.Sync)
+        {
+            var idProperty = HsJson.Str(body, "idProperty");
+            if (!string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(HsSchema.Contacts, idProperty))
+            {
+                return NonUnique(HsSchema.Contacts, idProperty);
+            }
+            if (portal.Resolve(HsSchema.Contacts, id, idProperty) is not { } record)
+            {
+                return HsJson.NotFound("Object not found.  objectId are usually numeric.", id);
+            }
+            portal.Archive(record);
+            portal.Remove(record);
             return Results.StatusCode(204);
         }
     }

@@ -104,7 +104,51 @@ internal sealed class HsPortal(TimeProvider time)
         [HsSchema.Notes] = 43_000_000_001,
     };
 
+    /// <summary>Record ids per type in ascending order. Ids only grow, so adding appends; lists page from here.</summary>
+    readonly Dictionary<string, List<long>> orderedIds = HsSchema.ObjectTypes.ToDictionary(t => t, _ => new List<long>(), StringComparer.Ordinal);
+
     public DateTimeOffset Now => Time.GetUtcNow();
+
+    public void Add(HsRecord record)
+    {
+        var ids = orderedIds[record.Type];
+        if (ids.Count > 0 && ids[^1] >= record.Id)
+        {
+            throw new InvalidOperationException($"Record ids must grow: {record.Id} after {ids[^1]}.");
+        }
+        ids.Add(record.Id);
+        Records[record.Type][record.Id] = record;
+    }
+
+    public void Remove(HsRecord record)
+    {
+        var ids = orderedIds[record.Type];
+        var at = ids.BinarySearch(record.Id);
+        if (at >= 0)
+        {
+            ids.RemoveAt(at);
+        }
+        Records[record.Type].Remove(record.Id);
+    }
+
+    /// <summary>Records of a type with id at least <paramref name="fromId"/>, in id order, without scanning the ones before.</summary>
+    public IEnumerable<HsRecord> From(string type, long? fromId)
+    {
+        var ids = orderedIds[type];
+        var start = 0;
+        if (fromId is { } from)
+        {
+            start = ids.BinarySearch(from);
+            if (start < 0)
+            {
+                start = ~start;
+            }
+        }
+        for (var i = start; i < ids.Count; i++)
+        {
+            yield return Records[type][ids[i]];
+        }
+    }
 
     public long NewId(string type) => nextId[type]++;
 
@@ -311,7 +355,7 @@ internal sealed class HsPortal(TimeProvider time)
             CreatedAt = now,
             UpdatedAt = now,
         };
-        Records[type][record.Id] = record;
+        Add(record);
         var stamp = HsJson.Timestamp(now);
         record.Props["hs_object_id"] = record.IdText;
         record.Props[HsSchema.CreatedProperty(type)] = stamp;

@@ -22,7 +22,11 @@ internal sealed class HsSearch(HsPortal portal)
         "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
     ];
 
-    sealed record Filter(HsProperty Property, string Operator, string? Value, string? HighValue, List<string> Values);
+    /// <summary>A comparable value: numbers, dates and datetimes as numbers (epoch ms for times), everything else as text.</summary>
+    readonly record struct Key(decimal? Number, string Text);
+
+    /// <summary>One filter, its values parsed once. <see cref="AssociatedTo"/> is set for <c>associations.{type}</c> filters.</summary>
+    sealed record Filter(HsProperty? Property, string Name, string Operator, string? Raw, Key? Value, Key? High, List<Key> Values, string? AssociatedTo);
 
     public async Task<IResult> Search(HttpContext context, string objectType)
     {
@@ -83,18 +87,23 @@ internal sealed class HsSearch(HsPortal portal)
                     {
                         return HsJson.ValidationError($"Invalid filter operator '{op}'.");
                     }
-                    if (portal.Property(type, name) is not { } def)
+                    // Pseudo-properties associations.company, associations.contact, ... filter by associated record id.
+                    var associatedTo = name.StartsWith("associations.", StringComparison.Ordinal) ? HsSchema.Resolve(name["associations.".Length..]) : null;
+                    var def = portal.Property(type, name);
+                    if (def is null && associatedTo is null)
                     {
                         return HsJson.ValidationError($"There was a problem with the request: property {name} does not exist on {HsSchema.Singular(type).ToLowerInvariant()}.");
                     }
-                    var filter = new Filter(def, op, HsJson.ValueText(node["value"]), HsJson.ValueText(node["highValue"]), HsJson.Strings(node["values"]));
-                    if (op is "EQ" or "NEQ" or "LT" or "LTE" or "GT" or "GTE" or "CONTAINS_TOKEN" or "NOT_CONTAINS_TOKEN" && filter.Value is null
-                        || op == "BETWEEN" && (filter.Value is null || filter.HighValue is null)
-                        || op is "IN" or "NOT_IN" && filter.Values.Count == 0)
+                    var raw = HsJson.ValueText(node["value"]);
+                    var high = HsJson.ValueText(node["highValue"]);
+                    var values = HsJson.Strings(node["values"]);
+                    if (op is "EQ" or "NEQ" or "LT" or "LTE" or "GT" or "GTE" or "CONTAINS_TOKEN" or "NOT_CONTAINS_TOKEN" && raw is null
+                        || op == "BETWEEN" && (raw is null || high is null)
+                        || op is "IN" or "NOT_IN" && values.Count == 0)
                     {
                         return HsJson.ValidationError($"Filter on {name} with operator {op} is missing its value.");
                     }
-                    filters.Add(filter);
+                    filters.Add(new Filter(def, name, op, raw, KeyOf(def, raw), KeyOf(def, high), values.Select(v => KeyOf(def, v)!.Value).ToList(), associatedTo));
                 }
                 groups.Add(filters);
             }
@@ -113,14 +122,25 @@ internal sealed class HsSearch(HsPortal portal)
                 .Where(r => groups.Count == 0 || groups.Any(g => g.All(f => Matches(r, f))))
                 .Where(r => string.IsNullOrWhiteSpace(query) || MatchesQuery(r, query))
                 .ToList();
-            if (sortProperty is not null)
+            if (sortProperty is not null && sortProperty.Name != "hs_object_id")
             {
-                var comparer = Comparer<HsRecord>.Create((a, b) =>
+                // Keys are parsed once per record, not once per comparison.
+                var keyed = matches.Select(r => (Key: KeyOf(sortProperty, r.Props.GetValueOrDefault(sortProperty.Name)), Record: r)).ToList();
+                keyed.Sort((a, b) =>
                 {
-                    var c = CompareValues(sortProperty, a.Props.GetValueOrDefault(sortProperty.Name), b.Props.GetValueOrDefault(sortProperty.Name));
-                    return c != 0 ? (descending ? -c : c) : a.Id.CompareTo(b.Id);
+                    // Records without the value come last in either direction.
+                    if (a.Key is null || b.Key is null)
+                    {
+                        return a.Key is null ? (b.Key is null ? a.Record.Id.CompareTo(b.Record.Id) : 1) : -1;
+                    }
+                    var c = Compare(a.Key.Value, b.Key.Value);
+                    return c != 0 ? (descending ? -c : c) : a.Record.Id.CompareTo(b.Record.Id);
                 });
-                matches.Sort(comparer);
+                matches = keyed.Select(k => k.Record).ToList();
+            }
+            else if (descending)
+            {
+                matches.Reverse();
             }
             var page = matches.Skip(after).Take(Math.Min(limit, MaxResults - after)).ToList();
             var response = new JsonObject
@@ -178,25 +198,43 @@ internal sealed class HsSearch(HsPortal portal)
         return fields.Any(f => record.Props.TryGetValue(f, out var v) && v.Contains(query.Trim(), StringComparison.OrdinalIgnoreCase));
     }
 
-    static bool Matches(HsRecord record, Filter filter)
+    bool Matches(HsRecord record, Filter filter)
     {
-        record.Props.TryGetValue(filter.Property.Name, out var actual);
-        var has = !string.IsNullOrEmpty(actual);
+        if (filter.AssociatedTo is { } to)
+        {
+            var linked = portal.Associations.Of(record.Type, record.Id, to).Select(l => l.ToId.ToString(CultureInfo.InvariantCulture)).ToHashSet();
+            return filter.Operator switch
+            {
+                "HAS_PROPERTY" => linked.Count > 0,
+                "NOT_HAS_PROPERTY" => linked.Count == 0,
+                "EQ" => linked.Contains(filter.Raw!),
+                "NEQ" => !linked.Contains(filter.Raw!),
+                "IN" => filter.Values.Any(v => linked.Contains(v.Text)),
+                "NOT_IN" => !filter.Values.Any(v => linked.Contains(v.Text)),
+                _ => false,
+            };
+        }
+        record.Props.TryGetValue(filter.Name, out var actualText);
+        var actual = KeyOf(filter.Property, actualText);
+        if (actual is not { } a)
+        {
+            return filter.Operator is "NOT_HAS_PROPERTY" or "NEQ" or "NOT_IN" or "NOT_CONTAINS_TOKEN";
+        }
         return filter.Operator switch
         {
-            "HAS_PROPERTY" => has,
-            "NOT_HAS_PROPERTY" => !has,
-            "EQ" => has && CompareValues(filter.Property, actual, filter.Value) == 0,
-            "NEQ" => !has || CompareValues(filter.Property, actual, filter.Value) != 0,
-            "LT" => has && CompareValues(filter.Property, actual, filter.Value) < 0,
-            "LTE" => has && CompareValues(filter.Property, actual, filter.Value) <= 0,
-            "GT" => has && CompareValues(filter.Property, actual, filter.Value) > 0,
-            "GTE" => has && CompareValues(filter.Property, actual, filter.Value) >= 0,
-            "BETWEEN" => has && CompareValues(filter.Property, actual, filter.Value) >= 0 && CompareValues(filter.Property, actual, filter.HighValue) <= 0,
-            "IN" => has && filter.Values.Any(v => CompareValues(filter.Property, actual, v) == 0),
-            "NOT_IN" => !has || filter.Values.All(v => CompareValues(filter.Property, actual, v) != 0),
-            "CONTAINS_TOKEN" => has && ContainsToken(actual!, filter.Value!),
-            "NOT_CONTAINS_TOKEN" => !has || !ContainsToken(actual!, filter.Value!),
+            "HAS_PROPERTY" => true,
+            "NOT_HAS_PROPERTY" => false,
+            "EQ" => Compare(a, filter.Value!.Value) == 0,
+            "NEQ" => Compare(a, filter.Value!.Value) != 0,
+            "LT" => Compare(a, filter.Value!.Value) < 0,
+            "LTE" => Compare(a, filter.Value!.Value) <= 0,
+            "GT" => Compare(a, filter.Value!.Value) > 0,
+            "GTE" => Compare(a, filter.Value!.Value) >= 0,
+            "BETWEEN" => Compare(a, filter.Value!.Value) >= 0 && Compare(a, filter.High!.Value) <= 0,
+            "IN" => filter.Values.Any(v => Compare(a, v) == 0),
+            "NOT_IN" => filter.Values.All(v => Compare(a, v) != 0),
+            "CONTAINS_TOKEN" => ContainsToken(actualText!, filter.Raw!),
+            "NOT_CONTAINS_TOKEN" => !ContainsToken(actualText!, filter.Raw!),
             _ => false,
         };
     }
@@ -215,31 +253,32 @@ internal sealed class HsSearch(HsPortal portal)
         return tokens.Append(actual).Any(t => System.Text.RegularExpressions.Regex.IsMatch(t, regex, System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
     }
 
-    /// <summary>Compares by the property's type: numbers as numbers, dates and datetimes as instants, the rest as text.</summary>
-    static int CompareValues(HsProperty property, string? a, string? b)
+    /// <summary>The comparable form of a value by the property's type; null for no value.</summary>
+    static Key? KeyOf(HsProperty? property, string? raw)
     {
-        if (a is null || b is null)
+        if (string.IsNullOrEmpty(raw))
         {
-            // Records without the value sort after those with one.
-            return a is null ? (b is null ? 0 : 1) : -1;
+            return null;
         }
-        switch (property.Type)
+        switch (property?.Type)
         {
             case "number":
-                if (decimal.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) &&
-                    decimal.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out var y))
+                if (decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
                 {
-                    return x.CompareTo(y);
+                    return new Key(number, raw);
                 }
                 break;
             case "datetime":
             case "date":
-                if (HsPortal.ParseInstant(a) is { } s && HsPortal.ParseInstant(b) is { } t)
+                if (HsPortal.ParseInstant(raw) is { } instant)
                 {
-                    return s.CompareTo(t);
+                    return new Key(instant.ToUnixTimeMilliseconds(), raw);
                 }
                 break;
         }
-        return string.Compare(a, b, StringComparison.OrdinalIgnoreCase);
+        return new Key(null, raw);
     }
+
+    static int Compare(Key a, Key b) =>
+        a.Number is { } x && b.Number is { } y ? x.CompareTo(y) : string.Compare(a.Text, b.Text, StringComparison.OrdinalIgnoreCase);
 }

@@ -135,7 +135,7 @@ internal static partial class HsSeed
             CreatedAt = created,
             UpdatedAt = modified,
         };
-        portal.Records[type][record.Id] = record;
+        portal.Add(record);
         record.Props["hs_object_id"] = record.IdText;
         record.Props[HsSchema.CreatedProperty(type)] = HsJson.Timestamp(created);
         foreach (var (name, value) in values)

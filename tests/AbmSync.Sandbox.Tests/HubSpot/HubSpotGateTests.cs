@@ -38,6 +38,9 @@ public sealed class HubSpotGateTests
         Assert.Equal("TEN_SECONDLY_ROLLING", body["policyName"]!.GetValue<string>());
         Assert.Equal("You have reached your ten_secondly_rolling limit.", body["message"]!.GetValue<string>());
 
+        // The window is per app: the sales rep's token is not held back by the integration's calls.
+        Assert.Equal(200, (await Portal.SendAsync(portal.Human, HttpMethod.Get, "/crm/v3/objects/companies?limit=1")).Status);
+
         portal.Time.Advance(TimeSpan.FromSeconds(10));
         var (again, _, _) = await portal.Get("/crm/v3/objects/companies?limit=1");
         Assert.Equal(200, again);

@@ -239,8 +239,9 @@ public sealed class HubSpotObjectsTests
     public async Task Get_MissingRecord_Is404_AndArchivedRecordsLeaveTheList()
     {
         await using var portal = await Portal.StartAsync();
-        var (missing, _, _) = await portal.Get("/crm/v3/objects/deals/12345");
+        var (missing, notFound, _) = await portal.Get("/crm/v3/objects/deals/12345");
         Assert.Equal(404, missing);
+        Assert.Equal("OBJECT_NOT_FOUND", notFound!["category"]!.GetValue<string>());
         var id = portal.Export()["deals"]![0]!["id"]!.GetValue<string>();
         var (deleted, _, _) = await Portal.SendAsync(portal.Http, HttpMethod.Delete, $"/crm/v3/objects/deals/{id}");
         Assert.Equal(204, deleted);
@@ -249,5 +250,22 @@ public sealed class HubSpotObjectsTests
         var (archived, body, _) = await portal.Get($"/crm/v3/objects/deals/{id}?archived=true");
         Assert.Equal(200, archived);
         Assert.True(body!["archived"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task GdprDelete_RemovesTheContactForGood()
+    {
+        await using var portal = await Portal.StartAsync();
+        var contact = portal.Export()["contacts"]![0]!;
+        var (status, _, _) = await portal.Post("/crm/v3/objects/contacts/gdpr-delete", new JsonObject
+        {
+            ["objectId"] = contact["properties"]!["email"]!.GetValue<string>(),
+            ["idProperty"] = "email",
+        });
+        Assert.Equal(204, status);
+        var id = contact["id"]!.GetValue<string>();
+        Assert.Equal(404, (await portal.Get($"/crm/v3/objects/contacts/{id}")).Status);
+        Assert.Equal(404, (await portal.Get($"/crm/v3/objects/contacts/{id}?archived=true")).Status);
+        Assert.DoesNotContain(portal.Export()["contacts"]!.AsArray(), c => c!["id"]!.GetValue<string>() == id);
     }
 }

@@ -117,4 +117,37 @@ public sealed class HubSpotSearchTests
         Assert.Equal(400, past);
         Assert.Equal("VALIDATION_ERROR", error!["category"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Search_ByAssociatedCompany_FindsTheCompanysContacts()
+    {
+        await using var portal = await Portal.StartAsync();
+        var contacts = portal.Export()["contacts"]!.AsArray();
+        var companyId = contacts.First(c => c!["properties"]!["associatedcompanyid"] is not null)!["properties"]!["associatedcompanyid"]!.GetValue<string>();
+        var expected = contacts.Where(c => c!["properties"]!["associatedcompanyid"]?.GetValue<string>() == companyId).Select(c => c!["id"]!.GetValue<string>()).Order().ToList();
+        var (status, body, _) = await portal.Post("/crm/v3/objects/contacts/search", new JsonObject
+        {
+            ["filterGroups"] = new JsonArray(new JsonObject { ["filters"] = new JsonArray(Filter("associations.company", "EQ", companyId)) }),
+            ["limit"] = 100,
+        });
+        Assert.Equal(200, status);
+        Assert.Equal(expected, body!["results"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()).Order().ToList());
+    }
+
+    [Fact]
+    public async Task Search_DescendingSort_PutsRecordsWithoutTheValueLast()
+    {
+        await using var portal = await Portal.StartAsync();
+        var (status, body, _) = await portal.Post("/crm/v3/objects/companies/search", new JsonObject
+        {
+            ["sorts"] = new JsonArray("-annualrevenue"),
+            ["properties"] = new JsonArray("annualrevenue"),
+            ["limit"] = 200,
+        });
+        Assert.Equal(200, status);
+        var revenues = body!["results"]!.AsArray().Select(r => r!["properties"]!["annualrevenue"]?.GetValue<string>())
+            .Where(v => v is not null).Select(v => decimal.Parse(v!, CultureInfo.InvariantCulture)).ToList();
+        Assert.True(revenues.Count > 10);
+        Assert.Equal(revenues.OrderDescending(), revenues);
+    }
 }
