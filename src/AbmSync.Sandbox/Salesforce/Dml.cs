@@ -145,7 +145,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         $"Cannot deserialize instance of {field.SoapTypeName} from {token} value {text} or request may be missing a required field");
 
     /// <summary>Creates, updates or deletes one record, or answers why not. Changes are recorded in <paramref name="undo"/>.</summary>
-    public SaveResult Save(DmlOp op, RecordInput input, SfRecord? target, string userId, List<(SfRecord Record, Dictionary<string, object?>? Before)> undo)
+    public SaveResult Save(DmlOp op, RecordInput input, SfRecord? target, string userId, List<(SfRecord Record, object?[]? Before)> undo)
     {
         var type = input.Type;
         if (lockFault is not null && target is not null && lockFault() > 0)
@@ -170,7 +170,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         }
         if (op == DmlOp.Delete)
         {
-            undo.Add((target!, new Dictionary<string, object?>(target!.Values)));
+            undo.Add((target!, target!.Snapshot()));
             Stamp(target, userId);
             target["IsDeleted"] = true;
             return new SaveResult(target.Id, []);
@@ -202,7 +202,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         }
 
         var record = target ?? store.Add(type);
-        undo.Add((record, creating ? null : new Dictionary<string, object?>(record.Values)));
+        undo.Add((record, creating ? null : record.Snapshot()));
         if (creating)
         {
             foreach (var field in type.Fields)
@@ -358,7 +358,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
     }
 
     /// <summary>Restores the store after a rolled-back allOrNone call.</summary>
-    public void Rollback(List<(SfRecord Record, Dictionary<string, object?>? Before)> undo)
+    public void Rollback(List<(SfRecord Record, object?[]? Before)> undo)
     {
         for (var i = undo.Count - 1; i >= 0; i--)
         {
@@ -369,11 +369,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
             }
             else
             {
-                record.Values.Clear();
-                foreach (var (k, v) in before)
-                {
-                    record.Values[k] = v;
-                }
+                record.Restore(before);
             }
         }
     }

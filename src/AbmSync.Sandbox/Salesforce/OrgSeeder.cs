@@ -130,10 +130,7 @@ public static class OrgSeeder
         {
             var master = live[i];
             var loser = store.Add(accounts);
-            foreach (var (k, v) in master.Values)
-            {
-                loser[k] = v;
-            }
+            loser.Restore(master.Snapshot());
             loser["Id"] = loser.Id;
             loser["Name"] = master["Name"] is string n && n.Length < 250 ? n.ToUpperInvariant() : master["Name"];
             loser["IsDeleted"] = true;

@@ -3,19 +3,30 @@ namespace AbmSync.Sandbox.Salesforce;
 /// <summary>One record of the org. Values are string, bool, decimal, DateTimeOffset (UTC), DateOnly or null.</summary>
 public sealed class SfRecord(SfObject type, string id, long order)
 {
+    static readonly object True = true;
+    static readonly object False = false;
+
+    // One slot per field of the type, in describe order: a million-record org must stay small and quick to seed.
+    object?[] values = new object?[type.Fields.Count];
+
     public SfObject Type { get; } = type;
     public string Id { get; } = id;
     /// <summary>Insertion order: the order an unordered query answers in.</summary>
     public long Order { get; } = order;
-    public Dictionary<string, object?> Values { get; } = new(StringComparer.Ordinal);
 
     public object? this[string field]
     {
-        get => Values.GetValueOrDefault(field);
-        set => Values[field] = value;
+        // Reading a field the type lacks answers null (a Contact has no IsConverted); writing one is a bug.
+        get => Type.Has(field) ? values[Type.IndexOf(field)] : null;
+        set => values[Type.IndexOf(field)] = value is bool b ? (b ? True : False) : value;
     }
 
     public bool IsDeleted => this["IsDeleted"] is true;
+
+    /// <summary>A copy of every value, to restore on rollback.</summary>
+    public object?[] Snapshot() => (object?[])values.Clone();
+
+    public void Restore(object?[] snapshot) => values = (object?[])snapshot.Clone();
 }
 
 /// <summary>

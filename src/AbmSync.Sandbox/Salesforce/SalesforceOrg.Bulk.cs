@@ -106,35 +106,15 @@ public sealed partial class SalesforceOrg
         job.Columns = [.. query.Select.Select(p => p.Text)];
         lock (Store.Gate)
         {
-            var outcome = engine.Run(query, operation == "queryAll", version);
-            foreach (var record in outcome.Records)
+            var outcome = engine.Run(query, operation == "queryAll");
+            foreach (var row in outcome.Rows)
             {
-                job.Rows.Add([.. query.Select.Select(p => CsvCell(record, p))]);
+                job.Rows.Add(SoqlEngine.Cells(row));
             }
         }
         Interlocked.Increment(ref bulkQueryJobsUsed);
         jobs[job.Id] = job;
         return SfJson.Result(Info(job));
-    }
-
-    static string CsvCell(JsonObject record, FieldPath path)
-    {
-        JsonNode? node = record;
-        foreach (var relationship in path.Relationships)
-        {
-            node = node?[relationship.RelationshipName!];
-        }
-        var value = node?[path.Field.Name];
-        if (value is null)
-        {
-            return "";
-        }
-        if (path.Field.Type == SfType.DateTime)
-        {
-            // JSON answers +0000; Bulk CSV answers Z.
-            return value.GetValue<string>().Replace("+0000", "Z", StringComparison.Ordinal);
-        }
-        return value.GetValueKind() == System.Text.Json.JsonValueKind.String ? value.GetValue<string>() : value.ToJsonString();
     }
 
     static (string LineEnding, string Delimiter) CsvOptions(JsonObject body)
@@ -452,7 +432,7 @@ public sealed partial class SalesforceOrg
             values[field] = cells[i] == "#N/A" ? null : CsvValue(field, cells[i]);
         }
         var input = new RecordInput(job.Object, id, values);
-        var undo = new List<(SfRecord, Dictionary<string, object?>?)>();
+        var undo = new List<(SfRecord, object?[]?)>();
         switch (job.Operation)
         {
             case "insert":

@@ -33,7 +33,7 @@ public sealed partial class SalesforceOrg
     long tokenSerial;
 
     sealed record Session(string UserId, DateTimeOffset Expires);
-    sealed record Cursor(string Version, IReadOnlyList<JsonObject> Records, int BatchSize)
+    sealed record Cursor(SoqlEngine.Outcome Outcome, int BatchSize)
     {
         public DateTimeOffset LastUsed { get; set; }
     }
@@ -433,43 +433,47 @@ public sealed partial class SalesforceOrg
         lock (Store.Gate)
         {
             // The whole answer is computed now: later pages show the data as it was when the query ran, like a cursor.
-            outcome = engine.Run(query, includeDeleted, version);
+            outcome = engine.Run(query, includeDeleted);
         }
         var batch = BatchSize(http);
-        if (outcome.Records.Count <= batch)
+        if (outcome.Rows.Count <= batch)
         {
-            return SfJson.Result(Page(outcome.TotalSize, outcome.Records, 0, outcome.Records.Count, null));
+            return SfJson.Result(Page(outcome, version, 0, outcome.Rows.Count, null));
         }
         PurgeIdleCursors();
         var locator = SalesforceId.Mint("01g", Store.Seed, Interlocked.Increment(ref cursorSerial));
-        cursors[locator] = new Cursor(version, outcome.Records, batch) { LastUsed = time.GetUtcNow() };
-        return SfJson.Result(Page(outcome.TotalSize, outcome.Records, 0, batch, $"/services/data/{version}/query/{locator}-{batch}"));
+        cursors[locator] = new Cursor(outcome, batch) { LastUsed = time.GetUtcNow() };
+        return SfJson.Result(Page(outcome, version, 0, batch, $"/services/data/{version}/query/{locator}-{batch}"));
     }
 
     IResult QueryMore(HttpContext http, string version, string locator)
     {
         var dash = locator.LastIndexOf('-');
         if (dash <= 0 || !int.TryParse(locator[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
-            || !cursors.TryGetValue(locator[..dash], out var cursor) || offset > cursor.Records.Count)
+            || !cursors.TryGetValue(locator[..dash], out var cursor) || offset > cursor.Outcome.Rows.Count)
         {
             throw new SfRequestException(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
         }
         cursor.LastUsed = time.GetUtcNow();
         var batch = http.Request.Headers.ContainsKey("Sforce-Query-Options") ? BatchSize(http) : cursor.BatchSize;
-        var end = Math.Min(cursor.Records.Count, offset + batch);
-        var next = end < cursor.Records.Count ? $"/services/data/{version}/query/{locator[..dash]}-{end}" : null;
-        return SfJson.Result(Page(cursor.Records.Count, cursor.Records, offset, end - offset, next));
+        var end = Math.Min(cursor.Outcome.Rows.Count, offset + batch);
+        var next = end < cursor.Outcome.Rows.Count ? $"/services/data/{version}/query/{locator[..dash]}-{end}" : null;
+        return SfJson.Result(Page(cursor.Outcome, version, offset, end - offset, next));
     }
 
-    static JsonObject Page(int total, IReadOnlyList<JsonObject> records, int offset, int count, string? next)
+    static JsonObject Page(SoqlEngine.Outcome outcome, string version, int offset, int count, string? next)
     {
-        var json = new JsonObject { ["totalSize"] = total, ["done"] = next is null };
+        var json = new JsonObject { ["totalSize"] = outcome.TotalSize, ["done"] = next is null };
         if (next is not null)
         {
             json["nextRecordsUrl"] = next;
         }
-        // Records are shared by every page request of the cursor; each answer gets its own copy.
-        json["records"] = new JsonArray([.. records.Skip(offset).Take(count).Select(r => r.DeepClone())]);
+        var records = new JsonArray();
+        for (var i = offset; i < offset + count; i++)
+        {
+            records.Add(SoqlEngine.Project(outcome.Query, outcome.Rows[i], version));
+        }
+        json["records"] = records;
         return json;
     }
 
@@ -691,7 +695,7 @@ public sealed partial class SalesforceOrg
         var results = new SaveResult[inputs.Count];
         lock (Store.Gate)
         {
-            var undo = new List<(SfRecord, Dictionary<string, object?>?)>();
+            var undo = new List<(SfRecord, object?[]?)>();
             var caller = Caller(http);
             for (var i = 0; i < inputs.Count; i++)
             {
@@ -714,7 +718,7 @@ public sealed partial class SalesforceOrg
         return SfJson.Result(new JsonArray([.. results.Select(r => (JsonNode)r.ToJson(upsert: op == DmlOp.Upsert))]));
     }
 
-    SaveResult SaveOne(DmlOp op, RecordInput input, SfField? key, string caller, List<(SfRecord, Dictionary<string, object?>?)> undo)
+    SaveResult SaveOne(DmlOp op, RecordInput input, SfField? key, string caller, List<(SfRecord, object?[]?)> undo)
     {
         switch (op)
         {
@@ -782,7 +786,7 @@ public sealed partial class SalesforceOrg
         var results = new SaveResult[ids.Length];
         lock (Store.Gate)
         {
-            var undo = new List<(SfRecord, Dictionary<string, object?>?)>();
+            var undo = new List<(SfRecord, object?[]?)>();
             for (var i = 0; i < ids.Length; i++)
             {
                 var target = Store.Get(ids[i]);

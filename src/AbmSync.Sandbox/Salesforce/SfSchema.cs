@@ -45,6 +45,7 @@ public sealed class SfObject
 {
     readonly Dictionary<string, SfField> byName;
     readonly Dictionary<string, SfField> byRelationship;
+    readonly Dictionary<string, int> slots;
 
     public SfObject(string name, string label, string labelPlural, string keyPrefix, IReadOnlyList<SfField> fields, bool writable = true)
     {
@@ -56,7 +57,15 @@ public sealed class SfObject
         Writable = writable;
         byName = fields.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
         byRelationship = fields.Where(f => f.RelationshipName is not null).ToDictionary(f => f.RelationshipName!, StringComparer.OrdinalIgnoreCase);
+        slots = fields.Select((f, i) => (f.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
     }
+
+    /// <summary>The storage slot of a field by its exact API name; an unknown name is a bug in the emulator.</summary>
+    public int IndexOf(string canonicalName) => slots.TryGetValue(canonicalName, out var i)
+        ? i
+        : throw new KeyNotFoundException($"{Name} has no field {canonicalName}.");
+
+    public bool Has(string canonicalName) => slots.ContainsKey(canonicalName);
 
     public string Name { get; }
     public string Label { get; }

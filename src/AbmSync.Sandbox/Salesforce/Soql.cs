@@ -541,9 +541,18 @@ public sealed class SoqlParser
 /// <summary>Runs a parsed query against the store. Callers hold the store's gate.</summary>
 public sealed class SoqlEngine(OrgStore store)
 {
-    public sealed record Outcome(int TotalSize, IReadOnlyList<JsonObject> Records);
+    /// <summary>
+    /// The rows of a query as they were when it ran: per row, each selected value, with the parents a relationship
+    /// path went through. Values are immutable, so keeping them is a snapshot, far smaller than rendered JSON.
+    /// </summary>
+    public sealed record Outcome(SoqlQuery Query, int TotalSize, IReadOnlyList<Row> Rows);
 
-    public Outcome Run(SoqlQuery query, bool includeDeleted, string version)
+    public sealed record Row(SfObject Type, string Id, object?[] Cells);
+
+    /// <summary>A relationship path's value: the parents walked (ids; null from where the chain broke) and the value.</summary>
+    public sealed record PathCell(SfObject?[] Types, string?[] Ids, object? Value);
+
+    public Outcome Run(SoqlQuery query, bool includeDeleted)
     {
         var rows = store.All(query.From).Where(r => includeDeleted || !r.IsDeleted);
         if (query.Where is { } where)
@@ -577,25 +586,55 @@ public sealed class SoqlEngine(OrgStore store)
         }
         if (query.CountOnly)
         {
-            return new Outcome(page.Count(), []);
+            return new Outcome(query, page.Count(), []);
         }
-        var records = page.Select(r => Project(query, r, version)).ToList();
-        return new Outcome(records.Count, records);
+        var result = page.Select(r => new Row(r.Type, r.Id, [.. query.Select.Select(p => Cell(p, r))])).ToList();
+        return new Outcome(query, result.Count, result);
     }
 
-    JsonObject Project(SoqlQuery query, SfRecord record, string version)
+    object? Cell(FieldPath path, SfRecord record)
     {
-        var json = new JsonObject { ["attributes"] = SfJson.Attributes(version, record) };
-        foreach (var path in query.Select)
+        if (path.Relationships.Count == 0)
         {
-            var target = json;
-            SfRecord? current = record;
-            var broken = false;
-            foreach (var relationship in path.Relationships)
+            return record[path.Field.Name];
+        }
+        var types = new SfObject?[path.Relationships.Count];
+        var ids = new string?[path.Relationships.Count];
+        SfRecord? current = record;
+        for (var i = 0; i < path.Relationships.Count; i++)
+        {
+            current = store.Get(current[path.Relationships[i].Name] as string);
+            if (current is null)
             {
-                var name = relationship.RelationshipName!;
-                var parent = store.Get(current![relationship.Name] as string);
-                if (parent is null)
+                return new PathCell(types, ids, null);
+            }
+            types[i] = current.Type;
+            ids[i] = current.Id;
+        }
+        return new PathCell(types, ids, current[path.Field.Name]);
+    }
+
+    /// <summary>A row as the REST API renders a record: attributes, then the selected fields, parents nested.</summary>
+    public static JsonObject Project(SoqlQuery query, Row row, string version)
+    {
+        var json = new JsonObject
+        {
+            ["attributes"] = new JsonObject { ["type"] = row.Type.Name, ["url"] = SfJson.RecordUrl(version, row.Type, row.Id) },
+        };
+        for (var p = 0; p < query.Select.Count; p++)
+        {
+            var path = query.Select[p];
+            if (row.Cells[p] is not PathCell cell)
+            {
+                json[path.Field.Name] = SfJson.Value(row.Cells[p]);
+                continue;
+            }
+            var target = json;
+            var broken = false;
+            for (var i = 0; i < path.Relationships.Count; i++)
+            {
+                var name = path.Relationships[i].RelationshipName!;
+                if (cell.Ids[i] is not { } id)
                 {
                     if (!target.ContainsKey(name))
                     {
@@ -606,19 +645,25 @@ public sealed class SoqlEngine(OrgStore store)
                 }
                 if (target[name] is not JsonObject nested)
                 {
-                    nested = new JsonObject { ["attributes"] = SfJson.Attributes(version, parent) };
+                    nested = new JsonObject
+                    {
+                        ["attributes"] = new JsonObject { ["type"] = cell.Types[i]!.Name, ["url"] = SfJson.RecordUrl(version, cell.Types[i]!, id) },
+                    };
                     target[name] = nested;
                 }
                 target = nested;
-                current = parent;
             }
             if (!broken)
             {
-                target[path.Field.Name] = SfJson.Value(current![path.Field.Name]);
+                target[path.Field.Name] = SfJson.Value(cell.Value);
             }
         }
         return json;
     }
+
+    /// <summary>A row as Bulk API 2.0 CSV cells: one per selected path, empty for null.</summary>
+    public static string[] Cells(Row row) =>
+        [.. row.Cells.Select(c => SfJson.Text(c is PathCell p ? p.Value : c))];
 
     object? Read(FieldPath path, SfRecord record)
     {
