@@ -35,6 +35,29 @@ internal sealed class HsRecord
 
     public string IdText => Id.ToString(CultureInfo.InvariantCulture);
 
+    Dictionary<string, (string Raw, long Ms)>? instants;
+
+    /// <summary>A datetime value as epoch ms, parsed once per stored value: searches compare and sort on it constantly.</summary>
+    public long? InstantOf(string name)
+    {
+        if (!Props.TryGetValue(name, out var raw))
+        {
+            return null;
+        }
+        instants ??= new Dictionary<string, (string, long)>(StringComparer.Ordinal);
+        if (instants.TryGetValue(name, out var cached) && ReferenceEquals(cached.Raw, raw))
+        {
+            return cached.Ms;
+        }
+        if (HsPortal.ParseInstant(raw) is not { } instant)
+        {
+            return null;
+        }
+        var ms = instant.ToUnixTimeMilliseconds();
+        instants[name] = (raw, ms);
+        return ms;
+    }
+
     public IEnumerable<HsHistoryEntry> HistoryOf(string name)
     {
         if (History.TryGetValue(name, out var entries))
@@ -312,6 +335,12 @@ internal sealed class HsPortal(TimeProvider time)
         if (long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms))
         {
             return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        }
+        // The form every stored datetime has; the exact parse is much cheaper than the general one.
+        if (DateTimeOffset.TryParseExact(raw, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var exact))
+        {
+            return exact;
         }
         return DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
             ? t

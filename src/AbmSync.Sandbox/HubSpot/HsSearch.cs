@@ -125,7 +125,7 @@ internal sealed class HsSearch(HsPortal portal)
             if (sortProperty is not null && sortProperty.Name != "hs_object_id")
             {
                 // Keys are parsed once per record, not once per comparison.
-                var keyed = matches.Select(r => (Key: KeyOf(sortProperty, r.Props.GetValueOrDefault(sortProperty.Name)), Record: r)).ToList();
+                var keyed = matches.Select(r => (Key: RecordKey(r, sortProperty, sortProperty.Name), Record: r)).ToList();
                 keyed.Sort((a, b) =>
                 {
                     // Records without the value come last in either direction.
@@ -215,7 +215,7 @@ internal sealed class HsSearch(HsPortal portal)
             };
         }
         record.Props.TryGetValue(filter.Name, out var actualText);
-        var actual = KeyOf(filter.Property, actualText);
+        var actual = RecordKey(record, filter.Property, filter.Name);
         if (actual is not { } a)
         {
             return filter.Operator is "NOT_HAS_PROPERTY" or "NEQ" or "NOT_IN" or "NOT_CONTAINS_TOKEN";
@@ -277,6 +277,15 @@ internal sealed class HsSearch(HsPortal portal)
                 break;
         }
         return new Key(null, raw);
+    }
+
+    static Key? RecordKey(HsRecord record, HsProperty? property, string name)
+    {
+        if (property?.Type is "datetime" && record.InstantOf(name) is { } ms)
+        {
+            return new Key(ms, record.Props[name]);
+        }
+        return KeyOf(property, record.Props.GetValueOrDefault(name));
     }
 
     static int Compare(Key a, Key b) =>
