@@ -172,14 +172,15 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
             var results = new JsonArray();
             foreach (var (toId, types) in portal.Associations.Of(record.Type, record.Id, to))
             {
+                // v3 names: the primary label takes the plain name and the unlabeled type gets "_unlabeled", where a pair has both.
+                var name = $"{HsSchema.Singular(record.Type).ToLowerInvariant()}_to_{HsSchema.Singular(to).ToLowerInvariant()}";
+                var labelled = HsAssociations.Labels(record.Type, to).Any(l => l.Label.Length > 0);
                 foreach (var t in types)
                 {
                     results.Add(new JsonObject
                     {
                         ["id"] = toId.ToString(CultureInfo.InvariantCulture),
-                        ["type"] = t.Label is null
-                            ? $"{HsSchema.Singular(record.Type).ToLowerInvariant()}_to_{HsSchema.Singular(to).ToLowerInvariant()}"
-                            : $"{HsSchema.Singular(record.Type).ToLowerInvariant()}_to_{HsSchema.Singular(to).ToLowerInvariant()}_primary",
+                        ["type"] = t.Label is null && labelled ? name + "_unlabeled" : name,
                     });
                 }
             }

@@ -187,4 +187,15 @@ public sealed class HubSpotPortalLifeTests
         var (_, links, _) = await portal.Post("/crm/v4/associations/meetings/contacts/batch/read", Portal.Inputs(new JsonObject { ["id"] = meeting }));
         Assert.Equal(200, links!["results"]![0]!["to"]![0]!["associationTypes"]![0]!["typeId"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task GetWithAssociations_NamesPrimaryAndUnlabeledTypesAsV3Does()
+    {
+        await using var portal = await Portal.StartAsync();
+        var contact = portal.Export()["contacts"]!.AsArray().First(c => c!["properties"]!["associatedcompanyid"] is not null)!;
+        var (status, body, _) = await portal.Get($"/crm/v3/objects/contacts/{contact["id"]!.GetValue<string>()}?associations=companies");
+        Assert.Equal(200, status);
+        var types = body!["associations"]!["companies"]!["results"]!.AsArray().Select(r => r!["type"]!.GetValue<string>()).Order().ToList();
+        Assert.Equal(["contact_to_company", "contact_to_company_unlabeled"], types);
+    }
 }
