@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text;
+using AbmSync.Sandbox;
+
+namespace AbmSync.Integration.Tests.Conformance;
+
+/// <summary>
+/// Proof of fidelity (issues 3 §9 and 4 §9): the widely used JavaScript clients, unchanged, against the sandbox over
+/// real HTTP. The checks live in tests/conformance/*.mjs; a failure prints every check, so the output names the
+/// sandbox deviation.
+/// </summary>
+public sealed class JavaScriptClientConformanceTests
+{
+    static readonly SandboxOptions Options = new() { Accounts = 2500, Seed = 11 };
+
+    [Fact]
+    public async Task Jsforce_LogsInQueriesDescribesAndWritesThroughCollections_AgainstSalesforceSandbox()
+    {
+        await using var sandbox = await SandboxHost.StartAsync(Options);
+        var config = sandbox.EnvironmentLines.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
+
+        var result = await ConformanceScript.RunAsync("salesforce.mjs", new Dictionary<string, string>
+        {
+            ["SF_LOGIN_URL"] = config["ABMSYNC__Salesforce__LoginUrl"],
+            ["SF_CLIENT_ID"] = config["ABMSYNC__Salesforce__ClientId"],
+            ["SF_CLIENT_SECRET"] = config["ABMSYNC__Salesforce__ClientSecret"],
+        });
+
+        Assert.True(result.ExitCode == 0, $"jsforce conformance failed (exit {result.ExitCode}):\n{result.Output}");
+        Assert.Contains("salesforce conformance OK", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HubSpotNodeClient_ListsUpsertsSearchesReadsAssociationsAndCreatesProperties_AgainstHubSpotSandbox()
+    {
+        await using var sandbox = await SandboxHost.StartAsync(Options);
+        var config = sandbox.EnvironmentLines.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
+
+        var result = await ConformanceScript.RunAsync("hubspot.mjs", new Dictionary<string, string>
+        {
+            ["HS_BASE_URL"] = config["ABMSYNC__HubSpot__BaseUrl"],
+            ["HS_ACCESS_TOKEN"] = config["ABMSYNC__HubSpot__AccessToken"],
+        });
+
+        Assert.True(result.ExitCode == 0, $"@hubspot/api-client conformance failed (exit {result.ExitCode}):\n{result.Output}");
+        Assert.Contains("hubspot conformance OK", result.Output, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Runs a Node script of tests/conformance, installing its packages from the lock file first when needed.</summary>
+static class ConformanceScript
+{
+    static readonly SemaphoreSlim InstallLock = new(1, 1);
+    static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(5);
+    static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(5);
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string script, IReadOnlyDictionary<string, string> environment)
+    {
+        var directory = Path.Combine(RepositoryRoot(), "tests", "conformance");
+        await EnsurePackagesAsync(directory);
+        return await RunProcessAsync("node", [script], directory, environment, ScriptTimeout);
+    }
+
+    // scripts/test.sh runs `npm ci` before `dotnet test`; this makes a bare `dotnet test` work as well.
+    static async Task EnsurePackagesAsync(string directory)
+    {
+        await InstallLock.WaitAsync();
+        try
+        {
+            if (Directory.Exists(Path.Combine(directory, "node_modules", "jsforce"))
+                && Directory.Exists(Path.Combine(directory, "node_modules", "@hubspot", "api-client")))
+            {
+                return;
+            }
+            var install = await RunProcessAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], directory,
+                new Dictionary<string, string>(), InstallTimeout);
+            Assert.True(install.ExitCode == 0, $"npm ci in {directory} failed (exit {install.ExitCode}):\n{install.Output}");
+        }
+        finally
+        {
+            InstallLock.Release();
+        }
+    }
+
+    static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AbmSync.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"No AbmSync.sln above {AppContext.BaseDirectory}.");
+    }
+
+    static async Task<(int ExitCode, string Output)> RunProcessAsync(
+        string fileName, IReadOnlyList<string> args, string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+        // One buffer for both streams keeps the script's lines and any Node warning in the order they happened.
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            lock (output)
+            {
+                return (-1, $"{output}\n[timed out after {timeout.TotalSeconds:0} s: {fileName} {string.Join(' ', args)}]");
+            }
+        }
+        // The parameterless wait drains the asynchronous output readers.
+        process.WaitForExit();
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+    }
+}

@@ -1,0 +1,311 @@
+// Conformance: the official HubSpot Node client (@hubspot/api-client), unchanged, against the HubSpot sandbox.
+// The client is generated from HubSpot's OpenAPI files, so what it sends is what the real portal receives. Env:
+// HS_BASE_URL (host root, no path), HS_ACCESS_TOKEN.
+import { Client } from '@hubspot/api-client';
+import { abort, check, equal, finish, requireEnv, step } from './check.mjs';
+
+const SUITE = 'hubspot';
+const env = requireEnv(['HS_BASE_URL', 'HS_ACCESS_TOKEN']);
+const basePath = env.HS_BASE_URL.replace(/\/+$/, '');
+// Property names take lowercase letters, digits and underscores; unique per run so a second run meets nothing of ours.
+const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+// No client-side retries: a retried call would hide the answer we check.
+const client = new Client({ accessToken: env.HS_ACCESS_TOKEN, basePath, numberOfApiCallRetries: 0 });
+
+const numericId = (id) => typeof id === 'string' && /^[1-9][0-9]*$/.test(id);
+const validDate = (d) => d instanceof Date && !Number.isNaN(d.getTime());
+const apiError = async (promise) => promise.then(() => undefined, (e) => e);
+// HubSpot throttles search separately (about 5 requests per second per account); pace like a well-behaved caller.
+let lastSearch = 0;
+async function search(objectApi, request) {
+  const wait = lastSearch + 250 - Date.now();
+  if (wait > 0) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  lastSearch = Date.now();
+  return objectApi.searchApi.doSearch(request);
+}
+
+// ---- owners (GET /crm/v3/owners) with paging
+const owners = await step('owners: list with paging', async () => {
+  const all = [];
+  let after;
+  do {
+    const page = await client.crm.owners.ownersApi.getPage(undefined, after, 100);
+    all.push(...page.results);
+    after = page.paging?.next?.after;
+  } while (after && all.length < 100_000);
+  return all;
+});
+if (owners) {
+  check('owners: at least one owner', owners.length > 0, owners.length);
+  const bad = owners.filter((o) => !numericId(o.id) || typeof o.email !== 'string' || !o.email.includes('@')
+    || !['PERSON', 'QUEUE'].includes(o.type) || o.archived !== false || !validDate(o.createdAt) || !validDate(o.updatedAt));
+  check('owners: each has a numeric string id, an email, type, archived=false and ISO dates', bad.length === 0, bad.slice(0, 2));
+  equal('owners: no owner listed twice', new Set(owners.map((o) => o.id)).size, owners.length);
+  const sample = owners.find((o) => o.email);
+  if (sample) {
+    const byEmail = await step('owners: filter by email', () => client.crm.owners.ownersApi.getPage(sample.email));
+    if (byEmail) {
+      check('owners: ?email= returns exactly that owner', byEmail.results.length === 1 && byEmail.results[0].id === sample.id, byEmail.results);
+    }
+    const one = await step('owners: get by id', () => client.crm.owners.ownersApi.getById(Number(sample.id)));
+    if (one) {
+      equal('owners: GET /owners/{id} returns that owner', one.email, sample.email);
+    }
+  }
+}
+
+// ---- companies list with after paging (GET /crm/v3/objects/companies)
+const listed = await step('companies: list with after paging', async () => {
+  const all = [];
+  const sizes = [];
+  let after;
+  let first;
+  do {
+    const info = await client.crm.companies.basicApi.getPageWithHttpInfo(100, after, ['name', 'domain', 'numberofemployees']);
+    first ??= info;
+    all.push(...info.data.results);
+    sizes.push(info.data.results.length);
+    after = info.data.paging?.next?.after;
+  } while (after && sizes.length < 10_000);
+  return { all, sizes, first };
+});
+let companies = [];
+if (listed) {
+  companies = listed.all;
+  check('companies: several pages of 100', listed.sizes.length > 1 && listed.sizes.slice(0, -1).every((n) => n === 100)
+    && listed.sizes.at(-1) <= 100, listed.sizes);
+  equal('companies: no company listed twice', new Set(companies.map((c) => c.id)).size, companies.length);
+  const bad = companies.filter((c) => !numericId(c.id) || c.properties?.hs_object_id !== c.id || c.archived !== false
+    || !validDate(c.createdAt) || !validDate(c.updatedAt)
+    || Object.values(c.properties).some((v) => v !== null && typeof v !== 'string'));
+  check('companies: numeric string ids = hs_object_id, archived=false, ISO dates, string property values', bad.length === 0, bad.slice(0, 2));
+  check('companies: asked-for properties come back', companies.some((c) => typeof c.properties.domain === 'string' && c.properties.domain.length > 0), companies[0]);
+  const headers = listed.first.headers ?? {};
+  check('companies: burst rate-limit headers on a list call', ['x-hubspot-ratelimit-max', 'x-hubspot-ratelimit-remaining', 'x-hubspot-ratelimit-interval-milliseconds']
+    .every((h) => headers[h] !== undefined && /^\d+$/.test(headers[h])), headers);
+  const all = await step('companies: the client\'s getAll helper', () => client.crm.companies.getAll(100));
+  if (all) {
+    equal('companies: getAll sees as many companies as manual paging', all.length, companies.length);
+  }
+}
+
+// ---- properties: a group, then a unique-value property in it, and an enumeration (POST /crm/v3/properties/companies…)
+const group = `abm_conf_${run}`;
+const keyProp = `abm_conf_key_${run}`;
+const tierProp = `abm_conf_tier_${run}`;
+const createdGroup = await step('properties: create group', () => client.crm.properties.groupsApi.create('companies',
+  { name: group, label: `ABM conformance ${run}`, displayOrder: -1 }));
+if (createdGroup) {
+  check('properties: group echoed', createdGroup.name === group && createdGroup.label === `ABM conformance ${run}` && createdGroup.archived === false
+    && Number.isInteger(createdGroup.displayOrder), createdGroup);
+  const groups = await step('properties: list groups', () => client.crm.properties.groupsApi.getAll('companies'));
+  if (groups) {
+    check('properties: the new group is listed beside the default companyinformation', groups.results.some((g) => g.name === group)
+      && groups.results.some((g) => g.name === 'companyinformation'), groups.results.map((g) => g.name));
+  }
+}
+const keyDef = await step('properties: create unique-value property', () => client.crm.properties.coreApi.create('companies', {
+  name: keyProp, label: 'ABM conformance key', type: 'string', fieldType: 'text', groupName: group, hasUniqueValue: true,
+  description: 'Conformance test key',
+}));
+if (keyDef) {
+  check('properties: unique property echoed', keyDef.name === keyProp && keyDef.type === 'string' && keyDef.fieldType === 'text'
+    && keyDef.groupName === group && keyDef.hasUniqueValue === true && keyDef.hubspotDefined !== true && Array.isArray(keyDef.options), keyDef);
+  check('properties: createdAt is a date', validDate(keyDef.createdAt), keyDef.createdAt);
+  const again = await apiError(client.crm.properties.coreApi.create('companies', {
+    name: keyProp, label: 'ABM conformance key', type: 'string', fieldType: 'text', groupName: group, hasUniqueValue: true,
+  }));
+  check('properties: creating the same property again is 409', again?.code === 409 && typeof again?.body?.category === 'string', { code: again?.code, body: again?.body });
+}
+const tierDef = await step('properties: create enumeration property', () => client.crm.properties.coreApi.create('companies', {
+  name: tierProp, label: 'ABM conformance tier', type: 'enumeration', fieldType: 'select', groupName: group,
+  options: ['Tier 1', 'Tier 2', 'Tier 3'].map((t, i) => ({ label: t, value: t, displayOrder: i, hidden: false })),
+}));
+if (tierDef) {
+  equal('properties: enumeration options echoed', tierDef.options.map((o) => o.value), ['Tier 1', 'Tier 2', 'Tier 3']);
+  const read = await step('properties: read by name', () => client.crm.properties.coreApi.getByName('companies', tierProp));
+  if (read) {
+    check('properties: GET by name returns the definition', read.name === tierProp && read.groupName === group && read.type === 'enumeration', read);
+  }
+}
+
+// ---- batch upsert by the unique property (POST /crm/v3/objects/companies/batch/upsert)
+const key = (n) => `key-${run}-${n}`;
+const upsertInput = (n, extra = {}) => ({
+  id: key(n), idProperty: keyProp,
+  properties: { name: `Conformance ${run} ${n}`, domain: `c${n}-${run}.example.com`, [tierProp]: 'Tier 1', ...extra },
+});
+const ids = {};
+if (keyDef && tierDef) {
+  const first = await step('upsert: two new companies', () => client.crm.companies.batchApi.upsert({ inputs: [upsertInput(1), upsertInput(2)] }));
+  if (first) {
+    equal('upsert: status COMPLETE', first.status, 'COMPLETE');
+    check('upsert: both created (new=true), with ids', first.results.length === 2 && first.results.every((r) => r._new === true && numericId(r.id)), first.results);
+    for (const r of first.results) {
+      ids[r.properties[keyProp]] = r.id;
+    }
+    check('upsert: results carry the unique key back', ids[key(1)] !== undefined && ids[key(2)] !== undefined, first.results.map((r) => r.properties));
+  }
+  const second = await step('upsert: one existing, one new', () => client.crm.companies.batchApi.upsert({
+    inputs: [upsertInput(1, { name: `Conformance ${run} 1 renamed`, [tierProp]: 'Tier 2' }), upsertInput(3)],
+  }));
+  if (second) {
+    const byKey = Object.fromEntries(second.results.map((r) => [r.properties[keyProp], r]));
+    check('upsert: the existing one is updated in place (new=false, same id)', byKey[key(1)]?._new === false && byKey[key(1)]?.id === ids[key(1)], byKey[key(1)]);
+    check('upsert: the other is created (new=true)', byKey[key(3)]?._new === true && numericId(byKey[key(3)]?.id), byKey[key(3)]);
+    ids[key(3)] = byKey[key(3)]?.id;
+    equal('upsert: the updated name is returned', byKey[key(1)]?.properties?.name, `Conformance ${run} 1 renamed`);
+  }
+  // An invalid enumeration option: whole-batch 400 or a 207 naming it are both HubSpot answers; a quiet success is not.
+  const invalid = await step('upsert: an invalid enumeration option', async () => {
+    try {
+      return await client.crm.companies.batchApi.upsert({ inputs: [upsertInput(4, { [tierProp]: 'Platinum' })] });
+    } catch (e) {
+      return e;
+    }
+  });
+  if (invalid !== undefined) {
+    const refused = (invalid.code === 400 && invalid.body?.category === 'VALIDATION_ERROR') || (invalid.numErrors >= 1 && invalid.results?.length === 0);
+    check('upsert: an invalid option is refused (400 VALIDATION_ERROR or 207 error)', refused, invalid.code ? { code: invalid.code, body: invalid.body } : invalid);
+  }
+
+  // Read back by the unique property (POST …/batch/read with idProperty); a missing key answers 207 OBJECT_NOT_FOUND.
+  const read = await step('batch read by idProperty', () => client.crm.companies.batchApi.read({
+    idProperty: keyProp, properties: ['name', 'domain', tierProp, keyProp], propertiesWithHistory: [],
+    inputs: [{ id: key(1) }, { id: key(2) }, { id: key(3) }, { id: key(4) }, { id: `missing-${run}` }],
+  }));
+  if (read) {
+    const byKey = Object.fromEntries(read.results.map((r) => [r.properties[keyProp], r]));
+    equal('batch read: the three upserted companies come back', Object.keys(byKey).sort(), [key(1), key(2), key(3)]);
+    equal('batch read: updated name persisted', byKey[key(1)]?.properties?.name, `Conformance ${run} 1 renamed`);
+    equal('batch read: updated enumeration persisted', byKey[key(1)]?.properties?.[tierProp], 'Tier 2');
+    equal('batch read: untouched record kept its values', byKey[key(2)]?.properties?.[tierProp], 'Tier 1');
+    equal('batch read: ids match the upsert results', byKey[key(1)]?.id, ids[key(1)]);
+    check('batch read: the refused input was not written', byKey[key(4)] === undefined, byKey[key(4)]);
+    check('batch read: missing keys reported as 207 errors', read.numErrors >= 1 && read.errors?.some((e) => e.category === 'OBJECT_NOT_FOUND'
+      && (e.context?.ids ?? []).includes(`missing-${run}`)), { numErrors: read.numErrors, errors: read.errors });
+  }
+
+  // Unique values are enforced: a plain create with a taken key must not make a second record.
+  const dup = await apiError(client.crm.companies.basicApi.create({ properties: { name: `Conformance ${run} dup`, [keyProp]: key(2) }, associations: [] }));
+  check('unique: creating a company with a taken unique value is refused (4xx)', dup?.code >= 400 && dup?.code < 500, dup?.code ? { code: dup.code, body: dup.body } : 'it was accepted');
+}
+
+// ---- search with filters, sorts and paging (POST /crm/v3/objects/companies/search)
+await step('search: filter, sort and paging', async () => {
+  const threshold = 500;
+  const request = (after) => ({
+    filterGroups: [{ filters: [{ propertyName: 'numberofemployees', operator: 'GTE', value: String(threshold) }] }],
+    sorts: [{ propertyName: 'numberofemployees', direction: 'DESCENDING' }],
+    properties: ['name', 'numberofemployees'], limit: 50, after,
+  });
+  const results = [];
+  const sizes = [];
+  let total;
+  let after;
+  do {
+    const page = await search(client.crm.companies, request(after));
+    total ??= page.total;
+    results.push(...page.results);
+    sizes.push(page.results.length);
+    after = page.paging?.next?.after;
+  } while (after && sizes.length < 250);
+  const expected = companies.filter((c) => Number(c.properties.numberofemployees) >= threshold).length;
+  check('search: more than one page', sizes.length > 1 && sizes.every((n) => n <= 50), sizes);
+  equal('search: pages add up to total', results.length, total);
+  equal('search: total equals the listed companies that match', total, expected);
+  equal('search: no result twice', new Set(results.map((r) => r.id)).size, results.length);
+  check('search: every result matches the filter', results.every((r) => Number(r.properties.numberofemployees) >= threshold),
+    results.filter((r) => Number(r.properties.numberofemployees) < threshold).slice(0, 2));
+  const values = results.map((r) => Number(r.properties.numberofemployees));
+  check('search: sorted descending', values.every((v, i) => i === 0 || values[i - 1] >= v), values.slice(0, 20));
+});
+if (ids[key(1)]) {
+  await step('search: EQ, IN and OR groups on the unique property', async () => {
+    const eq = await search(client.crm.companies, {
+      filterGroups: [{ filters: [{ propertyName: keyProp, operator: 'EQ', value: key(1) }] }], properties: [keyProp], limit: 10,
+    });
+    check('search: EQ finds exactly the one record', eq.total === 1 && eq.results[0]?.id === ids[key(1)], { total: eq.total, results: eq.results });
+    const inList = await search(client.crm.companies, {
+      filterGroups: [{ filters: [{ propertyName: keyProp, operator: 'IN', values: [key(1), key(2)] }] }], properties: [keyProp], limit: 10,
+    });
+    equal('search: IN finds both', inList.results.map((r) => r.id).sort(), [ids[key(1)], ids[key(2)]].sort());
+    const or = await search(client.crm.companies, {
+      filterGroups: [
+        { filters: [{ propertyName: keyProp, operator: 'EQ', value: key(2) }] },
+        { filters: [{ propertyName: keyProp, operator: 'EQ', value: key(3) }] },
+      ],
+      sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }], properties: [keyProp], limit: 10,
+    });
+    equal('search: filter groups are ORed', or.results.map((r) => r.id), [ids[key(2)], ids[key(3)]].sort((a, b) => Number(a) - Number(b)));
+  });
+}
+
+// ---- associations v4, contacts → companies
+await step('associations: contacts to companies', async () => {
+  const contacts = [];
+  let after;
+  do {
+    const page = await client.crm.contacts.basicApi.getPage(100, after, ['email', 'associatedcompanyid'], undefined, ['companies']);
+    contacts.push(...page.results);
+    after = page.paging?.next?.after;
+  } while (after && contacts.length < 400);
+  const withCompany = contacts.filter((c) => numericId(c.properties.associatedcompanyid));
+  if (!check('associations: seeded contacts with a primary company exist', withCompany.length > 0, contacts.slice(0, 2))) {
+    return;
+  }
+  const sample = withCompany.slice(0, 20);
+  const perRecord = new Map();
+  for (const contact of sample) {
+    const page = await client.crm.associations.v4.basicApi.getPage('contacts', contact.id, 'companies', undefined, 500);
+    perRecord.set(contact.id, page.results);
+  }
+  const missingPrimary = sample.filter((c) => !perRecord.get(c.id).some((a) => String(a.toObjectId) === c.properties.associatedcompanyid));
+  check('associations: each contact\'s associatedcompanyid is among its v4 company associations', missingPrimary.length === 0,
+    missingPrimary.slice(0, 2).map((c) => ({ contact: c.id, associatedcompanyid: c.properties.associatedcompanyid, v4: perRecord.get(c.id) })));
+  const types = sample.flatMap((c) => perRecord.get(c.id).flatMap((a) => a.associationTypes));
+  check('associations: contact→company types are HUBSPOT_DEFINED 1 (primary) or 279 (unlabeled)',
+    types.length > 0 && types.every((t) => t.category === 'HUBSPOT_DEFINED' && [1, 279].includes(t.typeId)), types.slice(0, 4));
+  const primary = sample.map((c) => perRecord.get(c.id).find((a) => String(a.toObjectId) === c.properties.associatedcompanyid));
+  check('associations: the primary company carries type 1', primary.every((a) => a?.associationTypes.some((t) => t.typeId === 1)), primary.slice(0, 2));
+  const listedAssoc = sample.filter((c) => !(c.associations?.companies?.results ?? []).some((r) => r.id === c.properties.associatedcompanyid));
+  check('associations: the list call\'s associations=companies agrees', listedAssoc.length === 0, listedAssoc.slice(0, 1).map((c) => c.associations));
+
+  const batch = await client.crm.associations.v4.batchApi.getPage('contacts', 'companies', { inputs: sample.map((c) => ({ id: c.id })) });
+  // The generated models rename the reserved word: `from` travels as `_from` in the client's objects.
+  const byFrom = new Map(batch.results.map((r) => [String(r._from.id), r.to]));
+  const disagree = sample.filter((c) => {
+    const one = perRecord.get(c.id).map((a) => String(a.toObjectId)).sort().join();
+    const many = (byFrom.get(c.id) ?? []).map((a) => String(a.toObjectId)).sort().join();
+    return one !== many;
+  });
+  check('associations: batch read agrees with the per-record reads', disagree.length === 0 && byFrom.size === sample.length,
+    disagree.slice(0, 1).map((c) => ({ contact: c.id, single: perRecord.get(c.id), batch: byFrom.get(c.id) })));
+
+  // Create a default association to one of our companies, then read it back.
+  if (ids[key(3)]) {
+    const contact = sample[0];
+    await client.crm.associations.v4.batchApi.createDefault('contacts', 'companies', { inputs: [{ _from: { id: contact.id }, to: { id: ids[key(3)] } }] });
+    const page = await client.crm.associations.v4.basicApi.getPage('contacts', contact.id, 'companies', undefined, 500);
+    const made = page.results.find((a) => String(a.toObjectId) === ids[key(3)]);
+    check('associations: a default association created in batch reads back as type 279', made?.associationTypes?.some((t) => t.typeId === 279
+      && t.category === 'HUBSPOT_DEFINED'), page.results);
+  }
+});
+
+// ---- errors as the client surfaces them
+await step('errors: bad token and unknown id', async () => {
+  const stranger = new Client({ accessToken: 'not-a-token', basePath, numberOfApiCallRetries: 0 });
+  const denied = await apiError(stranger.crm.companies.basicApi.getPage(1));
+  check('errors: a bad token is 401 INVALID_AUTHENTICATION with a correlationId', denied?.code === 401 && denied?.body?.category === 'INVALID_AUTHENTICATION'
+    && typeof denied?.body?.correlationId === 'string', { code: denied?.code, body: denied?.body });
+  const missing = await apiError(client.crm.companies.basicApi.getById('999999999999'));
+  equal('errors: an unknown company id is 404', missing?.code, 404);
+});
+
+if (owners === undefined && listed === undefined) {
+  abort(SUITE, 'nothing answered');
+}
+finish(SUITE);
