@@ -53,10 +53,16 @@ public sealed partial class AccountSync(
     SyncConfiguration configuration,
     SchemaGuard schema,
     OwnerDirectory owners,
+    HubSpotRateLimiter hubSpotLimiter,
+    SyncCache cache,
     TimeProvider time,
     IOptions<SyncOptions> options,
+    IOptions<SalesforceOptions> salesforceOptions,
     ILogger<AccountSync> logger)
 {
+    /// <summary>Records per page when a Bulk API 2.0 query job reads: large enough that a page's write-back can be one ingest job.</summary>
+    public const int BulkPageSize = 50_000;
+
     public const string ObjectName = "accounts";
     const string TierKind = "tier";
 
@@ -86,7 +92,7 @@ public sealed partial class AccountSync(
                 var query = BaseQuery().Where(Soql.Field("Id").In((IEnumerable<string>)chunk));
                 await foreach (var page in salesforce.QueryPagesAsync(query, ct: ct))
                 {
-                    await ProcessPageAsync(run, page.Records, moveCursor: false, ct);
+                    await ProcessPageAsync(run, page.Records, cursor: null, ct);
                 }
             }
 
@@ -96,15 +102,49 @@ public sealed partial class AccountSync(
             {
                 changed = changed.Where(Soql.Field("SystemModstamp").Ge(cursor.ModifiedAt - options.Value.CursorOverlap));
             }
-            changed = changed.OrderBy("SystemModstamp").OrderBy("Id");
-            await foreach (var page in salesforce.QueryPagesAsync(changed, ct: ct))
+            var first = await salesforce.QueryAsync(changed.OrderBy("SystemModstamp").OrderBy("Id"), ct: ct);
+            if (first.TotalSize > salesforceOptions.Value.BulkThreshold)
             {
-                await ProcessPageAsync(run, page.Records, moveCursor: true, ct);
+                // Bulk API 2.0 query jobs refuse ORDER BY; the bulk read does not rely on order.
+                await ReadInBulkAsync(run, changed, ct);
+            }
+            else
+            {
+                var page = first;
+                while (true)
+                {
+                    await ProcessPageAsync(run, page.Records, CursorAfter(page.Records), ct);
+                    if (page.Done || page.NextRecordsUrl is null)
+                    {
+                        break;
+                    }
+                    page = await salesforce.QueryMoreAsync(page.NextRecordsUrl, ct);
+                }
             }
 
             await RebalanceAsync(run, ct);
             status = "succeeded";
             return Summary(run, status, stopwatch.Elapsed, null, schema.CreatedHubSpotProperties);
+        }
+        catch (BudgetReachedException e)
+        {
+            // Not a failure: the daily allocation is shared with everything else the org or portal runs. Nothing of
+            // the current page was written or committed; the next run starts from the last committed page.
+            status = "paused";
+            message = e.Message;
+            return Summary(run, status, stopwatch.Elapsed, message, schema.CreatedHubSpotProperties);
+        }
+        catch (SalesforceApiException e) when (e.IsRequestLimitExceeded)
+        {
+            status = "paused";
+            message = $"Salesforce refused with REQUEST_LIMIT_EXCEEDED ({e.Message}); the run stopped at the last committed page and resumes from there";
+            return Summary(run, status, stopwatch.Elapsed, message, schema.CreatedHubSpotProperties);
+        }
+        catch (HubSpotApiException e) when (e.IsDailyLimit)
+        {
+            status = "paused";
+            message = "HubSpot's daily API limit is reached; the run stopped at the last committed page and resumes from there";
+            return Summary(run, status, stopwatch.Elapsed, message, schema.CreatedHubSpotProperties);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -160,7 +200,57 @@ public sealed partial class AccountSync(
         }
     }
 
-    async Task ProcessPageAsync(RunState run, IReadOnlyList<SObjectRecord> records, bool moveCursor, CancellationToken ct)
+    /// <summary>
+    /// A read of more than <see cref="SalesforceOptions.BulkThreshold"/> records goes through a Bulk API 2.0 query job:
+    /// tens of calls for a million accounts instead of hundreds. Bulk results come in no promised order, so the cursor
+    /// moves once, to the newest record seen, after the last page; a crash before that repeats the read, and the
+    /// (Id, SystemModstamp) check skips every record already done.
+    /// </summary>
+    async Task ReadInBulkAsync(RunState run, SoqlQuery query, CancellationToken ct)
+    {
+        LogBulkRead(logger, salesforceOptions.Value.BulkThreshold);
+        SyncCursor? newest = null;
+        await foreach (var records in salesforce.BulkQueryAsync(query, maxRecordsPerPage: BulkPageSize, ct: ct))
+        {
+            await ProcessPageAsync(run, records, cursor: null, ct);
+            if (CursorAfter(records) is { } last && (newest is null || (last.ModifiedAt, last.RecordId).CompareTo((newest.ModifiedAt, newest.RecordId)) > 0))
+            {
+                newest = last;
+            }
+        }
+        if (newest is not null && !run.Request.DryRun)
+        {
+            var commit = new PageCommit(ObjectName, run.Id) { Cursor = newest };
+            await store.CommitPageAsync(commit);
+        }
+    }
+
+    /// <summary>The newest (SystemModstamp, Id) of a page.</summary>
+    static SyncCursor? CursorAfter(IReadOnlyList<SObjectRecord> records) => records
+        .Where(r => r.GetDateTime("SystemModstamp") is not null)
+        .Select(r => new SyncCursor(r.GetDateTime("SystemModstamp")!.Value, r.Id!))
+        .OrderBy(c => c.ModifiedAt).ThenBy(c => c.RecordId, StringComparer.Ordinal)
+        .LastOrDefault();
+
+    /// <summary>
+    /// Stops the run before a page's writes when they would take either system past the share of its daily API
+    /// allocation that AbmSync may use (Salesforce: <see cref="SalesforceOptions.DailyApiShare"/> of the org's usage as
+    /// Salesforce reports it, every client included; HubSpot: the limiter's daily budget).
+    /// </summary>
+    void CheckBudget(int salesforceCalls)
+    {
+        if (salesforce.GetBudget(cache.OrgLimits) is { } budget && !budget.Fits(salesforceCalls))
+        {
+            throw new BudgetReachedException(
+                $"Salesforce daily API budget reached: the org has used {budget.Used} of {budget.Max} calls and AbmSync may take it to {budget.Allowed} ({salesforceOptions.Value.DailyApiShare:P0}); this page needs {salesforceCalls} more. The run stopped at the last committed page and resumes from there.");
+        }
+        if (hubSpotLimiter.IsDailyBudgetExhausted)
+        {
+            throw new BudgetReachedException("HubSpot daily API budget reached (the share of the portal's daily allocation AbmSync may use); the run stopped at the last committed page and resumes from there.");
+        }
+    }
+
+    async Task ProcessPageAsync(RunState run, IReadOnlyList<SObjectRecord> records, SyncCursor? cursor, CancellationToken ct)
     {
         if (records.Count == 0)
         {
@@ -178,7 +268,7 @@ public sealed partial class AccountSync(
             var modstamp = record.GetDateTime("SystemModstamp");
             var link = links.GetValueOrDefault(record.Id!);
             // The overlap window reads some records again: the same (Id, SystemModstamp) was fully processed already.
-            if (!run.Request.Full && moveCursor && link?.SalesforceModstamp is { } seen && seen == modstamp)
+            if (!run.Request.Full && link?.SalesforceModstamp is { } seen && seen == modstamp)
             {
                 run.Unchanged++;
                 continue;
@@ -199,6 +289,12 @@ public sealed partial class AccountSync(
             item.Decision = decisions[item.Profile.Id];
         }
 
+        if (!run.Request.DryRun)
+        {
+            // Budget first, before anything of this page is written: at most one write-back call per 200 records,
+            // and the next page's read.
+            CheckBudget(salesforceCalls: 1 + (work.Count + SalesforceClient.CollectionBatchSize - 1) / SalesforceClient.CollectionBatchSize);
+        }
         await LinkAsync(run, work, ct);
         await WriteHubSpotAsync(run, work, written, commit, ct);
         await WriteSalesforceAsync(run, work, commit, ct);
@@ -228,10 +324,7 @@ public sealed partial class AccountSync(
                 run.Unchanged++;
             }
         }
-        if (moveCursor && records[^1].GetDateTime("SystemModstamp") is { } last)
-        {
-            commit.Cursor = new SyncCursor(last, records[^1].Id!);
-        }
+        commit.Cursor = cursor;
         run.DeadLettered += commit.Failures.Count;
         if (!run.Request.DryRun)
         {
@@ -453,7 +546,7 @@ public sealed partial class AccountSync(
             {
                 desired[AbmFields.SalesforceHubSpotId] = hubSpotId;
             }
-            var changes = desired.Where(d => !SameValue(item.Record.GetNode(d.Key), d.Value)).ToList();
+            var changes = desired.Where(d => !SameValue(item.Record.GetString(d.Key), d.Value)).ToList();
             if (changes.Count == 0)
             {
                 continue;
@@ -467,7 +560,49 @@ public sealed partial class AccountSync(
         {
             return;
         }
+        if (pending.Count > salesforceOptions.Value.BulkThreshold)
+        {
+            pending = await IngestSalesforceAsync(run, pending, commit, ct);
+        }
         await UpdateSalesforceAsync(run, pending, commit, ct);
+    }
+
+    /// <summary>
+    /// A write-back larger than <see cref="SalesforceOptions.BulkThreshold"/> goes as one Bulk API 2.0 ingest job.
+    /// Results come back in no order and are matched to inputs by Id. Returns the records refused with a retryable
+    /// error, for a later collections batch of the same run.
+    /// </summary>
+    async Task<List<(AccountWork Item, SObjectRecord Update)>> IngestSalesforceAsync(
+        RunState run, List<(AccountWork Item, SObjectRecord Update)> pending, PageCommit commit, CancellationToken ct)
+    {
+        var result = await salesforce.BulkIngestAsync("Account", BulkOperation.Update, [.. pending.Select(p => p.Update)], ct: ct);
+        var byId = pending.ToDictionary(p => p.Item.Profile.Id, StringComparer.Ordinal);
+        var answered = new HashSet<string>(StringComparer.Ordinal);
+        var again = new List<(AccountWork, SObjectRecord)>();
+        foreach (var r in result.Results)
+        {
+            var id = r.Id is { Length: > 0 } ? r.Id : r.Fields.GetValueOrDefault("Id");
+            if (id is null || !byId.TryGetValue(id, out var entry) || !answered.Add(id))
+            {
+                continue;
+            }
+            if (r.Success)
+            {
+                run.SalesforceUpdated++;
+            }
+            else if (r.ErrorCode == "UNABLE_TO_LOCK_ROW")
+            {
+                again.Add(entry);
+            }
+            else
+            {
+                entry.Item.SalesforceFailed = true;
+                commit.Failures.Add(new RecordFailure(Side.Salesforce, id, r.ErrorCode ?? "UNKNOWN", r.Error ?? "Salesforce refused the record", []));
+            }
+        }
+        // A record the job never answered for (unprocessed) is tried again through collections.
+        again.AddRange(pending.Where(p => !answered.Contains(p.Item.Profile.Id)));
+        return again;
     }
 
     /// <summary>
@@ -613,15 +748,26 @@ public sealed partial class AccountSync(
         var other => other.ToJsonString(),
     };
 
-    static bool SameValue(JsonNode? current, object? desired) => (current, desired) switch
+    /// <summary>
+    /// Compares a Salesforce value as read (REST JSON or Bulk CSV text) with the value we would write: text, with
+    /// empty and null alike and numbers compared as numbers (a CSV says "42.0" where JSON says 42).
+    /// </summary>
+    static bool SameValue(string? current, object? desired)
     {
-        (null, null) => true,
-        (null, string s) => s.Length == 0,
-        (JsonValue v, string s) => v.TryGetValue<string>(out var c) && c == s,
-        (JsonValue v, int i) => v.TryGetValue<decimal>(out var c) && c == i,
-        (JsonValue v, bool b) => v.TryGetValue<bool>(out var c) && c == b,
-        _ => false,
-    };
+        var wanted = FieldValues.Format(desired);
+        if (string.IsNullOrEmpty(current) || string.IsNullOrEmpty(wanted))
+        {
+            return string.IsNullOrEmpty(current) && string.IsNullOrEmpty(wanted);
+        }
+        if (current == wanted)
+        {
+            return true;
+        }
+        return desired is int or decimal
+            && decimal.TryParse(current, NumberStyles.Number, CultureInfo.InvariantCulture, out var a)
+            && decimal.TryParse(wanted, NumberStyles.Number, CultureInfo.InvariantCulture, out var b)
+            && a == b;
+    }
 
     SyncSummary Summary(RunState run, string status, TimeSpan elapsed, string? message, IReadOnlyList<string> created)
     {
@@ -643,8 +789,13 @@ public sealed partial class AccountSync(
             run.DeadLettered, run.Linked, perTier, run.Owners?.Matched ?? 0, run.Owners?.Unmatched.Count ?? 0, created, run.Writes, elapsed, message);
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "More than {Threshold} accounts to read: using a Bulk API 2.0 query job")]
+    static partial void LogBulkRead(ILogger logger, int threshold);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Accounts run {RunId} {Status}: read {Read}, HubSpot writes {HubSpotWrites}, Salesforce writes {SalesforceWrites}, dead-lettered {DeadLettered}")]
     static partial void LogRunFinished(ILogger logger, long runId, string status, int read, int hubSpotWrites, int salesforceWrites, int deadLettered);
+
+    sealed class BudgetReachedException(string message) : Exception(message);
 
     sealed class RunState(long id, SyncRequest request)
     {

@@ -38,6 +38,8 @@ public sealed partial class SchemaGuard(
             cache.CreatedHubSpotProperties = created;
             var hubSpotProperties = properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
             var describe = await salesforce.DescribeAsync("Account", ct);
+            // The daily allocation and the org's use of it, before the first page: the run's budget starts from here.
+            cache.OrgLimits = await salesforce.GetLimitsAsync(ct);
             var problems = new List<ConfigurationProblem>();
             CheckSalesforce(describe, configuration.Accounts, problems);
             if (!dryRun || created.Count == 0)

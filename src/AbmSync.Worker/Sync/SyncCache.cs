@@ -9,6 +9,8 @@ public sealed class SyncCache
     public SemaphoreSlim SchemaGate { get; } = new(1, 1);
     public DateTimeOffset? SchemaCheckedAt { get; set; }
     public IReadOnlyList<string> CreatedHubSpotProperties { get; set; } = [];
+    /// <summary>The org's limits as /limits reported them at the last schema check.</summary>
+    public AbmSync.Connectors.Salesforce.OrgLimits? OrgLimits { get; set; }
 
     public SemaphoreSlim OwnersGate { get; } = new(1, 1);
     public (OwnerMap Map, DateTimeOffset At)? Owners { get; set; }
