@@ -93,6 +93,10 @@ public sealed class OrgStore(SfSchema schema, int seed, TimeProvider time)
     /// <summary>A record by 15- or 18-character id, deleted or not.</summary>
     public SfRecord? Get(string? id)
     {
+        if (id is { Length: 18 } && byId.TryGetValue(id, out var exact))
+        {
+            return exact;
+        }
         var full = SalesforceId.Normalize(id);
         return full is null ? null : byId.GetValueOrDefault(full);
     }

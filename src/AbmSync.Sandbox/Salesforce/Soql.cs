@@ -562,18 +562,23 @@ public sealed class SoqlEngine(OrgStore store)
         var list = rows.ToList();
         if (query.OrderBy.Count > 0)
         {
-            list.Sort((a, b) =>
+            // Keys read once per record, not once per comparison.
+            var keyed = list.Select(r => (Record: r, Keys: query.OrderBy.Select(o => Read(o.Field, r)).ToArray())).ToList();
+            keyed.Sort((a, b) =>
             {
-                foreach (var item in query.OrderBy)
+                for (var i = 0; i < query.OrderBy.Count; i++)
                 {
-                    var c = CompareForOrder(Read(item.Field, a), Read(item.Field, b), item.NullsFirst);
+                    var item = query.OrderBy[i];
+                    var (x, y) = (a.Keys[i], b.Keys[i]);
+                    var c = CompareForOrder(x, y, item.NullsFirst);
                     if (c != 0)
                     {
-                        return item.Descending && Read(item.Field, a) is not null && Read(item.Field, b) is not null ? -c : c;
+                        return item.Descending && x is not null && y is not null ? -c : c;
                     }
                 }
-                return a.Order.CompareTo(b.Order);
+                return a.Record.Order.CompareTo(b.Record.Order);
             });
+            list = [.. keyed.Select(k => k.Record)];
         }
         IEnumerable<SfRecord> page = list;
         if (query.Offset is { } offset)
