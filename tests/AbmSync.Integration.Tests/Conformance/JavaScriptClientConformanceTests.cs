@@ -61,24 +61,50 @@ static class ConformanceScript
         return await RunProcessAsync("node", [script], directory, environment, ScriptTimeout);
     }
 
-    // scripts/test.sh runs `npm ci` before `dotnet test`; this makes a bare `dotnet test` work as well.
+    // scripts/test.sh runs `npm ci` before `dotnet test`; this makes a bare `dotnet test` work as well. Two test
+    // processes may get here at once (two test runs on one checkout), and a second `npm ci` deletes node_modules
+    // under the first, so the install holds a lock file that other processes wait on too.
     static async Task EnsurePackagesAsync(string directory)
     {
         await InstallLock.WaitAsync();
         try
         {
-            if (Directory.Exists(Path.Combine(directory, "node_modules", "jsforce"))
-                && Directory.Exists(Path.Combine(directory, "node_modules", "@hubspot", "api-client")))
+            using var fileLock = await AcquireFileLockAsync(Path.Combine(Path.GetTempPath(), "abmsync-conformance-npm.lock"), InstallTimeout);
+            if (Installed(directory))
             {
                 return;
             }
             var install = await RunProcessAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], directory,
                 new Dictionary<string, string>(), InstallTimeout);
             Assert.True(install.ExitCode == 0, $"npm ci in {directory} failed (exit {install.ExitCode}):\n{install.Output}");
+            Assert.True(Installed(directory), $"npm ci in {directory} exited 0 but the clients are not installed:\n{install.Output}");
         }
         finally
         {
             InstallLock.Release();
+        }
+    }
+
+    // npm writes node_modules/.package-lock.json when an install completes; a package folder alone may be half extracted.
+    static bool Installed(string directory) =>
+        File.Exists(Path.Combine(directory, "node_modules", ".package-lock.json"))
+        && File.Exists(Path.Combine(directory, "node_modules", "jsforce", "package.json"))
+        && File.Exists(Path.Combine(directory, "node_modules", "@hubspot", "api-client", "package.json"));
+
+    static async Task<FileStream> AcquireFileLockAsync(string path, TimeSpan timeout)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is an exclusive advisory lock (flock) on Unix, held until the stream is disposed.
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < timeout)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
         }
     }
 
