@@ -171,6 +171,13 @@ if (keyDef && tierDef) {
     check('upsert: an invalid option is refused (400 VALIDATION_ERROR or 207 error)', refused, invalid.code ? { code: invalid.code, body: invalid.body } : invalid);
   }
 
+  // The documented batch cap: at most 100 inputs per call, the whole call refused beyond it.
+  const tooMany = await apiError(client.crm.companies.batchApi.upsert({
+    inputs: Array.from({ length: 101 }, (_, i) => upsertInput(`big${i}`)),
+  }));
+  check('upsert: 101 inputs are refused with 400 VALIDATION_ERROR', tooMany?.code === 400 && tooMany?.body?.category === 'VALIDATION_ERROR',
+    tooMany ? { code: tooMany.code, body: tooMany.body } : 'it was accepted');
+
   // Read back by the unique property (POST …/batch/read with idProperty); a missing key answers 207 OBJECT_NOT_FOUND.
   const read = await step('batch read by idProperty', () => client.crm.companies.batchApi.read({
     idProperty: keyProp, properties: ['name', 'domain', tierProp, keyProp], propertiesWithHistory: [],
@@ -242,6 +249,42 @@ if (ids[key(1)]) {
     equal('search: filter groups are ORed', or.results.map((r) => r.id), [ids[key(2)], ids[key(3)]].sort((a, b) => Number(a) - Number(b)));
   });
 }
+
+// ---- property history and archiving of what we wrote
+if (ids[key(1)] && ids[key(2)]) {
+  await step('history: propertiesWithHistory on a renamed company', async () => {
+    const company = await client.crm.companies.basicApi.getById(ids[key(1)], ['name'], ['name']);
+    const history = company.propertiesWithHistory?.name ?? [];
+    check('history: both names, newest first', history.length >= 2 && history[0].value === `Conformance ${run} 1 renamed`
+      && history[1].value === `Conformance ${run} 1`, history);
+    check('history: each version has a timestamp and a sourceType', history.length > 0 && history.every((h) => validDate(h.timestamp)
+      && typeof h.sourceType === 'string' && h.sourceType.length > 0), history);
+    check('history: timestamps descend', history.every((h, i) => i === 0 || history[i - 1].timestamp >= h.timestamp), history.map((h) => h.timestamp));
+  });
+  await step('archive: batch archive, then reads', async () => {
+    await client.crm.companies.batchApi.archive({ inputs: [{ id: ids[key(2)] }] });
+    const gone = await apiError(client.crm.companies.basicApi.getById(ids[key(2)]));
+    equal('archive: GET of an archived company is 404', gone?.code, 404);
+    const archived = await client.crm.companies.basicApi.getById(ids[key(2)], ['name'], undefined, undefined, true);
+    check('archive: GET ?archived=true returns it with archived=true and archivedAt', archived?.archived === true && validDate(archived?.archivedAt), archived);
+  });
+}
+
+// ---- the search limit as the client meets it: an unpaced burst is throttled with the body the client's retry logic reads
+await step('search: burst throttling and the client\'s own retry', async () => {
+  const body = { filterGroups: [{ filters: [{ propertyName: 'numberofemployees', operator: 'GTE', value: '1' }] }], limit: 1 };
+  const burst = await Promise.all(Array.from({ length: 12 }, () => client.crm.companies.searchApi.doSearch(body).then(() => undefined, (e) => e)));
+  const throttled = burst.filter((e) => e?.code === 429);
+  check('search: 12 unpaced searches meet the secondly limit (429)', throttled.length > 0, burst.map((e) => e?.code ?? 200));
+  check('search: the 429 body says policyName SECONDLY and "You have reached your secondly limit."', throttled.length > 0
+    && throttled.every((e) => e.body?.policyName === 'SECONDLY' && e.body?.message === 'You have reached your secondly limit.'), throttled[0]?.body);
+  check('search: nothing but 429s in the burst', burst.every((e) => e === undefined || e.code === 429), burst.filter((e) => e && e.code !== 429).map((e) => e.code));
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const retrying = new Client({ accessToken: env.HS_ACCESS_TOKEN, basePath, numberOfApiCallRetries: 6 });
+  const again = await Promise.all(Array.from({ length: 12 }, () => retrying.crm.companies.searchApi.doSearch(body).then(() => undefined, (e) => e)));
+  check('search: the client\'s retry on the secondly limit gets all 12 through', again.every((e) => e === undefined), again.map((e) => e?.code ?? 200));
+  lastSearch = Date.now();
+});
 
 // ---- associations v4, contacts → companies
 await step('associations: contacts to companies', async () => {

@@ -195,6 +195,47 @@ if (describe) {
   expectField('ABM_HubSpot_Id__c', { type: 'string', length: 32, externalId: true, unique: true, custom: true });
 }
 
+await step('describe global and the other ABM objects', async () => {
+  const global = await conn.describeGlobal();
+  const names = new Set((global.sobjects ?? []).map((o) => o.name));
+  check('describeGlobal: lists Account, Contact, Lead, Opportunity and User', ['Account', 'Contact', 'Lead', 'Opportunity', 'User'].every((n) => names.has(n)), [...names].slice(0, 20));
+  const expectations = {
+    Contact: { keyPrefix: '003', fields: { ABM_HubSpot_Id__c: { type: 'string', externalId: true, unique: true }, ABM_Buying_Role__c: { type: 'picklist' }, AccountId: { type: 'reference', referenceTo: ['Account'] } } },
+    Lead: { keyPrefix: '00Q', fields: { ABM_HubSpot_Id__c: { type: 'string', externalId: true, unique: true }, ABM_Matched_Account__c: { type: 'reference', referenceTo: ['Account'] }, IsConverted: { type: 'boolean' }, ConvertedAccountId: { type: 'reference', referenceTo: ['Account'] } } },
+    Opportunity: { keyPrefix: '006', fields: { ABM_HubSpot_Id__c: { type: 'string', externalId: true, unique: true }, ABM_Marketing_Influenced__c: { type: 'boolean' }, CloseDate: { type: 'date' }, Amount: { type: 'currency' } } },
+    User: { keyPrefix: '005', fields: { Email: { type: 'email' }, IsActive: { type: 'boolean' } } },
+  };
+  for (const [object, { keyPrefix, fields }] of Object.entries(expectations)) {
+    const d = await conn.sobject(object).describe();
+    equal(`describe ${object}: keyPrefix`, d.keyPrefix, keyPrefix);
+    const byName = new Map(d.fields.map((f) => [f.name, f]));
+    for (const [name, expected] of Object.entries(fields)) {
+      const f = byName.get(name);
+      const got = f && Object.fromEntries(Object.keys(expected).map((k) => [k, f[k]]));
+      check(`describe ${object}: ${name} is ${show(expected)}`, got !== undefined && show(got) === show(expected), got ?? 'missing');
+    }
+  }
+  const role = (await conn.sobject('Contact').describe()).fields.find((f) => f.name === 'ABM_Buying_Role__c');
+  equal('describe Contact: ABM_Buying_Role__c values', (role?.picklistValues ?? []).map((v) => v.value),
+    ['Economic Buyer', 'Technical Evaluator', 'Champion', 'Procurement', 'Executive Sponsor']);
+});
+
+// ---- the SOQL a client writes beyond SELECT-FROM: relationship fields, datetime literals, ORDER BY, LIMIT
+await step('query: relationship field, datetime literal, ORDER BY and LIMIT', async () => {
+  const owned = await conn.query('SELECT Id, Owner.Email FROM Account LIMIT 3');
+  const owner = owned.records[0]?.Owner;
+  check('query: Owner.Email comes back nested as Owner { attributes: User, Email }', owner?.attributes?.type === 'User'
+    && typeof owner?.Email === 'string' && owner.Email.includes('@') && !('Owner.Email' in (owned.records[0] ?? {})), owned.records[0]);
+  const recent = await conn.query('SELECT Id, SystemModstamp FROM Account WHERE SystemModstamp > 2000-01-01T00:00:00Z ORDER BY SystemModstamp DESC, Id LIMIT 5');
+  check('query: LIMIT 5 gives 5 records, done, totalSize 5', recent.records.length === 5 && recent.done === true && recent.totalSize === 5,
+    { size: recent.records.length, done: recent.done, totalSize: recent.totalSize });
+  const stamps = recent.records.map((r) => r.SystemModstamp);
+  check('query: ORDER BY SystemModstamp DESC', stamps.every((v, i) => i === 0 || stamps[i - 1] >= v), stamps);
+  const converted = await conn.query('SELECT Id, IsConverted, ConvertedAccountId, ConvertedContactId FROM Lead WHERE IsConverted = true LIMIT 5');
+  check('query: converted leads carry ConvertedAccountId and ConvertedContactId', converted.records.length > 0
+    && converted.records.every((r) => r.IsConverted === true && validId(r.ConvertedAccountId, '001') && validId(r.ConvertedContactId, '003')), converted.records.slice(0, 2));
+});
+
 // ---- writes through sObject Collections (jsforce sends arrays to /composite/sobjects), allOrNone=false
 const readFields = ['Id', 'Name', 'ABM_Tier__c', 'ABM_Score__c', 'ABM_Tier_Reason__c', 'ABM_HubSpot_Id__c', 'SystemModstamp', 'LastModifiedById'];
 const expectFailure = (label, result, statusCode, field) => {
@@ -303,6 +344,26 @@ if (createdA) {
     }
   }
 }
+
+// allOrNone=true: one bad record rolls the whole call back; more than 200 records is refused outright.
+await step('create: allOrNone=true rolls back', async () => {
+  const result = await conn.sobject('Account').create([
+    { Name: `Conformance ${run} G` },
+    { Name: `Conformance ${run} H`, ABM_Tier__c: 'Diamond' },
+  ], { allOrNone: true });
+  check('allOrNone: both results fail', Array.isArray(result) && result.length === 2 && result.every((r) => r.success === false), result);
+  equal('allOrNone: the good record reports ALL_OR_NONE_OPERATION_ROLLED_BACK', result?.[0]?.errors?.[0]?.statusCode, 'ALL_OR_NONE_OPERATION_ROLLED_BACK');
+  equal('allOrNone: the bad record reports its own error', result?.[1]?.errors?.[0]?.statusCode, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+  const found = await conn.query(`SELECT Id FROM Account WHERE Name = 'Conformance ${run} G'`);
+  equal('allOrNone: nothing was written', found.totalSize, 0);
+});
+await step('create: 201 records in one collection call', async () => {
+  const records = Array.from({ length: 201 }, (_, i) => ({ Name: `Conformance ${run} bulk ${i}` }));
+  const refused = await conn.sobject('Account').create(records, { allOrNone: false }).then((r) => r, (e) => e);
+  equal('collections: more than 200 records is refused with EXCEEDED_ID_LIMIT', refused?.errorCode, 'EXCEEDED_ID_LIMIT');
+  const found = await conn.query(`SELECT Id FROM Account WHERE Name LIKE 'Conformance ${run} bulk%'`);
+  equal('collections: nothing of the refused call was written', found.totalSize, 0);
+});
 
 // Delete through collections (DELETE /composite/sobjects?ids=…), then query hides them and queryAll shows them.
 const mine = [createdA, createdD, createdE].filter(Boolean);
