@@ -95,6 +95,26 @@ internal sealed class HsAssociations
             ? targets.Select(t => (t.Key, (IReadOnlyList<HsAssocType>)t.Value.ToList())).ToList()
             : [];
 
+    /// <summary>Removes one association type from a link (and its inverse), leaving the link's other types.</summary>
+    public void RemoveType(string from, long fromId, string to, long toId, int typeId)
+    {
+        var (_, inverse, _) = Describe(from, to, typeId);
+        RemoveOne(from, fromId, to, toId, typeId);
+        RemoveOne(to, toId, from, fromId, inverse);
+    }
+
+    void RemoveOne(string from, long fromId, string to, long toId, int typeId)
+    {
+        if (links.TryGetValue((from, fromId, to), out var targets) && targets.TryGetValue(toId, out var types))
+        {
+            types.RemoveAll(t => t.TypeId == typeId);
+            if (types.Count == 0)
+            {
+                targets.Remove(toId);
+            }
+        }
+    }
+
     /// <summary>Removes every link between two records (all labels, both directions).</summary>
     public bool Remove(string from, long fromId, string to, long toId)
     {

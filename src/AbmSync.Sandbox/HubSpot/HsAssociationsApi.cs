@@ -78,7 +78,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
         }
     }
 
-    IResult PutDefault(string fromType, string fromId, string toType, string toId)
+    IResult PutDefault(HttpContext context, string fromType, string fromId, string toType, string toId)
     {
         var (from, to, problem) = Types(fromType, toType);
         if (problem is not null)
@@ -95,7 +95,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
             {
                 return missing;
             }
-            portal.Associations.Add(from, ParseId(fromId)!.Value, to, ParseId(toId)!.Value, typeId);
+            portal.Associate(from, ParseId(fromId)!.Value, to, ParseId(toId)!.Value, typeId, HsGate.Actor(context));
             var now = portal.Now;
             return HsJson.Answer(200, new JsonObject
             {
@@ -173,7 +173,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
             }
             foreach (var (typeId, category) in specs)
             {
-                portal.Associations.Add(from, ParseId(fromId)!.Value, to, ParseId(toId)!.Value, typeId, category);
+                portal.Associate(from, ParseId(fromId)!.Value, to, ParseId(toId)!.Value, typeId, HsGate.Actor(context), category);
             }
             return HsJson.Answer(201, LabelledResult(from, fromId, to, toId, specs));
         }
@@ -189,7 +189,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
             .Where(l => l is not null).Select(l => (JsonNode)l!).ToArray()),
     };
 
-    IResult Delete(string fromType, string fromId, string toType, string toId)
+    IResult Delete(HttpContext context, string fromType, string fromId, string toType, string toId)
     {
         var (from, to, problem) = Types(fromType, toType);
         if (problem is not null)
@@ -200,7 +200,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
         {
             if (ParseId(fromId) is { } f && ParseId(toId) is { } t)
             {
-                portal.Associations.Remove(from, f, to, t);
+                portal.Unassociate(from, f, to, t, HsGate.Actor(context));
             }
             return Results.StatusCode(204);
         }
@@ -344,7 +344,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
                 }
                 foreach (var (typeId, category) in specs)
                 {
-                    portal.Associations.Add(from, portal.Find(from, f)!.Id, to, portal.Find(to, t)!.Id, typeId, category);
+                    portal.Associate(from, portal.Find(from, f)!.Id, to, portal.Find(to, t)!.Id, typeId, HsGate.Actor(context), category);
                 }
                 results.Add(LabelledResult(from, fromId, to, toId, specs));
             }
@@ -387,7 +387,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
                     errors.Add(NotFoundError(to, toId));
                     continue;
                 }
-                portal.Associations.Add(from, fromRecord.Id, to, toRecord.Id, typeId);
+                portal.Associate(from, fromRecord.Id, to, toRecord.Id, typeId, HsGate.Actor(context));
                 results.Add(DefaultResult(fromId, toId, typeId));
             }
             return HsJson.Answer(errors.Count > 0 ? 207 : 200, Envelope(started, portal.Now, results, errors));
@@ -418,7 +418,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
                 {
                     if (ParseId(HsJson.ValueText(target["id"])) is { } t)
                     {
-                        portal.Associations.Remove(from, f, to, t);
+                        portal.Unassociate(from, f, to, t, HsGate.Actor(context));
                     }
                 }
             }

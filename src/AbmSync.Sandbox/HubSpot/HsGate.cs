@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace AbmSync.Sandbox.HubSpot;
 
@@ -124,7 +125,10 @@ internal sealed class HsGate
         {
             await Write(context, status == 429
                 ? HsJson.Answer(429, RateLimitBody("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit."))
-                : Results.Text($"<html><body><h1>{status.ToString(CultureInfo.InvariantCulture)} Bad Gateway</h1></body></html>", "text/html", statusCode: status));
+                : status == 423
+                    ? HsJson.Answer(423, HsJson.Error("LOCKED", "Too many concurrent writes to the same records; retry after a pause."))
+                    // 5xx answers come from HubSpot's edge as HTML, not as the API's JSON error body.
+                    : Results.Text($"<html><body><h1>{status.ToString(CultureInfo.InvariantCulture)} {ReasonPhrases.GetReasonPhrase(status)}</h1></body></html>", "text/html", statusCode: status));
             return;
         }
         await next(context);

@@ -246,7 +246,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                 return PropertyErrors(issues);
             }
             var record = portal.Create(type, values, actor);
-            AddCreateAssociations(type, record.Id, body["associations"]);
+            AddCreateAssociations(type, record.Id, body["associations"], actor);
             return HsJson.Answer(201, portal.ToJson(record, null, all: true));
         }
     }
@@ -281,7 +281,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
     static string? TargetOf(string type, int typeId) =>
         HsSchema.ObjectTypes.FirstOrDefault(to => HsAssociations.Describe(type, to, typeId).Valid);
 
-    void AddCreateAssociations(string type, long id, JsonNode? associations)
+    void AddCreateAssociations(string type, long id, JsonNode? associations, HsActor actor)
     {
         if (associations is not JsonArray list)
         {
@@ -293,7 +293,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
             foreach (var spec in (item["types"] as JsonArray ?? []).OfType<JsonObject>())
             {
                 var typeId = HsJson.Int(spec, "associationTypeId")!.Value;
-                portal.Associations.Add(type, id, TargetOf(type, typeId)!, toId, typeId, HsJson.Str(spec, "associationCategory") ?? "HUBSPOT_DEFINED");
+                portal.Associate(type, id, TargetOf(type, typeId)!, toId, typeId, actor, HsJson.Str(spec, "associationCategory") ?? "HUBSPOT_DEFINED");
             }
         }
     }
@@ -479,7 +479,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                     continue;
                 }
                 var record = portal.Create(type, values, actor);
-                AddCreateAssociations(type, record.Id, input["associations"]);
+                AddCreateAssociations(type, record.Id, input["associations"], actor);
                 var json = portal.ToJson(record, null, all: true);
                 if (trace is not null)
                 {

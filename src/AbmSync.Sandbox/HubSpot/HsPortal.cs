@@ -433,9 +433,79 @@ internal sealed class HsPortal(TimeProvider time)
                 record.Props[name] = value;
             }
         }
+        if (record.Type == HsSchema.Contacts && values.TryGetValue("associatedcompanyid", out var company))
+        {
+            // The property and the primary company association are one fact in HubSpot: writing one moves the other.
+            SetPrimaryCompany(record, long.TryParse(company, NumberStyles.None, CultureInfo.InvariantCulture, out var companyId) ? companyId : null);
+        }
         if (touch)
         {
             Touch(record, now);
+        }
+    }
+
+    void SetPrimaryCompany(HsRecord contact, long? companyId)
+    {
+        foreach (var (linked, types) in Associations.Of(HsSchema.Contacts, contact.Id, HsSchema.Companies))
+        {
+            if (linked != companyId && types.Any(t => t.TypeId == 1))
+            {
+                Associations.RemoveType(HsSchema.Contacts, contact.Id, HsSchema.Companies, linked, 1);
+            }
+        }
+        if (companyId is { } id && Find(HsSchema.Companies, id) is not null)
+        {
+            Associations.Add(HsSchema.Contacts, contact.Id, HsSchema.Companies, id, 279);
+            Associations.Add(HsSchema.Contacts, contact.Id, HsSchema.Companies, id, 1);
+        }
+    }
+
+    /// <summary>
+    /// Associates two records as the API does, with HubSpot's side effects: the first company of a contact or deal
+    /// becomes its primary company (a contact's <c>associatedcompanyid</c> follows), and a new primary replaces the old.
+    /// </summary>
+    public void Associate(string from, long fromId, string to, long toId, int typeId, HsActor actor, string category = "HUBSPOT_DEFINED")
+    {
+        var (child, childId, parent, companyId) = from == HsSchema.Companies ? (to, toId, from, fromId) : (from, fromId, to, toId);
+        if (parent != HsSchema.Companies || child is not (HsSchema.Contacts or HsSchema.Deals))
+        {
+            Associations.Add(from, fromId, to, toId, typeId, category);
+            return;
+        }
+        var primary = child == HsSchema.Contacts ? 1 : 5;
+        var childTypeId = from == child ? typeId : HsAssociations.Describe(from, to, typeId).Inverse;
+        var hasPrimary = Associations.Of(child, childId, HsSchema.Companies).Any(l => l.Types.Any(t => t.TypeId == primary));
+        if (childTypeId == primary || !hasPrimary)
+        {
+            if (child == HsSchema.Contacts && Find(HsSchema.Contacts, childId) is { } contact)
+            {
+                Apply(contact, new Dictionary<string, string?> { ["associatedcompanyid"] = companyId.ToString(CultureInfo.InvariantCulture) }, actor);
+            }
+            else
+            {
+                foreach (var (linked, types) in Associations.Of(child, childId, HsSchema.Companies))
+                {
+                    if (linked != companyId && types.Any(t => t.TypeId == primary))
+                    {
+                        Associations.RemoveType(child, childId, HsSchema.Companies, linked, primary);
+                    }
+                }
+                Associations.Add(child, childId, HsSchema.Companies, companyId, primary);
+            }
+        }
+        Associations.Add(from, fromId, to, toId, typeId, category);
+    }
+
+    /// <summary>Removes every association between two records; losing its primary company clears a contact's <c>associatedcompanyid</c>.</summary>
+    public void Unassociate(string from, long fromId, string to, long toId, HsActor actor)
+    {
+        var (child, childId, parent, companyId) = from == HsSchema.Companies ? (to, toId, from, fromId) : (from, fromId, to, toId);
+        var wasPrimary = parent == HsSchema.Companies && child == HsSchema.Contacts
+            && Associations.Of(child, childId, HsSchema.Companies).Any(l => l.ToId == companyId && l.Types.Any(t => t.TypeId == 1));
+        Associations.Remove(from, fromId, to, toId);
+        if (wasPrimary && Find(HsSchema.Contacts, childId) is { } contact)
+        {
+            Apply(contact, new Dictionary<string, string?> { ["associatedcompanyid"] = null }, actor);
         }
     }
 
@@ -464,6 +534,16 @@ internal sealed class HsPortal(TimeProvider time)
             if (record.Props.TryGetValue(name, out var value) && index.TryGetValue(Key(value), out var holder) && holder == record.Id)
             {
                 index.Remove(Key(value));
+            }
+        }
+        if (record.Type == HsSchema.Companies)
+        {
+            foreach (var (contactId, _) in Associations.Of(HsSchema.Companies, record.Id, HsSchema.Contacts))
+            {
+                if (Find(HsSchema.Contacts, contactId) is { } contact && contact.Props.GetValueOrDefault("associatedcompanyid") == record.IdText)
+                {
+                    contact.Props.Remove("associatedcompanyid");
+                }
             }
         }
         Associations.RemoveAll(record.Type, record.Id);

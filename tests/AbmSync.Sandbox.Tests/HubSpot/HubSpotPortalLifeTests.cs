@@ -198,4 +198,45 @@ public sealed class HubSpotPortalLifeTests
         var types = body!["associations"]!["companies"]!["results"]!.AsArray().Select(r => r!["type"]!.GetValue<string>()).Order().ToList();
         Assert.Equal(["contact_to_company", "contact_to_company_unlabeled"], types);
     }
+
+    [Fact]
+    public async Task PrimaryCompany_FirstAssociationBecomesPrimary_AndAssociatedCompanyIdFollowsWritesAndDeletes()
+    {
+        await using var portal = await Portal.StartAsync();
+        var export = portal.Export();
+        var loner = export["contacts"]!.AsArray().First(c => c!["properties"]!["associatedcompanyid"] is null && !c["archived"]!.GetValue<bool>())!["id"]!.GetValue<string>();
+        var companies = export["companies"]!.AsArray().Where(c => !c!["archived"]!.GetValue<bool>()).Select(c => c!["id"]!.GetValue<string>()).ToList();
+
+        async Task<(string? CompanyId, List<(long To, List<int> Types)> Links)> State()
+        {
+            var (_, contact, _) = await portal.Get($"/crm/v3/objects/contacts/{loner}?properties=associatedcompanyid");
+            var (_, links, _) = await portal.Get($"/crm/v4/objects/contacts/{loner}/associations/companies");
+            return (contact!["properties"]!["associatedcompanyid"]?.GetValue<string>(),
+                links!["results"]!.AsArray().Select(r => (r!["toObjectId"]!.GetValue<long>(), r["associationTypes"]!.AsArray().Select(t => t!["typeId"]!.GetValue<int>()).Order().ToList())).ToList());
+        }
+
+        var (status, _, _) = await portal.Post("/crm/v4/associations/contacts/companies/batch/associate/default", Portal.Inputs(new JsonObject
+        {
+            ["from"] = new JsonObject { ["id"] = loner },
+            ["to"] = new JsonObject { ["id"] = companies[0] },
+        }));
+        Assert.Equal(200, status);
+        var (first, links) = await State();
+        Assert.Equal(companies[0], first);
+        Assert.Equal([1, 279], Assert.Single(links).Types);
+
+        var (patched, _, _) = await Portal.SendAsync(portal.Http, HttpMethod.Patch, $"/crm/v3/objects/contacts/{loner}",
+            new JsonObject { ["properties"] = new JsonObject { ["associatedcompanyid"] = companies[1] } });
+        Assert.Equal(200, patched);
+        var (second, moved) = await State();
+        Assert.Equal(companies[1], second);
+        Assert.Equal([279], moved.Single(l => l.To.ToString(CultureInfo.InvariantCulture) == companies[0]).Types);
+        Assert.Equal([1, 279], moved.Single(l => l.To.ToString(CultureInfo.InvariantCulture) == companies[1]).Types);
+
+        var (deleted, _, _) = await Portal.SendAsync(portal.Http, HttpMethod.Delete, $"/crm/v4/objects/contacts/{loner}/associations/companies/{companies[1]}");
+        Assert.Equal(204, deleted);
+        var (third, left) = await State();
+        Assert.Null(third);
+        Assert.Equal([279], Assert.Single(left).Types);
+    }
 }
