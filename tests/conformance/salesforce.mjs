@@ -48,6 +48,20 @@ check('login: instance_url is an http(s) URL', /^https?:\/\/[^/]+/.test(conn.ins
 check('login: identity URL names an 18-char user id (005…)', validId(userInfo.id, '005'), userInfo);
 check('login: identity URL names an 18-char org id (00D…)', validId(userInfo.organizationId, '00D'), userInfo);
 
+// The token answer as the OAuth2 class returns it raw, and the identity URL it names, which jsforce's identity() reads.
+await step('login: token answer', async () => {
+  const raw = await conn.oauth2.requestToken({ grant_type: 'client_credentials' });
+  check('login: token answer has token_type Bearer, issued_at (epoch ms), signature and scope', raw.token_type === 'Bearer'
+    && /^\d{13}$/.test(raw.issued_at ?? '') && typeof raw.signature === 'string' && typeof raw.scope === 'string',
+    Object.fromEntries(Object.entries(raw).filter(([k]) => k !== 'access_token')));
+  check('login: no expires_in (Salesforce tokens do not say when they expire)', raw.expires_in === undefined, raw.expires_in);
+});
+await step('login: GET on the identity URL (jsforce identity())', async () => {
+  const identity = await conn.identity();
+  check('login: the identity URL answers the logged-in user', identity?.user_id === userInfo.id && identity?.organization_id === userInfo.organizationId
+    && typeof identity?.username === 'string', identity);
+});
+
 // ---- limits (GET /limits) and the Sforce-Limit-Info header jsforce reads on every response
 const limits = await step('limits', () => conn.limits());
 if (limits) {
@@ -146,6 +160,10 @@ await step('errors: bad session, bad SOQL, bad client secret', async () => {
   equal('errors: a bad token gives INVALID_SESSION_ID', expired?.errorCode, 'INVALID_SESSION_ID');
   const malformed = await conn.query('SELECT Id FROM Account WHERE').then(() => undefined, (e) => e);
   equal('errors: broken SOQL gives MALFORMED_QUERY', malformed?.errorCode, 'MALFORMED_QUERY');
+  const noField = await conn.query('SELECT Nope__c FROM Account').then(() => undefined, (e) => e);
+  equal('errors: an unknown field gives INVALID_FIELD', noField?.errorCode, 'INVALID_FIELD');
+  const noType = await conn.query('SELECT Id FROM Nope__c').then(() => undefined, (e) => e);
+  equal('errors: an unknown object gives INVALID_TYPE', noType?.errorCode, 'INVALID_TYPE');
   const wrongSecret = new jsforce.Connection({ oauth2: { loginUrl: env.SF_LOGIN_URL, clientId: env.SF_CLIENT_ID, clientSecret: 'wrong' }, version });
   const refused = await wrongSecret.authorize({ grant_type: 'client_credentials' }).then(() => undefined, (e) => e);
   equal('errors: a wrong client secret gives the OAuth error invalid_client', refused?.name, 'invalid_client');
