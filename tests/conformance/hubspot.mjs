@@ -2,7 +2,7 @@
 // The client is generated from HubSpot's OpenAPI files, so what it sends is what the real portal receives. Env:
 // HS_BASE_URL (host root, no path), HS_ACCESS_TOKEN.
 import { Client } from '@hubspot/api-client';
-import { abort, check, equal, finish, requireEnv, step } from './check.mjs';
+import { abort, check, equal, finish, requireEnv, show, step } from './check.mjs';
 
 const SUITE = 'hubspot';
 const env = requireEnv(['HS_BASE_URL', 'HS_ACCESS_TOKEN']);
@@ -335,6 +335,57 @@ await step('associations: contacts to companies', async () => {
     const made = page.results.find((a) => String(a.toObjectId) === ids[key(3)]);
     check('associations: a default association created in batch reads back as type 279', made?.associationTypes?.some((t) => t.typeId === 279
       && t.category === 'HUBSPOT_DEFINED'), page.results);
+  }
+});
+
+// ---- contacts: upsert by email (their built-in unique key), the duplicate-email conflict, incremental search
+await step('contacts: batch upsert by email and the duplicate conflict', async () => {
+  const email = `conf-${run}@example.com`;
+  const first = await client.crm.contacts.batchApi.upsert({ inputs: [{ id: email, idProperty: 'email', properties: { firstname: 'Con', lastname: 'Formance', jobtitle: 'CFO' } }] });
+  check('contacts: upsert by email creates (new=true)', first.results.length === 1 && first.results[0]._new === true && numericId(first.results[0].id), first.results);
+  const second = await client.crm.contacts.batchApi.upsert({ inputs: [{ id: email, idProperty: 'email', properties: { jobtitle: 'VP Finance' } }] });
+  check('contacts: upsert by the same email updates (new=false, same id)', second.results[0]?._new === false && second.results[0]?.id === first.results[0]?.id, second.results);
+  const conflict = await apiError(client.crm.contacts.basicApi.create({ properties: { email }, associations: [] }));
+  check('contacts: creating a contact with a taken email is 409 CONFLICT naming the existing id', conflict?.code === 409 && conflict?.body?.category === 'CONFLICT'
+    && String(conflict?.body?.message).includes(`Existing ID: ${first.results[0]?.id}`), conflict ? { code: conflict.code, body: conflict.body } : 'it was accepted');
+});
+await step('contacts: incremental search on lastmodifieddate', async () => {
+  const since = Date.now() - 200 * 24 * 3600 * 1000;
+  const request = (after) => ({
+    filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE', value: String(since) }] }],
+    sorts: [{ propertyName: 'lastmodifieddate', direction: 'ASCENDING' }],
+    properties: ['email', 'lastmodifieddate'], limit: 200, after,
+  });
+  const first = await search(client.crm.contacts, request(undefined));
+  const second = first.paging?.next?.after ? await search(client.crm.contacts, request(first.paging.next.after)) : { results: [] };
+  const rows = [...first.results, ...second.results];
+  const stamps = rows.map((r) => Date.parse(r.properties.lastmodifieddate));
+  check('contacts search: 200 per page and a next page', first.results.length === 200 && typeof first.paging?.next?.after === 'string', { size: first.results.length, paging: first.paging });
+  check('contacts search: lastmodifieddate parses and is within the filter', stamps.every((t) => Number.isFinite(t) && t >= since - 1000), rows.slice(0, 2).map((r) => r.properties));
+  check('contacts search: ascending across pages', stamps.every((t, i) => i === 0 || stamps[i - 1] <= t), stamps.slice(195, 205));
+  equal('contacts search: no contact on both pages', new Set(rows.map((r) => r.id)).size, rows.length);
+});
+
+// ---- engagement objects through the generic objects API, and the date-versioned path through the client's apiRequest
+await step('meetings through crm.objects', async () => {
+  const page = await client.crm.objects.basicApi.getPage('meetings', 20, undefined, ['hs_timestamp', 'hs_meeting_title']);
+  check('meetings: listed with hs_timestamp as a date', page.results.length > 0 && page.results.every((m) => Number.isFinite(Date.parse(m.properties.hs_timestamp ?? ''))),
+    page.results.slice(0, 2));
+});
+await step('date-versioned path /crm/objects/2026-03 answers like /crm/v3/objects', async () => {
+  const v3 = await client.crm.companies.basicApi.getPage(5, undefined, ['name']);
+  const response = await client.apiRequest({ method: 'GET', path: '/crm/objects/2026-03/companies', qs: { limit: 5, properties: 'name' } });
+  const dated = await response.json();
+  check('date-versioned: 200 with the same first page', response.status === 200
+    && show(dated.results?.map((r) => [r.id, r.properties?.name])) === show(v3.results.map((r) => [r.id, r.properties.name])), { status: response.status, dated: dated.results?.slice(0, 2) });
+});
+await step('properties: the default company properties', async () => {
+  const all = await client.crm.properties.coreApi.getAll('companies');
+  const byName = new Map(all.results.map((p) => [p.name, p]));
+  check('properties: name, domain and hs_lastmodifieddate are HubSpot-defined', ['name', 'domain', 'hs_lastmodifieddate'].every((n) => byName.get(n)?.hubspotDefined === true),
+    ['name', 'domain', 'hs_lastmodifieddate'].map((n) => byName.get(n) ?? `${n} missing`));
+  if (keyDef) {
+    check('properties: our unique property is listed as unique', byName.get(keyProp)?.hasUniqueValue === true, byName.get(keyProp));
   }
 });
 
