@@ -383,6 +383,42 @@ await step('create: 201 records in one collection call', async () => {
   equal('collections: nothing of the refused call was written', found.totalSize, 0);
 });
 
+// ---- Bulk API 2.0 through jsforce's bulk2 (query job with CSV results and locators; ingest job with result CSVs)
+await step('bulk 2.0: query job', async () => {
+  const stream = await conn.bulk2.query('SELECT Id, Name FROM Account', { pollInterval: 200, pollTimeout: 120_000 });
+  const records = await new Promise((resolve, reject) => {
+    const rows = [];
+    stream.on('record', (r) => rows.push(r));
+    stream.on('end', () => resolve(rows));
+    stream.on('error', reject);
+  });
+  const live = await conn.query('SELECT Id FROM Account', { autoFetch: true, maxFetch: 1_000_000 });
+  equal('bulk query: as many rows as the REST query', records.length, live.totalSize);
+  equal('bulk query: the same ids as the REST query', records.map((r) => r.Id).sort().join(), live.records.map((r) => r.Id).sort().join());
+  check('bulk query: CSV rows carry Id and Name', records.every((r) => validId(r.Id, '001') && typeof r.Name === 'string' && r.Name.length > 0), records.slice(0, 2));
+});
+await step('bulk 2.0: ingest job', async () => {
+  const results = await conn.bulk2.loadAndWaitForResults({
+    object: 'Account', operation: 'insert', pollInterval: 200, pollTimeout: 120_000,
+    input: [
+      { Name: `Conformance ${run} bulk ok, "quoted"`, ABM_Tier__c: 'Tier 2' },
+      { Name: `Conformance ${run} bulk bad`, ABM_Tier__c: 'Bronze' },
+    ],
+  });
+  const ok = results.successfulResults;
+  const failed = results.failedResults;
+  check('bulk ingest: one success with sf__Id and sf__Created=true', ok.length === 1 && validId(ok[0].sf__Id, '001') && String(ok[0].sf__Created) === 'true'
+    && ok[0].Name === `Conformance ${run} bulk ok, "quoted"`, ok);
+  check('bulk ingest: one failure whose sf__Error starts with INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', failed.length === 1
+    && String(failed[0].sf__Error).startsWith('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST') && failed[0].ABM_Tier__c === 'Bronze', failed);
+  equal('bulk ingest: nothing unprocessed', results.unprocessedRecords.length, 0);
+  if (ok[0]?.sf__Id) {
+    const back = await conn.sobject('Account').retrieve(ok[0].sf__Id);
+    equal('bulk ingest: the CSV-quoted name is stored exactly', back?.Name, `Conformance ${run} bulk ok, "quoted"`);
+    await conn.sobject('Account').destroy([ok[0].sf__Id]);
+  }
+});
+
 // Delete through collections (DELETE /composite/sobjects?ids=…), then query hides them and queryAll shows them.
 const mine = [createdA, createdD, createdE].filter(Boolean);
 if (mine.length > 0) {
