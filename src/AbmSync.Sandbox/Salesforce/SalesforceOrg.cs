@@ -97,6 +97,7 @@ public sealed partial class SalesforceOrg
 
         var api = app.MapGroup("/services/data/{version}");
         api.AddEndpointFilter(Guard);
+        api.MapGet("/", Resources).Counts(CallKind.Other);
         api.MapGet("/limits", Limits).Counts(CallKind.Read);
         api.MapGet("/query", (HttpContext c, string version) => Query(c, version, includeDeleted: false)).Counts(CallKind.Read);
         api.MapGet("/queryAll", (HttpContext c, string version) => Query(c, version, includeDeleted: true)).Counts(CallKind.Read);
@@ -325,6 +326,16 @@ public sealed partial class SalesforceOrg
         ["url"] = $"/services/data/v{r.Version}",
         ["version"] = r.Version,
     })]));
+
+    static IResult Resources(string version)
+    {
+        var resources = new JsonObject();
+        foreach (var name in new[] { "sobjects", "query", "queryAll", "limits", "composite", "jobs" })
+        {
+            resources[name] = $"/services/data/{version}/{name}";
+        }
+        return SfJson.Result(resources);
+    }
 
     IResult Limits()
     {

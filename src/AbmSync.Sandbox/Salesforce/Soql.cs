@@ -308,7 +308,8 @@ public sealed class SoqlParser
                     $"Didn't understand relationship '{parts[i]}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."));
             }
             relationships.Add(relationship);
-            type = schema.Find(relationship.ReferenceTo[0])!;
+            // A polymorphic lookup (Lead.Owner: Group or User) traverses to the first target this org has.
+            type = relationship.ReferenceTo.Select(schema.Find).First(t => t is not null)!;
         }
         var field = type.Field(parts[^1]) ?? throw new SfRequestException(400, "INVALID_FIELD", Located(token,
             $"No such column '{parts[^1]}' on entity '{type.Name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."));

@@ -163,6 +163,32 @@ public class SalesforceApiTests
     }
 
     [Fact]
+    public async Task Query_PolymorphicLeadOwner_TraversesToTheUser()
+    {
+        await using var org = await Org.StartAsync();
+        using var client = await org.LoginAsync();
+        var leads = await Org.QueryAsync(client, "SELECT Id, Owner.Email FROM Lead WHERE Owner.IsActive = true LIMIT 5");
+        Assert.NotEmpty(leads["records"]!.AsArray());
+        Assert.All(leads["records"]!.AsArray(), r => Assert.EndsWith("@abmsync-demo.example", r!["Owner"]!["Email"]!.GetValue<string>(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RecordReads_ByIdAndCollection_AnswerFieldsAndNullForUnknownIds()
+    {
+        await using var org = await Org.StartAsync();
+        using var client = await org.LoginAsync();
+        var id = (await Org.QueryAsync(client, "SELECT Id FROM Contact LIMIT 1"))["records"]![0]!["Id"]!.GetValue<string>();
+        var (status, record, _) = await Org.SendAsync(client, HttpMethod.Get, $"/services/data/{V}/sobjects/Contact/{id[..15]}?fields=Email,AccountId");
+        Assert.Equal(200, status);
+        Assert.Equal(["attributes", "Email", "AccountId"], record!.AsObject().Select(p => p.Key).ToArray());
+        var missing = "003" + new string('0', 11) + "Z";
+        var (_, many, _) = await Org.SendAsync(client, HttpMethod.Get, $"/services/data/{V}/composite/sobjects/Contact?ids={id},{missing}&fields=Id,Email");
+        Assert.Equal(id, many![0]!["Id"]!.GetValue<string>());
+        Assert.Null(many[1]);
+        Assert.Equal(400, (await Org.SendAsync(client, HttpMethod.Get, $"/services/data/{V}/composite/sobjects/Contact?ids={id}&fields=Nope")).Status);
+    }
+
+    [Fact]
     public async Task Query_Errors_AnswerTheRealCodes()
     {
         await using var org = await Org.StartAsync();
