@@ -339,6 +339,22 @@ if (idX && idY && idZ) {
     const again = await conn.sobject('Account').retrieve(idZ, { fields: ['ABM_Score__c'] });
     equal('single update: value written', again?.ABM_Score__c, 13);
   });
+  // Values as a client writes them: an ISO datetime with Z, a number past its precision, a taken external id.
+  await step('field values: datetime, number range, duplicate external id', async () => {
+    const written = await conn.sobject('Account').update([
+      { Id: idZ, ABM_Last_Engaged__c: '2026-11-20T09:30:00Z' },
+      { Id: idY, ABM_Score__c: 1000 },
+    ], { allOrNone: false });
+    expectSuccess('datetime: ISO 8601 with Z accepted', written?.[0], idZ);
+    check('number: 1000 in Number(3,0) fails with NUMBER_OUTSIDE_VALID_RANGE', written?.[1]?.success === false
+      && written[1].errors?.[0]?.statusCode === 'NUMBER_OUTSIDE_VALID_RANGE', written?.[1]);
+    const back = await conn.sobject('Account').retrieve(idZ, { fields: ['ABM_Last_Engaged__c'] });
+    equal('datetime: read back as yyyy-MM-ddTHH:mm:ss.fff+0000', back?.ABM_Last_Engaged__c, '2026-11-20T09:30:00.000+0000');
+    if (createdA) {
+      const dup = await conn.sobject('Account').create([{ Name: `Conformance ${run} dup`, ABM_HubSpot_Id__c: `conf-${run}-a` }], { allOrNone: false });
+      check('unique external id: a taken value fails with DUPLICATE_VALUE', dup?.[0]?.success === false && dup[0].errors?.[0]?.statusCode === 'DUPLICATE_VALUE', dup);
+    }
+  });
 }
 
 // Upsert through collections by external id (PATCH /composite/sobjects/Account/ABM_HubSpot_Id__c).
@@ -425,6 +441,10 @@ if (mine.length > 0) {
   const deleted = await step('delete: collection', () => conn.sobject('Account').destroy(mine));
   if (deleted) {
     check('delete: every record deleted', deleted.length === mine.length && deleted.every((r, i) => r.success === true && r.id === mine[i]), deleted);
+    const late = await step('delete: update after delete', () => conn.sobject('Account').update([{ Id: mine[0], ABM_Score__c: 1 }], { allOrNone: false }));
+    if (late) {
+      check('delete: updating a deleted record fails with ENTITY_IS_DELETED', late[0]?.success === false && late[0].errors?.[0]?.statusCode === 'ENTITY_IS_DELETED', late);
+    }
     const gone = await step('delete: query after delete', () => conn.query(`SELECT Id FROM Account WHERE Id IN (${quoteList(mine)})`));
     if (gone) {
       equal('delete: query no longer sees them', gone.totalSize, 0);
