@@ -54,14 +54,21 @@ public static class AdminCommands
                 }
                 return ExitCodes.Success;
             }
-            var describe = await host.Services.GetRequiredService<SalesforceClient>().DescribeAsync("Account", ct);
-            var missing = SchemaGuard.MissingSalesforceFields(describe);
+            var salesforce = host.Services.GetRequiredService<SalesforceClient>();
+            var missing = new List<string>();
+            foreach (var (sObject, fields) in AbmFields.SalesforceFields)
+            {
+                var gaps = SchemaGuard.MissingSalesforceFields(await salesforce.DescribeAsync(sObject, ct));
+                output.WriteLine(gaps.Count == 0
+                    ? $"Salesforce {sObject}: all {fields.Count} ABM fields are there."
+                    : $"Salesforce {sObject}: {gaps.Count} of {fields.Count} ABM fields missing.");
+                missing.AddRange(gaps);
+            }
             if (missing.Count > 0)
             {
                 throw new SetupRequiredException("Salesforce", missing,
-                    "Deploy connectors/salesforce-metadata and assign the ABM_Integration permission set to the integration user.");
+                    "Deploy the metadata (cd connectors/salesforce-metadata && sf project deploy start --source-dir force-app) and assign the ABM_Integration permission set to the integration user.");
             }
-            output.WriteLine($"Salesforce Account: all {AbmFields.SalesforceAccountFields.Count} ABM fields are there.");
             return ExitCodes.Success;
         }, ct, callsApis: true));
         return command;

@@ -28,6 +28,16 @@ public static class AbmFields
         "ABM_Stalled__c", "ABM_Surge__c", SalesforceHubSpotId,
     ];
 
+    /// <summary>Every ABM field per Salesforce object (DESIGN.md §3; connectors/salesforce-metadata deploys them).</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> SalesforceFields =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            ["Account"] = SalesforceAccountFields,
+            ["Contact"] = [SalesforceHubSpotId, "ABM_Buying_Role__c"],
+            ["Lead"] = [SalesforceHubSpotId, "ABM_Matched_Account__c"],
+            ["Opportunity"] = [SalesforceHubSpotId, "ABM_Marketing_Influenced__c"],
+        };
+
     /// <summary>Salesforce Account fields the engine writes in this stage: each must be updateable by the integration user.</summary>
     public static readonly IReadOnlyList<string> SalesforceAccountWrites = [SalesforceTier, SalesforceScore, SalesforceTierReason, SalesforceHubSpotId];
 

@@ -90,7 +90,7 @@ public sealed partial class SchemaGuard(
 
     /// <summary>Lists the ABM fields the org lacks (empty when the metadata is deployed and visible to the integration user).</summary>
     public static IReadOnlyList<string> MissingSalesforceFields(SObjectDescribe describe) =>
-        [.. AbmFields.SalesforceAccountFields.Where(f => describe.Field(f) is null).Select(f => $"Account.{f}")];
+        [.. AbmFields.SalesforceFields[describe.Name].Where(f => describe.Field(f) is null).Select(f => $"{describe.Name}.{f}")];
 
     static void CheckSalesforce(SObjectDescribe describe, ObjectMapping mapping, List<ConfigurationProblem> problems)
     {
@@ -98,7 +98,7 @@ public sealed partial class SchemaGuard(
         if (missing.Count > 0)
         {
             throw new SetupRequiredException("Salesforce", missing,
-                "Deploy connectors/salesforce-metadata (sf project deploy start --source-dir connectors/salesforce-metadata/force-app) and assign the ABM_Integration permission set to the integration user.");
+                "Deploy the metadata (cd connectors/salesforce-metadata && sf project deploy start --source-dir force-app) and assign the ABM_Integration permission set to the integration user.");
         }
         foreach (var name in AbmFields.SalesforceAccountWrites)
         {

@@ -73,11 +73,20 @@ public sealed class CliProcess : IDisposable
         kill.WaitForExit();
     }
 
+    bool disposed;
+
+    /// <summary>Kills the process if it still runs (SIGKILL: no chance to clean up, like a crash).</summary>
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
+            process.WaitForExit();
         }
         process.Dispose();
     }

@@ -66,6 +66,39 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Setup_HubSpotCreatesEveryAbmPropertyOnce_SalesforceFindsEveryField()
+    {
+        await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 10, Seed = 3 });
+        var environment = sandbox.EnvironmentLines.Where(l => l.Key.StartsWith("ABMSYNC__", StringComparison.Ordinal)).ToDictionary(l => l.Key, l => l.Value);
+        environment["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
+        var directory = Directory.CreateTempSubdirectory("abmsync-setup-");
+        try
+        {
+            var first = await CliProcess.RunAsync(environment, directory.FullName, "setup", "hubspot");
+            var second = await CliProcess.RunAsync(environment, directory.FullName, "setup", "hubspot");
+            var salesforce = await CliProcess.RunAsync(environment, directory.FullName, "setup", "salesforce");
+
+            Assert.True(first.ExitCode == 0, first.Error);
+            Assert.Contains("companies: created abm_salesforce_id, abm_tier", first.Output, StringComparison.Ordinal);
+            Assert.Contains("deals: created", first.Output, StringComparison.Ordinal);
+            Assert.Equal(0, second.ExitCode);
+            Assert.DoesNotContain("created", second.Output, StringComparison.Ordinal);
+            Assert.Equal(3, second.Output.Split('\n').Count(l => l.Contains("every ABM property is there", StringComparison.Ordinal)));
+            Assert.True(salesforce.ExitCode == 0, salesforce.Error);
+            Assert.Contains("Salesforce Opportunity: all 2 ABM fields are there.", salesforce.Output, StringComparison.Ordinal);
+
+            using var http = new HttpClient();
+            http.DefaultRequestHeaders.Authorization = new("Bearer", SandboxCredentials.HubSpotAccessToken);
+            var property = await http.GetStringAsync(new Uri(sandbox.HubSpotUrl, "/crm/v3/properties/companies/abm_salesforce_id"));
+            Assert.Contains("\"hasUniqueValue\":true", property.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Run_ServesHealthAndDashboardOnLoopbackOnly_RunsScheduledSync_StopsCleanlyOnCtrlC()
     {
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 60, Seed = 5 });
