@@ -32,6 +32,7 @@ internal static class HsMerge
 
         portal.Apply(primary, values, actor, at);
         primary.Props["hs_merged_object_ids"] = string.Join(';', mergedIds.Select(i => i.ToString(CultureInfo.InvariantCulture)));
+        HsPortal.Touch(primary, at ?? portal.Now);
         return primary;
     }
 

@@ -620,6 +620,10 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                 {
                     return HsJson.ValidationError("idProperty is required for upsert inputs");
                 }
+                if (id.Length == 0)
+                {
+                    return HsJson.ValidationError($"Every upsert input needs an id: the value of {idProperty} to match on");
+                }
                 if (!portal.IsUnique(type, idProperty))
                 {
                     return NonUnique(type, idProperty);

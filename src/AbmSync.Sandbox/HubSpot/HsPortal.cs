@@ -388,7 +388,8 @@ internal sealed class HsPortal(TimeProvider time)
         var stamp = HsJson.Timestamp(now);
         record.Props["hs_object_id"] = record.IdText;
         record.Props[HsSchema.CreatedProperty(type)] = stamp;
-        Apply(record, values, actor, now, touch: true);
+        Apply(record, values, actor, now);
+        Touch(record, now);
         return record;
     }
 
@@ -396,13 +397,16 @@ internal sealed class HsPortal(TimeProvider time)
     public void Apply(HsRecord record, IReadOnlyDictionary<string, string?> values, HsActor actor, DateTimeOffset? at = null, bool touch = true)
     {
         var now = at ?? Now;
+        var changed = false;
         foreach (var (name, value) in values)
         {
             record.Props.TryGetValue(name, out var old);
+            // Writing the value a property already has changes nothing: no history entry, no new modification time.
             if (old == value)
             {
                 continue;
             }
+            changed = true;
             if (!record.History.ContainsKey(name))
             {
                 // First write since seeding: keep the seeded value as the oldest history entry.
@@ -438,7 +442,7 @@ internal sealed class HsPortal(TimeProvider time)
             // The property and the primary company association are one fact in HubSpot: writing one moves the other.
             SetPrimaryCompany(record, long.TryParse(company, NumberStyles.None, CultureInfo.InvariantCulture, out var companyId) ? companyId : null);
         }
-        if (touch)
+        if (touch && changed)
         {
             Touch(record, now);
         }

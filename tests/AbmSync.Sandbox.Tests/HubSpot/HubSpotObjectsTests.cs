@@ -268,4 +268,26 @@ public sealed class HubSpotObjectsTests
         Assert.Equal(404, (await portal.Get($"/crm/v3/objects/contacts/{id}?archived=true")).Status);
         Assert.DoesNotContain(portal.Export()["contacts"]!.AsArray(), c => c!["id"]!.GetValue<string>() == id);
     }
+
+    [Fact]
+    public async Task Update_WithTheValuesAlreadyStored_ChangesNeitherHistoryNorModifiedTime()
+    {
+        await using var portal = await Portal.StartAsync();
+        var company = portal.Export()["companies"]![3]!;
+        var id = company["id"]!.GetValue<string>();
+        var city = company["properties"]!["city"]!.GetValue<string>();
+        var modified = company["properties"]!["hs_lastmodifieddate"]!.GetValue<string>();
+
+        portal.Time.Advance(TimeSpan.FromHours(1));
+        var (status, body, _) = await Portal.SendAsync(portal.Http, HttpMethod.Patch, $"/crm/v3/objects/companies/{id}",
+            new JsonObject { ["properties"] = new JsonObject { ["city"] = city } });
+        Assert.Equal(200, status);
+        Assert.Equal(modified, body!["properties"]!["hs_lastmodifieddate"]!.GetValue<string>());
+        var (_, read, _) = await portal.Get($"/crm/v3/objects/companies/{id}?propertiesWithHistory=city");
+        Assert.Single(read!["propertiesWithHistory"]!["city"]!.AsArray());
+
+        var (_, changed, _) = await Portal.SendAsync(portal.Http, HttpMethod.Patch, $"/crm/v3/objects/companies/{id}",
+            new JsonObject { ["properties"] = new JsonObject { ["city"] = city + " North" } });
+        Assert.Equal("2026-11-25T13:00:00.000Z", changed!["properties"]!["hs_lastmodifieddate"]!.GetValue<string>());
+    }
 }
