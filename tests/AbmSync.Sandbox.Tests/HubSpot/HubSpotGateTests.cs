@@ -96,6 +96,16 @@ public sealed class HubSpotGateTests
     }
 
     [Fact]
+    public async Task Faults_Injected429IsTheTenSecondlyBody_AndCountsAsThrottled()
+    {
+        await using var portal = await Portal.StartAsync(new SandboxOptions { Accounts = 20, Seed = 1, HubSpotFaults = "429:1" });
+        var (status, body, _) = await portal.Get("/crm/v3/objects/companies");
+        Assert.Equal(429, status);
+        Assert.Equal("TEN_SECONDLY_ROLLING", body!["policyName"]!.GetValue<string>());
+        Assert.Equal(1, (await portal.Stats())["throttled"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Faults_InjectedOnApiCallsOnly()
     {
         await using var portal = await Portal.StartAsync(new SandboxOptions { Accounts = 20, Seed = 1, HubSpotFaults = "502:1" });

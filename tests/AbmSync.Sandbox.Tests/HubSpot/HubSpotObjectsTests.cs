@@ -290,4 +290,41 @@ public sealed class HubSpotObjectsTests
             new JsonObject { ["properties"] = new JsonObject { ["city"] = city + " North" } });
         Assert.Equal("2026-11-25T13:00:00.000Z", changed!["properties"]!["hs_lastmodifieddate"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Values_AreAnsweredAsStringsInHubSpotsNormalForms()
+    {
+        await using var portal = await Portal.StartAsync();
+        var (status, deal, _) = await portal.Post("/crm/v3/objects/deals", new JsonObject
+        {
+            ["properties"] = new JsonObject
+            {
+                ["dealname"] = "Normal forms",
+                ["amount"] = 1500,
+                ["closedate"] = "1767225600000",
+                ["dealstage"] = "qualifiedtobuy",
+                ["pipeline"] = "default",
+            },
+        });
+        Assert.Equal(201, status);
+        var props = deal!["properties"]!;
+        Assert.Equal("1500", props["amount"]!.GetValue<string>());
+        Assert.Equal("2026-01-01T00:00:00.000Z", props["closedate"]!.GetValue<string>());
+        Assert.Equal(deal["id"]!.GetValue<string>(), props["hs_object_id"]!.GetValue<string>());
+
+        var (contactStatus, contact, _) = await portal.Post("/crm/v3/objects/contacts", new JsonObject
+        {
+            ["properties"] = new JsonObject { ["email"] = "New.Person@Example.ORG" },
+        });
+        Assert.Equal(201, contactStatus);
+        Assert.Equal("new.person@example.org", contact!["properties"]!["email"]!.GetValue<string>());
+        Assert.Equal(contact["properties"]!["lastmodifieddate"]!.GetValue<string>(), contact["properties"]!["hs_lastmodifieddate"]!.GetValue<string>());
+
+        var (bad, error, _) = await portal.Post("/crm/v3/objects/deals", new JsonObject
+        {
+            ["properties"] = new JsonObject { ["hubspot_owner_id"] = "123" },
+        });
+        Assert.Equal(400, bad);
+        Assert.Equal("INVALID_OPTION", error!["errors"]![0]!["code"]!.GetValue<string>());
+    }
 }
