@@ -402,6 +402,16 @@ await step('properties: the default company properties', async () => {
   }
 });
 
+await step('associations: label definitions', async () => {
+  const pairs = { 'contacts/companies': [1, 279], 'deals/companies': [5, 341] };
+  for (const [pair, typeIds] of Object.entries(pairs)) {
+    const [from, to] = pair.split('/');
+    const labels = await client.crm.associations.v4.schema.definitionsApi.getAll(from, to);
+    const defined = labels.results.filter((l) => l.category === 'HUBSPOT_DEFINED').map((l) => l.typeId).sort((a, b) => a - b);
+    check(`associations: ${from}→${to} labels include HUBSPOT_DEFINED ${typeIds.join(' and ')}`, typeIds.every((t) => defined.includes(t)), labels.results);
+  }
+});
+
 // ---- errors as the client surfaces them
 await step('errors: bad token and unknown id', async () => {
   const stranger = new Client({ accessToken: 'not-a-token', basePath, numberOfApiCallRetries: 0 });
