@@ -447,7 +447,13 @@ public sealed partial class SalesforceOrg
                 {
                     return SaveResult.Fail(SalesforceId.Normalize(id), "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
                 }
-                return dml.Save(job.Operation == "update" ? DmlOp.Update : DmlOp.Delete, input, target, caller, undo);
+                var saved = dml.Save(job.Operation == "update" ? DmlOp.Update : DmlOp.Delete, input, target, caller, undo);
+                if (saved.Success && job.Operation == "hardDelete")
+                {
+                    // A hard delete skips the recycle bin: not even queryAll sees the record afterwards.
+                    Store.Remove(target);
+                }
+                return saved;
             default:
                 ArgumentNullException.ThrowIfNull(key);
                 if (!values.TryGetValue(key, out var raw) || raw is not string value)

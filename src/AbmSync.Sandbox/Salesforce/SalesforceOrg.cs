@@ -105,6 +105,8 @@ public sealed partial class SalesforceOrg
         api.MapGet("/queryAll/{locator}", QueryMore).Counts(CallKind.Read);
         api.MapGet("/sobjects", DescribeGlobal).Counts(CallKind.Read);
         api.MapGet("/sobjects/{sobject}/describe", Describe).Counts(CallKind.Read);
+        api.MapGet("/sobjects/{sobject}/updated", (HttpContext c, string sobject) => Replication(c, sobject, deleted: false)).Counts(CallKind.Read);
+        api.MapGet("/sobjects/{sobject}/deleted", (HttpContext c, string sobject) => Replication(c, sobject, deleted: true)).Counts(CallKind.Read);
         api.MapPost("/sobjects/{sobject}", CreateOne).Counts(CallKind.Write);
         api.MapGet("/sobjects/{sobject}/{id}", GetOne).Counts(CallKind.Read);
         api.MapMethods("/sobjects/{sobject}/{id}", ["PATCH"], UpdateOne).Counts(CallKind.Write);
@@ -381,9 +383,15 @@ public sealed partial class SalesforceOrg
         },
     };
 
-    IResult Describe(string version, string sobject)
+    IResult Describe(HttpContext http, string version, string sobject)
     {
         var type = Type(sobject);
+        // The schema is fixed for the sandbox's life: any If-Modified-Since after the seed's epoch is current.
+        if (DateTimeOffset.TryParse(http.Request.Headers.IfModifiedSince.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
+            && since >= SyntheticWorld.Epoch)
+        {
+            return Results.StatusCode(304);
+        }
         var json = ObjectSummary(type, version);
         json["fields"] = new JsonArray([.. type.Fields.Select(f => (JsonNode)DescribeField(f))]);
         json["childRelationships"] = new JsonArray();
@@ -426,6 +434,46 @@ public sealed partial class SalesforceOrg
             ["value"] = v,
         })]),
     };
+
+    /// <summary>
+    /// The replication helpers <c>sobjects/{S}/updated</c> and <c>/deleted</c>: ids changed or deleted in a window of at
+    /// most 30 days back, with times truncated to the minute as the platform does.
+    /// </summary>
+    IResult Replication(HttpContext http, string sobject, bool deleted)
+    {
+        var type = Type(sobject);
+        DateTimeOffset? Param(string name) => Dml.ParseDateTime(http.Request.Query[name].ToString());
+        var start = Param("start") ?? throw new SfRequestException(400, "MISSING_ARGUMENT", "start is required and must be an ISO-8601 date and time");
+        var end = Param("end") ?? throw new SfRequestException(400, "MISSING_ARGUMENT", "end is required and must be an ISO-8601 date and time");
+        var now = time.GetUtcNow();
+        static DateTimeOffset Minute(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
+        start = Minute(start);
+        end = Minute(end > now ? now : end);
+        if (start > end)
+        {
+            throw new SfRequestException(400, "INVALID_REPLICATION_DATE", "startDate must chronologically precede endDate by more than one minute");
+        }
+        if (now - start > TimeSpan.FromDays(30))
+        {
+            throw new SfRequestException(400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 30 days ago");
+        }
+        var json = new JsonObject();
+        lock (Store.Gate)
+        {
+            var hits = Store.All(type).Where(r => r.IsDeleted == deleted && r["SystemModstamp"] is DateTimeOffset t && t >= start && t < end).ToList();
+            if (deleted)
+            {
+                json["deletedRecords"] = new JsonArray([.. hits.Select(r => (JsonNode)new JsonObject { ["id"] = r.Id, ["deletedDate"] = SfJson.Value(r["SystemModstamp"]) })]);
+                json["earliestDateAvailable"] = SfJson.Value(Minute(now.AddDays(-30)));
+            }
+            else
+            {
+                json["ids"] = new JsonArray([.. hits.Select(r => (JsonNode?)JsonValue.Create(r.Id))]);
+            }
+        }
+        json["latestDateCovered"] = SfJson.Value(end);
+        return SfJson.Result(json);
+    }
 
     SfObject Type(string name) => Schema.Find(name)
         ?? throw new SfRequestException(404, "NOT_FOUND", "The requested resource does not exist");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -70,8 +71,11 @@ public static class SfJson
         return json;
     }
 
+    // The default encoder writes "+" as \u002B; the API sends datetimes with a literal "+0000".
+    static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static IResult Result(JsonNode? body, int status = StatusCodes.Status200OK) =>
-        Results.Content(body?.ToJsonString() ?? "null", "application/json;charset=UTF-8", null, status);
+        Results.Content(body?.ToJsonString(Relaxed) ?? "null", "application/json;charset=UTF-8", null, status);
 
     public static IResult Error(int status, string errorCode, string message, IReadOnlyList<string>? fields = null)
     {

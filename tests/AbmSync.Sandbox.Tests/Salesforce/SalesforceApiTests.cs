@@ -140,6 +140,8 @@ public class SalesforceApiTests
         Assert.Equal(2500, page["totalSize"]!.GetValue<int>());
         Assert.Equal(2000, page["records"]!.AsArray().Count);
         var first = page["records"]![0]!;
+        using var raw = await client.GetAsync($"/services/data/{V}/query?q=SELECT+SystemModstamp+FROM+Account+LIMIT+1");
+        Assert.Contains("+0000\"", await raw.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$", first["SystemModstamp"]!.GetValue<string>());
         Assert.Equal(System.Text.Json.JsonValueKind.Number, first["NumberOfEmployees"]!.GetValueKind());
         Assert.Null(first["ABM_Tier__c"]);
@@ -357,6 +359,28 @@ public class SalesforceApiTests
         Assert.Equal(200, status);
         Assert.Equal("ENTITY_IS_DELETED", body![0]!["errors"]![0]!["statusCode"]!.GetValue<string>());
         Assert.Equal(404, (await Org.SendAsync(client, HttpMethod.Get, $"/services/data/{V}/sobjects/Account/{ids[0]}")).Status);
+    }
+
+    [Fact]
+    public async Task ReplicationHelpers_ListUpdatedAndDeletedIdsInTheWindow()
+    {
+        await using var org = await Org.StartAsync();
+        using var client = await org.LoginAsync();
+        var ids = (await Org.QueryAsync(client, "SELECT Id FROM Account ORDER BY Id LIMIT 2"))["records"]!.AsArray().Select(r => r!["Id"]!.GetValue<string>()).ToArray();
+        await Org.SendAsync(client, HttpMethod.Patch, $"/services/data/{V}/sobjects/Account/{ids[0]}", new JsonObject { ["ABM_Surge__c"] = true });
+        await Org.SendAsync(client, HttpMethod.Delete, $"/services/data/{V}/sobjects/Account/{ids[1]}");
+        org.Time.Advance(TimeSpan.FromMinutes(2));
+        var window = $"start={Uri.EscapeDataString("2026-11-25T11:00:00+00:00")}&end={Uri.EscapeDataString("2026-11-25T13:00:00Z")}";
+        var (status, updated, _) = await Org.SendAsync(client, HttpMethod.Get, $"/services/data/{V}/sobjects/Account/updated/?{window}");
+        Assert.Equal(200, status);
+        Assert.Equal([ids[0]], updated!["ids"]!.AsArray().Select(i => i!.GetValue<string>()).ToArray());
+        Assert.Equal("2026-11-25T12:02:00.000+0000", updated["latestDateCovered"]!.GetValue<string>());
+        var (_, deleted, _) = await Org.SendAsync(client, HttpMethod.Get, $"/services/data/{V}/sobjects/Account/deleted/?{window}");
+        Assert.Equal(ids[1], deleted!["deletedRecords"]![0]!["id"]!.GetValue<string>());
+        var old = $"start={Uri.EscapeDataString("2026-09-01T00:00:00Z")}&end={Uri.EscapeDataString("2026-11-25T13:00:00Z")}";
+        var (tooOld, error, _) = await Org.SendAsync(client, HttpMethod.Get, $"/services/data/{V}/sobjects/Account/updated/?{old}");
+        Assert.Equal(400, tooOld);
+        Assert.Equal("INVALID_REPLICATION_DATE", error![0]!["errorCode"]!.GetValue<string>());
     }
 
     [Fact]
