@@ -1,0 +1,67 @@
+using System.CommandLine;
+using AbmSync.Bench;
+using AbmSync.Sandbox;
+
+var seed = new Option<int>("--seed") { Description = "Seed of the synthetic world", DefaultValueFactory = _ => 42, Recursive = true };
+var latency = new Option<int>("--latency-ms") { Description = "Delay the sandbox adds to every answer", Recursive = true };
+var inProcess = new Option<bool>("--in-process") { Description = "Run the sandbox in this process (default: a child process, so memory is measured apart)", Recursive = true };
+
+var root = new RootCommand("AbmSync benchmarks: API calls per record, wall time against the rate-limit bound. Figures come from the sandbox's /_sandbox/stats.");
+root.Options.Add(seed);
+root.Options.Add(latency);
+root.Options.Add(inProcess);
+
+var restAccounts = new Option<int>("--accounts") { Description = "Salesforce accounts in the sandbox org", DefaultValueFactory = _ => 10_000 };
+var rest = new Command("salesforce-rest", "Full read by REST query paging (2,000/page) and full write by sObject Collections (200/call).") { restAccounts };
+rest.SetAction((parse, ct) => SalesforceScenarios.RestAsync(parse.InvocationConfiguration.Output,
+    new(parse.GetValue(restAccounts), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)), parse.GetValue(inProcess), TimeSpan.FromSeconds(5)), ct));
+root.Subcommands.Add(rest);
+
+var bulkAccounts = new Option<int>("--accounts") { Description = "Salesforce accounts in the sandbox org", DefaultValueFactory = _ => 1_000_000 };
+var pollSeconds = new Option<double>("--poll-seconds") { Description = "Salesforce:BulkPollInterval in seconds", DefaultValueFactory = _ => 1.0 };
+var bulk = new Command("salesforce-bulk", "Full read by a Bulk API 2.0 query job and full write by an ingest job (update).") { bulkAccounts, pollSeconds };
+bulk.SetAction((parse, ct) => SalesforceScenarios.BulkAsync(parse.InvocationConfiguration.Output,
+    new(parse.GetValue(bulkAccounts), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)), parse.GetValue(inProcess),
+        TimeSpan.FromSeconds(parse.GetValue(pollSeconds))), ct));
+root.Subcommands.Add(bulk);
+
+var companies = new Option<int>("--companies") { Description = "Companies to upsert (the sandbox is seeded from as many accounts)", DefaultValueFactory = _ => 10_000 };
+var hubspot = new Command("hubspot", "Full upsert (100/call by abm_salesforce_id, new then existing) and full read (list, 100/page) of companies.") { companies };
+hubspot.SetAction((parse, ct) => HubSpotScenarios.CompaniesAsync(parse.InvocationConfiguration.Output,
+    new(parse.GetValue(companies), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)), parse.GetValue(inProcess)), ct));
+root.Subcommands.Add(hubspot);
+
+var upserts = new Option<int>("--upserts") { Description = "Companies to upsert", DefaultValueFactory = _ => 100_000 };
+var rate = new Option<string>("--rate") { Description = "The portal's burst limit, for the sandbox and the client limiter", DefaultValueFactory = _ => "190/10s" };
+var parallel = new Option<int>("--parallel") { Description = "Concurrent callers sharing the client's limiter", DefaultValueFactory = _ => 1 };
+var hubspotRate = new Command("hubspot-rate", "Batch upserts against the sandbox's burst limit: 429s seen and wall time against the rate-limit bound.") { upserts, rate, parallel };
+hubspotRate.SetAction((parse, ct) => HubSpotScenarios.RateAsync(parse.InvocationConfiguration.Output,
+    new(parse.GetValue(upserts), parse.GetValue(rate)!, Math.Max(1, parse.GetValue(parallel)), parse.GetValue(seed),
+        TimeSpan.FromMilliseconds(parse.GetValue(latency)), parse.GetValue(inProcess)), ct));
+root.Subcommands.Add(hubspotRate);
+
+var syncAccounts = new Option<int>("--accounts") { Description = "Salesforce accounts in the sandbox org", DefaultValueFactory = _ => 10_000 };
+var sync = new Command("sync", "The worker's accounts sync, twice: API calls per 1,000 accounts for each system.") { syncAccounts };
+sync.SetAction((parse, ct) => SyncScenario.RunAsync(parse.InvocationConfiguration.Output,
+    new(parse.GetValue(syncAccounts), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)), parse.GetValue(inProcess)), ct));
+root.Subcommands.Add(sync);
+
+// The child process side of BenchSandbox: not for people.
+var serveAccounts = new Option<int>("--accounts") { DefaultValueFactory = _ => 1000 };
+var serveRate = new Option<string>("--hubspot-rate") { DefaultValueFactory = _ => "190/10s" };
+var serveDailyLimit = new Option<int>("--salesforce-daily-limit") { DefaultValueFactory = _ => 100_000 };
+var serve = new Command(BenchSandbox.ServeVerb) { Hidden = true };
+serve.Options.Add(serveAccounts);
+serve.Options.Add(serveRate);
+serve.Options.Add(serveDailyLimit);
+serve.SetAction((parse, ct) => BenchSandbox.ServeAsync(new SandboxOptions
+{
+    Accounts = parse.GetValue(serveAccounts),
+    Seed = parse.GetValue(seed),
+    Latency = TimeSpan.FromMilliseconds(parse.GetValue(latency)),
+    HubSpotRate = parse.GetValue(serveRate)!,
+    SalesforceDailyLimit = parse.GetValue(serveDailyLimit),
+}, ct));
+root.Subcommands.Add(serve);
+
+return await root.Parse(args).InvokeAsync();
