@@ -102,7 +102,11 @@ public sealed partial class HubSpotEmulator
         properties.Map(app.MapGroup("/crm/v3/properties"));
         properties.Map(Versioned(app.MapGroup("/crm/properties/{version}")));
         new HsOwnersApi(portal).Map(app);
-        new HsAssociationsApi(portal).Map(app);
+        var associations = new HsAssociationsApi(portal);
+        associations.Map(app.MapGroup("/crm/v4/objects"), app.MapGroup("/crm/v4/associations"));
+        // Date-versioned: per-record association routes live under the objects path, batch ones under /crm/associations.
+        associations.Map(Versioned(app.MapGroup("/crm/objects/{version}")), Versioned(app.MapGroup("/crm/associations/{version}")));
+        associations.MapSchema(app);
         app.MapPost("/oauth/v1/token", (HttpRequest request) => oauth.Token(request)).Counts(CallKind.Other);
     }
 

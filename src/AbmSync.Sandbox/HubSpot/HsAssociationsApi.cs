@@ -13,19 +13,27 @@ internal sealed class HsAssociationsApi(HsPortal portal)
     public const int BatchWriteMax = 2000;
     public const int PageMax = 500;
 
-    public void Map(IEndpointRouteBuilder routes)
+    /// <summary>
+    /// Maps the per-record routes under <paramref name="objects"/> (<c>/crm/v4/objects</c> or <c>/crm/objects/{version}</c>)
+    /// and the batch and label routes under <paramref name="associations"/> (<c>/crm/v4/associations</c> or
+    /// <c>/crm/associations/{version}</c>).
+    /// </summary>
+    public void Map(RouteGroupBuilder objects, RouteGroupBuilder associations)
     {
-        routes.MapGet("/crm/v4/objects/{fromType}/{fromId}/associations/{toType}", List).Counts(CallKind.Read);
-        routes.MapPut("/crm/v4/objects/{fromType}/{fromId}/associations/default/{toType}/{toId}", PutDefault).Counts(CallKind.Write);
-        routes.MapPut("/crm/v4/objects/{fromType}/{fromId}/associations/{toType}/{toId}", PutLabelled).Counts(CallKind.Write);
-        routes.MapDelete("/crm/v4/objects/{fromType}/{fromId}/associations/{toType}/{toId}", Delete).Counts(CallKind.Write);
-        routes.MapPost("/crm/v4/associations/{fromType}/{toType}/batch/read", BatchRead).Counts(CallKind.Read);
-        routes.MapPost("/crm/v4/associations/{fromType}/{toType}/batch/create", BatchCreate).Counts(CallKind.Write);
-        routes.MapPost("/crm/v4/associations/{fromType}/{toType}/batch/associate/default", BatchDefault).Counts(CallKind.Write);
-        routes.MapPost("/crm/v4/associations/{fromType}/{toType}/batch/archive", BatchArchive).Counts(CallKind.Write);
-        routes.MapGet("/crm/v4/associations/{fromType}/{toType}/labels", Labels).Counts(CallKind.Read);
-        routes.MapGet("/crm/associations/v4/{fromType}/{toType}/labels", Labels).Counts(CallKind.Read);
+        objects.MapGet("/{fromType}/{fromId}/associations/{toType}", List).Counts(CallKind.Read);
+        objects.MapPut("/{fromType}/{fromId}/associations/default/{toType}/{toId}", PutDefault).Counts(CallKind.Write);
+        objects.MapPut("/{fromType}/{fromId}/associations/{toType}/{toId}", PutLabelled).Counts(CallKind.Write);
+        objects.MapDelete("/{fromType}/{fromId}/associations/{toType}/{toId}", Delete).Counts(CallKind.Write);
+        associations.MapPost("/{fromType}/{toType}/batch/read", BatchRead).Counts(CallKind.Read);
+        associations.MapPost("/{fromType}/{toType}/batch/create", BatchCreate).Counts(CallKind.Write);
+        associations.MapPost("/{fromType}/{toType}/batch/associate/default", BatchDefault).Counts(CallKind.Write);
+        associations.MapPost("/{fromType}/{toType}/batch/archive", BatchArchive).Counts(CallKind.Write);
+        associations.MapGet("/{fromType}/{toType}/labels", Labels).Counts(CallKind.Read);
     }
+
+    /// <summary>The v4 schema API's own path for labels (<c>/crm/associations/v4/{from}/{to}/labels</c>).</summary>
+    public void MapSchema(IEndpointRouteBuilder routes) =>
+        routes.MapGet("/crm/associations/v4/{fromType}/{toType}/labels", Labels).Counts(CallKind.Read);
 
     static JsonArray TypesJson(IEnumerable<HsAssocType> types) =>
         new(types.Select(t => (JsonNode)new JsonObject { ["category"] = t.Category, ["typeId"] = t.TypeId, ["label"] = t.Label }).ToArray());

@@ -239,4 +239,20 @@ public sealed class HubSpotPortalLifeTests
         Assert.Null(third);
         Assert.Equal([279], Assert.Single(left).Types);
     }
+
+    [Fact]
+    public async Task Associations_AreServedUnderTheDateVersionedPathsToo()
+    {
+        await using var portal = await Portal.StartAsync();
+        var contact = portal.Export()["contacts"]!.AsArray().First(c => c!["properties"]!["associatedcompanyid"] is not null)!;
+        var id = contact["id"]!.GetValue<string>();
+        var (_, v4, _) = await portal.Post("/crm/v4/associations/contacts/companies/batch/read", Portal.Inputs(new JsonObject { ["id"] = id }));
+        var (status, dated, _) = await portal.Post("/crm/associations/2026-03/contacts/companies/batch/read", Portal.Inputs(new JsonObject { ["id"] = id }));
+        Assert.Equal(200, status);
+        Assert.Equal(v4!["results"]!.ToJsonString(), dated!["results"]!.ToJsonString());
+        var (listStatus, list, _) = await portal.Get($"/crm/objects/2026-03/contacts/{id}/associations/companies");
+        Assert.Equal(200, listStatus);
+        Assert.NotEmpty(list!["results"]!.AsArray());
+        Assert.Equal(200, (await portal.Get("/crm/associations/v4/contacts/companies/labels")).Status);
+    }
 }
