@@ -45,6 +45,7 @@ public sealed partial class SchemaGuard(
             if (!dryRun || created.Count == 0)
             {
                 CheckHubSpot(hubSpotProperties, configuration.Accounts, problems);
+                CheckTypes(describe, hubSpotProperties, configuration.Accounts, problems);
             }
             if (problems.Count > 0)
             {
@@ -166,6 +167,64 @@ public sealed partial class SchemaGuard(
             }
         }
     }
+
+    /// <summary>
+    /// Each mapped pair must carry values both sides can hold: a number into a number or text, a checkbox into a
+    /// boolean or text, a date into a date or text, and a picklist into an enumeration only through options the
+    /// other side has. Anything goes into text. The owner transform turns a User id into an owner id by design.
+    /// </summary>
+    static void CheckTypes(SObjectDescribe describe, Dictionary<string, HubSpotProperty> properties, ObjectMapping mapping, List<ConfigurationProblem> problems)
+    {
+        foreach (var field in mapping.Fields.Where(f => f.Direction != SyncDirection.None && f.Transform != FieldTransform.Owner))
+        {
+            if (describe.Field(field.Salesforce) is not { } sf || !properties.TryGetValue(field.HubSpot, out var hs))
+            {
+                continue;
+            }
+            var sfKind = SalesforceKind(sf.Type);
+            var hsKind = hs.Type switch
+            {
+                "number" => "number",
+                "bool" => "boolean",
+                "date" or "datetime" => "date",
+                "enumeration" => "choice",
+                _ => "text",
+            };
+            if (field.FlowsToHubSpot && !Fits(sfKind, hsKind, field))
+            {
+                problems.Add(Problem(field.Location, $"Salesforce {mapping.SalesforceObject}.{field.Salesforce} ({sf.Type}) cannot be written to HubSpot {field.HubSpot} ({hs.Type})"));
+            }
+            else if (field.FlowsToSalesforce && !Fits(hsKind, sfKind, field))
+            {
+                problems.Add(Problem(field.Location, $"HubSpot {field.HubSpot} ({hs.Type}) cannot be written to Salesforce {mapping.SalesforceObject}.{field.Salesforce} ({sf.Type})"));
+            }
+            if (field.FlowsToHubSpot && hsKind == "choice" && field.Values is null && sf.PicklistValues.Count > 0)
+            {
+                var options = hs.Options.Select(o => o.Value).ToHashSet(StringComparer.Ordinal);
+                var missing = sf.PicklistValues.Where(v => v.Active && !options.Contains(v.Value)).Select(v => $"'{v.Value}'").ToList();
+                if (missing.Count > 0)
+                {
+                    problems.Add(Problem(field.Location, $"HubSpot {field.HubSpot} has no option for the Salesforce value(s) {string.Join(", ", missing)}; add a value map"));
+                }
+            }
+        }
+
+        static bool Fits(string from, string to, FieldMapping field) => to switch
+        {
+            "text" => true,
+            "choice" => from is "choice" or "text" || field.Values is not null,
+            _ => from == to || (field.Values is not null && from is "choice" or "text"),
+        };
+    }
+
+    static string SalesforceKind(string type) => type switch
+    {
+        "int" or "double" or "currency" or "percent" or "long" => "number",
+        "boolean" => "boolean",
+        "date" or "datetime" => "date",
+        "picklist" or "multipicklist" => "choice",
+        _ => "text",
+    };
 
     static string Direction(FieldMapping field) => field.Direction switch
     {
