@@ -1,7 +1,9 @@
 // Conformance: jsforce, unchanged, against the Salesforce sandbox.
 // What jsforce sends and expects is what real orgs answer, so every check below is a claim about the real REST API
 // (paths, shapes, status codes) that the sandbox must honour. Env: SF_LOGIN_URL, SF_CLIENT_ID, SF_CLIENT_SECRET,
-// optional SF_API_VERSION (default 66.0).
+// optional SF_API_VERSION (default 66.0); SF_JWT_PRIVATE_KEY (PEM of the connected app's certificate key) and
+// SF_REFRESH_TOKEN for the JWT bearer and refresh-token flows (the xunit test passes both).
+import { createSign } from 'node:crypto';
 import jsforce from 'jsforce';
 import { abort, check, equal, finish, requireEnv, show, step } from './check.mjs';
 
@@ -61,6 +63,52 @@ await step('login: GET on the identity URL (jsforce identity())', async () => {
   check('login: the identity URL answers the logged-in user', identity?.user_id === userInfo.id && identity?.organization_id === userInfo.organizationId
     && typeof identity?.username === 'string', identity);
 });
+
+// ---- JWT bearer flow: an RS256 assertion signed as a user of jsforce signs it (jsforce sends it, it does not make it)
+const base64url = (data) => Buffer.from(data).toString('base64url');
+function assertion(claims) {
+  const unsigned = `${base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }))}.${base64url(JSON.stringify(claims))}`;
+  const signature = createSign('RSA-SHA256').update(unsigned).sign(process.env.SF_JWT_PRIVATE_KEY);
+  return `${unsigned}.${signature.toString('base64url')}`;
+}
+if (process.env.SF_JWT_PRIVATE_KEY) {
+  await step('login: JWT bearer flow', async () => {
+    const me = await conn.query(`SELECT Username FROM User WHERE Id = '${userInfo.id}'`);
+    const username = me.records[0]?.Username;
+    check('login: the integration user has a Username', typeof username === 'string' && username.length > 0, me.records);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: env.SF_CLIENT_ID, sub: username, aud: 'https://login.salesforce.com', exp: now + 180 };
+    const jwtConn = new jsforce.Connection({ oauth2: { loginUrl: env.SF_LOGIN_URL }, version });
+    const jwtUser = await jwtConn.authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: assertion(claims) });
+    equal('jwt: the token is for the user named in sub', jwtUser.id, userInfo.id);
+    const page = await jwtConn.query('SELECT Id FROM Account LIMIT 1');
+    equal('jwt: the session works', page.records.length, 1);
+    const refused = async (bad) => new jsforce.Connection({ oauth2: { loginUrl: env.SF_LOGIN_URL }, version })
+      .authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: assertion(bad) }).then(() => undefined, (e) => e);
+    equal('jwt: an expired assertion gives invalid_grant', (await refused({ ...claims, exp: now - 60 }))?.name, 'invalid_grant');
+    equal('jwt: a wrong audience gives invalid_grant', (await refused({ ...claims, aud: 'https://example.com' }))?.name, 'invalid_grant');
+  });
+} else {
+  console.log('not configured: JWT bearer flow (set SF_JWT_PRIVATE_KEY)');
+}
+
+// ---- refresh-token flow: jsforce refreshes by itself when a call answers 401 INVALID_SESSION_ID, then replays it
+if (process.env.SF_REFRESH_TOKEN) {
+  await step('login: refresh token flow on a 401', async () => {
+    const refreshing = new jsforce.Connection({
+      oauth2: { loginUrl: env.SF_LOGIN_URL, clientId: env.SF_CLIENT_ID, clientSecret: env.SF_CLIENT_SECRET },
+      instanceUrl: conn.instanceUrl, accessToken: 'stale-session', refreshToken: process.env.SF_REFRESH_TOKEN, version,
+    });
+    let refreshed = 0;
+    refreshing.on('refresh', () => { refreshed += 1; });
+    const page = await refreshing.query('SELECT Id FROM Account LIMIT 1');
+    equal('refresh: the replayed query answers', page.records.length, 1);
+    equal('refresh: jsforce refreshed exactly once', refreshed, 1);
+    check('refresh: a new access token replaced the stale one', refreshing.accessToken !== 'stale-session' && refreshing.accessToken.length > 0, refreshing.accessToken === 'stale-session');
+  });
+} else {
+  console.log('not configured: refresh token flow (set SF_REFRESH_TOKEN)');
+}
 
 // ---- limits (GET /limits) and the Sforce-Limit-Info header jsforce reads on every response
 const limits = await step('limits', () => conn.limits());

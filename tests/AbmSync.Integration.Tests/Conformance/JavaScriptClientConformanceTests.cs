@@ -24,9 +24,14 @@ public sealed class JavaScriptClientConformanceTests
             ["SF_LOGIN_URL"] = config["ABMSYNC__Salesforce__LoginUrl"],
             ["SF_CLIENT_ID"] = config["ABMSYNC__Salesforce__ClientId"],
             ["SF_CLIENT_SECRET"] = config["ABMSYNC__Salesforce__ClientSecret"],
+            // What a connected app's admin holds: the key behind the uploaded certificate, and a refresh token.
+            ["SF_JWT_PRIVATE_KEY"] = sandbox.Salesforce.Org.JwtPrivateKeyPem
+                ?? throw new InvalidOperationException("The sandbox made no JWT key pair of its own."),
+            ["SF_REFRESH_TOKEN"] = sandbox.Salesforce.Org.IntegrationRefreshToken,
         });
 
         Assert.True(result.ExitCode == 0, $"jsforce conformance failed (exit {result.ExitCode}):\n{result.Output}");
+        Assert.DoesNotContain("not configured", result.Output, StringComparison.Ordinal);
         Assert.Contains("salesforce conformance OK", result.Output, StringComparison.Ordinal);
     }
 
