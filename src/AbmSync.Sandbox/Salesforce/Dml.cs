@@ -31,6 +31,9 @@ public sealed record SaveResult(string? Id, IReadOnlyList<SfError> Errors, bool?
     }
 }
 
+/// <summary>A lookup given by the parent's external id (<c>"Account": {"ABM_HubSpot_Id__c": "42"}</c>), resolved at write time.</summary>
+public sealed record ExternalRef(string KeyField, string Value);
+
 /// <summary>A record's field values as the caller sent them, already converted to the field types.</summary>
 public sealed record RecordInput(SfObject Type, string? Id, IReadOnlyDictionary<SfField, object?> Values);
 
@@ -58,6 +61,16 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
                     throw new SfRequestException(400, "INVALID_FIELD", $"Unable to create/update fields: Id. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", ["Id"]);
                 }
                 id = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+                continue;
+            }
+            if (type.Relationship(key) is { } lookup && node is JsonObject parent)
+            {
+                var keys = parent.Where(p => p.Key != "attributes").ToList();
+                if (keys.Count != 1 || keys[0].Value is not JsonValue keyValue)
+                {
+                    throw new SfRequestException(400, "INVALID_FIELD", $"A reference to {key} must name exactly one external id field and its value");
+                }
+                values[lookup] = new ExternalRef(keys[0].Key, keyValue.GetValueKind() == JsonValueKind.String ? keyValue.GetValue<string>() : keyValue.ToJsonString());
                 continue;
             }
             var field = type.Field(key)
@@ -302,6 +315,23 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
                     return (null, new SfError("NUMBER_OUTSIDE_VALID_RANGE", $"{field.Label}: value outside of valid range on numeric field: {value}", [field.Name]));
                 }
                 return (number, null);
+            case SfType.Reference when value is ExternalRef reference:
+                var parentType = field.ReferenceTo.Select(store.Schema.Find).FirstOrDefault(t => t is not null);
+                var keyField = parentType?.Field(reference.KeyField);
+                if (parentType is null || keyField is null || (!keyField.ExternalId && keyField.Type != SfType.Id))
+                {
+                    return (null, new SfError("INVALID_FIELD", $"Field {reference.KeyField} is not an external id field of {parentType?.Name}", [field.Name]));
+                }
+                var parents = MatchExternalId(parentType, keyField, reference.Value);
+                if (parents.Count == 0)
+                {
+                    return (null, new SfError("INVALID_FIELD", $"Foreign key external ID: {reference.Value} not found for field {keyField.Name} in entity {parentType.Name}", [field.Name]));
+                }
+                if (parents.Count > 1)
+                {
+                    return (null, new SfError("DUPLICATE_EXTERNAL_ID", $"Foreign key external ID: {reference.Value} matches more than one {parentType.Name}: [{string.Join(", ", parents.Select(p => p.Id))}]", [field.Name]));
+                }
+                return Check(type, field, parents[0].Id, target);
             case SfType.Reference:
                 var id = SalesforceId.Normalize((string)value);
                 if (id is null)

@@ -374,11 +374,21 @@ public sealed partial class SalesforceOrg
         }
         job.InputHeader = rows[0];
         var fields = new List<SfField?>();
+        var refKeys = new List<string?>();
         foreach (var column in rows[0])
         {
+            refKeys.Add(null);
             if (string.Equals(column, "Id", StringComparison.OrdinalIgnoreCase))
             {
                 fields.Add(null);
+                continue;
+            }
+            var dot = column.IndexOf('.', StringComparison.Ordinal);
+            if (dot > 0 && job.Object.Relationship(column[..dot]) is { } lookup)
+            {
+                // A parent by its external id: "Account.ABM_HubSpot_Id__c".
+                fields.Add(lookup);
+                refKeys[^1] = column[(dot + 1)..];
                 continue;
             }
             var field = job.Object.Field(column);
@@ -406,7 +416,7 @@ public sealed partial class SalesforceOrg
                 SaveResult result;
                 try
                 {
-                    result = IngestRow(job, cells, fields, idColumn, key, caller);
+                    result = IngestRow(job, cells, fields, refKeys, idColumn, key, caller);
                 }
                 catch (SfRequestException e)
                 {
@@ -418,7 +428,7 @@ public sealed partial class SalesforceOrg
         Interlocked.Add(ref bulkBatchesUsed, Math.Max(1, (rows.Count - 1 + RecordsPerInternalBatch - 1) / RecordsPerInternalBatch));
     }
 
-    SaveResult IngestRow(BulkJob job, string[] cells, List<SfField?> fields, int idColumn, SfField? key, string caller)
+    SaveResult IngestRow(BulkJob job, string[] cells, List<SfField?> fields, List<string?> refKeys, int idColumn, SfField? key, string caller)
     {
         var id = idColumn >= 0 && idColumn < cells.Length ? cells[idColumn] : null;
         var values = new Dictionary<SfField, object?>();
@@ -429,7 +439,7 @@ public sealed partial class SalesforceOrg
                 // An empty cell leaves the field as it is; #N/A clears it.
                 continue;
             }
-            values[field] = cells[i] == "#N/A" ? null : CsvValue(field, cells[i]);
+            values[field] = cells[i] == "#N/A" ? null : refKeys[i] is { } refKey ? new ExternalRef(refKey, cells[i]) : CsvValue(field, cells[i]);
         }
         var input = new RecordInput(job.Object, id, values);
         var undo = new List<(SfRecord, object?[]?)>();

@@ -307,6 +307,26 @@ public class SalesforceApiTests
     }
 
     [Fact]
+    public async Task Writes_ParentByExternalId_ResolveTheLookupOrFailTheRecord()
+    {
+        await using var org = await Org.StartAsync();
+        using var client = await org.LoginAsync();
+        var account = (await Org.QueryAsync(client, "SELECT Id FROM Account LIMIT 1"))["records"]![0]!["Id"]!.GetValue<string>();
+        await Org.SendAsync(client, HttpMethod.Patch, $"/services/data/{V}/sobjects/Account/{account}", new JsonObject { ["ABM_HubSpot_Id__c"] = "co-77" });
+        var (status, body, _) = await Org.SendAsync(client, HttpMethod.Post, $"/services/data/{V}/composite/sobjects", new JsonObject
+        {
+            ["records"] = new JsonArray(
+                new JsonObject { ["attributes"] = new JsonObject { ["type"] = "Contact" }, ["LastName"] = "Linked", ["Account"] = new JsonObject { ["ABM_HubSpot_Id__c"] = "CO-77" } },
+                new JsonObject { ["attributes"] = new JsonObject { ["type"] = "Contact" }, ["LastName"] = "Orphan", ["Account"] = new JsonObject { ["ABM_HubSpot_Id__c"] = "nope" } }),
+        });
+        Assert.Equal(200, status);
+        Assert.True(body![0]!["success"]!.GetValue<bool>());
+        Assert.Equal("INVALID_FIELD", body[1]!["errors"]![0]!["statusCode"]!.GetValue<string>());
+        var linked = await Org.QueryAsync(client, "SELECT AccountId FROM Contact WHERE LastName = 'Linked'");
+        Assert.Equal(account, linked["records"]![0]!["AccountId"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Collection_FieldRules_AnswerPerRecordErrors()
     {
         await using var org = await Org.StartAsync();

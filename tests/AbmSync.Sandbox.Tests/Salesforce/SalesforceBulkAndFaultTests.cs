@@ -111,6 +111,30 @@ public class SalesforceBulkAndFaultTests
     }
 
     [Fact]
+    public async Task BulkIngest_UpsertWithParentExternalIdColumn_LinksTheParent()
+    {
+        await using var org = await Org.StartAsync();
+        using var client = await org.LoginAsync();
+        var account = (await Org.QueryAsync(client, "SELECT Id FROM Account LIMIT 1"))["records"]![0]!["Id"]!.GetValue<string>();
+        await Org.SendAsync(client, HttpMethod.Patch, $"/services/data/{V}/sobjects/Account/{account}", new JsonObject { ["ABM_HubSpot_Id__c"] = "co-9" });
+        var (_, job, _) = await Org.SendAsync(client, HttpMethod.Post, $"/services/data/{V}/jobs/ingest", new JsonObject
+        {
+            ["object"] = "Contact", ["operation"] = "upsert", ["externalIdFieldName"] = "ABM_HubSpot_Id__c",
+        });
+        var id = job!["id"]!.GetValue<string>();
+        using (await client.PutAsync($"/services/data/{V}/jobs/ingest/{id}/batches", new StringContent("ABM_HubSpot_Id__c,LastName,Account.ABM_HubSpot_Id__c\r\nct-1,Bulk,co-9\r\n", Encoding.UTF8, "text/csv")))
+        {
+        }
+        await Org.SendAsync(client, HttpMethod.Patch, $"/services/data/{V}/jobs/ingest/{id}", new JsonObject { ["state"] = "UploadComplete" });
+        var done = await PollUntilDoneAsync(client, $"/services/data/{V}/jobs/ingest/{id}");
+        Assert.Equal(0, done["numberRecordsFailed"]!.GetValue<int>());
+        var ok = SalesforceOrg.ParseCsv(await client.GetStringAsync($"/services/data/{V}/jobs/ingest/{id}/successfulResults/"), ',');
+        Assert.Equal("true", ok[1][1]);
+        var contact = await Org.QueryAsync(client, "SELECT AccountId FROM Contact WHERE ABM_HubSpot_Id__c = 'ct-1'");
+        Assert.Equal(account, contact["records"]![0]!["AccountId"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task BulkIngest_UnknownColumn_FailsTheJob()
     {
         await using var org = await Org.StartAsync();
