@@ -101,7 +101,9 @@ public sealed partial class HubSpotEmulator
         objects.Map(Versioned(app.MapGroup("/crm/objects/{version}")));
         properties.Map(app.MapGroup("/crm/v3/properties"));
         properties.Map(Versioned(app.MapGroup("/crm/properties/{version}")));
-        new HsOwnersApi(portal).Map(app);
+        var owners = new HsOwnersApi(portal);
+        owners.Map(app.MapGroup("/crm/v3/owners"));
+        owners.Map(Versioned(app.MapGroup("/crm/owners/{version}")));
         var associations = new HsAssociationsApi(portal);
         associations.Map(app.MapGroup("/crm/v4/objects"), app.MapGroup("/crm/v4/associations"));
         // Date-versioned: per-record association routes live under the objects path, batch ones under /crm/associations.

@@ -11,10 +11,11 @@ internal sealed class HsOwnersApi(HsPortal portal)
 {
     public const int MaxLimit = 500;
 
-    public void Map(IEndpointRouteBuilder routes)
+    /// <summary>Maps under <c>/crm/v3/owners</c> or the date-versioned <c>/crm/owners/{version}</c>.</summary>
+    public void Map(RouteGroupBuilder group)
     {
-        routes.MapGet("/crm/v3/owners", List).Counts(CallKind.Read);
-        routes.MapGet("/crm/v3/owners/{ownerId}", Get).Counts(CallKind.Read);
+        group.MapGet("", List).Counts(CallKind.Read);
+        group.MapGet("/{ownerId}", Get).Counts(CallKind.Read);
     }
 
     IResult List(HttpContext context)

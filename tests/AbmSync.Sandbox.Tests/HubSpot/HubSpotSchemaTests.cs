@@ -82,6 +82,10 @@ public sealed class HubSpotSchemaTests
 
         var (byId, _, _) = await portal.Get($"/crm/v3/owners/{portal.Emulator.HumanOwnerId}");
         Assert.Equal(200, byId);
+        var (dated, datedBody, _) = await portal.Get($"/crm/owners/2026-03/{portal.Emulator.HumanOwnerId}");
+        Assert.Equal(200, dated);
+        Assert.Equal(portal.Emulator.HumanEmail, datedBody!["email"]!.GetValue<string>());
+        Assert.Equal(200, (await portal.Get("/crm/owners/2026-03?limit=5")).Status);
     }
 
     [Fact]
