@@ -119,6 +119,8 @@ public sealed partial class SalesforceOrg
         api.MapGet("/composite/sobjects/{sobject}", CollectionRead).Counts(CallKind.Read);
         api.MapPost("/composite/sobjects/{sobject}", CollectionRead).Counts(CallKind.Read);
         MapBulk(api);
+        // An unknown resource answers the API's JSON 404, not the web server's empty one.
+        api.MapFallback(() => SfJson.Error(404, "NOT_FOUND", "The requested resource does not exist")).Counts(CallKind.Other);
     }
 
     [GeneratedRegex(@"^v\d{2,3}\.\d$")]

@@ -85,6 +85,9 @@ public class SalesforceApiTests
         Assert.Equal(200, status);
         Assert.StartsWith($"/services/data/{version}/sobjects/Account/", body!["records"]![0]!["attributes"]!["url"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(404, (await Org.SendAsync(client, HttpMethod.Get, "/services/data/latest/limits")).Status);
+        var (missing, error, _) = await Org.SendAsync(client, HttpMethod.Get, $"/services/data/{version}/no/such/resource");
+        Assert.Equal(404, missing);
+        Assert.Equal("NOT_FOUND", error![0]!["errorCode"]!.GetValue<string>());
     }
 
     [Fact]
