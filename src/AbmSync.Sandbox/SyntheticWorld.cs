@@ -50,10 +50,11 @@ public sealed class SyntheticWorld
                 Email: email,
                 Role: role,
                 Region: Regions[i % Regions.Length],
-                // A few users have left: their records still point at them, which routing must notice.
-                IsActive: i < 3 || random.NextDouble() > 0.08,
-                // Most reps also have a HubSpot seat; a few do not, and must be reported, not guessed.
-                InHubSpot: i < 3 || random.NextDouble() > 0.1));
+                // A few users have left (one in eleven): their records still point at them, which routing must notice.
+                IsActive: i % 11 != 10,
+                // Most reps also have a HubSpot seat; one in seven does not, and must be reported, not guessed. A rule
+                // rather than a dice roll, so that every world has the same mix, whatever its seed.
+                InHubSpot: i % 7 != 5));
         }
         return reps;
     }

@@ -27,7 +27,15 @@ public static class SummaryPrinter
         }
         output.WriteLine(string.Create(inv, $"Accounts run {s.RunId} {s.Status}: read {s.RecordsRead}, unchanged {s.RecordsUnchanged}, HubSpot created {s.HubSpotCreated} / updated {s.HubSpotUpdated}, Salesforce updated {s.SalesforceUpdated}, newly linked {s.Linked}, dead-lettered {s.DeadLettered}"));
         output.WriteLine("  tiers: " + string.Join(" · ", s.AccountsPerTier.Select(t => string.Create(inv, $"{t.Key} {t.Value}"))));
-        output.WriteLine(string.Create(inv, $"  owners: {s.OwnersMatched} Salesforce users matched to HubSpot owners by email, {s.OwnersUnmatched} without a HubSpot owner"));
+        output.WriteLine(string.Create(inv, $"  owners: {s.AccountsWithHubSpotOwner} accounts have an owner mapped to HubSpot by email, {s.AccountsWithoutHubSpotOwner} do not"));
+        if (s.UnmatchedOwnerEmails.Count > 0)
+        {
+            output.WriteLine($"    no HubSpot owner with the email of: {string.Join(", ", s.UnmatchedOwnerEmails.Take(5))}{(s.UnmatchedOwnerEmails.Count > 5 ? $" and {s.UnmatchedOwnerEmails.Count - 5} more" : "")}");
+        }
+        if (s.Message is not null)
+        {
+            output.WriteLine($"  {s.Message}");
+        }
         output.WriteLine(string.Create(inv, $"  time: {s.Elapsed.TotalSeconds:0.00} s"));
     }
 }

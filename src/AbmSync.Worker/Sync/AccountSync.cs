@@ -32,8 +32,9 @@ public sealed record SyncSummary(
     int DeadLettered,
     int Linked,
     IReadOnlyDictionary<string, int> AccountsPerTier,
-    int OwnersMatched,
-    int OwnersUnmatched,
+    int AccountsWithHubSpotOwner,
+    int AccountsWithoutHubSpotOwner,
+    IReadOnlyList<string> UnmatchedOwnerEmails,
     IReadOnlyList<string> CreatedHubSpotProperties,
     IReadOnlyList<PlannedWrite> Writes,
     TimeSpan Elapsed,
@@ -785,8 +786,15 @@ public sealed partial class AccountSync(
             }
         }
         perTier["No tier"] = offList;
+        // Owners are reported, never guessed: an account whose Salesforce owner has no HubSpot owner of the same
+        // email keeps whatever owner HubSpot has, and the owner's email is listed for someone to fix.
+        var ownerIds = run.Population.Values.Select(p => p.Account.OwnerId).Where(o => o is not null).Select(o => o!).ToList();
+        var withOwner = ownerIds.Count(o => run.Owners?.HubSpotOwnerOf(o) is not null);
+        var unmatched = ownerIds.Where(o => run.Owners?.HubSpotOwnerOf(o) is null).Distinct(StringComparer.Ordinal)
+            .Select(o => run.Owners?.BySalesforceUserId.GetValueOrDefault(o)?.Email is { Length: > 0 } email ? email : o)
+            .Order(StringComparer.Ordinal).ToList();
         return new SyncSummary(run.Id, status, run.Read, run.Unchanged, run.HubSpotCreated, run.HubSpotUpdated, run.SalesforceUpdated,
-            run.DeadLettered, run.Linked, perTier, run.Owners?.Matched ?? 0, run.Owners?.Unmatched.Count ?? 0, created, run.Writes, elapsed, message);
+            run.DeadLettered, run.Linked, perTier, withOwner, ownerIds.Count - withOwner, unmatched, created, run.Writes, elapsed, message);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "More than {Threshold} accounts to read: using a Bulk API 2.0 query job")]
