@@ -1,6 +1,7 @@
 // Conformance: the official HubSpot Node client (@hubspot/api-client), unchanged, against the HubSpot sandbox.
 // The client is generated from HubSpot's OpenAPI files, so what it sends is what the real portal receives. Env:
-// HS_BASE_URL (host root, no path), HS_ACCESS_TOKEN.
+// HS_BASE_URL (host root, no path), HS_ACCESS_TOKEN; HS_OAUTH_CLIENT_ID, HS_OAUTH_CLIENT_SECRET and HS_REFRESH_TOKEN for
+// the OAuth refresh-token flow (the xunit test passes them).
 import { Client } from '@hubspot/api-client';
 import { abort, check, equal, finish, requireEnv, show, step } from './check.mjs';
 
@@ -411,6 +412,25 @@ await step('associations: label definitions', async () => {
     check(`associations: ${from}→${to} labels include HUBSPOT_DEFINED ${typeIds.join(' and ')}`, typeIds.every((t) => defined.includes(t)), labels.results);
   }
 });
+
+// ---- OAuth refresh-token grant through the client's oauth API (POST /oauth/v1/token), then a call with the new token
+if (process.env.HS_REFRESH_TOKEN) {
+  await step('oauth: refresh-token grant', async () => {
+    const anonymous = new Client({ basePath, numberOfApiCallRetries: 0 });
+    const token = await anonymous.oauth.tokensApi.create('refresh_token', undefined, undefined,
+      process.env.HS_OAUTH_CLIENT_ID, process.env.HS_OAUTH_CLIENT_SECRET, process.env.HS_REFRESH_TOKEN);
+    check('oauth: answer has accessToken, refreshToken, tokenType bearer and expiresIn seconds', typeof token.accessToken === 'string'
+      && token.accessToken.length > 0 && typeof token.refreshToken === 'string' && String(token.tokenType).toLowerCase() === 'bearer'
+      && Number.isInteger(token.expiresIn) && token.expiresIn > 0, { ...token, accessToken: token.accessToken ? '(set)' : token.accessToken });
+    const page = await new Client({ accessToken: token.accessToken, basePath, numberOfApiCallRetries: 0 }).crm.companies.basicApi.getPage(1);
+    equal('oauth: the new access token works', page.results.length, 1);
+    const bad = await apiError(anonymous.oauth.tokensApi.create('refresh_token', undefined, undefined,
+      process.env.HS_OAUTH_CLIENT_ID, process.env.HS_OAUTH_CLIENT_SECRET, `nope-${run}`));
+    equal('oauth: an unknown refresh token is refused with 400', bad?.code, 400);
+  });
+} else {
+  console.log('not configured: OAuth refresh-token grant (set HS_REFRESH_TOKEN)');
+}
 
 // ---- errors as the client surfaces them
 await step('errors: bad token and unknown id', async () => {

@@ -45,9 +45,13 @@ public sealed class JavaScriptClientConformanceTests
         {
             ["HS_BASE_URL"] = config["ABMSYNC__HubSpot__BaseUrl"],
             ["HS_ACCESS_TOKEN"] = config["ABMSYNC__HubSpot__AccessToken"],
+            ["HS_OAUTH_CLIENT_ID"] = HubSpotEmulator.OAuthClientId,
+            ["HS_OAUTH_CLIENT_SECRET"] = HubSpotEmulator.OAuthClientSecret,
+            ["HS_REFRESH_TOKEN"] = HubSpotEmulator.OAuthRefreshToken,
         });
 
         Assert.True(result.ExitCode == 0, $"@hubspot/api-client conformance failed (exit {result.ExitCode}):\n{result.Output}");
+        Assert.DoesNotContain("not configured", result.Output, StringComparison.Ordinal);
         Assert.Contains("hubspot conformance OK", result.Output, StringComparison.Ordinal);
     }
 }
