@@ -407,6 +407,24 @@ public class SalesforceApiTests
     }
 
     [Fact]
+    public async Task ConcurrentWritesAndReads_KeepEveryStampDistinct()
+    {
+        await using var org = await Org.StartAsync();
+        using var client = await org.LoginAsync();
+        var ids = (await Org.QueryAsync(client, "SELECT Id FROM Account ORDER BY Id"))["records"]!.AsArray().Select(r => r!["Id"]!.GetValue<string>()).ToArray();
+        var writes = ids.Chunk(20).Select(chunk => Org.SendAsync(client, HttpMethod.Patch, $"/services/data/{V}/composite/sobjects", new JsonObject
+        {
+            ["records"] = new JsonArray([.. chunk.Select(id => (JsonNode)new JsonObject { ["attributes"] = new JsonObject { ["type"] = "Account" }, ["id"] = id, ["ABM_Score__c"] = 42 })]),
+        }));
+        var reads = Enumerable.Range(0, 10).Select(_ => Org.SendAsync(client, HttpMethod.Get, $"/services/data/{V}/query?q=SELECT+Id,ABM_Score__c+FROM+Account"));
+        var answers = await Task.WhenAll(writes.Concat(reads));
+        Assert.All(answers, a => Assert.Equal(200, a.Status));
+        var after = await Org.QueryAsync(client, "SELECT SystemModstamp FROM Account WHERE ABM_Score__c = 42");
+        Assert.Equal(300, after["totalSize"]!.GetValue<int>());
+        Assert.Equal(300, after["records"]!.AsArray().Select(r => r!["SystemModstamp"]!.GetValue<string>()).Distinct().Count());
+    }
+
+    [Fact]
     public async Task SalesRepCredentials_EditAsThatActiveAccountExecutive()
     {
         await using var org = await Org.StartAsync();
