@@ -278,6 +278,16 @@ if (ids[key(1)] && ids[key(2)]) {
     equal('archive: GET of an archived company is 404', gone?.code, 404);
     const archived = await client.crm.companies.basicApi.getById(ids[key(2)], ['name'], undefined, undefined, true);
     check('archive: GET ?archived=true returns it with archived=true and archivedAt', archived?.archived === true && validDate(archived?.archivedAt), archived);
+    const archivedList = [];
+    let after;
+    do {
+      const page = await client.crm.companies.basicApi.getPage(100, after, ['name'], undefined, undefined, true);
+      archivedList.push(...page.results);
+      after = page.paging?.next?.after;
+    } while (after && archivedList.length < 100_000);
+    check('archive: list ?archived=true holds only archived companies, ours among them', archivedList.every((c) => c.archived === true)
+      && archivedList.some((c) => c.id === ids[key(2)]), archivedList.filter((c) => c.archived !== true).slice(0, 2));
+    check('archive: the default list no longer holds it', !(await client.crm.companies.getAll(100)).some((c) => c.id === ids[key(2)]));
   });
 }
 
