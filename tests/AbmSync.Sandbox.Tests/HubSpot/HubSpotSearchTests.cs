@@ -60,7 +60,8 @@ public sealed class HubSpotSearchTests
     public async Task Search_GroupsAreOredAndFiltersAnded_WithInAndIsoTimestamps()
     {
         await using var portal = await Portal.StartAsync();
-        var companies = portal.Export()["companies"]!.AsArray().Select(c => c!["properties"]!).ToList();
+        // Search never returns archived records.
+        var companies = portal.Export()["companies"]!.AsArray().Where(c => c!["archived"]?.GetValue<bool>() != true).Select(c => c!["properties"]!).ToList();
         var expected = companies.Count(c => c["industry"]?.GetValue<string>() is "BANKING" or "FINANCIAL_SERVICES" && c["country"]!.GetValue<string>() == "US"
             || c["numberofemployees"] is { } n && int.Parse(n.GetValue<string>(), CultureInfo.InvariantCulture) > 20_000);
         var (status, body, _) = await portal.Post("/crm/v3/objects/companies/search", new JsonObject
