@@ -147,8 +147,10 @@ await step('query: nextRecordsUrl paging with queryMore', async () => {
   let page = await conn.query(soql);
   const pages = [page];
   check('query: first page says done=false', page.done === false, { done: page.done, totalSize: page.totalSize });
-  check('query: nextRecordsUrl is /services/data/vNN.N/query/<locator>',
-    /^\/services\/data\/v\d+\.\d\/query\/[^/?]+$/.test(page.nextRecordsUrl ?? ''), page.nextRecordsUrl);
+  // jsforce hands back a nextRecordsUrl it rebuilt from the locator (absolute); the org's own is read raw.
+  const raw = await conn.request(`/query?q=${encodeURIComponent(soql)}`);
+  check('query: the org\'s nextRecordsUrl is the relative /services/data/vNN.N/query/<locator>',
+    /^\/services\/data\/v\d+\.\d\/query\/[^/?]+$/.test(raw.nextRecordsUrl ?? ''), raw.nextRecordsUrl);
   check('query: default page holds at most 2,000 records', page.records.length > 0 && page.records.length <= 2000, page.records.length);
   while (!page.done && page.nextRecordsUrl && pages.length < 50) {
     page = await conn.queryMore(page.nextRecordsUrl);
@@ -189,9 +191,10 @@ await step('queryAll: deleted (merged) accounts', async () => {
   check('queryAll: a merged loser names its MasterRecordId', shown.records.some((r) => validId(r.MasterRecordId, '001')), show(shown.records.slice(0, 2)));
   // The documented quirk: a queryAll cursor is followed through /query/, so clients (jsforce too) build that URL.
   const headers = { 'Sforce-Query-Options': 'batchSize=500' };
+  const raw = await conn.request({ method: 'GET', url: `/queryAll?q=${encodeURIComponent('SELECT Id FROM Account')}`, headers });
+  check('queryAll: the org\'s nextRecordsUrl is /services/data/vNN.N/query/<locator> (query, not queryAll)',
+    /^\/services\/data\/v\d+\.\d\/query\/[^/?]+$/.test(raw.nextRecordsUrl ?? ''), raw.nextRecordsUrl);
   let page = await conn.query('SELECT Id FROM Account', { scanAll: true, headers });
-  check('queryAll: nextRecordsUrl is /services/data/vNN.N/query/<locator> (query, not queryAll)',
-    /^\/services\/data\/v\d+\.\d\/query\/[^/?]+$/.test(page.nextRecordsUrl ?? ''), page.nextRecordsUrl);
   let count = page.records.length;
   while (!page.done && page.nextRecordsUrl && count < 1_000_000) {
     page = await conn.queryMore(page.nextRecordsUrl, { headers });
