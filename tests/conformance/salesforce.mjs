@@ -390,6 +390,23 @@ if (idX && idY && idZ) {
     const again = await conn.sobject('Account').retrieve(idZ, { fields: ['ABM_Score__c'] });
     equal('single update: value written', again?.ABM_Score__c, 13);
   });
+  // Single-record create, upsert by external id and delete (POST /sobjects/Account, PATCH …/{field}/{value}, DELETE).
+  await step('single record: create, upsert, delete', async () => {
+    const made = await conn.sobject('Account').create({ Name: `Conformance ${run} single`, ABM_HubSpot_Id__c: `conf-${run}-s` });
+    check('single create: success with a new 001 id', made?.success === true && validId(made.id, '001'), made);
+    const matched = await conn.sobject('Account').upsert({ ABM_HubSpot_Id__c: `conf-${run}-s`, ABM_Score__c: 42 }, 'ABM_HubSpot_Id__c');
+    check('single upsert of an existing external id: success', matched?.success === true, matched);
+    const fresh = await conn.sobject('Account').upsert({ ABM_HubSpot_Id__c: `conf-${run}-t`, Name: `Conformance ${run} single t` }, 'ABM_HubSpot_Id__c');
+    check('single upsert of a new external id: success with a new id', fresh?.success === true && validId(fresh.id, '001') && fresh.id !== made?.id, fresh);
+    const both = await conn.query(`SELECT Id, ABM_HubSpot_Id__c, ABM_Score__c FROM Account WHERE ABM_HubSpot_Id__c IN ('conf-${run}-s', 'conf-${run}-t') ORDER BY ABM_HubSpot_Id__c`);
+    check('single upsert: one record per key, the matched one updated', both.totalSize === 2 && both.records[0].Id === made?.id && both.records[0].ABM_Score__c === 42
+      && both.records[1].Id === fresh?.id, both.records);
+    const gone = await conn.sobject('Account').destroy(made.id);
+    check('single delete: success', gone?.success === true && gone.id === made.id, gone);
+    const missing = await conn.sobject('Account').retrieve(made.id).then(() => undefined, (e) => e);
+    check('single retrieve of a deleted record: refused with NOT_FOUND or ENTITY_IS_DELETED', ['NOT_FOUND', 'ENTITY_IS_DELETED'].includes(missing?.errorCode), missing?.errorCode ?? 'it was found');
+    await conn.sobject('Account').destroy(fresh.id);
+  });
   // Values as a client writes them: an ISO datetime with Z, a number past its precision, a taken external id.
   await step('field values: datetime, number range, duplicate external id', async () => {
     const written = await conn.sobject('Account').update([
