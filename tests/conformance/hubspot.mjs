@@ -28,18 +28,22 @@ async function search(objectApi, request) {
 }
 
 // ---- owners (GET /crm/v3/owners) with paging
+// Small pages, so that the seeded owners span several.
+const ownerPageSizes = [];
 const owners = await step('owners: list with paging', async () => {
   const all = [];
   let after;
   do {
-    const page = await client.crm.owners.ownersApi.getPage(undefined, after, 100);
+    const page = await client.crm.owners.ownersApi.getPage(undefined, after, 5);
     all.push(...page.results);
+    ownerPageSizes.push(page.results.length);
     after = page.paging?.next?.after;
   } while (after && all.length < 100_000);
   return all;
 });
 if (owners) {
-  check('owners: at least one owner', owners.length > 0, owners.length);
+  check('owners: more than 5 owners, over several pages of at most 5', owners.length > 5 && ownerPageSizes.length > 1
+    && ownerPageSizes.every((n) => n <= 5), { owners: owners.length, pages: ownerPageSizes });
   const bad = owners.filter((o) => !numericId(o.id) || typeof o.email !== 'string' || !o.email.includes('@')
     || !['PERSON', 'QUEUE'].includes(o.type) || o.archived !== false || !validDate(o.createdAt) || !validDate(o.updatedAt));
   check('owners: each has a numeric string id, an email, type, archived=false and ISO dates', bad.length === 0, bad.slice(0, 2));
