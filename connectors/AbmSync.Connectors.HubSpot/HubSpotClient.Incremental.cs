@@ -148,6 +148,16 @@ public sealed partial class HubSpotClient
             startMs = lastMs;
             startInclusive = true;
             delivered.RemoveWhere(d => d.Ms < startMs);
+
+            // One call asks how many records share that instant. When a whole search can't page them (a bulk import),
+            // walk the instant by hs_object_id now, rather than first paging 10,000 of them by time and then again by id.
+            var probe = new HubSpotSearchRequest([new HubSpotFilterGroup([new HubSpotFilter(modified, "EQ", Ms(lastMs))])],
+                [new HubSpotSort("hs_object_id")], ["hs_object_id"], null, 1);
+            if ((await SearchAsync(objectType, probe, ct)).Total > SearchResultCap - pageSize)
+            {
+                tieMs = lastMs;
+                tieAfterId = 0;
+            }
         }
     }
 
