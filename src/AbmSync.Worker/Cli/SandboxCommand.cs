@@ -46,7 +46,18 @@ public static class SandboxCommand
                 TokenTtl = TimeSpan.FromSeconds(parse.GetValue(tokenTtl)),
                 SalesforceDailyLimit = parse.GetValue(dailyLimit),
             };
-            await using var sandbox = await SandboxHost.StartAsync(options, cancellationToken: ct);
+            SandboxHost sandbox;
+            try
+            {
+                sandbox = await SandboxHost.StartAsync(options, cancellationToken: ct);
+            }
+            catch (ArgumentException e)
+            {
+                // A bad --salesforce-faults / --hubspot-faults / --hubspot-rate value: say which, don't dump a stack.
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"sandbox: {e.Message}");
+                return ExitCodes.Configuration;
+            }
+            await using var _ = sandbox;
             var output = parse.InvocationConfiguration.Output;
             foreach (var (key, value) in sandbox.EnvironmentLines)
             {

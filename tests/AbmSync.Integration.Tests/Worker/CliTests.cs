@@ -65,6 +65,19 @@ public class CliTests
         }
     }
 
+    [Theory]
+    [InlineData("--salesforce-faults", "lock:often", "Bad Salesforce fault 'lock:often'")]
+    [InlineData("--hubspot-rate", "fast", "HubSpot rate 'fast'")]
+    public async Task Sandbox_BadFaultOrRate_SaysWhichAndExits2(string option, string value, string reason)
+    {
+        var (exit, _, error) = await CliProcess.RunAsync(new Dictionary<string, string>(), SyncHarness.RepositoryRoot(),
+            "sandbox", "--salesforce-port", "0", "--hubspot-port", "0", "--accounts", "5", option, value);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Setup_HubSpotCreatesEveryAbmPropertyOnce_SalesforceFindsEveryField()
     {
