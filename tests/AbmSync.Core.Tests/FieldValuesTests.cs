@@ -36,6 +36,33 @@ public class FieldValuesTests
         Assert.False(values.ContainsKey("description"));
     }
 
+    [Theory]
+    [InlineData("salesforce-wins", "Acme", true, "Acme")]
+    [InlineData("salesforce-wins", null, true, null)]
+    [InlineData("hubspot-wins", "Acme", true, "(absent)")]
+    [InlineData("hubspot-wins", "Acme", false, "Acme")]
+    [InlineData("prefer-hubspot-unless-blank", "Acme", true, "(absent)")]
+    [InlineData("prefer-hubspot-unless-blank", "Acme", false, "Acme")]
+    [InlineData("prefer-salesforce-unless-blank", "Acme", true, "Acme")]
+    [InlineData("prefer-salesforce-unless-blank", null, true, "(absent)")]
+    [InlineData("latest-wins", "Acme", true, "Acme")]
+    public void ApplyConflictPolicies_NeverOverwritesWhatThePolicyProtects(string policy, string? value, bool twinExists, string? expected)
+    {
+        var mapping = MappingLoader.Load("accounts.yaml", $$"""
+            version: 1
+            pair: { salesforce: Account, hubspot: companies }
+            fields:
+              - { salesforce: Name, hubspot: name, direction: two-way, conflict: {{policy}} }
+              - { salesforce: Website, hubspot: domain, direction: to-hubspot }
+            """);
+        var values = new Dictionary<string, string?> { ["name"] = value, ["domain"] = null };
+
+        FieldValues.ApplyConflictPolicies(mapping, values, twinExists);
+
+        Assert.Equal(expected, values.TryGetValue("name", out var v) ? v : "(absent)");
+        Assert.True(values.ContainsKey("domain"));
+    }
+
     [Fact]
     public void Changes_SkipsUnchangedAndNeverWrittenBlanks_ClearsWhatWeWrote()
     {

@@ -27,6 +27,30 @@ public static class FieldValues
         return values;
     }
 
+    /// <summary>
+    /// What the Salesforce → HubSpot leg may write of a two-way field without reading HubSpot's value first: a
+    /// HubSpot-first policy writes only into a company that has no values yet (one we create), and
+    /// <c>prefer-salesforce-unless-blank</c> never clears HubSpot with a blank. Reading both sides and resolving
+    /// conflicts field by field is the two-way engine's work; until then these rules never overwrite what a policy
+    /// protects.
+    /// </summary>
+    public static void ApplyConflictPolicies(ObjectMapping mapping, Dictionary<string, string?> values, bool twinExists)
+    {
+        foreach (var field in mapping.Fields.Where(f => f.Direction == SyncDirection.TwoWay && values.ContainsKey(f.HubSpot)))
+        {
+            var remove = field.Conflict switch
+            {
+                ConflictPolicy.HubSpotWins or ConflictPolicy.PreferHubSpotUnlessBlank => twinExists,
+                ConflictPolicy.PreferSalesforceUnlessBlank => values[field.HubSpot] is null,
+                _ => false,
+            };
+            if (remove)
+            {
+                values.Remove(field.HubSpot);
+            }
+        }
+    }
+
     static string? Convert(FieldMapping field, object? value, Func<string, string?> hubSpotOwnerOf)
     {
         var text = Format(value);

@@ -444,6 +444,7 @@ public sealed partial class AccountSync(
         foreach (var item in work.Where(w => w.Failure is null))
         {
             var desired = FieldValues.ToHubSpot(Mapping, f => Value(item.Record, f), id => run.Owners!.HubSpotOwnerOf(id));
+            FieldValues.ApplyConflictPolicies(Mapping, desired, twinExists: item.HubSpotId is not null);
             desired[AbmFields.HubSpotSalesforceId] = item.Profile.Id;
             desired[AbmFields.HubSpotTier] = item.Decision!.Tier;
             desired[AbmFields.HubSpotScore] = item.Decision.Score.ToString(CultureInfo.InvariantCulture);
