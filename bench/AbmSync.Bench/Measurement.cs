@@ -150,6 +150,10 @@ public static class Report
             }
             return (IReadOnlyList<string>)row;
         }));
+        if (memory && steps.Any(s => s.PeakSandboxBytes is null))
+        {
+            output.WriteLine("  The sandbox runs in process: the bench's RSS includes the emulators and their seeded world.");
+        }
         foreach (var s in steps.Where(s => s.Note.Length > 0))
         {
             output.WriteLine($"  {s.Name}: {s.Note}");

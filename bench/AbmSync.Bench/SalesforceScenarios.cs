@@ -100,7 +100,7 @@ public static class SalesforceScenarios
         output.WriteLine($"Lower bounds: a query job is create + one poll + one results call per result set ({SandboxResultSetSize:N0} records each here);");
         output.WriteLine("an ingest job is create, upload, close, one poll and three result calls (7). The sandbox answers a job's first poll");
         output.WriteLine("InProgress, so each job costs one poll more than the bound.");
-        output.WriteLine($"Polls every {settings.PollInterval.TotalSeconds:0.##} s (Salesforce:BulkPollInterval); the sandbox answers InProgress to a job's first poll, then JobComplete.");
+        output.WriteLine($"Polls every {settings.PollInterval.TotalSeconds:0.##} s (Salesforce:BulkPollInterval).");
         return steps.All(s => s.Note.Contains("failed", StringComparison.Ordinal) is false) ? 0 : 1;
     }
 

@@ -61,7 +61,9 @@ public static class SyncScenario
                     Report.N(p.HubSpot.Calls), Report.N(p.HubSpot.Writes), Report.F(p.HubSpot.Calls * per),
                     $"{Report.N(p.Summary.SalesforceUpdated)}/{Report.N(p.Summary.HubSpotCreated + p.Summary.HubSpotUpdated)}",
                     Report.F(p.Elapsed.TotalSeconds, 2) + " s",
-                ]));
+                ]), textColumns: 2);
+            output.WriteLine($"Calls per 1,000 are per 1,000 accounts in the org; the mapping's inclusion filter let {passes[0].Summary.RecordsRead:N0} of them take part.");
+            output.WriteLine();
             var rows = new List<IReadOnlyList<string>>();
             foreach (var p in passes)
             {
