@@ -65,6 +65,71 @@ internal static class HsJson
         }
     }
 
+    /// <summary>The <c>inputs</c> of a batch body: required, and at most <paramref name="max"/> of them.</summary>
+    public static (JsonArray? Inputs, IResult? Problem) BatchInputs(JsonObject body, int max)
+    {
+        if (body["inputs"] is not JsonArray inputs)
+        {
+            return (null, InvalidJson("inputs is required"));
+        }
+        return inputs.Count > max
+            ? (null, ValidationError($"The maximum number of inputs supported in a batch is {max}. Please reduce the number of items and try again"))
+            : (inputs, null);
+    }
+
+    /// <summary>A batch answer: COMPLETE with its results, and <c>numErrors</c> and <c>errors</c> only when there are errors.</summary>
+    public static JsonObject BatchEnvelope(DateTimeOffset started, DateTimeOffset completed, JsonArray results, JsonArray? errors = null)
+    {
+        var body = new JsonObject
+        {
+            ["status"] = "COMPLETE",
+            ["results"] = results,
+            ["startedAt"] = Timestamp(started),
+            ["completedAt"] = Timestamp(completed),
+        };
+        if (errors is { Count: > 0 })
+        {
+            body["numErrors"] = errors.Count;
+            body["errors"] = errors;
+        }
+        return body;
+    }
+
+    /// <summary>One entry of a batch answer's <c>errors</c>: unlike <see cref="Error"/>, no correlationId, and empty errors and links.</summary>
+    public static JsonObject BatchError(string category, string message, JsonObject context, string? subCategory = null)
+    {
+        var error = new JsonObject { ["status"] = "error", ["category"] = category };
+        if (subCategory is not null)
+        {
+            error["subCategory"] = subCategory;
+        }
+        error["message"] = message;
+        error["context"] = context;
+        error["errors"] = new JsonArray();
+        error["links"] = new JsonObject();
+        return error;
+    }
+
+    public static JsonArray StringArray(IEnumerable<string> values) => new(values.Select(v => (JsonNode)v!).ToArray());
+
+    /// <summary>
+    /// The <c>limit</c> (default <paramref name="defaultLimit"/>, 1 to <paramref name="max"/>) and <c>after</c> cursor of a
+    /// list request; the answer to give when either is malformed.
+    /// </summary>
+    public static (int Limit, long? After, IResult? Problem) PageQuery(HttpRequest request, int defaultLimit, int max)
+    {
+        var limit = defaultLimit;
+        if (request.Query.ContainsKey("limit") &&
+            (!int.TryParse(request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > max))
+        {
+            return (0, null, ValidationError($"limit must be between 1 and {max}; was {request.Query["limit"]}"));
+        }
+        var after = DecodeCursor(request.Query["after"]);
+        return after == -1
+            ? (0, null, ValidationError($"Invalid after cursor: {request.Query["after"]}"))
+            : (limit, after, null);
+    }
+
     /// <summary>Property values arrive as strings; numbers and booleans are accepted as their text.</summary>
     public static string? ValueText(JsonNode? node) => node switch
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -37,11 +38,52 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
     public static IResult UnknownType(string objectType) =>
         HsJson.ValidationError($"Unable to infer object type from: {objectType}");
 
-    static IResult TooMany() =>
-        HsJson.ValidationError($"The maximum number of inputs supported in a batch is {BatchMax}. Please reduce the number of items and try again");
+    static IResult NonUnique(string type, string property, string operation = "update/upsert") =>
+        HsJson.ValidationError($"Unable to perform {operation} by non-unique {HsSchema.TypeId(type)} property {property} in portal ID {PortalId}");
 
-    static IResult NonUnique(string type, string property) =>
-        HsJson.ValidationError($"Unable to perform update/upsert by non-unique {HsSchema.TypeId(type)} property {property} in portal ID {PortalId}");
+    /// <summary>Whether <paramref name="idProperty"/> names a property that cannot identify a record (the record id always can).</summary>
+    bool NotAnIdProperty(string type, [NotNullWhen(true)] string? idProperty) =>
+        !string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(type, idProperty);
+
+    /// <summary>Resolves the path's object type and reads the JSON body; the answer to give when either fails.</summary>
+    public static async Task<(string Type, JsonObject? Body, IResult? Problem)> ReadTyped(HttpContext context, string objectType)
+    {
+        if (HsSchema.Resolve(objectType) is not { } type)
+        {
+            return ("", null, UnknownType(objectType));
+        }
+        var (body, problem) = await HsJson.ReadObject(context.Request);
+        return (type, body, problem);
+    }
+
+    /// <summary>A batch request that passed the checks every batch endpoint shares.</summary>
+    sealed record Batch(string Type, JsonObject Body, JsonArray Inputs, DateTimeOffset Started);
+
+    /// <summary>The prologue of every batch endpoint: a known type, a JSON body, <c>inputs</c>, at most <see cref="BatchMax"/>.</summary>
+    async Task<(Batch? Batch, IResult? Problem)> ReadBatch(HttpContext context, string objectType)
+    {
+        var started = portal.Now;
+        var (type, body, problem) = await ReadTyped(context, objectType);
+        if (body is null)
+        {
+            return (null, problem);
+        }
+        var (inputs, inputsProblem) = HsJson.BatchInputs(body, BatchMax);
+        return inputs is null ? (null, inputsProblem) : (new Batch(type, body, inputs, started), null);
+    }
+
+    /// <summary>200 when every id was found; else 207 with one OBJECT_NOT_FOUND error naming the missing ids.</summary>
+    IResult Completed(string type, string verb, DateTimeOffset started, JsonArray results, List<string> missing)
+    {
+        if (missing.Count == 0)
+        {
+            return HsJson.Answer(200, HsJson.BatchEnvelope(started, portal.Now, results));
+        }
+        var error = HsJson.BatchError("OBJECT_NOT_FOUND",
+            $"Could not {verb} some {HsSchema.Singular(type)} objects, they may be deleted or not exist. Check that ids are valid.",
+            new JsonObject { ["ids"] = HsJson.StringArray(missing) });
+        return HsJson.Answer(207, HsJson.BatchEnvelope(started, portal.Now, results, [error]));
+    }
 
     /// <summary>HubSpot's answer when property values fail validation: the issues in the message and in <c>errors</c>.</summary>
     public static JsonObject PropertyErrorBody(IReadOnlyList<HsIssue> issues, JsonObject? context = null)
@@ -84,25 +126,6 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         return values;
     }
 
-    static JsonArray? Inputs(JsonObject body) => body["inputs"] as JsonArray;
-
-    static JsonObject Envelope(DateTimeOffset started, DateTimeOffset completed, JsonArray results, JsonArray? errors = null)
-    {
-        var body = new JsonObject
-        {
-            ["status"] = "COMPLETE",
-            ["results"] = results,
-            ["startedAt"] = HsJson.Timestamp(started),
-            ["completedAt"] = HsJson.Timestamp(completed),
-        };
-        if (errors is { Count: > 0 })
-        {
-            body["numErrors"] = errors.Count;
-            body["errors"] = errors;
-        }
-        return body;
-    }
-
     IResult List(HttpContext context, string objectType)
     {
         if (HsSchema.Resolve(objectType) is not { } type)
@@ -110,16 +133,10 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
             return UnknownType(objectType);
         }
         var request = context.Request;
-        var limit = 10;
-        if (request.Query.ContainsKey("limit") &&
-            (!int.TryParse(request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > ListMax))
+        var (limit, after, pageProblem) = HsJson.PageQuery(request, 10, ListMax);
+        if (pageProblem is not null)
         {
-            return HsJson.ValidationError($"limit must be between 1 and {ListMax}; was {request.Query["limit"]}");
-        }
-        var after = HsJson.DecodeCursor(request.Query["after"]);
-        if (after == -1)
-        {
-            return HsJson.ValidationError($"Invalid after cursor: {request.Query["after"]}");
+            return pageProblem;
         }
         var properties = HsJson.QueryList(request, "properties");
         var history = HsJson.QueryList(request, "propertiesWithHistory");
@@ -202,9 +219,9 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         var idProperty = request.Query["idProperty"].ToString();
         lock (portal.Sync)
         {
-            if (!string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(type, idProperty))
+            if (NotAnIdProperty(type, idProperty))
             {
-                return HsJson.ValidationError($"Unable to perform get by non-unique {HsSchema.TypeId(type)} property {idProperty} in portal ID {PortalId}");
+                return NonUnique(type, idProperty, "get");
             }
             var record = portal.Resolve(type, objectId, idProperty, HsJson.QueryBool(request, "archived"));
             if (record is null)
@@ -220,11 +237,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
 
     async Task<IResult> Create(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return UnknownType(objectType);
-        }
-        var (body, problem) = await HsJson.ReadObject(context.Request);
+        var (type, body, problem) = await ReadTyped(context, objectType);
         if (body is null)
         {
             return problem!;
@@ -300,11 +313,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
 
     async Task<IResult> Update(HttpContext context, string objectType, string objectId)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return UnknownType(objectType);
-        }
-        var (body, problem) = await HsJson.ReadObject(context.Request);
+        var (type, body, problem) = await ReadTyped(context, objectType);
         if (body is null)
         {
             return problem!;
@@ -313,7 +322,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         var actor = HsGate.Actor(context);
         lock (portal.Sync)
         {
-            if (!string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(type, idProperty))
+            if (NotAnIdProperty(type, idProperty))
             {
                 return NonUnique(type, idProperty);
             }
@@ -355,24 +364,12 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
 
     async Task<IResult> BatchRead(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return UnknownType(objectType);
-        }
-        var started = portal.Now;
-        var (body, problem) = await HsJson.ReadObject(context.Request);
-        if (body is null)
+        var (batch, problem) = await ReadBatch(context, objectType);
+        if (batch is null)
         {
             return problem!;
         }
-        if (Inputs(body) is not { } inputs)
-        {
-            return HsJson.InvalidJson("inputs is required");
-        }
-        if (inputs.Count > BatchMax)
-        {
-            return TooMany();
-        }
+        var (type, body, inputs, started) = batch;
         var properties = HsJson.Strings(body["properties"]);
         var history = HsJson.Strings(body["propertiesWithHistory"]);
         if (history.Count > 0 && inputs.Count > HistoryBatchMax)
@@ -383,9 +380,9 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         var archived = HsJson.QueryBool(context.Request, "archived");
         lock (portal.Sync)
         {
-            if (!string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(type, idProperty))
+            if (NotAnIdProperty(type, idProperty))
             {
-                return HsJson.ValidationError($"Unable to perform read by non-unique {HsSchema.TypeId(type)} property {idProperty} in portal ID {PortalId}");
+                return NonUnique(type, idProperty, "read");
             }
             var results = new JsonArray();
             var missing = new List<string>();
@@ -403,43 +400,18 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                     results.Add(portal.ToJson(record, properties, history));
                 }
             }
-            if (missing.Count == 0)
-            {
-                return HsJson.Answer(200, Envelope(started, portal.Now, results));
-            }
-            var error = new JsonObject
-            {
-                ["status"] = "error",
-                ["category"] = "OBJECT_NOT_FOUND",
-                ["message"] = $"Could not get some {HsSchema.Singular(type)} objects, they may be deleted or not exist. Check that ids are valid.",
-                ["context"] = new JsonObject { ["ids"] = new JsonArray(missing.Select(m => (JsonNode)m!).ToArray()) },
-                ["errors"] = new JsonArray(),
-                ["links"] = new JsonObject(),
-            };
-            return HsJson.Answer(207, Envelope(started, portal.Now, results, [error]));
+            return Completed(type, "get", started, results, missing);
         }
     }
 
     async Task<IResult> BatchCreate(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return UnknownType(objectType);
-        }
-        var started = portal.Now;
-        var (body, problem) = await HsJson.ReadObject(context.Request);
-        if (body is null)
+        var (batch, problem) = await ReadBatch(context, objectType);
+        if (batch is null)
         {
             return problem!;
         }
-        if (Inputs(body) is not { } inputs)
-        {
-            return HsJson.InvalidJson("inputs is required");
-        }
-        if (inputs.Count > BatchMax)
-        {
-            return TooMany();
-        }
+        var (type, _, inputs, started) = batch;
         var actor = HsGate.Actor(context);
         var items = inputs.OfType<JsonObject>().ToList();
         // Partial success is opt-in: only when every input carries an objectWriteTraceId.
@@ -487,7 +459,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                 }
                 results.Add(json);
             }
-            return HsJson.Answer(errors.Count > 0 ? 207 : 201, Envelope(started, portal.Now, results, errors));
+            return HsJson.Answer(errors.Count > 0 ? 207 : 201, HsJson.BatchEnvelope(started, portal.Now, results, errors));
         }
     }
 
@@ -501,24 +473,12 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
 
     async Task<IResult> BatchUpdate(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return UnknownType(objectType);
-        }
-        var started = portal.Now;
-        var (body, problem) = await HsJson.ReadObject(context.Request);
-        if (body is null)
+        var (batch, problem) = await ReadBatch(context, objectType);
+        if (batch is null)
         {
             return problem!;
         }
-        if (Inputs(body) is not { } inputs)
-        {
-            return HsJson.InvalidJson("inputs is required");
-        }
-        if (inputs.Count > BatchMax)
-        {
-            return TooMany();
-        }
+        var (type, _, inputs, started) = batch;
         var items = inputs.OfType<JsonObject>().ToList();
         if (DuplicateIds(items.Select(i => HsJson.ValueText(i["id"]) ?? "")) is { } duplicate)
         {
@@ -535,7 +495,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
             {
                 var id = HsJson.ValueText(input["id"]) ?? "";
                 var idProperty = HsJson.Str(input, "idProperty");
-                if (!string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(type, idProperty))
+                if (NotAnIdProperty(type, idProperty))
                 {
                     return NonUnique(type, idProperty);
                 }
@@ -564,43 +524,18 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                 portal.Apply(record, values, actor);
                 results.Add(portal.ToJson(record, null, all: true));
             }
-            if (missing.Count == 0)
-            {
-                return HsJson.Answer(200, Envelope(started, portal.Now, results));
-            }
-            var error = new JsonObject
-            {
-                ["status"] = "error",
-                ["category"] = "OBJECT_NOT_FOUND",
-                ["message"] = $"Could not update some {HsSchema.Singular(type)} objects, they may be deleted or not exist. Check that ids are valid.",
-                ["context"] = new JsonObject { ["ids"] = new JsonArray(missing.Select(m => (JsonNode)m!).ToArray()) },
-                ["errors"] = new JsonArray(),
-                ["links"] = new JsonObject(),
-            };
-            return HsJson.Answer(207, Envelope(started, portal.Now, results, [error]));
+            return Completed(type, "update", started, results, missing);
         }
     }
 
     async Task<IResult> BatchUpsert(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return UnknownType(objectType);
-        }
-        var started = portal.Now;
-        var (body, problem) = await HsJson.ReadObject(context.Request);
-        if (body is null)
+        var (batch, problem) = await ReadBatch(context, objectType);
+        if (batch is null)
         {
             return problem!;
         }
-        if (Inputs(body) is not { } inputs)
-        {
-            return HsJson.InvalidJson("inputs is required");
-        }
-        if (inputs.Count > BatchMax)
-        {
-            return TooMany();
-        }
+        var (type, _, inputs, started) = batch;
         var items = inputs.OfType<JsonObject>().ToList();
         if (DuplicateIds(items.Select(i => HsJson.ValueText(i["id"]) ?? "")) is { } duplicate)
         {
@@ -655,29 +590,18 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                 json["new"] = existing is null;
                 results.Add(json);
             }
-            return HsJson.Answer(200, Envelope(started, portal.Now, results));
+            return HsJson.Answer(200, HsJson.BatchEnvelope(started, portal.Now, results));
         }
     }
 
     async Task<IResult> BatchArchive(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return UnknownType(objectType);
-        }
-        var (body, problem) = await HsJson.ReadObject(context.Request);
-        if (body is null)
+        var (batch, problem) = await ReadBatch(context, objectType);
+        if (batch is null)
         {
             return problem!;
         }
-        if (Inputs(body) is not { } inputs)
-        {
-            return HsJson.InvalidJson("inputs is required");
-        }
-        if (inputs.Count > BatchMax)
-        {
-            return TooMany();
-        }
+        var (type, _, inputs, _) = batch;
         lock (portal.Sync)
         {
             foreach (var input in inputs.OfType<JsonObject>())
@@ -711,7 +635,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         lock (portal.Sync)
         {
             var idProperty = HsJson.Str(body, "idProperty");
-            if (!string.IsNullOrEmpty(idProperty) && idProperty != "hs_object_id" && !portal.IsUnique(HsSchema.Contacts, idProperty))
+            if (NotAnIdProperty(HsSchema.Contacts, idProperty))
             {
                 return NonUnique(HsSchema.Contacts, idProperty);
             }

@@ -21,16 +21,10 @@ internal sealed class HsOwnersApi(HsPortal portal)
     IResult List(HttpContext context)
     {
         var request = context.Request;
-        var limit = 100;
-        if (request.Query.ContainsKey("limit") &&
-            (!int.TryParse(request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxLimit))
+        var (limit, after, pageProblem) = HsJson.PageQuery(request, 100, MaxLimit);
+        if (pageProblem is not null)
         {
-            return HsJson.ValidationError($"limit must be between 1 and {MaxLimit}; was {request.Query["limit"]}");
-        }
-        var after = HsJson.DecodeCursor(request.Query["after"]);
-        if (after == -1)
-        {
-            return HsJson.ValidationError($"Invalid after cursor: {request.Query["after"]}");
+            return pageProblem;
         }
         var email = request.Query["email"].ToString();
         var archived = HsJson.QueryBool(request, "archived");
