@@ -214,52 +214,57 @@ internal sealed class HsAssociationsApi(HsPortal portal)
         }
     }
 
-    async Task<(List<JsonObject>? Inputs, IResult? Problem)> ReadInputs(HttpRequest request, int max)
-    {
-        var (body, problem) = await HsJson.ReadObject(request);
-        if (body is null)
-        {
-            return (null, problem);
-        }
-        if (body["inputs"] is not JsonArray inputs)
-        {
-            return (null, HsJson.InvalidJson("inputs is required"));
-        }
-        return inputs.Count > max
-            ? (null, HsJson.ValidationError($"The maximum number of inputs supported in a batch is {max}. Please reduce the number of items and try again"))
-            : (inputs.OfType<JsonObject>().ToList(), null);
-    }
+    /// <summary>A batch request that passed the checks every batch endpoint shares.</summary>
+    sealed record Batch(string From, string To, List<JsonObject> Inputs, DateTimeOffset Started);
 
-    static JsonObject Envelope(DateTimeOffset started, DateTimeOffset completed, JsonArray results, JsonArray errors)
-    {
-        var body = new JsonObject
-        {
-            ["status"] = "COMPLETE",
-            ["results"] = results,
-            ["startedAt"] = HsJson.Timestamp(started),
-            ["completedAt"] = HsJson.Timestamp(completed),
-        };
-        if (errors.Count > 0)
-        {
-            body["numErrors"] = errors.Count;
-            body["errors"] = errors;
-        }
-        return body;
-    }
-
-    async Task<IResult> BatchRead(HttpContext context, string fromType, string toType)
+    /// <summary>The prologue of every batch endpoint: known types, a JSON body, <c>inputs</c>, at most <paramref name="max"/>.</summary>
+    async Task<(Batch? Batch, IResult? Problem)> ReadBatch(HttpContext context, string fromType, string toType, int max)
     {
         var (from, to, problem) = Types(fromType, toType);
         if (problem is not null)
         {
-            return problem;
+            return (null, problem);
         }
         var started = portal.Now;
-        var (inputs, inputProblem) = await ReadInputs(context.Request, BatchReadMax);
-        if (inputs is null)
+        var (body, bodyProblem) = await HsJson.ReadObject(context.Request);
+        if (body is null)
         {
-            return inputProblem!;
+            return (null, bodyProblem);
         }
+        var (inputs, inputsProblem) = HsJson.BatchInputs(body, max);
+        return inputs is null ? (null, inputsProblem) : (new Batch(from, to, inputs.OfType<JsonObject>().ToList(), started), null);
+    }
+
+    /// <summary>The batch answer: <paramref name="ok"/> when nothing failed, else 207.</summary>
+    IResult Completed(int ok, Batch batch, JsonArray results, JsonArray errors) =>
+        HsJson.Answer(errors.Count > 0 ? 207 : ok, HsJson.BatchEnvelope(batch.Started, portal.Now, results, errors));
+
+    /// <summary>The ids of a create input's <c>from</c> and <c>to</c>.</summary>
+    static (string FromId, string ToId) Ends(JsonObject input) =>
+        (HsJson.ValueText((input["from"] as JsonObject)?["id"]) ?? "", HsJson.ValueText((input["to"] as JsonObject)?["id"]) ?? "");
+
+    /// <summary>The two records an input links, or the OBJECT_NOT_FOUND entry for the first that does not exist.</summary>
+    (HsRecord? From, HsRecord? To, JsonObject? Error) Records(string from, string fromId, string to, string toId)
+    {
+        if (ParseId(fromId) is not { } f || portal.Find(from, f) is not { } fromRecord)
+        {
+            return (null, null, NotFoundError(from, fromId));
+        }
+        if (ParseId(toId) is not { } t || portal.Find(to, t) is not { } toRecord)
+        {
+            return (null, null, NotFoundError(to, toId));
+        }
+        return (fromRecord, toRecord, null);
+    }
+
+    async Task<IResult> BatchRead(HttpContext context, string fromType, string toType)
+    {
+        var (batch, problem) = await ReadBatch(context, fromType, toType, BatchReadMax);
+        if (batch is null)
+        {
+            return problem!;
+        }
+        var (from, to, inputs, _) = batch;
         lock (portal.Sync)
         {
             var results = new JsonArray();
@@ -273,16 +278,9 @@ internal sealed class HsAssociationsApi(HsPortal portal)
                     : [];
                 if (links.Count == 0)
                 {
-                    errors.Add(new JsonObject
-                    {
-                        ["status"] = "error",
-                        ["category"] = "OBJECT_NOT_FOUND",
-                        ["subCategory"] = "crm.associations.NO_ASSOCIATIONS_FOUND",
-                        ["message"] = $"No {HsSchema.Singular(to).ToLowerInvariant()} is associated with {HsSchema.Singular(from).ToLowerInvariant()} {id}.",
-                        ["context"] = new JsonObject { ["fromObjectId"] = new JsonArray(id) },
-                        ["errors"] = new JsonArray(),
-                        ["links"] = new JsonObject(),
-                    });
+                    errors.Add(HsJson.BatchError("OBJECT_NOT_FOUND",
+                        $"No {HsSchema.Singular(to).ToLowerInvariant()} is associated with {HsSchema.Singular(from).ToLowerInvariant()} {id}.",
+                        new JsonObject { ["fromObjectId"] = new JsonArray(id) }, subCategory: "crm.associations.NO_ASSOCIATIONS_FOUND"));
                     continue;
                 }
                 var result = new JsonObject
@@ -300,79 +298,57 @@ internal sealed class HsAssociationsApi(HsPortal portal)
                 }
                 results.Add(result);
             }
-            return HsJson.Answer(errors.Count > 0 ? 207 : 200, Envelope(started, portal.Now, results, errors));
+            return Completed(200, batch, results, errors);
         }
     }
 
-    JsonObject NotFoundError(string type, string id) => new()
-    {
-        ["status"] = "error",
-        ["category"] = "OBJECT_NOT_FOUND",
-        ["message"] = $"{HsSchema.Singular(type).ToLowerInvariant()} {id} does not exist",
-        ["context"] = new JsonObject { ["ids"] = new JsonArray(id) },
-        ["errors"] = new JsonArray(),
-        ["links"] = new JsonObject(),
-    };
+    static JsonObject NotFoundError(string type, string id) =>
+        HsJson.BatchError("OBJECT_NOT_FOUND", $"{HsSchema.Singular(type).ToLowerInvariant()} {id} does not exist", new JsonObject { ["ids"] = new JsonArray(id) });
 
     async Task<IResult> BatchCreate(HttpContext context, string fromType, string toType)
     {
-        var (from, to, problem) = Types(fromType, toType);
-        if (problem is not null)
+        var (batch, problem) = await ReadBatch(context, fromType, toType, BatchWriteMax);
+        if (batch is null)
         {
-            return problem;
+            return problem!;
         }
-        var started = portal.Now;
-        var (inputs, inputProblem) = await ReadInputs(context.Request, BatchWriteMax);
-        if (inputs is null)
-        {
-            return inputProblem!;
-        }
+        var (from, to, inputs, _) = batch;
         lock (portal.Sync)
         {
             var results = new JsonArray();
             var errors = new JsonArray();
             foreach (var input in inputs)
             {
-                var fromId = HsJson.ValueText((input["from"] as JsonObject)?["id"]) ?? "";
-                var toId = HsJson.ValueText((input["to"] as JsonObject)?["id"]) ?? "";
+                var (fromId, toId) = Ends(input);
                 var (specs, specProblem) = Specs(from, to, input["types"]);
                 if (specProblem is not null)
                 {
                     return HsJson.ValidationError(specProblem);
                 }
-                if (ParseId(fromId) is not { } f || portal.Find(from, f) is null)
+                var (fromRecord, toRecord, error) = Records(from, fromId, to, toId);
+                if (error is not null)
                 {
-                    errors.Add(NotFoundError(from, fromId));
-                    continue;
-                }
-                if (ParseId(toId) is not { } t || portal.Find(to, t) is null)
-                {
-                    errors.Add(NotFoundError(to, toId));
+                    errors.Add(error);
                     continue;
                 }
                 foreach (var (typeId, category) in specs)
                 {
-                    portal.Associate(from, portal.Find(from, f)!.Id, to, portal.Find(to, t)!.Id, typeId, HsGate.Actor(context), category);
+                    portal.Associate(from, fromRecord!.Id, to, toRecord!.Id, typeId, HsGate.Actor(context), category);
                 }
                 results.Add(LabelledResult(from, fromId, to, toId, specs));
             }
-            return HsJson.Answer(errors.Count > 0 ? 207 : 201, Envelope(started, portal.Now, results, errors));
+            return Completed(201, batch, results, errors);
         }
     }
 
     async Task<IResult> BatchDefault(HttpContext context, string fromType, string toType)
     {
-        var (from, to, problem) = Types(fromType, toType);
-        if (problem is not null)
+        var (batch, problem) = await ReadBatch(context, fromType, toType, BatchWriteMax);
+        if (batch is null)
         {
-            return problem;
+            return problem!;
         }
-        var started = portal.Now;
-        var (inputs, inputProblem) = await ReadInputs(context.Request, BatchWriteMax);
-        if (inputs is null)
-        {
-            return inputProblem!;
-        }
+        var (from, to, inputs, _) = batch;
         lock (portal.Sync)
         {
             if (HsAssociations.DefaultType(from, to) is not { } typeId)
@@ -383,37 +359,28 @@ internal sealed class HsAssociationsApi(HsPortal portal)
             var errors = new JsonArray();
             foreach (var input in inputs)
             {
-                var fromId = HsJson.ValueText((input["from"] as JsonObject)?["id"]) ?? "";
-                var toId = HsJson.ValueText((input["to"] as JsonObject)?["id"]) ?? "";
-                if (ParseId(fromId) is not { } f || portal.Find(from, f) is not { } fromRecord)
+                var (fromId, toId) = Ends(input);
+                var (fromRecord, toRecord, error) = Records(from, fromId, to, toId);
+                if (error is not null)
                 {
-                    errors.Add(NotFoundError(from, fromId));
+                    errors.Add(error);
                     continue;
                 }
-                if (ParseId(toId) is not { } t || portal.Find(to, t) is not { } toRecord)
-                {
-                    errors.Add(NotFoundError(to, toId));
-                    continue;
-                }
-                portal.Associate(from, fromRecord.Id, to, toRecord.Id, typeId, HsGate.Actor(context));
+                portal.Associate(from, fromRecord!.Id, to, toRecord!.Id, typeId, HsGate.Actor(context));
                 results.Add(DefaultResult(fromId, toId, typeId));
             }
-            return HsJson.Answer(errors.Count > 0 ? 207 : 200, Envelope(started, portal.Now, results, errors));
+            return Completed(200, batch, results, errors);
         }
     }
 
     async Task<IResult> BatchArchive(HttpContext context, string fromType, string toType)
     {
-        var (from, to, problem) = Types(fromType, toType);
-        if (problem is not null)
+        var (batch, problem) = await ReadBatch(context, fromType, toType, BatchWriteMax);
+        if (batch is null)
         {
-            return problem;
+            return problem!;
         }
-        var (inputs, inputProblem) = await ReadInputs(context.Request, BatchWriteMax);
-        if (inputs is null)
-        {
-            return inputProblem!;
-        }
+        var (from, to, inputs, _) = batch;
         lock (portal.Sync)
         {
             foreach (var input in inputs)
