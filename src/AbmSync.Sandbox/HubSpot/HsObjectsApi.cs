@@ -463,9 +463,10 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         }
     }
 
-    static IResult? DuplicateIds(IEnumerable<string> ids)
+    /// <summary>Update and upsert refuse a batch that names one id twice.</summary>
+    static IResult? DuplicateIds(IEnumerable<JsonObject> items)
     {
-        var duplicates = ids.GroupBy(i => i, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        var duplicates = items.Select(i => HsJson.ValueText(i["id"]) ?? "").GroupBy(i => i, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         return duplicates.Count > 0
             ? HsJson.ValidationError($"Duplicate IDs found in batch input: [{string.Join(", ", duplicates)}]. IDs must be unique")
             : null;
@@ -480,7 +481,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         }
         var (type, _, inputs, started) = batch;
         var items = inputs.OfType<JsonObject>().ToList();
-        if (DuplicateIds(items.Select(i => HsJson.ValueText(i["id"]) ?? "")) is { } duplicate)
+        if (DuplicateIds(items) is { } duplicate)
         {
             return duplicate;
         }
@@ -537,7 +538,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         }
         var (type, _, inputs, started) = batch;
         var items = inputs.OfType<JsonObject>().ToList();
-        if (DuplicateIds(items.Select(i => HsJson.ValueText(i["id"]) ?? "")) is { } duplicate)
+        if (DuplicateIds(items) is { } duplicate)
         {
             return duplicate;
         }

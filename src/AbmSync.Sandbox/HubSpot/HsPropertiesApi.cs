@@ -43,6 +43,11 @@ internal sealed partial class HsPropertiesApi(HsPortal portal)
         group.MapDelete("/{objectType}/{propertyName}", ArchiveProperty).Counts(CallKind.Other);
     }
 
+    /// <summary>The <c>inputs</c> of a batch body; these endpoints take a missing list as an empty one.</summary>
+    static IEnumerable<JsonObject> InputsOf(JsonObject body) => (body["inputs"] as JsonArray ?? []).OfType<JsonObject>();
+
+    static IEnumerable<string> NamesOf(JsonObject body) => InputsOf(body).Select(i => HsJson.Str(i, "name") ?? "");
+
     static IResult PropertyNotFound(string type, string name) =>
         HsJson.Answer(404, HsJson.Error("OBJECT_NOT_FOUND", $"Unable to find property {name} on object type {HsSchema.TypeId(type)}"));
 
@@ -175,11 +180,7 @@ internal sealed partial class HsPropertiesApi(HsPortal portal)
 
     async Task<IResult> CreateProperty(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return HsObjectsApi.UnknownType(objectType);
-        }
-        var (body, problem) = await HsJson.ReadObject(context.Request);
+        var (type, body, problem) = await HsObjectsApi.ReadTyped(context, objectType);
         if (body is null)
         {
             return problem!;
@@ -202,17 +203,13 @@ internal sealed partial class HsPropertiesApi(HsPortal portal)
 
     async Task<IResult> BatchCreate(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return HsObjectsApi.UnknownType(objectType);
-        }
         var started = portal.Now;
-        var (body, problem) = await HsJson.ReadObject(context.Request);
+        var (type, body, problem) = await HsObjectsApi.ReadTyped(context, objectType);
         if (body is null)
         {
             return problem!;
         }
-        var inputs = (body["inputs"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var inputs = InputsOf(body).ToList();
         lock (portal.Sync)
         {
             var results = new JsonArray();
@@ -234,36 +231,20 @@ internal sealed partial class HsPropertiesApi(HsPortal portal)
                 Install(type, property);
                 results.Add(property.ToJson());
             }
-            var answer = new JsonObject
-            {
-                ["status"] = "COMPLETE",
-                ["results"] = results,
-                ["startedAt"] = HsJson.Timestamp(started),
-                ["completedAt"] = HsJson.Timestamp(portal.Now),
-            };
-            if (errors.Count > 0)
-            {
-                answer["numErrors"] = errors.Count;
-                answer["errors"] = errors;
-            }
-            return HsJson.Answer(errors.Count > 0 ? 207 : 201, answer);
+            return HsJson.Answer(errors.Count > 0 ? 207 : 201, HsJson.BatchEnvelope(started, portal.Now, results, errors));
         }
     }
 
     async Task<IResult> BatchRead(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return HsObjectsApi.UnknownType(objectType);
-        }
         var started = portal.Now;
-        var (body, problem) = await HsJson.ReadObject(context.Request);
+        var (type, body, problem) = await HsObjectsApi.ReadTyped(context, objectType);
         if (body is null)
         {
             return problem!;
         }
         var archived = HsJson.Bool(body, "archived") ?? false;
-        var names = (body["inputs"] as JsonArray ?? []).OfType<JsonObject>().Select(i => HsJson.Str(i, "name") ?? "").ToList();
+        var names = NamesOf(body).ToList();
         lock (portal.Sync)
         {
             var results = new JsonArray();
@@ -279,42 +260,31 @@ internal sealed partial class HsPropertiesApi(HsPortal portal)
                     missing.Add(name);
                 }
             }
-            var answer = new JsonObject
-            {
-                ["status"] = "COMPLETE",
-                ["results"] = results,
-                ["startedAt"] = HsJson.Timestamp(started),
-                ["completedAt"] = HsJson.Timestamp(portal.Now),
-            };
-            if (missing.Count > 0)
-            {
-                answer["numErrors"] = 1;
-                answer["errors"] = new JsonArray(new JsonObject
+            // This error entry has no errors or links, unlike the objects API's.
+            JsonArray? errors = missing.Count == 0 ? null :
+            [
+                new JsonObject
                 {
                     ["status"] = "error",
                     ["category"] = "OBJECT_NOT_FOUND",
                     ["message"] = $"Could not find properties: {string.Join(", ", missing)}",
-                    ["context"] = new JsonObject { ["names"] = new JsonArray(missing.Select(m => (JsonNode)m!).ToArray()) },
-                });
-            }
-            return HsJson.Answer(missing.Count > 0 ? 207 : 200, answer);
+                    ["context"] = new JsonObject { ["names"] = HsJson.StringArray(missing) },
+                },
+            ];
+            return HsJson.Answer(missing.Count > 0 ? 207 : 200, HsJson.BatchEnvelope(started, portal.Now, results, errors));
         }
     }
 
     async Task<IResult> BatchArchive(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return HsObjectsApi.UnknownType(objectType);
-        }
-        var (body, problem) = await HsJson.ReadObject(context.Request);
+        var (type, body, problem) = await HsObjectsApi.ReadTyped(context, objectType);
         if (body is null)
         {
             return problem!;
         }
         lock (portal.Sync)
         {
-            foreach (var name in (body["inputs"] as JsonArray ?? []).OfType<JsonObject>().Select(i => HsJson.Str(i, "name") ?? ""))
+            foreach (var name in NamesOf(body))
             {
                 if (portal.Properties[type].TryGetValue(name, out var p) && !p.HubSpotDefined)
                 {
@@ -328,11 +298,7 @@ internal sealed partial class HsPropertiesApi(HsPortal portal)
 
     async Task<IResult> UpdateProperty(HttpContext context, string objectType, string propertyName)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return HsObjectsApi.UnknownType(objectType);
-        }
-        var (body, problem) = await HsJson.ReadObject(context.Request);
+        var (type, body, problem) = await HsObjectsApi.ReadTyped(context, objectType);
         if (body is null)
         {
             return problem!;
@@ -430,11 +396,7 @@ internal sealed partial class HsPropertiesApi(HsPortal portal)
 
     async Task<IResult> CreateGroup(HttpContext context, string objectType)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return HsObjectsApi.UnknownType(objectType);
-        }
-        var (body, problem) = await HsJson.ReadObject(context.Request);
+        var (type, body, problem) = await HsObjectsApi.ReadTyped(context, objectType);
         if (body is null)
         {
             return problem!;
@@ -464,11 +426,7 @@ internal sealed partial class HsPropertiesApi(HsPortal portal)
 
     async Task<IResult> UpdateGroup(HttpContext context, string objectType, string groupName)
     {
-        if (HsSchema.Resolve(objectType) is not { } type)
-        {
-            return HsObjectsApi.UnknownType(objectType);
-        }
-        var (body, problem) = await HsJson.ReadObject(context.Request);
+        var (type, body, problem) = await HsObjectsApi.ReadTyped(context, objectType);
         if (body is null)
         {
             return problem!;
