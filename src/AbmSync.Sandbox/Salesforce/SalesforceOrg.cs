@@ -405,6 +405,7 @@ public sealed partial class SalesforceOrg
     {
         ["name"] = f.Name,
         ["label"] = f.Label,
+        ["inlineHelpText"] = f.InlineHelpText,
         ["type"] = f.Type.ToString().ToLowerInvariant() switch { "datetime" => "datetime", var t => t },
         ["soapType"] = "xsd:" + f.SoapTypeName,
         ["length"] = f.IsText && f.Type is not SfType.Id and not SfType.Reference ? f.Length : f.Type is SfType.Id or SfType.Reference ? 18 : 0,

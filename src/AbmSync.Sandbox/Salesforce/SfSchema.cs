@@ -23,6 +23,8 @@ public sealed record SfField(string Name, string Label, SfType Type)
     public string? RelationshipName { get; init; }
     public bool RestrictedPicklist { get; init; }
     public IReadOnlyList<string> PicklistValues { get; init; } = [];
+    /// <summary>The help text the field's metadata deploys (the ABM fields'); null where there is none, as describe has it.</summary>
+    public string? InlineHelpText { get; init; }
 
     public bool IsText => Type is SfType.Id or SfType.String or SfType.Textarea or SfType.Email or SfType.Url or SfType.Phone or SfType.Picklist or SfType.Reference;
     public bool IsNumber => Type is SfType.Int or SfType.Double or SfType.Currency or SfType.Percent;
@@ -129,7 +131,13 @@ public sealed class SfSchema
     static SfField Owner(bool queues = false) =>
         Ref("OwnerId", "Owner ID", "User", "Owner") with { Nillable = false, DefaultedOnCreate = true, ReferenceTo = queues ? ["Group", "User"] : ["User"] };
 
-    static SfField HubSpotId() => Text("ABM_HubSpot_Id__c", "ABM HubSpot Id", 32) with { ExternalId = true, Unique = true };
+    /// <summary>The link field; <paramref name="counterpart"/> is the HubSpot object it holds the id of.</summary>
+    static SfField HubSpotId(string counterpart) => Text("ABM_HubSpot_Id__c", "ABM HubSpot Id", 32) with
+    {
+        ExternalId = true,
+        Unique = true,
+        InlineHelpText = $"Id of the matching HubSpot {counterpart}. Set by the AbmSync engine when it links the two records; do not edit, or the link breaks.",
+    };
 
     static SfObject Account() => new("Account", "Account", "Accounts", "001",
     [
@@ -144,20 +152,20 @@ public sealed class SfSchema
         new SfField("AnnualRevenue", "Annual Revenue", SfType.Currency) { Precision = 18, Scale = 0 },
         new SfField("NumberOfEmployees", "Employees", SfType.Int) { Precision = 8 },
         Owner(),
-        Picklist("ABM_Tier__c", "ABM Tier", TierValues, restricted: true),
-        new SfField("ABM_Score__c", "ABM Score", SfType.Double) { Precision = 3, Scale = 0 },
-        Text("ABM_Tier_Reason__c", "ABM Tier Reason", 255),
-        Text("ABM_Routing_Reason__c", "ABM Routing Reason", 255),
-        Checkbox("ABM_Tier_Locked__c", "ABM Tier Locked"),
-        Ref("ABM_SDR__c", "ABM SDR", "User", "ABM_SDR__r"),
-        Ref("ABM_Marketer__c", "ABM Marketer", "User", "ABM_Marketer__r"),
-        new SfField("ABM_Engagement_Score__c", "ABM Engagement Score", SfType.Double) { Precision = 5, Scale = 1 },
-        new SfField("ABM_Buying_Committee_Coverage__c", "ABM Buying Committee Coverage", SfType.Percent) { Precision = 3, Scale = 0 },
-        new SfField("ABM_Last_Engaged__c", "ABM Last Engaged", SfType.DateTime),
-        Picklist("ABM_Stage__c", "ABM Stage", StageValues, restricted: true),
-        Checkbox("ABM_Stalled__c", "ABM Stalled"),
-        Checkbox("ABM_Surge__c", "ABM Surge"),
-        HubSpotId(),
+        Picklist("ABM_Tier__c", "ABM Tier", TierValues, restricted: true) with { InlineHelpText = "Tier 1 = strategic (custom plays, executive involvement); Tier 2 = target (segment programs); Tier 3 = opportunistic (always-on nurture). Empty = not on the target list. Set by the AbmSync engine; to pin a tier, tick ABM Tier Locked." },
+        new SfField("ABM_Score__c", "ABM Score", SfType.Double) { Precision = 3, Scale = 0, InlineHelpText = "Fit plus engagement score from 0 to 100 that decides the ABM Tier. Set by the AbmSync engine, not by people." },
+        Text("ABM_Tier_Reason__c", "ABM Tier Reason", 255) with { InlineHelpText = "Why the account has its ABM Tier: the rules that scored, a tier cap, or a lock. Set by the AbmSync engine, not by people." },
+        Text("ABM_Routing_Reason__c", "ABM Routing Reason", 255) with { InlineHelpText = "Why the account has its owner, SDR and marketer: territory, pod and the routing rule that assigned them. Set by the AbmSync engine, not by people." },
+        Checkbox("ABM_Tier_Locked__c", "ABM Tier Locked") with { InlineHelpText = "Tick to pin the current ABM Tier: the AbmSync engine then never changes it. Set by people (RevOps or the account team), never by the engine." },
+        Ref("ABM_SDR__c", "ABM SDR", "User", "ABM_SDR__r") with { InlineHelpText = "The SDR in this account's ABM pod. Set by the AbmSync engine, not by people." },
+        Ref("ABM_Marketer__c", "ABM Marketer", "User", "ABM_Marketer__r") with { InlineHelpText = "The ABM marketer in this account's pod. Set by the AbmSync engine, not by people." },
+        new SfField("ABM_Engagement_Score__c", "ABM Engagement Score", SfType.Double) { Precision = 5, Scale = 1, InlineHelpText = "How engaged the account is lately, from its contacts' HubSpot activity, with older activity counting less. Set by the AbmSync engine, not by people." },
+        new SfField("ABM_Buying_Committee_Coverage__c", "ABM Buying Committee Coverage", SfType.Percent) { Precision = 3, Scale = 0, InlineHelpText = "Percentage of buying-committee roles with at least one engaged contact at this account. Set by the AbmSync engine, not by people." },
+        new SfField("ABM_Last_Engaged__c", "ABM Last Engaged", SfType.DateTime) { InlineHelpText = "When someone at this account last engaged (visit, email click, form, meeting or event). Set by the AbmSync engine, not by people." },
+        Picklist("ABM_Stage__c", "ABM Stage", StageValues, restricted: true) with { InlineHelpText = "Where the account stands: Target, Engaged, Opportunity or Customer. Set by the AbmSync engine, not by people." },
+        Checkbox("ABM_Stalled__c", "ABM Stalled") with { InlineHelpText = "Ticked when the account shows no engagement and no opportunity progress for the configured number of days. Set by the AbmSync engine, not by people." },
+        Checkbox("ABM_Surge__c", "ABM Surge") with { InlineHelpText = "Ticked when engagement at this account suddenly rises well above its usual level. Set by the AbmSync engine, not by people." },
+        HubSpotId("company"),
     ]);
 
     static SfObject Contact() => new("Contact", "Contact", "Contacts", "003",
@@ -172,8 +180,8 @@ public sealed class SfSchema
         Picklist("LeadSource", "Lead Source", LeadSources),
         Checkbox("HasOptedOutOfEmail", "Email Opt Out"),
         Owner(),
-        HubSpotId(),
-        Picklist("ABM_Buying_Role__c", "ABM Buying Role", BuyingRoles),
+        HubSpotId("contact"),
+        Picklist("ABM_Buying_Role__c", "ABM Buying Role", BuyingRoles) with { InlineHelpText = "The contact's role in the buying committee, inferred from the job title. Set by the AbmSync engine, not by people." },
     ]);
 
     static SfObject Lead() => new("Lead", "Lead", "Leads", "00Q",
@@ -194,8 +202,8 @@ public sealed class SfSchema
         ReadOnly(Ref("ConvertedContactId", "Converted Contact ID", "Contact", "ConvertedContact")),
         ReadOnly(Ref("ConvertedOpportunityId", "Converted Opportunity ID", "Opportunity", "ConvertedOpportunity")),
         Owner(queues: true),
-        HubSpotId(),
-        Ref("ABM_Matched_Account__c", "ABM Matched Account", "Account", "ABM_Matched_Account__r"),
+        HubSpotId("contact"),
+        Ref("ABM_Matched_Account__c", "ABM Matched Account", "Account", "ABM_Matched_Account__r") with { InlineHelpText = "The account this lead was matched to, by email domain or company name. Set by the AbmSync engine, not by people." },
     ]);
 
     static SfObject Opportunity() => new("Opportunity", "Opportunity", "Opportunities", "006",
@@ -213,8 +221,8 @@ public sealed class SfSchema
         ReadOnly(Checkbox("IsWon", "Won")),
         ReadOnly(Picklist("ForecastCategoryName", "Forecast Category", ["Omitted", "Pipeline", "Best Case", "Commit", "Closed"])),
         Owner(),
-        HubSpotId(),
-        Checkbox("ABM_Marketing_Influenced__c", "ABM Marketing Influenced"),
+        HubSpotId("deal"),
+        Checkbox("ABM_Marketing_Influenced__c", "ABM Marketing Influenced") with { InlineHelpText = "Ticked when the account was engaged within the attribution window before this opportunity was created. Set by the AbmSync engine, not by people." },
     ]);
 
     static SfObject User() => new("User", "User", "Users", "005",
