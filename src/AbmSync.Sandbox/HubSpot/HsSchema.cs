@@ -290,6 +290,16 @@ internal static class HsSchema
             ("salesqualifiedlead", "Sales Qualified Lead"), ("opportunity", "Opportunity"), ("customer", "Customer"),
             ("evangelist", "Evangelist"), ("other", "Other"));
 
+        // Companies and contacts have the same web analytics properties.
+        void WebAnalytics()
+        {
+            Prop("hs_analytics_num_page_views", "Number of Pageviews", "number", "number", "analyticsinformation", readOnly: true);
+            Prop("hs_analytics_num_visits", "Number of Sessions", "number", "number", "analyticsinformation", readOnly: true);
+            Prop("hs_analytics_last_visit_timestamp", "Time of Last Session", "datetime", "date", "analyticsinformation", readOnly: true);
+        }
+
+        var trueFalse = Opts(("true", "True"), ("false", "False"));
+
         switch (type)
         {
             case Companies:
@@ -321,9 +331,7 @@ internal static class HsSchema
                 Prop("hs_last_sales_activity_timestamp", "Last Engagement Date", "datetime", "date", "company_activity", readOnly: true);
                 Prop("hs_last_booked_meeting_date", "Last Booked Meeting Date", "datetime", "date", "company_activity", readOnly: true);
                 Prop("hs_last_logged_call_date", "Last Logged Call Date", "datetime", "date", "company_activity", readOnly: true);
-                Prop("hs_analytics_num_page_views", "Number of Pageviews", "number", "number", "analyticsinformation", readOnly: true);
-                Prop("hs_analytics_num_visits", "Number of Sessions", "number", "number", "analyticsinformation", readOnly: true);
-                Prop("hs_analytics_last_visit_timestamp", "Time of Last Session", "datetime", "date", "analyticsinformation", readOnly: true);
+                WebAnalytics();
                 break;
             case Contacts:
                 Group("contactinformation", "Contact information");
@@ -361,9 +369,7 @@ internal static class HsSchema
                 Prop("recent_conversion_date", "Recent Conversion Date", "datetime", "date", "conversioninformation", readOnly: true);
                 Prop("recent_conversion_event_name", "Recent Conversion", "string", "text", "conversioninformation", readOnly: true);
                 Prop("first_conversion_date", "First Conversion Date", "datetime", "date", "conversioninformation", readOnly: true);
-                Prop("hs_analytics_num_page_views", "Number of Pageviews", "number", "number", "analyticsinformation", readOnly: true);
-                Prop("hs_analytics_num_visits", "Number of Sessions", "number", "number", "analyticsinformation", readOnly: true);
-                Prop("hs_analytics_last_visit_timestamp", "Time of Last Session", "datetime", "date", "analyticsinformation", readOnly: true);
+                WebAnalytics();
                 Prop("hs_lastmodifieddate", "Object last modified date/time", "datetime", "date", "contactinformation", readOnly: true, hidden: true);
                 break;
             case Deals:
@@ -381,9 +387,9 @@ internal static class HsSchema
                 Prop("description", "Deal Description", "string", "textarea", "dealinformation");
                 Prop("hubspot_owner_id", "Deal owner", "enumeration", "select", "dealinformation", external: true);
                 Prop("hs_is_closed", "Is Deal Closed?", "bool", "booleancheckbox", "dealinformation", readOnly: true, calculated: true,
-                    options: Opts(("true", "True"), ("false", "False")));
+                    options: trueFalse);
                 Prop("hs_is_closed_won", "Is Closed Won", "bool", "booleancheckbox", "dealinformation", readOnly: true, calculated: true,
-                    options: Opts(("true", "True"), ("false", "False")));
+                    options: trueFalse);
                 Prop("notes_last_updated", "Last Activity Date", "datetime", "date", "deal_activity", readOnly: true);
                 Prop("hs_latest_marketing_email_open_date", "Latest marketing email open date", "datetime", "date", "deal_activity", readOnly: true);
                 break;
