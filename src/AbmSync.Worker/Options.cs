@@ -24,7 +24,7 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     public ValidateOptionsResult Validate(string? name, StorageOptions options) => options.Provider switch
     {
         "Sqlite" => ValidateOptionsResult.Success,
-        "Postgres" => ValidateOptionsResult.Fail("Storage:Provider 'Postgres' arrives with the scale-out stage; use 'Sqlite' for now."),
+        "Postgres" => ValidateOptionsResult.Success,
         _ => ValidateOptionsResult.Fail($"Storage:Provider must be 'Sqlite' or 'Postgres', not '{options.Provider}'."),
     };
 }

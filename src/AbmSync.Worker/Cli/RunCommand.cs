@@ -4,6 +4,7 @@ using AbmSync.Worker.State;
 using AbmSync.Worker.Sync;
 using Hangfire;
 using Hangfire.InMemory;
+using Hangfire.PostgreSql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -42,11 +43,30 @@ public static class RunCommand
         builder.Logging.AddAbmSyncLogging(verbose);
         builder.Services.AddAbmSync();
         builder.Services.AddTransient<SyncAccountsJob>();
-        builder.Services.AddHangfire(c => c
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseInMemoryStorage(new InMemoryStorageOptions()));
+        var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        builder.Services.AddHangfire(c =>
+        {
+            c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            if (storage.Provider == "Postgres")
+            {
+                // Jobs and our state in one database. A killed worker's job comes back after minutes, not the default
+                // half hour: the sliding timeout is renewed while a job runs. Correctness never rests on Hangfire
+                // running a job once: runs are checkpointed and every write is idempotent.
+                c.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(storage.ConnectionString), new PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = TimeSpan.FromMinutes(5),
+                });
+            }
+            else
+            {
+                c.UseInMemoryStorage(new InMemoryStorageOptions());
+            }
+        });
         builder.Services.AddHangfireServer(o => o.WorkerCount = 2);
 
         var dashboard = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.DashboardUrl ?? new WorkerOptions().DashboardUrl;

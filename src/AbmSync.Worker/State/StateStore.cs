@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace AbmSync.Worker.State;
 
@@ -19,8 +20,16 @@ public sealed class StateStore(string provider, string connectionString, TimePro
 
     public string Provider { get; } = provider;
 
+    bool IsPostgres => Provider == "Postgres";
+
     DbConnection Open()
     {
+        if (IsPostgres)
+        {
+            var postgres = new NpgsqlConnection(connectionString);
+            postgres.Open();
+            return postgres;
+        }
         var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
@@ -32,6 +41,9 @@ public sealed class StateStore(string provider, string connectionString, TimePro
 
     string Now() => Text(time.GetUtcNow());
 
+    /// <summary>Dapper expands a list into (@p1, @p2, …) for SQLite but passes it to Npgsql as one array parameter.</summary>
+    string InList(string column, string parameter) => IsPostgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+
     static string Text(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     static DateTimeOffset Parse(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
@@ -41,13 +53,21 @@ public sealed class StateStore(string provider, string connectionString, TimePro
     /// <summary>Applies every migration not yet applied, in order. Safe to call from several processes.</summary>
     public async Task MigrateAsync(CancellationToken ct = default)
     {
-        var directory = Path.GetDirectoryName(new SqliteConnectionStringBuilder(connectionString).DataSource);
-        if (!string.IsNullOrEmpty(directory))
+        if (!IsPostgres)
         {
-            Directory.CreateDirectory(directory);
+            var directory = Path.GetDirectoryName(new SqliteConnectionStringBuilder(connectionString).DataSource);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
         }
         await using var connection = Open();
-        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+        if (IsPostgres)
+        {
+            // Several workers start at once on one database: one migrates, the others wait for it (released on disconnect).
+            await connection.ExecuteAsync("SELECT pg_advisory_lock(hashtext('abmsync-migrations'))");
+        }
+        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
         var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migration")).ToHashSet();
         foreach (var (version, name, sql) in Migrations())
         {
@@ -114,9 +134,9 @@ public sealed class StateStore(string provider, string connectionString, TimePro
         await using var connection = Open();
         var rows = await connection.QueryAsync("SELECT * FROM sync_run ORDER BY id DESC LIMIT @count", new { count });
         return [.. rows.Select(r => new SyncRun(
-            (long)r.id, (string)r.@object, (string)r.direction, (string)r.mode, Parse((string)r.started_at), ParseOrNull((string?)r.finished_at),
-            (string)r.status, (int)(long)r.records_read, (int)(long)r.hubspot_records_written, (int)(long)r.salesforce_records_written,
-            (int)(long)r.dead_lettered, (int)(long)r.salesforce_calls, (int)(long)r.hubspot_calls, (string?)r.message))];
+            Long(r.id), (string)r.@object, (string)r.direction, (string)r.mode, Parse((string)r.started_at), ParseOrNull((string?)r.finished_at),
+            (string)r.status, Int(r.records_read), Int(r.hubspot_records_written), Int(r.salesforce_records_written),
+            Int(r.dead_lettered), Int(r.salesforce_calls), Int(r.hubspot_calls), (string?)r.message))];
     }
 
     // ---- cursors and links ----
@@ -140,7 +160,7 @@ public sealed class StateStore(string provider, string connectionString, TimePro
         foreach (var chunk in salesforceIds.Chunk(500))
         {
             var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp)>(
-                "SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp FROM record_link WHERE object = @objectName AND salesforce_id IN @chunk",
+                $"SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp FROM record_link WHERE object = @objectName AND {InList("salesforce_id", "chunk")}",
                 new { objectName, chunk });
             foreach (var r in rows)
             {
@@ -179,7 +199,7 @@ public sealed class StateStore(string provider, string connectionString, TimePro
         foreach (var chunk in recordIds.Chunk(500))
         {
             var rows = await connection.QueryAsync<(string RecordId, string Json, string Hash)>(
-                "SELECT record_id, values_json, hash FROM written_values WHERE object = @objectName AND side = @side AND record_id IN @chunk",
+                $"SELECT record_id, values_json, hash FROM written_values WHERE object = @objectName AND side = @side AND {InList("record_id", "chunk")}",
                 new { objectName, side, chunk });
             foreach (var r in rows)
             {
@@ -206,8 +226,13 @@ public sealed class StateStore(string provider, string connectionString, TimePro
     }
 
     static Decision ToDecision(dynamic r) => new(
-        (string)r.@object, (string)r.record_id, (string)r.kind, (string?)r.value, (int?)(long?)r.score, (string?)r.detail, (string)r.reason,
-        (string?)r.owner_id, (long)r.locked != 0, (long?)r.run_id, Parse((string)r.decided_at));
+        (string)r.@object, (string)r.record_id, (string)r.kind, (string?)r.value, r.score is null ? null : Int(r.score), (string?)r.detail, (string)r.reason,
+        (string?)r.owner_id, Int(r.locked) != 0, r.run_id is null ? null : Long(r.run_id), Parse((string)r.decided_at));
+
+    // SQLite answers every integer as a long, PostgreSQL as the column's own type.
+    static int Int(object value) => Convert.ToInt32(value, CultureInfo.InvariantCulture);
+
+    static long Long(object value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);
 
     // ---- dead letters ----
 
@@ -220,8 +245,8 @@ public sealed class StateStore(string provider, string connectionString, TimePro
             ORDER BY id
             """, new { objectName, status });
         return [.. rows.Select(r => new DeadLetter(
-            (long)r.id, (string)r.@object, (string)r.side, (string)r.record_id, (string)r.code, (string)r.message, (string?)r.fields,
-            (int)(long)r.attempts, (string)r.status, Parse((string)r.first_failed_at), Parse((string)r.last_failed_at)))];
+            Long(r.id), (string)r.@object, (string)r.side, (string)r.record_id, (string)r.code, (string)r.message, (string?)r.fields,
+            Int(r.attempts), (string)r.status, Parse((string)r.first_failed_at), Parse((string)r.last_failed_at)))];
     }
 
     /// <summary>Puts parked dead letters back in the queue for the next run. Returns how many.</summary>
@@ -248,7 +273,7 @@ public sealed class StateStore(string provider, string connectionString, TimePro
                 VALUES (@SalesforceUserId, @Email, @active, @HubSpotOwnerId, @now)
                 ON CONFLICT (salesforce_user_id) DO UPDATE SET email = excluded.email, salesforce_active = excluded.salesforce_active,
                     hubspot_owner_id = excluded.hubspot_owner_id,
-                    matched_at = CASE WHEN owner_identity.hubspot_owner_id IS excluded.hubspot_owner_id THEN owner_identity.matched_at ELSE excluded.matched_at END
+                    matched_at = CASE WHEN owner_identity.hubspot_owner_id IS NOT DISTINCT FROM excluded.hubspot_owner_id THEN owner_identity.matched_at ELSE excluded.matched_at END
                 """, new { o.SalesforceUserId, o.Email, active = o.SalesforceActive ? 1 : 0, o.HubSpotOwnerId, now }, transaction);
         }
         await transaction.CommitAsync();

@@ -38,6 +38,7 @@ public sealed class SyncHarness : IAsyncDisposable
         var configuration = sandbox.EnvironmentLines
             .Where(l => l.Key.StartsWith("ABMSYNC__", StringComparison.Ordinal))
             .ToDictionary(l => l.Key["ABMSYNC__".Length..].Replace("__", ":", StringComparison.Ordinal), l => (string?)l.Value);
+        configuration["Storage:Provider"] = "Sqlite";
         configuration["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory.FullName, "abmsync.db")}";
         configuration["Mappings:Directory"] = Path.Combine(RepositoryRoot(), "mappings");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

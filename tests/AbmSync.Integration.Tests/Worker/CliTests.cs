@@ -157,6 +157,45 @@ public class CliTests
         }
     }
 
+    [Fact]
+    public async Task Run_WithPostgres_KeepsJobsAndStateInOneDatabase()
+    {
+        await using var database = await PostgresDatabase.CreateAsync();
+        await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 20, Seed = 5 });
+        var directory = Directory.CreateTempSubdirectory("abmsync-run-pg-");
+        var port = FreePort();
+        var environment = sandbox.EnvironmentLines.Where(l => l.Key.StartsWith("ABMSYNC__", StringComparison.Ordinal)).ToDictionary(l => l.Key, l => l.Value);
+        environment["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}";
+        environment["ABMSYNC__Storage__Provider"] = "Postgres";
+        environment["ABMSYNC__Storage__ConnectionString"] = database.ConnectionString;
+        environment["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
+        try
+        {
+            using (var worker = CliProcess.Start(environment, directory.FullName, "run"))
+            {
+                using var http = new HttpClient();
+                await PollAsync(() => http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")), TimeSpan.FromSeconds(60), worker);
+                worker.Interrupt();
+                Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
+            }
+
+            await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(
+                "SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'hangfire'), (SELECT COUNT(*) FROM schema_migration), (SELECT COUNT(*) FROM hangfire.set WHERE key = 'recurring-jobs' AND value = 'sync-accounts')", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.True(reader.GetInt64(0) > 5, "Hangfire's tables live in the hangfire schema");
+            Assert.Equal(1, reader.GetInt64(1));
+            Assert.Equal(1, reader.GetInt64(2));
+            Assert.False(File.Exists(Path.Combine(directory.FullName, "data", "abmsync.db")));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     static async Task<string> PollAsync(Func<Task<string>> probe, TimeSpan timeout, CliProcess process)
     {
         var deadline = DateTime.UtcNow + timeout;
