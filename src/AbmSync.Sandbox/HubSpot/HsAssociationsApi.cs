@@ -38,6 +38,9 @@ internal sealed class HsAssociationsApi(HsPortal portal)
     static JsonArray TypesJson(IEnumerable<HsAssocType> types) =>
         new(types.Select(t => (JsonNode)new JsonObject { ["category"] = t.Category, ["typeId"] = t.TypeId, ["label"] = t.Label }).ToArray());
 
+    static JsonArray LinksJson(IEnumerable<(long ToId, IReadOnlyList<HsAssocType> Types)> links) =>
+        new(links.Select(l => (JsonNode)new JsonObject { ["toObjectId"] = l.ToId, ["associationTypes"] = TypesJson(l.Types) }).ToArray());
+
     static long? ParseId(string? id) => long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 
     (string From, string To, IResult? Problem) Types(string fromType, string toType)
@@ -67,16 +70,12 @@ internal sealed class HsAssociationsApi(HsPortal portal)
         {
             if (ParseId(fromId) is not { } id || portal.Find(from, id) is not { } record)
             {
-                return HsJson.NotFound($"{HsSchema.Singular(from).ToLowerInvariant()} {fromId} does not exist", fromId);
+                return HsJson.NotFound(DoesNotExist(from, fromId), fromId);
             }
             var links = portal.Associations.Of(from, record.Id, to).Where(l => l.ToId >= after).Take(limit + 1).ToList();
             var body = new JsonObject
             {
-                ["results"] = new JsonArray(links.Take(limit).Select(l => (JsonNode)new JsonObject
-                {
-                    ["toObjectId"] = l.ToId,
-                    ["associationTypes"] = TypesJson(l.Types),
-                }).ToArray()),
+                ["results"] = LinksJson(links.Take(limit)),
             };
             if (links.Count > limit)
             {
@@ -105,13 +104,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
             }
             portal.Associate(from, ParseId(fromId)!.Value, to, ParseId(toId)!.Value, typeId, HsGate.Actor(context));
             var now = portal.Now;
-            return HsJson.Answer(200, new JsonObject
-            {
-                ["status"] = "COMPLETE",
-                ["results"] = new JsonArray(DefaultResult(fromId, toId, typeId)),
-                ["startedAt"] = HsJson.Timestamp(now),
-                ["completedAt"] = HsJson.Timestamp(now),
-            });
+            return HsJson.Answer(200, HsJson.BatchEnvelope(now, now, new JsonArray(DefaultResult(fromId, toId, typeId))));
         }
     }
 
@@ -122,18 +115,24 @@ internal sealed class HsAssociationsApi(HsPortal portal)
         ["associationSpec"] = new JsonObject { ["associationCategory"] = "HUBSPOT_DEFINED", ["associationTypeId"] = typeId },
     };
 
-    IResult? Missing(string from, string fromId, string to, string toId)
+    /// <summary>The two records an association links, or the type and id of the first that does not exist.</summary>
+    (HsRecord? From, HsRecord? To, (string Type, string Id)? Missing) Lookup(string from, string fromId, string to, string toId)
     {
-        if (ParseId(fromId) is not { } f || portal.Find(from, f) is null)
+        if (ParseId(fromId) is not { } f || portal.Find(from, f) is not { } fromRecord)
         {
-            return HsJson.NotFound($"{HsSchema.Singular(from).ToLowerInvariant()} {fromId} does not exist", fromId);
+            return (null, null, (from, fromId));
         }
-        if (ParseId(toId) is not { } t || portal.Find(to, t) is null)
+        if (ParseId(toId) is not { } t || portal.Find(to, t) is not { } toRecord)
         {
-            return HsJson.NotFound($"{HsSchema.Singular(to).ToLowerInvariant()} {toId} does not exist", toId);
+            return (null, null, (to, toId));
         }
-        return null;
+        return (fromRecord, toRecord, null);
     }
+
+    static string DoesNotExist(string type, string id) => $"{HsSchema.Singular(type).ToLowerInvariant()} {id} does not exist";
+
+    IResult? Missing(string from, string fromId, string to, string toId) =>
+        Lookup(from, fromId, to, toId).Missing is { } missing ? HsJson.NotFound(DoesNotExist(missing.Type, missing.Id), missing.Id) : null;
 
     /// <summary>Validates association specs; the type ids to write, or the problem.</summary>
     static (List<(int TypeId, string Category)> Specs, string? Problem) Specs(string from, string to, JsonNode? node)
@@ -243,20 +242,6 @@ internal sealed class HsAssociationsApi(HsPortal portal)
     static (string FromId, string ToId) Ends(JsonObject input) =>
         (HsJson.ValueText((input["from"] as JsonObject)?["id"]) ?? "", HsJson.ValueText((input["to"] as JsonObject)?["id"]) ?? "");
 
-    /// <summary>The two records an input links, or the OBJECT_NOT_FOUND entry for the first that does not exist.</summary>
-    (HsRecord? From, HsRecord? To, JsonObject? Error) Records(string from, string fromId, string to, string toId)
-    {
-        if (ParseId(fromId) is not { } f || portal.Find(from, f) is not { } fromRecord)
-        {
-            return (null, null, NotFoundError(from, fromId));
-        }
-        if (ParseId(toId) is not { } t || portal.Find(to, t) is not { } toRecord)
-        {
-            return (null, null, NotFoundError(to, toId));
-        }
-        return (fromRecord, toRecord, null);
-    }
-
     async Task<IResult> BatchRead(HttpContext context, string fromType, string toType)
     {
         var (batch, problem) = await ReadBatch(context, fromType, toType, BatchReadMax);
@@ -286,11 +271,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
                 var result = new JsonObject
                 {
                     ["from"] = new JsonObject { ["id"] = id },
-                    ["to"] = new JsonArray(links.Take(PageMax).Select(l => (JsonNode)new JsonObject
-                    {
-                        ["toObjectId"] = l.ToId,
-                        ["associationTypes"] = TypesJson(l.Types),
-                    }).ToArray()),
+                    ["to"] = LinksJson(links.Take(PageMax)),
                 };
                 if (links.Count > PageMax)
                 {
@@ -303,7 +284,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
     }
 
     static JsonObject NotFoundError(string type, string id) =>
-        HsJson.BatchError("OBJECT_NOT_FOUND", $"{HsSchema.Singular(type).ToLowerInvariant()} {id} does not exist", new JsonObject { ["ids"] = new JsonArray(id) });
+        HsJson.BatchError("OBJECT_NOT_FOUND", DoesNotExist(type, id), new JsonObject { ["ids"] = new JsonArray(id) });
 
     async Task<IResult> BatchCreate(HttpContext context, string fromType, string toType)
     {
@@ -325,10 +306,10 @@ internal sealed class HsAssociationsApi(HsPortal portal)
                 {
                     return HsJson.ValidationError(specProblem);
                 }
-                var (fromRecord, toRecord, error) = Records(from, fromId, to, toId);
-                if (error is not null)
+                var (fromRecord, toRecord, missing) = Lookup(from, fromId, to, toId);
+                if (missing is { } m)
                 {
-                    errors.Add(error);
+                    errors.Add(NotFoundError(m.Type, m.Id));
                     continue;
                 }
                 foreach (var (typeId, category) in specs)
@@ -360,10 +341,10 @@ internal sealed class HsAssociationsApi(HsPortal portal)
             foreach (var input in inputs)
             {
                 var (fromId, toId) = Ends(input);
-                var (fromRecord, toRecord, error) = Records(from, fromId, to, toId);
-                if (error is not null)
+                var (fromRecord, toRecord, missing) = Lookup(from, fromId, to, toId);
+                if (missing is { } m)
                 {
-                    errors.Add(error);
+                    errors.Add(NotFoundError(m.Type, m.Id));
                     continue;
                 }
                 portal.Associate(from, fromRecord!.Id, to, toRecord!.Id, typeId, HsGate.Actor(context));
