@@ -54,6 +54,13 @@ public sealed class SyncOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan SchemaCacheDuration { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// How long a run's lease lasts without renewal; renewed every third of it while the run lives. A worker that
+    /// dies frees its object for the others after at most this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Times a record failing with a retryable error (UNABLE_TO_LOCK_ROW) is re-submitted within a run.</summary>
     [Range(0, 5)]
     public int RetryableResubmissions { get; set; } = 2;

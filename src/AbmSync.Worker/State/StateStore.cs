@@ -139,6 +139,47 @@ public sealed class StateStore(string provider, string connectionString, TimePro
             Int(r.dead_lettered), Int(r.salesforce_calls), Int(r.hubspot_calls), (string?)r.message))];
     }
 
+    // ---- leases ----
+
+    /// <summary>
+    /// Takes the run lease of (object, direction) for <paramref name="holder"/> until now + <paramref name="ttl"/>,
+    /// if it is free, expired, or already the holder's. Returns the current holder when someone else has it.
+    /// </summary>
+    public async Task<(bool Acquired, string? Holder, DateTimeOffset? ExpiresAt)> TryAcquireLeaseAsync(
+        string objectName, string direction, string holder, TimeSpan ttl, string? deadHolder = null)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = Open();
+        var taken = await connection.ExecuteAsync("""
+            INSERT INTO run_lease (object, direction, holder, acquired_at, expires_at) VALUES (@objectName, @direction, @holder, @now, @expires)
+            ON CONFLICT (object, direction) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+            WHERE run_lease.expires_at < @now OR run_lease.holder = excluded.holder OR run_lease.holder = @deadHolder
+            """, new { objectName, direction, holder, now = Text(now), expires = Text(now + ttl), deadHolder });
+        if (taken == 1)
+        {
+            return (true, holder, now + ttl);
+        }
+        var current = await connection.QuerySingleOrDefaultAsync<(string Holder, string ExpiresAt)?>(
+            "SELECT holder, expires_at FROM run_lease WHERE object = @objectName AND direction = @direction", new { objectName, direction });
+        return (false, current?.Holder, current is { } c ? Parse(c.ExpiresAt) : null);
+    }
+
+    /// <summary>Extends the holder's lease; false when it was lost (expired and taken by another worker).</summary>
+    public async Task<bool> RenewLeaseAsync(string objectName, string direction, string holder, TimeSpan ttl)
+    {
+        await using var connection = Open();
+        return await connection.ExecuteAsync(
+            "UPDATE run_lease SET expires_at = @expires WHERE object = @objectName AND direction = @direction AND holder = @holder",
+            new { objectName, direction, holder, expires = Text(time.GetUtcNow() + ttl) }) == 1;
+    }
+
+    public async Task ReleaseLeaseAsync(string objectName, string direction, string holder)
+    {
+        await using var connection = Open();
+        await connection.ExecuteAsync("DELETE FROM run_lease WHERE object = @objectName AND direction = @direction AND holder = @holder",
+            new { objectName, direction, holder });
+    }
+
     // ---- cursors and links ----
 
     public async Task<SyncCursor?> GetCursorAsync(string objectName, string side)

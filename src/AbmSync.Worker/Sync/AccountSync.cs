@@ -65,6 +65,7 @@ public sealed partial class AccountSync(
     public const int BulkPageSize = 50_000;
 
     public const string ObjectName = "accounts";
+    public const string Direction = "salesforce-to-hubspot";
     const string TierKind = "tier";
 
     static readonly string[] ProfileFields =
@@ -76,10 +77,29 @@ public sealed partial class AccountSync(
     {
         var stopwatch = Stopwatch.StartNew();
         var mode = request.DryRun ? "dry-run" : request.Full ? "full" : "incremental";
-        var runId = await store.StartRunAsync(ObjectName, "salesforce-to-hubspot", mode);
+        var runId = await store.StartRunAsync(ObjectName, Direction, mode);
         var run = new RunState(runId, request);
         string status = "failed";
         string? message = null;
+        var holder = $"{Environment.MachineName}/{Environment.ProcessId}/run {runId}";
+        var lease = options.Value.LeaseDuration;
+        var (acquired, other, until) = await store.TryAcquireLeaseAsync(ObjectName, Direction, holder, lease);
+        if (!acquired && other is not null && IsDeadLocalHolder(other))
+        {
+            // The holder was a process on this machine that no longer exists (killed mid-run): no need to wait out its lease.
+            (acquired, other, until) = await store.TryAcquireLeaseAsync(ObjectName, Direction, holder, lease, deadHolder: other);
+        }
+        if (!acquired)
+        {
+            // Another worker (or a twin delivery of the same Hangfire job) is running accounts: not an error.
+            status = "skipped";
+            message = $"another run holds the accounts lease ({other}, until {until:u}); this one did nothing";
+            await store.FinishRunAsync(runId, status, new RunCounts(0, 0, 0, 0, 0, 0), message);
+            return Summary(run, status, stopwatch.Elapsed, message, []);
+        }
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var renewal = RenewLeaseAsync(holder, lease, leaseLost);
+        ct = leaseLost.Token;
         try
         {
             await schema.EnsureAccountsAsync(request.DryRun, ct);
@@ -155,14 +175,67 @@ public sealed partial class AccountSync(
         catch (OperationCanceledException)
         {
             status = "stopped";
-            message = "stopped before the end; the next run resumes from the last committed page";
+            message = renewal.IsCompleted && !run.Finished
+                ? "stopped: the run lost its lease (its renewals failed), so another worker may take over; the next run resumes from the last committed page"
+                : "stopped before the end; the next run resumes from the last committed page";
             throw;
         }
         finally
         {
+            run.Finished = true;
+            await leaseLost.CancelAsync();
+            await renewal;
+            await store.ReleaseLeaseAsync(ObjectName, Direction, holder);
             await store.FinishRunAsync(runId, status, new RunCounts(run.Read, run.HubSpotCreated + run.HubSpotUpdated, run.SalesforceUpdated,
                 run.DeadLettered, 0, 0), message);
             LogRunFinished(logger, runId, status, run.Read, run.HubSpotCreated + run.HubSpotUpdated, run.SalesforceUpdated, run.DeadLettered);
+        }
+    }
+
+    /// <summary>A lease holder "host/pid/run n" whose host is this machine and whose process is gone.</summary>
+    static bool IsDeadLocalHolder(string holder)
+    {
+        var parts = holder.Split('/');
+        if (parts.Length < 2 || parts[0] != Environment.MachineName || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid))
+        {
+            return false;
+        }
+        if (pid == Environment.ProcessId)
+        {
+            return false;
+        }
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Renews the run's lease every third of its duration; if a renewal finds the lease gone (this worker stalled past
+    /// it and another took over), the run is cancelled at once so that two workers never write the same page.
+    /// </summary>
+    async Task RenewLeaseAsync(string holder, TimeSpan lease, CancellationTokenSource run)
+    {
+        using var timer = new PeriodicTimer(lease / 3, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(run.Token))
+            {
+                if (!await store.RenewLeaseAsync(ObjectName, Direction, holder, lease))
+                {
+                    LogLeaseLost(logger, holder);
+                    await run.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -798,6 +871,9 @@ public sealed partial class AccountSync(
             run.DeadLettered, run.Linked, perTier, withOwner, ownerIds.Count - withOwner, unmatched, created, run.Writes, elapsed, message);
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The accounts run lease of {Holder} was lost; stopping the run")]
+    static partial void LogLeaseLost(ILogger logger, string holder);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "More than {Threshold} accounts to read: using a Bulk API 2.0 query job")]
     static partial void LogBulkRead(ILogger logger, int threshold);
 
@@ -826,6 +902,7 @@ public sealed partial class AccountSync(
         public int SalesforceUpdated { get; set; }
         public int DeadLettered { get; set; }
         public int Linked { get; set; }
+        public bool Finished { get; set; }
     }
 
     sealed class CompanyIndex

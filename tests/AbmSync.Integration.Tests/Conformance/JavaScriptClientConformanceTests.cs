@@ -67,18 +67,26 @@ static class ConformanceScript
     {
         var directory = Path.Combine(RepositoryRoot(), "tests", "conformance");
         await EnsurePackagesAsync(directory);
+        // Shared while the script runs: an install (exclusive) elsewhere waits instead of deleting node_modules under it.
+        using var running = await AcquireFileLockAsync(LockPath, FileShare.ReadWrite, InstallTimeout);
         return await RunProcessAsync("node", [script], directory, environment, ScriptTimeout);
     }
 
+    /// <summary>
+    /// An flock(2) lock file: exclusive for `npm ci`, shared while a script runs. `flock` on the same path (for example
+    /// around scripts/test.sh's `npm ci`) takes part in it.
+    /// </summary>
+    static string LockPath => Path.Combine(Path.GetTempPath(), "abmsync-conformance-npm.lock");
+
     // scripts/test.sh runs `npm ci` before `dotnet test`; this makes a bare `dotnet test` work as well. Two test
     // processes may get here at once (two test runs on one checkout), and a second `npm ci` deletes node_modules
-    // under the first, so the install holds a lock file that other processes wait on too.
+    // under the first, so the install holds the lock file exclusively.
     static async Task EnsurePackagesAsync(string directory)
     {
         await InstallLock.WaitAsync();
         try
         {
-            using var fileLock = await AcquireFileLockAsync(Path.Combine(Path.GetTempPath(), "abmsync-conformance-npm.lock"), InstallTimeout);
+            using var installing = await AcquireFileLockAsync(LockPath, FileShare.None, InstallTimeout);
             if (Installed(directory))
             {
                 return;
@@ -100,15 +108,15 @@ static class ConformanceScript
         && File.Exists(Path.Combine(directory, "node_modules", "jsforce", "package.json"))
         && File.Exists(Path.Combine(directory, "node_modules", "@hubspot", "api-client", "package.json"));
 
-    static async Task<FileStream> AcquireFileLockAsync(string path, TimeSpan timeout)
+    static async Task<FileStream> AcquireFileLockAsync(string path, FileShare share, TimeSpan timeout)
     {
         var waited = Stopwatch.StartNew();
         while (true)
         {
             try
             {
-                // FileShare.None is an exclusive advisory lock (flock) on Unix, held until the stream is disposed.
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                // On Unix, FileShare.None takes flock(LOCK_EX) and other share modes flock(LOCK_SH), held until disposal.
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, share);
             }
             catch (IOException) when (waited.Elapsed < timeout)
             {

@@ -186,7 +186,7 @@ public class CliTests
             await using var reader = await command.ExecuteReaderAsync();
             Assert.True(await reader.ReadAsync());
             Assert.True(reader.GetInt64(0) > 5, "Hangfire's tables live in the hangfire schema");
-            Assert.Equal(1, reader.GetInt64(1));
+            Assert.True(reader.GetInt64(1) >= 2, "every state migration applied");
             Assert.Equal(1, reader.GetInt64(2));
             Assert.False(File.Exists(Path.Combine(directory.FullName, "data", "abmsync.db")));
         }
