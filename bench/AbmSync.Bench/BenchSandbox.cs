@@ -125,6 +125,10 @@ public sealed class BenchSandbox : IAsyncDisposable
         yield return ((int)o.Latency.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         yield return "--salesforce-daily-limit";
         yield return o.SalesforceDailyLimit.ToString(CultureInfo.InvariantCulture);
+        if (!o.SeedHubSpot)
+        {
+            yield return "--empty-portal";
+        }
     }
 
     /// <summary>The child's side: start the emulators, print the contract's lines, run until standard input closes.</summary>

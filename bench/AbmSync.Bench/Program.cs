@@ -54,8 +54,11 @@ var serve = new Command(BenchSandbox.ServeVerb) { Hidden = true };
 serve.Options.Add(serveAccounts);
 serve.Options.Add(serveRate);
 serve.Options.Add(serveDailyLimit);
+var serveEmptyPortal = new Option<bool>("--empty-portal");
+serve.Options.Add(serveEmptyPortal);
 serve.SetAction((parse, ct) => BenchSandbox.ServeAsync(new SandboxOptions
 {
+    SeedHubSpot = !parse.GetValue(serveEmptyPortal),
     Accounts = parse.GetValue(serveAccounts),
     Seed = parse.GetValue(seed),
     Latency = TimeSpan.FromMilliseconds(parse.GetValue(latency)),

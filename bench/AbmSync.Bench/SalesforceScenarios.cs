@@ -114,6 +114,8 @@ public static class SalesforceScenarios
             Latency = settings.Latency,
             // A daily allocation no benchmark reaches: the figures are calls, not a quota's refusals.
             SalesforceDailyLimit = 10_000_000,
+            // Only the org is measured; a seeded portal of a million companies and their contacts would not fit in memory.
+            SeedHubSpot = false,
         }, settings.InProcess, ct);
         output.WriteLine($"Sandbox ready after {sandbox.SeedTime.TotalSeconds:N1} s{(sandbox.PeakResidentBytes is { } p ? $", its peak RSS {Report.Mb(p)}" : "")}.");
         return sandbox;

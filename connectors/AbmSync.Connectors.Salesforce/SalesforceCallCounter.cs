@@ -147,7 +147,7 @@ public sealed partial class SalesforceCallCounter
                 kind = CallKind.Other;
                 break;
             case "jobs" when rest.Length >= 2 && rest[1] is "query" or "ingest":
-                template += "/jobs/" + rest[1] + (rest.Length >= 3 ? "/{jobId}" : "") + (rest.Length >= 4 ? "/" + rest[3] : "");
+                template += "/jobs/" + rest[1] + (rest.Length >= 3 ? "/{id}" : "") + (rest.Length >= 4 ? "/" + rest[3] : "");
                 if (rest[1] == "query")
                 {
                     // Creating a query job and fetching its results are reads of records.

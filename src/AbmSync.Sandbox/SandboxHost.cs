@@ -55,7 +55,8 @@ public sealed class SandboxHost : IAsyncDisposable
         time ??= TimeProvider.System;
         var world = SyntheticWorld.Generate(options.Seed, options.Accounts);
         var salesforce = new SalesforceEmulator(world, options, time);
-        var hubSpot = new HubSpotEmulator(world, options, time);
+        var portalWorld = options.SeedHubSpot ? world : new SyntheticWorld { Seed = world.Seed, Reps = world.Reps, Businesses = [], People = [], Deals = [] };
+        var hubSpot = new HubSpotEmulator(portalWorld, options, time);
 
         var salesforceApp = Build(options.SalesforcePort, options.Latency, salesforce.Stats, salesforce.Export, salesforce.Map);
         var hubSpotApp = Build(options.HubSpotPort, options.Latency, hubSpot.Stats, hubSpot.Export, hubSpot.Map);

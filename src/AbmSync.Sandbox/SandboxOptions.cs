@@ -18,6 +18,13 @@ public sealed record SandboxOptions
     public string HubSpotRate { get; init; } = "190/10s";
     /// <summary>How long a Salesforce access token lives before the org answers 401 INVALID_SESSION_ID.</summary>
     public TimeSpan TokenTtl { get; init; } = TimeSpan.FromHours(2);
+    /// <summary>
+    /// False starts the HubSpot portal empty (its default properties and the owners only, no companies, contacts or
+    /// deals): a first load into a new portal, and Salesforce benchmarks at sizes where seeding both sides would not
+    /// fit in memory.
+    /// </summary>
+    public bool SeedHubSpot { get; init; } = true;
+
     /// <summary>Salesforce org's daily API request allocation.</summary>
     public int SalesforceDailyLimit { get; init; } = 100_000;
     /// <summary>

@@ -20,7 +20,8 @@ public static class SandboxCommand
         var faults = new Option<string?>("--faults") { Description = "Fault injection for both emulators (each takes the kinds it knows)" };
         var tokenTtl = new Option<int>("--token-ttl") { Description = "Salesforce access-token lifetime in seconds", DefaultValueFactory = _ => 7200 };
         var dailyLimit = new Option<int>("--salesforce-daily-limit") { Description = "Salesforce daily API request allocation", DefaultValueFactory = _ => 100_000 };
-        foreach (var option in new Option[] { salesforcePort, hubSpotPort, accounts, seed, latency, hubSpotRate, salesforceFaults, hubSpotFaults, faults, tokenTtl, dailyLimit })
+        var emptyPortal = new Option<bool>("--empty-portal") { Description = "Start the HubSpot portal without seeded records (owners and default properties only)" };
+        foreach (var option in new Option[] { salesforcePort, hubSpotPort, accounts, seed, latency, hubSpotRate, salesforceFaults, hubSpotFaults, faults, tokenTtl, dailyLimit, emptyPortal })
         {
             command.Options.Add(option);
         }
@@ -45,6 +46,7 @@ public static class SandboxCommand
                 HubSpotFaults = parse.GetValue(hubSpotFaults) ?? parse.GetValue(faults),
                 TokenTtl = TimeSpan.FromSeconds(parse.GetValue(tokenTtl)),
                 SalesforceDailyLimit = parse.GetValue(dailyLimit),
+                SeedHubSpot = !parse.GetValue(emptyPortal),
             };
             SandboxHost sandbox;
             try

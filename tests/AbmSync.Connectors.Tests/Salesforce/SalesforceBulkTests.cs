@@ -72,8 +72,8 @@ public sealed class SalesforceBulkTests
         Assert.Equal(3, host.Requests($"{DataPath}/jobs/query/{QueryJob}").Count);
         var stats = host.Counter.Snapshot();
         Assert.Equal(1, stats.ByEndpoint["POST /services/data/{version}/jobs/query"]);
-        Assert.Equal(3, stats.ByEndpoint["GET /services/data/{version}/jobs/query/{jobId}"]);
-        Assert.Equal(2, stats.ByEndpoint["GET /services/data/{version}/jobs/query/{jobId}/results"]);
+        Assert.Equal(3, stats.ByEndpoint["GET /services/data/{version}/jobs/query/{id}"]);
+        Assert.Equal(2, stats.ByEndpoint["GET /services/data/{version}/jobs/query/{id}/results"]);
         Assert.Equal(6, stats.Reads);
     }
 
@@ -148,8 +148,8 @@ public sealed class SalesforceBulkTests
 
         var stats = host.Counter.Snapshot();
         Assert.Equal(3, stats.Writes);
-        Assert.Equal(1, stats.ByEndpoint["PUT /services/data/{version}/jobs/ingest/{jobId}/batches"]);
-        Assert.Equal(1, stats.ByEndpoint["GET /services/data/{version}/jobs/ingest/{jobId}/failedResults"]);
+        Assert.Equal(1, stats.ByEndpoint["PUT /services/data/{version}/jobs/ingest/{id}/batches"]);
+        Assert.Equal(1, stats.ByEndpoint["GET /services/data/{version}/jobs/ingest/{id}/failedResults"]);
     }
 
     [Fact]
