@@ -148,15 +148,12 @@ public sealed partial class SalesforceCallCounter
                 break;
             case "jobs" when rest.Length >= 2 && rest[1] is "query" or "ingest":
                 template += "/jobs/" + rest[1] + (rest.Length >= 3 ? "/{id}" : "") + (rest.Length >= 4 ? "/" + rest[3] : "");
-                if (rest[1] == "query")
-                {
-                    // Creating a query job and fetching its results are reads of records.
-                    kind = isGet || (method == HttpMethod.Post && rest.Length == 2) ? CallKind.Read : CallKind.Other;
-                }
-                else
-                {
-                    kind = isGet ? CallKind.Read : CallKind.Write;
-                }
+                // As the sandbox counts them: a query job's status and result sets are reads; an ingest job writes
+                // records once, with its upload; creating, closing, polling an ingest job and its result files are job
+                // control, neither.
+                kind = rest[1] == "query"
+                    ? (isGet ? CallKind.Read : CallKind.Other)
+                    : (method == HttpMethod.Put && rest.Length >= 4 && rest[3] == "batches" ? CallKind.Write : CallKind.Other);
 
                 break;
             default:

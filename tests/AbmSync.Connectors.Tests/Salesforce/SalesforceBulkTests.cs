@@ -74,7 +74,8 @@ public sealed class SalesforceBulkTests
         Assert.Equal(1, stats.ByEndpoint["POST /services/data/{version}/jobs/query"]);
         Assert.Equal(3, stats.ByEndpoint["GET /services/data/{version}/jobs/query/{id}"]);
         Assert.Equal(2, stats.ByEndpoint["GET /services/data/{version}/jobs/query/{id}/results"]);
-        Assert.Equal(6, stats.Reads);
+        // The status polls and result sets read; creating the job is job control (as the sandbox counts it).
+        Assert.Equal(5, stats.Reads);
     }
 
     [Fact]
@@ -147,7 +148,8 @@ public sealed class SalesforceBulkTests
         Assert.Null(failed.Id);
 
         var stats = host.Counter.Snapshot();
-        Assert.Equal(3, stats.Writes);
+        // An ingest job writes records once, with its upload; create, close, polls and result files are job control.
+        Assert.Equal(1, stats.Writes);
         Assert.Equal(1, stats.ByEndpoint["PUT /services/data/{version}/jobs/ingest/{id}/batches"]);
         Assert.Equal(1, stats.ByEndpoint["GET /services/data/{version}/jobs/ingest/{id}/failedResults"]);
     }

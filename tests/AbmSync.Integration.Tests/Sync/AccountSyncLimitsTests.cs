@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AbmSync.Sandbox;
 using AbmSync.Worker.Sync;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AbmSync.Integration.Tests.Sync;
 
@@ -21,6 +22,9 @@ public class AccountSyncLimitsTests
         Assert.Contains(endpoints, e => e.Contains("/jobs/query", StringComparison.Ordinal));
         Assert.Contains(endpoints, e => e.Contains("/jobs/ingest", StringComparison.Ordinal));
         Assert.DoesNotContain(endpoints, e => e.StartsWith("PATCH", StringComparison.Ordinal) && e.EndsWith("/composite/sobjects", StringComparison.Ordinal));
+        // The worker's own count of bulk calls, reads and writes equals the org's.
+        var worker = bulk.Host.Services.GetRequiredService<AbmSync.Connectors.Salesforce.SalesforceCallCounter>().Snapshot();
+        Assert.Equal(await bulk.StatsAsync(bulk.Sandbox.SalesforceUrl), (worker.Calls, worker.Reads, worker.Writes));
         Assert.Equal(restSummary.RecordsRead, bulkSummary.RecordsRead);
         Assert.Equal(restSummary.SalesforceUpdated, bulkSummary.SalesforceUpdated);
         Assert.Equal(0, bulkSummary.DeadLettered);
