@@ -94,6 +94,8 @@ public sealed partial class SalesforceOrg
     {
         app.MapPost("/services/oauth2/token", (Func<HttpContext, Task<IResult>>)Token).Counts(CallKind.Other);
         app.MapGet("/services/data", Versions).Counts(CallKind.Other);
+        // The identity URL of every token answer (OAuth "id"): who the token's user is. Not a data API call.
+        app.MapGet("/id/{orgId}/{userId}", Identity).Counts(CallKind.Other);
 
         var api = app.MapGroup("/services/data/{version}");
         api.AddEndpointFilter(Guard);
@@ -276,6 +278,62 @@ public sealed partial class SalesforceOrg
 
     static bool FixedEquals(string? a, string b) =>
         a is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+
+    /// <summary>
+    /// GET on the identity URL with the access token: the user's identity, as Salesforce's Identity URL answers it.
+    /// A missing or expired token answers 403 Bad_OAuth_Token, another user's or org's URL 403 Bad_Id (plain text).
+    /// </summary>
+    IResult Identity(HttpContext http, string orgId, string userId)
+    {
+        if (Authenticate(http) is not { } tokenUser)
+        {
+            return Results.Text("Bad_OAuth_Token", "text/plain", statusCode: 403);
+        }
+        var user = Store.Get(userId);
+        if (orgId != OrgId || tokenUser != userId || user is null)
+        {
+            return Results.Text("Bad_Id", "text/plain", statusCode: 403);
+        }
+        var instance = InstanceUrl;
+        var version = "66.0";
+        string? Text(string field) => user[field] as string;
+        var urls = new JsonObject
+        {
+            ["enterprise"] = $"{instance}/services/Soap/c/{version}/{OrgId[..15]}",
+            ["metadata"] = $"{instance}/services/Soap/m/{version}/{OrgId[..15]}",
+            ["partner"] = $"{instance}/services/Soap/u/{version}/{OrgId[..15]}",
+            ["rest"] = $"{instance}/services/data/v{{version}}/",
+            ["sobjects"] = $"{instance}/services/data/v{{version}}/sobjects/",
+            ["search"] = $"{instance}/services/data/v{{version}}/search/",
+            ["query"] = $"{instance}/services/data/v{{version}}/query/",
+            ["recent"] = $"{instance}/services/data/v{{version}}/recent/",
+            ["profile"] = $"{instance}/{userId}",
+            ["custom_domain"] = instance,
+        };
+        return Results.Json(new JsonObject
+        {
+            ["id"] = $"{instance}/id/{OrgId}/{userId}",
+            ["asserted_user"] = true,
+            ["user_id"] = userId,
+            ["organization_id"] = OrgId,
+            ["username"] = Text("Username"),
+            ["nick_name"] = Text("Username")?.Split('@')[0],
+            ["display_name"] = Text("Name"),
+            ["email"] = Text("Email"),
+            ["email_verified"] = true,
+            ["first_name"] = Text("FirstName"),
+            ["last_name"] = Text("LastName"),
+            ["timezone"] = "GMT",
+            ["active"] = user["IsActive"] as bool? ?? true,
+            ["user_type"] = "STANDARD",
+            ["language"] = "en_US",
+            ["locale"] = "en_US",
+            ["utcOffset"] = 0,
+            ["last_modified_date"] = SfJson.Value(user["LastModifiedDate"]),
+            ["is_app_installed"] = true,
+            ["urls"] = urls,
+        });
+    }
 
     IResult IssueToken(string userId, string clientId, bool refresh, string? refreshToken = null)
     {
