@@ -10,8 +10,8 @@ namespace AbmSync.Worker.State;
 
 /// <summary>
 /// AbmSync's own state: id links, cursors, written-value hashes, run log, dead letters, decisions, owner identities.
-/// One class over SQL that SQLite and PostgreSQL both speak; the few differences live in the migrations folder of
-/// each provider.
+/// One class over SQL that SQLite and PostgreSQL both speak; the few differences (the auto-numbered key, list
+/// parameters, SQLite's pragmas, PostgreSQL's migration lock) are named where they occur.
 /// </summary>
 public sealed class StateStore(string provider, string connectionString, TimeProvider time)
 {
@@ -86,14 +86,15 @@ public sealed class StateStore(string provider, string connectionString, TimePro
     IEnumerable<(long Version, string Name, string Sql)> Migrations()
     {
         var assembly = typeof(StateStore).Assembly;
-        var prefix = $"AbmSync.Worker.State.Migrations.{Provider}.";
+        const string prefix = "AbmSync.Worker.State.Migrations.";
         foreach (var resource in assembly.GetManifestResourceNames().Where(r => r.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             var name = resource[prefix.Length..];
             var version = long.Parse(name[..name.IndexOf('_', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
             using var stream = assembly.GetManifestResourceStream(resource)!;
             using var reader = new StreamReader(stream);
-            yield return (version, name, reader.ReadToEnd());
+            yield return (version, name, reader.ReadToEnd().Replace("{identity}",
+                IsPostgres ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal));
         }
     }
 

@@ -1,5 +1,6 @@
 -- AbmSync state, version 1. Migrations only ever add: never edit a released file, write the next one.
--- Timestamps are ISO-8601 UTC text, which sorts in time order.
+-- One file for SQLite and PostgreSQL: timestamps are ISO-8601 UTC text (it sorts in time order), ids BIGINT, and
+-- {identity} becomes each database's auto-numbered primary key.
 
 -- The twin of each record on the other side.
 CREATE TABLE record_link (
@@ -35,7 +36,7 @@ CREATE TABLE sync_cursor (
 );
 
 CREATE TABLE sync_run (
-    id                      INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                      {identity},
     object                  TEXT NOT NULL,
     direction               TEXT NOT NULL,
     mode                    TEXT NOT NULL,  -- incremental | full | dry-run
@@ -53,7 +54,7 @@ CREATE TABLE sync_run (
 
 -- Records that failed, with why; retried on later runs, parked after too many attempts.
 CREATE TABLE dead_letter (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              {identity},
     object          TEXT NOT NULL,
     side            TEXT NOT NULL,         -- the side whose write failed
     record_id       TEXT NOT NULL,         -- the Salesforce id of the record being synced
@@ -64,7 +65,7 @@ CREATE TABLE dead_letter (
     status          TEXT NOT NULL,         -- open | parked | resolved
     first_failed_at TEXT NOT NULL,
     last_failed_at  TEXT NOT NULL,
-    last_run_id     INTEGER NULL
+    last_run_id     BIGINT NULL
 );
 CREATE UNIQUE INDEX ux_dead_letter_unresolved ON dead_letter (object, side, record_id) WHERE status <> 'resolved';
 
@@ -79,7 +80,7 @@ CREATE TABLE decision (
     reason     TEXT NOT NULL,
     owner_id   TEXT NULL,
     locked     INTEGER NOT NULL DEFAULT 0,
-    run_id     INTEGER NULL,
+    run_id     BIGINT NULL,
     decided_at TEXT NOT NULL,
     PRIMARY KEY (object, record_id, kind)
 );
