@@ -31,6 +31,12 @@ hubspot.SetAction((parse, ct) => HubSpotScenarios.CompaniesAsync(parse.Invocatio
     new(parse.GetValue(companies), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)), parse.GetValue(inProcess)), ct));
 root.Subcommands.Add(hubspot);
 
+var incrementalAccounts = new Option<int>("--accounts") { Description = "Salesforce accounts the world is seeded from (about 3 HubSpot contacts each)", DefaultValueFactory = _ => 33_000 };
+var incremental = new Command("hubspot-incremental", "Every contact read incrementally through search, beyond the 10,000 cap and through a bulk-import instant.") { incrementalAccounts };
+incremental.SetAction((parse, ct) => HubSpotScenarios.IncrementalAsync(parse.InvocationConfiguration.Output,
+    new(parse.GetValue(incrementalAccounts), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)), parse.GetValue(inProcess)), ct));
+root.Subcommands.Add(incremental);
+
 var upserts = new Option<int>("--upserts") { Description = "Companies to upsert", DefaultValueFactory = _ => 100_000 };
 var rate = new Option<string>("--rate") { Description = "The portal's burst limit, for the sandbox and the client limiter", DefaultValueFactory = _ => "190/10s" };
 var parallel = new Option<int>("--parallel") { Description = "Concurrent callers sharing the client's limiter", DefaultValueFactory = _ => 1 };
