@@ -55,6 +55,8 @@ public sealed partial class AccountSync(
     SchemaGuard schema,
     OwnerDirectory owners,
     HubSpotRateLimiter hubSpotLimiter,
+    SalesforceCallCounter salesforceCalls,
+    HubSpotCallCounter hubSpotCalls,
     SyncCache cache,
     TimeProvider time,
     IOptions<SyncOptions> options,
@@ -77,6 +79,9 @@ public sealed partial class AccountSync(
     {
         var stopwatch = Stopwatch.StartNew();
         var mode = request.DryRun ? "dry-run" : request.Full ? "full" : "incremental";
+        // The counters are the process's; a run's share is the difference (one accounts run at a time: the lease).
+        var salesforceCallsBefore = salesforceCalls.Calls;
+        var hubSpotCallsBefore = hubSpotCalls.Snapshot().Calls;
         var runId = await store.StartRunAsync(ObjectName, Direction, mode);
         var run = new RunState(runId, request);
         string status = "failed";
@@ -187,7 +192,7 @@ public sealed partial class AccountSync(
             await renewal;
             await store.ReleaseLeaseAsync(ObjectName, Direction, holder);
             await store.FinishRunAsync(runId, status, new RunCounts(run.Read, run.HubSpotCreated + run.HubSpotUpdated, run.SalesforceUpdated,
-                run.DeadLettered, 0, 0), message);
+                run.DeadLettered, (int)(salesforceCalls.Calls - salesforceCallsBefore), (int)(hubSpotCalls.Snapshot().Calls - hubSpotCallsBefore)), message);
             LogRunFinished(logger, runId, status, run.Read, run.HubSpotCreated + run.HubSpotUpdated, run.SalesforceUpdated, run.DeadLettered);
         }
     }

@@ -82,6 +82,10 @@ public class AccountSyncEndToEndTests
         Assert.Equal(0, (await harness.StatsAsync(harness.Sandbox.SalesforceUrl)).Writes);
         Assert.Equal(0, (await harness.StatsAsync(harness.Sandbox.HubSpotUrl)).Writes);
         Assert.Equal(0, second.HubSpotCreated + second.HubSpotUpdated + second.SalesforceUpdated);
+        // The run log keeps each run's API calls, as the sandboxes counted them.
+        var logged = (await harness.Store.RecentRunsAsync(1)).Single();
+        Assert.Equal((await harness.StatsAsync(harness.Sandbox.SalesforceUrl)).Calls, logged.SalesforceCalls);
+        Assert.Equal((await harness.StatsAsync(harness.Sandbox.HubSpotUrl)).Calls, logged.HubSpotCalls);
 
         // A rep edits one account with no tier so that it climbs into Tier 3 (uncapped): nothing else moves.
         var decisions = await harness.Store.GetDecisionsAsync(AccountSync.ObjectName, "tier");
