@@ -10,7 +10,9 @@ cd "$root"
 
 if [ -f tests/conformance/package-lock.json ]; then
   echo "== npm ci (tests/conformance)"
-  (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error)
+  # The conformance tests take the same lock (shared while a script runs): a second test run on this machine must
+  # not wipe node_modules under a running one.
+  (cd tests/conformance && flock /tmp/abmsync-conformance-npm.lock npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
