@@ -205,10 +205,28 @@ public sealed partial class SalesforceClient
         await SendRawAsync(HttpMethod.Put, JobPath(jobId, isQuery: false) + "/batches", content, "application/json", true, ct);
     }
 
-    /// <summary>PATCH /jobs/ingest/{jobId} with {"state": "UploadComplete"} (start) or "Aborted".</summary>
-    public async Task<BulkJobInfo> SetIngestJobStateAsync(string jobId, string state, CancellationToken ct = default) =>
-        BulkJobInfo.FromJson(await SendJsonAsync(HttpMethod.Patch, JobPath(jobId, isQuery: false),
-            new JsonObject { ["state"] = state }, false, ct));
+    /// <summary>
+    /// PATCH /jobs/ingest/{jobId} with {"state": "UploadComplete"} (start) or "Aborted". A retried close whose first
+    /// attempt did land (it timed out on the way back) is answered INVALIDJOBSTATE; the job then has moved on, and
+    /// its current state is the answer rather than a failure.
+    /// </summary>
+    public async Task<BulkJobInfo> SetIngestJobStateAsync(string jobId, string state, CancellationToken ct = default)
+    {
+        try
+        {
+            return BulkJobInfo.FromJson(await SendJsonAsync(HttpMethod.Patch, JobPath(jobId, isQuery: false),
+                new JsonObject { ["state"] = state }, false, ct));
+        }
+        catch (SalesforceApiException e) when (state == "UploadComplete" && e.ErrorCode == "INVALIDJOBSTATE")
+        {
+            var job = await GetJobAsync(jobId, isQuery: false, ct);
+            if (job.State is "UploadComplete" or "InProgress" or "JobComplete" or "Failed")
+            {
+                return job;
+            }
+            throw;
+        }
+    }
 
     /// <summary>successfulResults, failedResults and unprocessedrecords of a finished ingest job, in that order.</summary>
     public async Task<IReadOnlyList<BulkRecordResult>> GetIngestResultsAsync(string jobId, CancellationToken ct = default)

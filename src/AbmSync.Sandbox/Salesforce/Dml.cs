@@ -375,7 +375,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
     }
 
     SfRecord? FindUnique(SfObject type, SfField field, string value, SfRecord? except) =>
-        store.All(type).FirstOrDefault(r => !r.IsDeleted && r != except && r[field.Name] is string s && string.Equals(s, value, StringComparison.OrdinalIgnoreCase));
+        store.WithValue(type, field, value).FirstOrDefault(r => r != except);
 
     /// <summary>Records whose external id field equals <paramref name="value"/> (case-insensitive, as our text external ids are).</summary>
     public IReadOnlyList<SfRecord> MatchExternalId(SfObject type, SfField field, string value)
@@ -384,7 +384,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         {
             return store.Get(value) is { } r && r.Type == type && !r.IsDeleted ? [r] : [];
         }
-        return [.. store.All(type).Where(r => !r.IsDeleted && r[field.Name] is string s && string.Equals(s, value, StringComparison.OrdinalIgnoreCase))];
+        return [.. store.WithValue(type, field, value)];
     }
 
     /// <summary>Restores the store after a rolled-back allOrNone call.</summary>

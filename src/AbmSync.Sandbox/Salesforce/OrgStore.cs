@@ -14,11 +14,20 @@ public sealed class SfRecord(SfObject type, string id, long order)
     /// <summary>Insertion order: the order an unordered query answers in.</summary>
     public long Order { get; } = order;
 
+    /// <summary>The store that indexes this record's unique and external id values (set when the record is added).</summary>
+    internal OrgStore? Store { get; set; }
+
     public object? this[string field]
     {
         // Reading a field the type lacks answers null (a Contact has no IsConverted); writing one is a bug.
         get => Type.Has(field) ? values[Type.IndexOf(field)] : null;
-        set => values[Type.IndexOf(field)] = value is bool b ? (b ? True : False) : value;
+        set
+        {
+            var slot = Type.IndexOf(field);
+            var old = values[slot];
+            values[slot] = value is bool b ? (b ? True : False) : value;
+            Store?.Reindex(this, Type.Fields[slot], old, values[slot]);
+        }
     }
 
     public bool IsDeleted => this["IsDeleted"] is true;
@@ -26,7 +35,15 @@ public sealed class SfRecord(SfObject type, string id, long order)
     /// <summary>A copy of every value, to restore on rollback.</summary>
     public object?[] Snapshot() => (object?[])values.Clone();
 
-    public void Restore(object?[] snapshot) => values = (object?[])snapshot.Clone();
+    public void Restore(object?[] snapshot)
+    {
+        var before = values;
+        values = (object?[])snapshot.Clone();
+        for (var i = 0; i < values.Length; i++)
+        {
+            Store?.Reindex(this, Type.Fields[i], before[i], values[i]);
+        }
+    }
 }
 
 /// <summary>
@@ -77,7 +94,7 @@ public sealed class OrgStore(SfSchema schema, int seed, TimeProvider time)
 
     public SfRecord Add(SfObject type, string? id = null)
     {
-        var record = new SfRecord(type, id ?? NewId(type), ++order);
+        var record = new SfRecord(type, id ?? NewId(type), ++order) { Store = this };
         byType[type.Name].Add(record);
         byId[record.Id] = record;
         return record;
@@ -88,7 +105,50 @@ public sealed class OrgStore(SfSchema schema, int seed, TimeProvider time)
     {
         byType[record.Type.Name].Remove(record);
         byId.Remove(record.Id);
+        foreach (var field in record.Type.Fields)
+        {
+            Reindex(record, field, record[field.Name], null);
+        }
     }
+
+    // Unique and external id text values → the records holding them (case-insensitive, as those fields compare), so
+    // that a duplicate check or an upsert match is a lookup, not a scan: a 40,000-record ingest must not be quadratic.
+    readonly Dictionary<(string Type, string Field), Dictionary<string, HashSet<SfRecord>>> valueIndex = [];
+
+    internal void Reindex(SfRecord record, SfField field, object? old, object? now)
+    {
+        if (!(field.Unique || field.ExternalId) || Equals(old, now))
+        {
+            return;
+        }
+        var key = (record.Type.Name, field.Name);
+        if (!valueIndex.TryGetValue(key, out var index))
+        {
+            valueIndex[key] = index = new Dictionary<string, HashSet<SfRecord>>(StringComparer.OrdinalIgnoreCase);
+        }
+        if (old is string before && index.TryGetValue(before, out var holders))
+        {
+            holders.Remove(record);
+            if (holders.Count == 0)
+            {
+                index.Remove(before);
+            }
+        }
+        if (now is string after)
+        {
+            if (!index.TryGetValue(after, out var set))
+            {
+                index[after] = set = [];
+            }
+            set.Add(record);
+        }
+    }
+
+    /// <summary>The live records whose unique or external id <paramref name="field"/> holds <paramref name="value"/> (any case).</summary>
+    public IEnumerable<SfRecord> WithValue(SfObject type, SfField field, string value) =>
+        valueIndex.TryGetValue((type.Name, field.Name), out var index) && index.TryGetValue(value, out var holders)
+            ? holders.Where(r => !r.IsDeleted).OrderBy(r => r.Order)
+            : [];
 
     /// <summary>A record by 15- or 18-character id, deleted or not.</summary>
     public SfRecord? Get(string? id)

@@ -202,4 +202,20 @@ public sealed class SalesforceBulkTests
         Assert.Equal("plain,\"with,comma\",\"with \"\"quote\"\"\",\"multi\nline\",,\" padded \"\n", line);
         Assert.Equal(fields, AbmSync.Connectors.Salesforce.Csv.Parse(line).Single());
     }
+    /// <summary>Regression: a close that landed but timed out on the way back was retried and failed the run with INVALIDJOBSTATE.</summary>
+    [Fact]
+    public async Task SetIngestJobState_RetriedCloseFindsTheJobAlreadyClosed_ReturnsItsState()
+    {
+        using var host = Start();
+        host.Server.Given(Request.Create().WithPath($"{DataPath}/jobs/ingest/{IngestJob}").UsingPatch())
+            .RespondWith(Json(400, """[{"errorCode":"INVALIDJOBSTATE","message":"Cannot change the job's state from UploadComplete to UploadComplete"}]"""));
+        host.Server.Given(Request.Create().WithPath($"{DataPath}/jobs/ingest/{IngestJob}").UsingGet())
+            .RespondWith(Json(200, JobJson(IngestJob, "update", "InProgress")));
+
+        var job = await host.Client.SetIngestJobStateAsync(IngestJob, "UploadComplete");
+
+        Assert.Equal("InProgress", job.State);
+        // Aborting is not forgiven the same way: the caller must learn the job can't be aborted.
+        await Assert.ThrowsAsync<SalesforceApiException>(() => host.Client.SetIngestJobStateAsync(IngestJob, "Aborted"));
+    }
 }
