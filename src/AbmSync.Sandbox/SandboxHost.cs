@@ -50,6 +50,44 @@ public sealed class SandboxHost : IAsyncDisposable
         new("SANDBOX_HUMAN_HUBSPOT_TOKEN", SandboxCredentials.HubSpotHumanToken),
     ];
 
+    /// <summary>The <c>ABMSYNC__</c> lines alone: the environment a worker process needs to sync against this sandbox.</summary>
+    public IReadOnlyDictionary<string, string> WorkerEnvironment =>
+        EnvironmentLines.Where(l => l.Key.StartsWith(WorkerPrefix, StringComparison.Ordinal)).ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
+
+    /// <summary>The same settings as configuration keys (<c>Salesforce:LoginUrl</c>, …), for a worker host in this process.</summary>
+    public Dictionary<string, string?> WorkerSettings() =>
+        WorkerEnvironment.ToDictionary(l => l.Key[WorkerPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), l => (string?)l.Value, StringComparer.Ordinal);
+
+    const string WorkerPrefix = "ABMSYNC__";
+
+    /// <summary>
+    /// Edits a record the way a sales rep would: the rep's own credentials, the public REST API, so that the org
+    /// records the rep as last modifier. Throws with the org's answer when the edit is refused.
+    /// </summary>
+    public async Task EditAsSalesRepAsync(string sObject, string id, object fields, CancellationToken cancellationToken = default)
+    {
+        using var http = new HttpClient();
+        using var tokenResponse = await http.PostAsync(new Uri(SalesforceUrl, "/services/oauth2/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = SandboxCredentials.SalesforceHumanClientId,
+            ["client_secret"] = SandboxCredentials.SalesforceHumanClientSecret,
+        }), cancellationToken);
+        tokenResponse.EnsureSuccessStatusCode();
+        using var token = System.Text.Json.JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync(cancellationToken));
+        var instance = new Uri(token.RootElement.GetProperty("instance_url").GetString()!);
+        using var edit = new HttpRequestMessage(HttpMethod.Patch, new Uri(instance, $"/services/data/v66.0/sobjects/{sObject}/{id}"))
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(fields),
+        };
+        edit.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
+        using var response = await http.SendAsync(edit, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"the sales rep's edit of {sObject} {id} was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
     public static async Task<SandboxHost> StartAsync(SandboxOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         time ??= TimeProvider.System;

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using AbmSync.Connectors.HubSpot;
 using AbmSync.Connectors.Salesforce;
@@ -50,9 +48,7 @@ public static class DemoCommand
         try
         {
             await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = accounts, Seed = seed }, cancellationToken: ct);
-            var settings = sandbox.EnvironmentLines
-                .Where(l => l.Key.StartsWith(AbmSyncServices.EnvironmentPrefix, StringComparison.Ordinal))
-                .ToDictionary(l => l.Key[AbmSyncServices.EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), l => (string?)l.Value);
+            var settings = sandbox.WorkerSettings();
             settings["Storage:Provider"] = "Sqlite";
             settings["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory.FullName, "abmsync.db")}";
 
@@ -68,7 +64,7 @@ public static class DemoCommand
             var passes = new List<Pass>();
             passes.Add(await PassAsync("1. first sync", host, sandbox, probe, output, ct));
             passes.Add(await PassAsync("2. again, nothing changed", host, sandbox, probe, output, ct));
-            var edited = await EditOneAccountAsync(host, sandbox, probe, ct);
+            var edited = await EditOneAccountAsync(host, sandbox, ct);
             output.WriteLine($"A sales rep edits account {edited} through the Salesforce API (NumberOfEmployees = 1000).");
             output.WriteLine();
             passes.Add(await PassAsync("3. after one edit", host, sandbox, probe, output, ct));
@@ -130,7 +126,7 @@ public static class DemoCommand
     /// one without a tier and a low score, so that the edit moves it into Tier 3 at most, where there is no cap, and
     /// no other account's tier moves with it.
     /// </summary>
-    static async Task<string> EditOneAccountAsync(IHost host, SandboxHost sandbox, HttpClient http, CancellationToken ct)
+    static async Task<string> EditOneAccountAsync(IHost host, SandboxHost sandbox, CancellationToken ct)
     {
         var decisions = await host.Services.GetRequiredService<StateStore>().GetDecisionsAsync(AccountSync.ObjectName, "tier");
         var account = decisions
@@ -139,23 +135,7 @@ public static class DemoCommand
             .Select(d => d.RecordId)
             .FirstOrDefault() ?? decisions.OrderBy(d => d.RecordId, StringComparer.Ordinal).First().RecordId;
 
-        using var tokenResponse = await http.PostAsync(new Uri(sandbox.SalesforceUrl, "/services/oauth2/token"), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = SandboxCredentials.SalesforceHumanClientId,
-            ["client_secret"] = SandboxCredentials.SalesforceHumanClientSecret,
-        }), ct);
-        tokenResponse.EnsureSuccessStatusCode();
-        using var token = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync(ct));
-        var instance = new Uri(token.RootElement.GetProperty("instance_url").GetString()!);
-        var version = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SalesforceOptions>>().Value.ApiVersion;
-        using var edit = new HttpRequestMessage(HttpMethod.Patch, new Uri(instance, $"/services/data/{version}/sobjects/Account/{account}"))
-        {
-            Content = JsonContent.Create(new Dictionary<string, object> { ["NumberOfEmployees"] = 1000 }),
-        };
-        edit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
-        using var response = await http.SendAsync(edit, ct);
-        response.EnsureSuccessStatusCode();
+        await sandbox.EditAsSalesRepAsync("Account", account, new Dictionary<string, object> { ["NumberOfEmployees"] = 1000 }, ct);
         return account;
     }
 }

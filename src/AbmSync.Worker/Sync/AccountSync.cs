@@ -152,24 +152,12 @@ public sealed partial class AccountSync(
             status = "succeeded";
             return Summary(run, status, stopwatch.Elapsed, null, schema.CreatedHubSpotProperties);
         }
-        catch (BudgetReachedException e)
+        catch (Exception e) when (PauseReason(e) is { } reason)
         {
             // Not a failure: the daily allocation is shared with everything else the org or portal runs. Nothing of
             // the current page was written or committed; the next run starts from the last committed page.
             status = "paused";
-            message = e.Message;
-            return Summary(run, status, stopwatch.Elapsed, message, schema.CreatedHubSpotProperties);
-        }
-        catch (SalesforceApiException e) when (e.IsRequestLimitExceeded)
-        {
-            status = "paused";
-            message = $"Salesforce refused with REQUEST_LIMIT_EXCEEDED ({e.Message}); the run stopped at the last committed page and resumes from there";
-            return Summary(run, status, stopwatch.Elapsed, message, schema.CreatedHubSpotProperties);
-        }
-        catch (HubSpotApiException e) when (e.IsDailyLimit)
-        {
-            status = "paused";
-            message = "HubSpot's daily API limit is reached; the run stopped at the last committed page and resumes from there";
+            message = reason;
             return Summary(run, status, stopwatch.Elapsed, message, schema.CreatedHubSpotProperties);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -196,6 +184,17 @@ public sealed partial class AccountSync(
             LogRunFinished(logger, runId, status, run.Read, run.HubSpotCreated + run.HubSpotUpdated, run.SalesforceUpdated, run.DeadLettered);
         }
     }
+
+    /// <summary>Why an exception means "stop here and resume later" rather than a failure, or null when it doesn't.</summary>
+    static string? PauseReason(Exception e) => e switch
+    {
+        BudgetReachedException budget => budget.Message,
+        SalesforceApiException s when s.IsRequestLimitExceeded =>
+            $"Salesforce refused with REQUEST_LIMIT_EXCEEDED ({s.Message}); the run stopped at the last committed page and resumes from there",
+        HubSpotApiException h when h.IsDailyLimit =>
+            "HubSpot's daily API limit is reached; the run stopped at the last committed page and resumes from there",
+        _ => null,
+    };
 
     /// <summary>A lease holder "host/pid/run n" whose host is this machine and whose process is gone.</summary>
     static bool IsDeadLocalHolder(string holder)

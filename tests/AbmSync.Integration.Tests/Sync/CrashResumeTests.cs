@@ -15,7 +15,7 @@ public class CrashResumeTests
     {
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 1500, Seed = 21, Latency = TimeSpan.FromMilliseconds(40) });
         var directory = Directory.CreateTempSubdirectory("abmsync-crash-");
-        var environment = sandbox.EnvironmentLines.Where(l => l.Key.StartsWith("ABMSYNC__", StringComparison.Ordinal)).ToDictionary(l => l.Key, l => l.Value);
+        var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment);
         environment["ABMSYNC__Salesforce__QueryBatchSize"] = "200";
         environment["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
         var database = Path.Combine(directory.FullName, "data", "abmsync.db");

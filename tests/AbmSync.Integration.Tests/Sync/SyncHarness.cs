@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AbmSync.Sandbox;
@@ -35,9 +33,7 @@ public sealed class SyncHarness : IAsyncDisposable
     {
         var directory = Directory.CreateTempSubdirectory("abmsync-test-");
         var sandbox = await SandboxHost.StartAsync(sandboxOptions ?? new SandboxOptions { Accounts = accounts, Seed = seed });
-        var configuration = sandbox.EnvironmentLines
-            .Where(l => l.Key.StartsWith("ABMSYNC__", StringComparison.Ordinal))
-            .ToDictionary(l => l.Key["ABMSYNC__".Length..].Replace("__", ":", StringComparison.Ordinal), l => (string?)l.Value);
+        var configuration = sandbox.WorkerSettings();
         configuration["Storage:Provider"] = "Sqlite";
         configuration["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory.FullName, "abmsync.db")}";
         configuration["Mappings:Directory"] = Path.Combine(RepositoryRoot(), "mappings");
@@ -74,25 +70,7 @@ public sealed class SyncHarness : IAsyncDisposable
     }
 
     /// <summary>Edits an account the way a sales rep would: the rep's credentials, the public REST API.</summary>
-    public async Task EditAccountAsSalesRepAsync(string accountId, object fields)
-    {
-        using var tokenResponse = await Http.PostAsync(new Uri(Sandbox.SalesforceUrl, "/services/oauth2/token"), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = SandboxCredentials.SalesforceHumanClientId,
-            ["client_secret"] = SandboxCredentials.SalesforceHumanClientSecret,
-        }));
-        tokenResponse.EnsureSuccessStatusCode();
-        using var token = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync());
-        var instance = new Uri(token.RootElement.GetProperty("instance_url").GetString()!);
-        using var edit = new HttpRequestMessage(HttpMethod.Patch, new Uri(instance, $"/services/data/v66.0/sobjects/Account/{accountId}"))
-        {
-            Content = JsonContent.Create(fields),
-        };
-        edit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
-        using var response = await Http.SendAsync(edit);
-        Assert.True(response.IsSuccessStatusCode, $"the sales rep's edit failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-    }
+    public Task EditAccountAsSalesRepAsync(string accountId, object fields) => Sandbox.EditAsSalesRepAsync("Account", accountId, fields);
 
     public static string RepositoryRoot()
     {

@@ -82,7 +82,7 @@ public class CliTests
     public async Task Setup_HubSpotCreatesEveryAbmPropertyOnce_SalesforceFindsEveryField()
     {
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 10, Seed = 3 });
-        var environment = sandbox.EnvironmentLines.Where(l => l.Key.StartsWith("ABMSYNC__", StringComparison.Ordinal)).ToDictionary(l => l.Key, l => l.Value);
+        var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment);
         environment["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
         var directory = Directory.CreateTempSubdirectory("abmsync-setup-");
         try
@@ -117,7 +117,7 @@ public class CliTests
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 60, Seed = 5 });
         var directory = Directory.CreateTempSubdirectory("abmsync-run-");
         var port = FreePort();
-        var environment = sandbox.EnvironmentLines.Where(l => l.Key.StartsWith("ABMSYNC__", StringComparison.Ordinal)).ToDictionary(l => l.Key, l => l.Value);
+        var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment);
         environment["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}";
         environment["ABMSYNC__Worker__SyncAccountsCron"] = "* * * * *";
         environment["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
@@ -164,7 +164,7 @@ public class CliTests
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 20, Seed = 5 });
         var directory = Directory.CreateTempSubdirectory("abmsync-run-pg-");
         var port = FreePort();
-        var environment = sandbox.EnvironmentLines.Where(l => l.Key.StartsWith("ABMSYNC__", StringComparison.Ordinal)).ToDictionary(l => l.Key, l => l.Value);
+        var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment);
         environment["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}";
         environment["ABMSYNC__Storage__Provider"] = "Postgres";
         environment["ABMSYNC__Storage__ConnectionString"] = database.ConnectionString;
