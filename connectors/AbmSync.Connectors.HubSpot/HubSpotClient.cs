@@ -438,7 +438,10 @@ public sealed partial class HubSpotClient
         return [.. HubSpotJson.Results(doc.RootElement).Select(ParseGroup)];
     }
 
-    /// <summary>POST {properties}/{type}/groups (201). A group that already exists answers 409: check first.</summary>
+    /// <summary>
+    /// POST {properties}/{type}/groups (201). A group that already exists answers 409. Retried on transient failures
+    /// like a read: a replay of a create that had landed answers that 409, so the caller treats 409 as "there".
+    /// </summary>
     public async Task<HubSpotPropertyGroup> CreatePropertyGroupAsync(
         string objectType,
         string name,
@@ -446,11 +449,15 @@ public sealed partial class HubSpotClient
         int displayOrder = -1,
         CancellationToken ct = default)
     {
-        using var doc = await SendAsync(HttpMethod.Post, $"{PropertiesPath(objectType)}/groups", new { name, label, displayOrder }, ct, notIdempotent: true);
+        using var doc = await SendAsync(HttpMethod.Post, $"{PropertiesPath(objectType)}/groups", new { name, label, displayOrder }, ct);
         return ParseGroup(doc.RootElement);
     }
 
-    /// <summary>POST {properties}/{type}/batch/create; a 207 lists the refused definitions in <see cref="HubSpotPropertyCreateResult.Errors"/>.</summary>
+    /// <summary>
+    /// POST {properties}/{type}/batch/create; a 207 lists the refused definitions in <see cref="HubSpotPropertyCreateResult.Errors"/>.
+    /// Retried on transient failures: property names are unique, so a replay of a create that had landed is refused
+    /// per property as already existing, never duplicated.
+    /// </summary>
     public async Task<HubSpotPropertyCreateResult> CreatePropertiesAsync(
         string objectType,
         IReadOnlyList<HubSpotPropertyDefinition> definitions,
@@ -482,7 +489,7 @@ public sealed partial class HubSpotClient
                 }).ToArray(),
             }).ToArray(),
         };
-        using var doc = await SendAsync(HttpMethod.Post, $"{PropertiesPath(objectType)}/batch/create", body, ct, notIdempotent: true);
+        using var doc = await SendAsync(HttpMethod.Post, $"{PropertiesPath(objectType)}/batch/create", body, ct);
         return new HubSpotPropertyCreateResult(
             [.. HubSpotJson.Results(doc.RootElement).Select(ParseProperty)],
             HubSpotJson.ParseBatchErrors(doc.RootElement, Options));

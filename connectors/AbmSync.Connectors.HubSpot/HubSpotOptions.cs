@@ -35,9 +35,20 @@ public sealed partial class HubSpotOptions
     [Range(0.01, 1.0)]
     public double DailyBudgetShare { get; set; } = 0.5;
 
+    /// <summary>Longest wait for a TCP (and TLS) connection to HubSpot before the attempt fails as transient.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Longest single HTTP attempt before it counts as a transient timeout.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Longest time one call may take in all: every attempt, retry wait and token refresh. With the defaults a host that
+    /// never answers fails the run within a minute.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(50);
 
     /// <summary>Retries of one transient failure before it surfaces.</summary>
     [Range(0, 10)]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Polly.Retry;
@@ -21,7 +22,7 @@ internal static class HubSpotRetry
 
     internal static readonly TimeSpan SecondlyWindow = TimeSpan.FromSeconds(1);
 
-    internal static HttpRetryStrategyOptions CreateOptions(int maxRetryAttempts, TimeProvider timeProvider)
+    internal static HttpRetryStrategyOptions CreateOptions(int maxRetryAttempts, TimeProvider timeProvider, ILogger? logger = null)
     {
         var options = new HttpRetryStrategyOptions
         {
@@ -33,6 +34,14 @@ internal static class HubSpotRetry
         };
         options.ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.Context);
         options.DelayGenerator = args => DelayAsync(args.Outcome, timeProvider, args.Context.CancellationToken);
+        if (logger is not null)
+        {
+            options.OnRetry = args =>
+            {
+                LogRetry(logger, args, maxRetryAttempts);
+                return ValueTask.CompletedTask;
+            };
+        }
         return options;
     }
 
@@ -121,6 +130,25 @@ internal static class HubSpotRetry
         catch (JsonException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// One line per retry: what failed (a status, or the exception's message) and when the next attempt goes. The
+    /// exception with its frames is logged only at Debug.
+    /// </summary>
+    static void LogRetry(ILogger logger, OnRetryArguments<HttpResponseMessage> args, int maxAttempts)
+    {
+        var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();
+        var method = request?.Method.Method ?? "?";
+        var path = request?.RequestUri?.AbsolutePath ?? "?";
+        var reason = args.Outcome.Exception is { } e
+            ? e.Message.ReplaceLineEndings(" ")
+            : $"HTTP {(int)args.Outcome.Result!.StatusCode} {args.Outcome.Result.ReasonPhrase}";
+        Log.Retrying(logger, method, path, reason, args.AttemptNumber + 1, maxAttempts, (long)args.RetryDelay.TotalMilliseconds);
+        if (args.Outcome.Exception is { } exception && logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.RetryDetail(logger, method, path, args.AttemptNumber + 1, exception);
         }
     }
 }

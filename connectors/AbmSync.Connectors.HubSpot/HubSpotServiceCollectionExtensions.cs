@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 
@@ -25,10 +26,13 @@ public static class HubSpotServiceCollectionExtensions
         services.TryAddTransient<HubSpotAuthHandler>();
         services.TryAddTransient<HubSpotRateLimitHandler>();
         services.TryAddTransient<HubSpotCountingHandler>();
+        services.TryAddTransient<HubSpotDeadlineHandler>();
 
         // The token endpoint is counted like any other HubSpot call, but never retried or throttled here.
         // Header values (the bearer token) never reach logs, whatever the log level.
-        services.AddHttpClient(HubSpotTokenProvider.OAuthClientName)
+        services.AddHttpClient(HubSpotTokenProvider.OAuthClientName, (sp, http) =>
+                http.Timeout = sp.GetRequiredService<IOptions<HubSpotOptions>>().Value.AttemptTimeout)
+            .ConfigurePrimaryHttpMessageHandler(PrimaryHandler)
             .RedactLoggedHeaders(_ => true)
             .AddHttpMessageHandler<HubSpotCountingHandler>();
 
@@ -39,14 +43,17 @@ public static class HubSpotServiceCollectionExtensions
                 // The resilience pipeline owns timeouts (per attempt); HttpClient's own would cut a Retry-After wait short.
                 http.Timeout = Timeout.InfiniteTimeSpan;
             })
+            .ConfigurePrimaryHttpMessageHandler(PrimaryHandler)
             .RedactLoggedHeaders(_ => true)
+            .AddHttpMessageHandler<HubSpotDeadlineHandler>()
             .AddHttpMessageHandler<HubSpotAuthHandler>();
 
         builder.AddResilienceHandler("hubspot", (pipeline, context) =>
         {
             var options = context.ServiceProvider.GetRequiredService<IOptions<HubSpotOptions>>().Value;
             var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
-            pipeline.AddRetry(HubSpotRetry.CreateOptions(options.MaxRetryAttempts, time));
+            var retryLogger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("AbmSync.Connectors.HubSpot.Retry");
+            pipeline.AddRetry(HubSpotRetry.CreateOptions(options.MaxRetryAttempts, time, retryLogger));
             pipeline.AddTimeout(options.AttemptTimeout);
         });
 
@@ -54,4 +61,10 @@ public static class HubSpotServiceCollectionExtensions
             .AddHttpMessageHandler<HubSpotCountingHandler>();
         return builder;
     }
+
+    static SocketsHttpHandler PrimaryHandler(IServiceProvider sp) => new()
+    {
+        ConnectTimeout = sp.GetRequiredService<IOptions<HubSpotOptions>>().Value.ConnectTimeout,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+    };
 }

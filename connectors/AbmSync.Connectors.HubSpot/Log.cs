@@ -12,4 +12,10 @@ internal static partial class Log
 
     [LoggerMessage(3, LogLevel.Debug, "HubSpot rate limit headers: {Remaining}/{Max} in the window, daily {DailyRemaining}/{Daily}")]
     public static partial void RateLimitHeaders(ILogger logger, int? remaining, int? max, long? dailyRemaining, long? daily);
+
+    [LoggerMessage(4, LogLevel.Warning, "HubSpot {Method} {Path}: {Reason}; retry {Attempt} of {MaxAttempts} in {DelayMs} ms")]
+    public static partial void Retrying(ILogger logger, string method, string path, string reason, int attempt, int maxAttempts, long delayMs);
+
+    [LoggerMessage(5, LogLevel.Debug, "HubSpot {Method} {Path}: the failure behind retry {Attempt}")]
+    public static partial void RetryDetail(ILogger logger, string method, string path, int attempt, Exception exception);
 }

@@ -61,10 +61,25 @@ public sealed class SalesforceOptions
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>A Retry-After longer than this is not waited for: the failure surfaces so the run can checkpoint instead of sleeping.</summary>
-    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(120);
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Timeout of one attempt. Salesforce's own call timeout is 10 minutes; queries finish far sooner.</summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(120);
+    /// <summary>Longest wait for a TCP (and TLS) connection to Salesforce before the attempt fails as transient.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Timeout of one attempt. Salesforce's own call timeout is 10 minutes, but queries and collection writes answer
+    /// in seconds; a host that accepts a connection and never answers must not hold a run for minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Longest time one call may take in all: every attempt, retry wait and the token request it needed. With the
+    /// defaults a host that never answers fails the run within a minute.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(50);
 
     /// <summary>Share of the org's daily API allocation (as the org reports it, every client included) that a run may use.</summary>
     [Range(0.01, 1.0)]

@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.Retry;
 using Polly.Timeout;
 
 namespace AbmSync.Connectors.Salesforce;
@@ -49,5 +51,24 @@ internal static class SalesforceRetryPolicy
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// One line per retry: what failed (a status, or the exception's message) and when the next attempt goes. The
+    /// exception with its frames is logged only at Debug.
+    /// </summary>
+    internal static void LogRetry(ILogger logger, OnRetryArguments<HttpResponseMessage> args, int maxAttempts)
+    {
+        var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();
+        var method = request?.Method.Method ?? "?";
+        var path = request?.RequestUri?.AbsolutePath ?? "?";
+        var reason = args.Outcome.Exception is { } e
+            ? e.Message.ReplaceLineEndings(" ")
+            : $"HTTP {(int)args.Outcome.Result!.StatusCode} {args.Outcome.Result.ReasonPhrase}";
+        Log.Retrying(logger, method, path, reason, args.AttemptNumber + 1, maxAttempts, (long)args.RetryDelay.TotalMilliseconds);
+        if (args.Outcome.Exception is { } exception && logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.RetryDetail(logger, method, path, args.AttemptNumber + 1, exception);
+        }
     }
 }

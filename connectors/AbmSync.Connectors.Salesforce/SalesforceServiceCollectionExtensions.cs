@@ -1,6 +1,7 @@
 using AbmSync.Connectors.Salesforce;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 
@@ -25,6 +26,7 @@ public static class SalesforceServiceCollectionExtensions
         services.TryAddSingleton<SalesforceTokenCache>();
         services.TryAddTransient<SalesforceAuthHandler>();
         services.TryAddTransient<SalesforceCallCountingHandler>();
+        services.TryAddTransient<SalesforceDeadlineHandler>();
 
         var builder = services
             .AddHttpClient<SalesforceClient>(http =>
@@ -33,6 +35,13 @@ public static class SalesforceServiceCollectionExtensions
                 // Polly's per-attempt timeout owns time limits; HttpClient's own 100 s would cut retries short.
                 http.Timeout = Timeout.InfiniteTimeSpan;
             })
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                ConnectTimeout = sp.GetRequiredService<IOptions<SalesforceOptions>>().Value.ConnectTimeout,
+                // DNS changes (an instance move) are picked up by new connections.
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            .AddHttpMessageHandler<SalesforceDeadlineHandler>()
             .AddHttpMessageHandler<SalesforceAuthHandler>()
             // The bearer token travels in a header: no header value may reach a log, whatever the log level.
             .RedactLoggedHeaders(static _ => true);
@@ -41,6 +50,7 @@ public static class SalesforceServiceCollectionExtensions
         {
             var options = context.ServiceProvider.GetRequiredService<IOptions<SalesforceOptions>>().Value;
             var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
+            var retryLogger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("AbmSync.Connectors.Salesforce.Retry");
             pipeline.TimeProvider = time;
             pipeline
                 .AddRetry(new HttpRetryStrategyOptions
@@ -54,6 +64,11 @@ public static class SalesforceServiceCollectionExtensions
                         options.MaxRetryAttempts > 0 && SalesforceRetryPolicy.ShouldRetry(args.Context, args.Outcome, options, time)),
                     DelayGenerator = args => ValueTask.FromResult(
                         args.Outcome.Result is { } response ? SalesforceRetryPolicy.RetryAfter(response, time) : null),
+                    OnRetry = args =>
+                    {
+                        SalesforceRetryPolicy.LogRetry(retryLogger, args, options.MaxRetryAttempts);
+                        return ValueTask.CompletedTask;
+                    },
                 })
                 .AddTimeout(options.AttemptTimeout);
         });

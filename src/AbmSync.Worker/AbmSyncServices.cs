@@ -33,6 +33,8 @@ public static class AbmSyncServices
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
         });
+        // Logs go to standard error: standard output is the command's own answer (a summary, a plan, JSON for scripts).
+        logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // The console belongs to the command's own output; logs speak up for warnings unless asked to say more.
         logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
         logging.AddFilter("System.Net.Http.HttpClient", verbose ? LogLevel.Information : LogLevel.Warning);
@@ -40,7 +42,8 @@ public static class AbmSyncServices
         // A host that fails to start says why through the command's own error output; its log line would repeat it with a stack trace.
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         logging.AddFilter("Hangfire", LogLevel.Warning);
-        logging.AddFilter("Polly", LogLevel.Warning);
+        // Polly's own telemetry prints every retry with the exception's frames; the connectors log one line per retry instead.
+        logging.AddFilter("Polly", LogLevel.None);
     }
 
     public static IServiceCollection AddAbmSync(this IServiceCollection services)

@@ -80,12 +80,27 @@ public sealed class WorkerOptions
     /// </summary>
     [Required]
     public Uri DashboardUrl { get; set; } = new("http://127.0.0.1:5080");
+
+    /// <summary>
+    /// Host names the dashboard answers to (the <c>Host</c> header, without port). Any other name is refused, so that a
+    /// web page whose name was re-pointed at 127.0.0.1 (DNS rebinding) cannot reach it. Loopback names by default.
+    /// </summary>
+    public string[] AllowedHosts { get; set; } = ["127.0.0.1", "localhost", "[::1]"];
 }
 
 internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
 {
-    public ValidateOptionsResult Validate(string? name, WorkerOptions options) =>
-        options.DashboardUrl.IsLoopback && options.DashboardUrl.Host != "localhost"
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Worker:DashboardUrl must be a loopback IP address (e.g. http://127.0.0.1:5080) until the dashboard has authentication; '{options.DashboardUrl}' is not.");
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+    {
+        var failures = new List<string>();
+        if (!options.DashboardUrl.IsAbsoluteUri || !options.DashboardUrl.IsLoopback || options.DashboardUrl.Host == "localhost")
+        {
+            failures.Add($"Worker:DashboardUrl must be a loopback IP address (e.g. http://127.0.0.1:5080) until the dashboard has authentication; '{options.DashboardUrl}' is not.");
+        }
+        if (options.AllowedHosts is not { Length: > 0 } || options.AllowedHosts.Any(h => string.IsNullOrWhiteSpace(h) || h == "*" || h.Contains(':', StringComparison.Ordinal) && !h.StartsWith('[')))
+        {
+            failures.Add("Worker:AllowedHosts must list host names without ports (such as 127.0.0.1, localhost); '*' is not allowed.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

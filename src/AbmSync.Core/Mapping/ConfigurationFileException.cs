@@ -6,9 +6,22 @@ public sealed record ConfigurationProblem(string File, int Line, int Column, str
     public override string ToString() => $"{File}:{Line}: {Reason}";
 }
 
-/// <summary>A mapping or rules file that must not be used. The message lists every problem as <c>file:line: reason</c>.</summary>
+/// <summary>
+/// A mapping or rules file that must not be used. The message lists the problems as <c>file:line: reason</c>, the first
+/// <see cref="ListedProblems"/> of them and then how many more: a person fixes the first ones and runs again.
+/// </summary>
 public sealed class ConfigurationFileException(IReadOnlyList<ConfigurationProblem> problems)
-    : Exception(string.Join(Environment.NewLine, problems))
+    : Exception(Describe(problems))
 {
+    public const int ListedProblems = 50;
+
     public IReadOnlyList<ConfigurationProblem> Problems { get; } = problems;
+
+    static string Describe(IReadOnlyList<ConfigurationProblem> problems)
+    {
+        var listed = string.Join(Environment.NewLine, problems.Take(ListedProblems));
+        return problems.Count <= ListedProblems
+            ? listed
+            : $"{listed}{Environment.NewLine}… and {problems.Count - ListedProblems} more problems (the first {ListedProblems} are listed)";
+    }
 }

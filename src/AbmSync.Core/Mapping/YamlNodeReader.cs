@@ -1,5 +1,6 @@
 using System.Globalization;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace AbmSync.Core.Mapping;
@@ -15,8 +16,17 @@ internal sealed class YamlNodeReader(string file)
     public string File { get; } = file;
     public IReadOnlyList<ConfigurationProblem> Problems => problems;
 
+    /// <summary>Nesting deeper than this is refused: no mapping file needs it, and the node model recurses.</summary>
+    internal const int MaxDepth = 32;
+
     public static YamlMappingNode? Parse(string file, string text, YamlNodeReader reader)
     {
+        // A streaming pass first, before any node is built: anchors and aliases are refused where they stand, so an
+        // alias used as a key (which makes the node model hash a cycle) or an alias bomb never reaches it.
+        if (!Prescan(text, reader))
+        {
+            return null;
+        }
         var stream = new YamlStream();
         try
         {
@@ -32,7 +42,49 @@ internal sealed class YamlNodeReader(string file)
             reader.problems.Add(new ConfigurationProblem(file, 1, 1, "the file must be a YAML mapping (key: value lines)"));
             return null;
         }
+        if (stream.Documents.Count > 1)
+        {
+            reader.Error(stream.Documents[1].RootNode, "the file holds more than one YAML document (a second '---'); keep one");
+            return null;
+        }
         return root;
+    }
+
+    /// <summary>Reads the event stream once: refuses anchors, aliases and deep nesting, and reports syntax errors at their own line.</summary>
+    static bool Prescan(string text, YamlNodeReader reader)
+    {
+        var before = reader.problems.Count;
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case AnchorAlias alias:
+                        reader.Error(alias.Start, $"alias '*{alias.Value}' is not allowed in AbmSync files; write the value out where it is used");
+                        break;
+                    case NodeEvent { Anchor.IsEmpty: false } anchored:
+                        reader.Error(anchored.Start, $"anchor '&{anchored.Anchor}' is not allowed in AbmSync files; write the value out where it is used");
+                        break;
+                }
+                if (parser.Current is MappingStart or SequenceStart && ++depth > MaxDepth)
+                {
+                    reader.Error(parser.Current.Start, $"nested more than {MaxDepth} levels deep");
+                    return false;
+                }
+                if (parser.Current is MappingEnd or SequenceEnd)
+                {
+                    depth--;
+                }
+            }
+        }
+        catch (YamlException e)
+        {
+            reader.Error(e.Start, $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
+        }
+        return reader.problems.Count == before;
     }
 
     public void Error(YamlNode node, string reason) => Error(node.Start, reason);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AbmSync.Core.Mapping;
+using AbmSync.Worker.State;
 using AbmSync.Worker.Sync;
 using Microsoft.Extensions.Options;
 
@@ -33,10 +34,6 @@ public static class AbmSyncCli
         return await parsed.InvokeAsync(invocation);
     }
 
-    /// <summary>
-    /// Runs a verb's body and turns the failures a person can act on into a clear message and an exit code. The
-    /// messages never carry secrets: connectors and options keep tokens out of theirs.
-    /// </summary>
     /// <summary>Options validation failures, whether thrown alone or gathered by the host at start.</summary>
     static List<string> OptionsFailures(Exception e) => e switch
     {
@@ -45,39 +42,71 @@ public static class AbmSyncCli
         _ => [],
     };
 
+    /// <summary>
+    /// Runs a verb's body and turns every failure into one line and an exit code (see <see cref="ExitCodes"/>). No
+    /// stack trace reaches the console, and no message quotes a setting's value: connectors and options keep tokens
+    /// out of theirs, and a value that does not convert is named by its key only.
+    /// </summary>
     public static async Task<int> Guard(Func<Task<int>> body)
     {
         try
         {
             return await body();
         }
-        catch (ConfigurationFileException e)
+        catch (Exception e)
         {
-            await Console.Error.WriteLineAsync(e.Message);
-            return ExitCodes.Configuration;
-        }
-        catch (Exception e) when (OptionsFailures(e) is { Count: > 0 } failures)
-        {
-            foreach (var failure in failures)
+            var (code, lines) = Describe(e);
+            foreach (var line in lines)
             {
-                await Console.Error.WriteLineAsync($"settings: {failure}");
+                await Console.Error.WriteLineAsync(line);
             }
-            return ExitCodes.Configuration;
-        }
-        catch (SetupRequiredException e)
-        {
-            await Console.Error.WriteLineAsync(e.Message);
-            return ExitCodes.SetupRequired;
-        }
-        catch (OperationCanceledException)
-        {
-            await Console.Error.WriteLineAsync("stopped; the next run resumes from the last committed page");
-            return ExitCodes.Failure;
-        }
-        catch (Exception e) when (e is HttpRequestException or AbmSync.Connectors.Salesforce.SalesforceApiException or AbmSync.Connectors.HubSpot.HubSpotApiException)
-        {
-            await Console.Error.WriteLineAsync($"failed: {e.Message}");
-            return ExitCodes.Failure;
+            return code;
         }
     }
+
+    internal static (int Code, IReadOnlyList<string> Lines) Describe(Exception e)
+    {
+        if (Find<ConfigurationFileException>(e) is { } file)
+        {
+            return (ExitCodes.Configuration, [file.Message]);
+        }
+        if (SettingsConversion.Describe(e) is { } conversion)
+        {
+            return (ExitCodes.Configuration, [conversion]);
+        }
+        if (OptionsFailures(e) is { Count: > 0 } failures)
+        {
+            return (ExitCodes.Configuration, [.. failures.Select(f => $"settings: {f}")]);
+        }
+        if (Find<StateStoreException>(e) is { } store)
+        {
+            return (store.IsSettingsProblem ? ExitCodes.Configuration : ExitCodes.Failure, [store.Message]);
+        }
+        if (Find<SetupRequiredException>(e) is { } setup)
+        {
+            return (ExitCodes.SetupRequired, [setup.Message]);
+        }
+        return e switch
+        {
+            OperationCanceledException => (ExitCodes.Failure, ["stopped; the next run resumes from the last committed page"]),
+            HttpRequestException or AbmSync.Connectors.Salesforce.SalesforceApiException or AbmSync.Connectors.HubSpot.HubSpotApiException
+                => (ExitCodes.Failure, [$"failed: {OneLine(e.Message)}"]),
+            // Anything else is a bug of ours: still one line, with the exception's kind so that it can be reported.
+            _ => (ExitCodes.Failure, [$"failed ({e.GetType().Name}): {OneLine(e.Message)}"]),
+        };
+    }
+
+    static T? Find<T>(Exception e) where T : Exception
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is T found)
+            {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -69,11 +69,22 @@ public static class RunCommand
         });
         builder.Services.AddHangfireServer(o => o.WorkerCount = 2);
 
-        var dashboard = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>()?.DashboardUrl ?? new WorkerOptions().DashboardUrl;
+        var workerSettings = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+        var dashboard = workerSettings.DashboardUrl;
+        // Hangfire's dashboard checks the antiforgery token on every POST once the service exists.
+        builder.Services.AddAntiforgery(o => o.Cookie.Name = "abmsync-antiforgery");
+        builder.Services.AddHostFiltering(o =>
+        {
+            o.AllowedHosts = [.. workerSettings.AllowedHosts];
+            o.AllowEmptyHosts = false;
+            o.IncludeFailureMessage = false;
+        });
         // Loopback only (WorkerOptionsValidator refuses anything else): the dashboard has no authentication yet.
         builder.WebHost.UseUrls(dashboard.GetLeftPart(UriPartial.Authority));
 
         var app = builder.Build();
+        app.UseHostFiltering();
+        app.UseMiddleware<Dashboard.CrossSiteGuard>();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {

@@ -29,7 +29,7 @@ public sealed record OwnerIdentity(string SalesforceUserId, string Email, bool S
 public sealed record SyncRun(
     long Id, string Object, string Direction, string Mode, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string Status,
     int RecordsRead, int HubSpotRecordsWritten, int SalesforceRecordsWritten, int DeadLettered, int SalesforceCalls,
-    int HubSpotCalls, string? Message);
+    int HubSpotCalls, string? Message, DateTimeOffset? LastSeenAlive = null);
 
 /// <summary>Everything one page of a run changes in the state store, committed in one transaction.</summary>
 public sealed class PageCommit(string objectName, long runId)

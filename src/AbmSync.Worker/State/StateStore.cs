@@ -24,6 +24,18 @@ public sealed class StateStore(string provider, string connectionString, TimePro
 
     DbConnection Open()
     {
+        try
+        {
+            return OpenUnchecked();
+        }
+        catch (Exception e) when (e is DbException or System.Net.Sockets.SocketException or TimeoutException or IOException or InvalidOperationException)
+        {
+            throw StateStoreException.DoesNotAnswer(Provider, Describe(e));
+        }
+    }
+
+    DbConnection OpenUnchecked()
+    {
         if (IsPostgres)
         {
             var postgres = new NpgsqlConnection(connectionString);
@@ -39,6 +51,84 @@ public sealed class StateStore(string provider, string connectionString, TimePro
         return connection;
     }
 
+    /// <summary>
+    /// What went wrong opening the store, in words that name no connection-string value (it may hold a password).
+    /// Driver messages name hosts, ports and SQLite's result, never the password.
+    /// </summary>
+    static string Describe(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is { } next && inner is not SqliteException && inner is not PostgresException)
+        {
+            inner = next;
+        }
+        return inner switch
+        {
+            SqliteException { SqliteErrorCode: 26 } => "the file is not a SQLite database",
+            SqliteException { SqliteErrorCode: 14 } => "the database file cannot be opened",
+            SqliteException sqlite => $"SQLite error {sqlite.SqliteErrorCode}: {sqlite.Message}",
+            PostgresException postgres => $"{postgres.SqlState}: {postgres.MessageText}",
+            System.Net.Sockets.SocketException socket => $"{e.Message} ({socket.SocketErrorCode})",
+            _ => e.Message,
+        };
+    }
+
+    /// <summary>
+    /// Checks the connection string before anything opens it, so that a typo is a settings problem (exit 2) rather
+    /// than a failure deep inside a run. A SQLite file must sit in a directory that exists: only the default
+    /// <c>data/</c> directory is created, so that a mistyped path never scatters databases around the disk.
+    /// </summary>
+    public static void CheckConnectionString(string provider, string connectionString)
+    {
+        string? dataSource = null;
+        try
+        {
+            if (provider == "Postgres")
+            {
+                var builder = new NpgsqlConnectionStringBuilder(connectionString);
+                if (string.IsNullOrEmpty(builder.Host))
+                {
+                    throw StateStoreException.Malformed(provider, "it names no Host");
+                }
+                return;
+            }
+            dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        }
+        catch (ArgumentException)
+        {
+            // The driver's message can quote part of the string (a password with a ';' in it): say what is expected instead.
+            throw StateStoreException.Malformed(provider, provider == "Postgres"
+                ? "expected key=value pairs such as Host=127.0.0.1;Port=5432;Username=abmsync;Database=abmsync"
+                : "expected key=value pairs such as Data Source=data/abmsync.db");
+        }
+        if (string.IsNullOrEmpty(dataSource))
+        {
+            throw StateStoreException.Malformed(provider, "it names no Data Source (the database file)");
+        }
+        if (dataSource == ":memory:" || dataSource.StartsWith("file::memory:", StringComparison.Ordinal))
+        {
+            return;
+        }
+        var path = Path.GetFullPath(dataSource);
+        if (Directory.Exists(path))
+        {
+            throw StateStoreException.Malformed(provider, $"Data Source '{path}' is a directory; name a database file in it, such as {Path.Combine(path, "abmsync.db")}");
+        }
+        var directory = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            if (Path.GetFullPath(DefaultDataDirectory) == directory)
+            {
+                Directory.CreateDirectory(directory);
+                return;
+            }
+            throw StateStoreException.Malformed(provider, $"the directory of Data Source '{path}' does not exist; create it, or point Storage:ConnectionString at one that does");
+        }
+    }
+
+    /// <summary>Where the default SQLite database lives (<c>Data Source=data/abmsync.db</c>): created on first use.</summary>
+    public const string DefaultDataDirectory = "data";
+
     string Now() => Text(time.GetUtcNow());
 
     /// <summary>Dapper expands a list into (@p1, @p2, …) for SQLite but passes it to Npgsql as one array parameter.</summary>
@@ -53,14 +143,7 @@ public sealed class StateStore(string provider, string connectionString, TimePro
     /// <summary>Applies every migration not yet applied, in order. Safe to call from several processes.</summary>
     public async Task MigrateAsync(CancellationToken ct = default)
     {
-        if (!IsPostgres)
-        {
-            var directory = Path.GetDirectoryName(new SqliteConnectionStringBuilder(connectionString).DataSource);
-            if (!string.IsNullOrEmpty(directory))
-            {
-                Directory.CreateDirectory(directory);
-            }
-        }
+        CheckConnectionString(Provider, connectionString);
         await using var connection = Open();
         if (IsPostgres)
         {
@@ -110,8 +193,16 @@ public sealed class StateStore(string provider, string connectionString, TimePro
     {
         await using var connection = Open();
         return await connection.ExecuteScalarAsync<long>(
-            "INSERT INTO sync_run (object, direction, mode, started_at, status) VALUES (@objectName, @direction, @mode, @now, 'running') RETURNING id",
+            "INSERT INTO sync_run (object, direction, mode, started_at, status, heartbeat_at) VALUES (@objectName, @direction, @mode, @now, 'running', @now) RETURNING id",
             new { objectName, direction, mode, now = Now() });
+    }
+
+    /// <summary>Records that a run is alive and holds its lease until <paramref name="leaseExpiresAt"/>.</summary>
+    public async Task MarkRunAliveAsync(long runId, DateTimeOffset leaseExpiresAt)
+    {
+        await using var connection = Open();
+        await connection.ExecuteAsync("UPDATE sync_run SET heartbeat_at = @now, lease_expires_at = @until WHERE id = @runId AND status = 'running'",
+            new { runId, now = Now(), until = Text(leaseExpiresAt) });
     }
 
     public async Task FinishRunAsync(long runId, string status, RunCounts counts, string? message)
@@ -134,11 +225,23 @@ public sealed class StateStore(string provider, string connectionString, TimePro
     {
         await using var connection = Open();
         var rows = await connection.QueryAsync("SELECT * FROM sync_run ORDER BY id DESC LIMIT @count", new { count });
-        return [.. rows.Select(r => new SyncRun(
-            Long(r.id), (string)r.@object, (string)r.direction, (string)r.mode, Parse((string)r.started_at), ParseOrNull((string?)r.finished_at),
-            (string)r.status, Int(r.records_read), Int(r.hubspot_records_written), Int(r.salesforce_records_written),
-            Int(r.dead_lettered), Int(r.salesforce_calls), Int(r.hubspot_calls), (string?)r.message))];
-    }
+        var now = time.GetUtcNow();
+        return [.. rows.Select(r =>
+        {
+            var status = (string)r.status;
+            var heartbeat = ParseOrNull((string?)r.heartbeat_at);
+            var leaseExpires = ParseOrNull((string?)r.lease_expires_at);
+            // A run still marked running whose lease ran out has no living process behind it (a renewing run keeps
+            // its lease ahead of now). Runs from before the heartbeat existed get a day.
+            if (status == "running" && (leaseExpires ?? Parse((string)r.started_at).AddDays(1)) < now)
+            {
+                status = "abandoned";
+            }
+            return new SyncRun(
+                Long(r.id), (string)r.@object, (string)r.direction, (string)r.mode, Parse((string)r.started_at), ParseOrNull((string?)r.finished_at),
+                status, Int(r.records_read), Int(r.hubspot_records_written), Int(r.salesforce_records_written),
+                Int(r.dead_lettered), Int(r.salesforce_calls), Int(r.hubspot_calls), (string?)r.message, heartbeat);
+        })];    }
 
     // ---- leases ----
 
@@ -400,3 +503,18 @@ public sealed class StateStore(string provider, string connectionString, TimePro
 /// <summary>What a run did, as the run log keeps it.</summary>
 public sealed record RunCounts(
     int RecordsRead, int HubSpotRecordsWritten, int SalesforceRecordsWritten, int DeadLettered, int SalesforceCalls, int HubSpotCalls);
+
+/// <summary>The state store cannot be used: its connection string is wrong (a setting) or it does not answer.</summary>
+public sealed class StateStoreException(string message, bool isSettingsProblem) : Exception(message)
+{
+    /// <summary>True when a person must fix Storage settings (exit 2); false when the store is unreachable or broken (exit 1).</summary>
+    public bool IsSettingsProblem { get; } = isSettingsProblem;
+
+    static string Name(string provider) => provider == "Postgres" ? "PostgreSQL" : "SQLite";
+
+    internal static StateStoreException Malformed(string provider, string reason) =>
+        new($"settings: Storage:ConnectionString ({Name(provider)}): {reason}", isSettingsProblem: true);
+
+    internal static StateStoreException DoesNotAnswer(string provider, string reason) =>
+        new($"state store ({Name(provider)}) cannot be used: {reason}", isSettingsProblem: false);
+}

@@ -102,8 +102,9 @@ public sealed partial class AccountSync(
             await store.FinishRunAsync(runId, status, new RunCounts(0, 0, 0, 0, 0, 0), message);
             return Summary(run, status, stopwatch.Elapsed, message, []);
         }
+        await store.MarkRunAliveAsync(runId, until ?? time.GetUtcNow() + lease);
         using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var renewal = RenewLeaseAsync(holder, lease, leaseLost);
+        var renewal = RenewLeaseAsync(runId, holder, lease, leaseLost);
         ct = leaseLost.Token;
         try
         {
@@ -223,7 +224,7 @@ public sealed partial class AccountSync(
     /// Renews the run's lease every third of its duration; if a renewal finds the lease gone (this worker stalled past
     /// it and another took over), the run is cancelled at once so that two workers never write the same page.
     /// </summary>
-    async Task RenewLeaseAsync(string holder, TimeSpan lease, CancellationTokenSource run)
+    async Task RenewLeaseAsync(long runId, string holder, TimeSpan lease, CancellationTokenSource run)
     {
         using var timer = new PeriodicTimer(lease / 3, time);
         try
@@ -236,10 +237,17 @@ public sealed partial class AccountSync(
                     await run.CancelAsync();
                     return;
                 }
+                await store.MarkRunAliveAsync(runId, time.GetUtcNow() + lease);
             }
         }
         catch (OperationCanceledException)
         {
+        }
+        catch (Exception e)
+        {
+            // A renewal that cannot reach the store cannot prove the lease is still ours: stop rather than risk two writers.
+            LogLeaseRenewalFailed(logger, holder, e.Message);
+            await run.CancelAsync();
         }
     }
 
@@ -874,6 +882,9 @@ public sealed partial class AccountSync(
         return new SyncSummary(run.Id, status, run.Read, run.Unchanged, run.HubSpotCreated, run.HubSpotUpdated, run.SalesforceUpdated,
             run.DeadLettered, run.Linked, perTier, withOwner, ownerIds.Count - withOwner, unmatched, created, run.Writes, elapsed, message);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The accounts run lease of {Holder} could not be renewed ({Reason}); stopping the run")]
+    static partial void LogLeaseRenewalFailed(ILogger logger, string holder, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The accounts run lease of {Holder} was lost; stopping the run")]
     static partial void LogLeaseLost(ILogger logger, string holder);

@@ -77,9 +77,36 @@ public sealed partial class SchemaGuard(
         var groups = await hubSpot.GetPropertyGroupsAsync(objectType, ct);
         if (!groups.Any(g => g.Name == AbmFields.HubSpotGroup))
         {
-            await hubSpot.CreatePropertyGroupAsync(objectType, AbmFields.HubSpotGroup, "ABM (AbmSync)", ct: ct);
+            try
+            {
+                await hubSpot.CreatePropertyGroupAsync(objectType, AbmFields.HubSpotGroup, "ABM (AbmSync)", ct: ct);
+            }
+            catch (HubSpotApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                // Created meanwhile, or by a replay of our own create after a gateway error: it is there.
+            }
         }
-        var result = await hubSpot.CreatePropertiesAsync(objectType, missing, ct);
+        HubSpotPropertyCreateResult result;
+        try
+        {
+            result = await hubSpot.CreatePropertiesAsync(objectType, missing, ct);
+        }
+        catch (HubSpotApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            result = new HubSpotPropertyCreateResult([], [new HubSpotError("OBJECT_ALREADY_EXISTS", e.Message, null, [], null)]);
+        }
+        if (result.Errors.Count > 0 && result.Errors.All(e => e.Category is "OBJECT_ALREADY_EXISTS" or "CONFLICT"))
+        {
+            // A replayed create (the first attempt landed, its answer was lost) is refused as existing: read what is there.
+            var now = await hubSpot.GetPropertiesAsync(objectType, ct: ct);
+            var names = now.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            if (missing.All(m => names.Contains(m.Name)))
+            {
+                var created = now.Where(p => missing.Any(m => m.Name == p.Name)).ToList();
+                LogCreatedProperties(logger, created.Count, objectType);
+                return ([.. created.Select(p => p.Name)], now);
+            }
+        }
         if (result.Errors.Count > 0)
         {
             throw new SetupRequiredException("HubSpot", [.. result.Errors.Select(e => $"{objectType}: {e.Category}: {e.Message}")],

@@ -13,9 +13,16 @@ public sealed class SyncConfiguration
     public SyncConfiguration(IOptions<MappingsOptions> options)
     {
         Directory = Resolve(options.Value.Directory);
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            throw new ConfigurationFileException([new ConfigurationProblem(Directory, 1, 1,
+                File.Exists(Directory)
+                    ? "Mappings:Directory names a file; it must be the directory that holds accounts.yaml and rules.yaml"
+                    : "Mappings:Directory does not exist; it must be the directory that holds accounts.yaml and rules.yaml")]);
+        }
         var problems = new List<ConfigurationProblem>();
-        Accounts = Load(() => MappingLoader.LoadFile(Path.Combine(Directory, "accounts.yaml")), problems)!;
-        Rules = Load(() => RulesLoader.LoadFile(Path.Combine(Directory, "rules.yaml")), problems)!;
+        Accounts = Load(Path.Combine(Directory, "accounts.yaml"), MappingLoader.LoadFile, problems)!;
+        Rules = Load(Path.Combine(Directory, "rules.yaml"), RulesLoader.LoadFile, problems)!;
         if (problems.Count > 0)
         {
             throw new ConfigurationFileException(problems);
@@ -32,11 +39,11 @@ public sealed class SyncConfiguration
     public RulesFile Rules { get; }
     public TierAssigner TierAssigner { get; }
 
-    static T? Load<T>(Func<T> load, List<ConfigurationProblem> problems) where T : class
+    static T? Load<T>(string path, Func<string, T> load, List<ConfigurationProblem> problems) where T : class
     {
         try
         {
-            return load();
+            return load(path);
         }
         catch (ConfigurationFileException e)
         {
@@ -46,6 +53,15 @@ public sealed class SyncConfiguration
         catch (FileNotFoundException e)
         {
             problems.Add(new ConfigurationProblem(e.FileName ?? "?", 1, 1, "file not found"));
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A directory where the file should be, a file we may not read: the path is in the message, the stack is not.
+            problems.Add(new ConfigurationProblem(path, 1, 1,
+                System.IO.Directory.Exists(path) ? "is a directory, not a file"
+                : e is UnauthorizedAccessException ? "cannot be read (permission denied)"
+                : $"cannot be read: {e.Message}"));
             return null;
         }
     }
