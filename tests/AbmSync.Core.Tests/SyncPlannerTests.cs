@@ -341,6 +341,19 @@ public class SyncPlannerTests
     }
 
     [Fact]
+    public void Plan_ToSalesforceStageThatAlreadyStandsForTheHubSpotValue_IsKept()
+    {
+        var context = Plans.Context(Plans.Mapping(Stage with { Direction = SyncDirection.ToSalesforce, Conflict = null }));
+        var baselines = Plans.Baselines(Plans.Values(("StageName", "Qualification")), Plans.Values(("dealstage", "qualifiedtobuy")));
+
+        var plan = SyncPlanner.Plan(context,
+            Plans.Linked(Plans.Record("006", ("StageName", "Needs Analysis")), Plans.Record("9", ("dealstage", "qualifiedtobuy")), baselines));
+
+        Assert.True(plan.IsEmpty);
+        Assert.Empty(plan.Corrections);
+    }
+
+    [Fact]
     public void Plan_UnknownHubSpotValueWithStarFallback_WritesNothingAndNotesIt()
     {
         var field = Plans.Field("Industry", "industry", SyncDirection.TwoWay, ConflictPolicy.HubSpotWins,

@@ -38,7 +38,9 @@ namespace AbmSync.Core.Sync;
 /// <item>A value that cannot be converted (owner with no counterpart, a HubSpot value a <c>"*"</c> map cannot reverse)
 /// leaves the other side unchanged and adds a <see cref="PlanNote"/>.</item>
 /// <item>New baselines: each side's baseline becomes the value it holds after the writes, except a one-way target left
-/// alone keeps its old baseline (or none), so a protected or unmapped value is never mistaken for one we wrote.</item>
+/// alone keeps its old baseline (or none), so a protected or unmapped value is never mistaken for one we wrote. A
+/// create starts from no baselines: the new record's are the values the create writes (blank for a flowing field it
+/// leaves empty), the source's are its values of the fields that flow out of it.</item>
 /// </list>
 /// <para>Link actions: both records present and live → field plan; one present, unlinked → create on the other side
 /// when allowed (every non-blank value that flows there, two-way fields included, plus rule-owned values), else skip;
@@ -170,6 +172,10 @@ public static class SyncPlanner
         {
             var target = Other(present);
             var empty = new SideRecord("", new Dictionary<string, string?>());
+            // A create starts a new link: baselines left from an earlier twin say nothing about what we wrote to this
+            // one, and kept they would let the next run clear values the new twin never had.
+            salesforceBaselines.Clear();
+            hubSpotBaselines.Clear();
             foreach (var field in context.Mapping.Fields)
             {
                 var flowsToTarget = target == SyncSide.HubSpot ? field.FlowsToHubSpot : field.FlowsToSalesforce;
@@ -181,8 +187,9 @@ public static class SyncPlanner
                     ? new Pair(context, input, field, record, empty)
                     : new Pair(context, input, field, empty, record);
                 var converted = pair.Desired(target);
-                // The source side keeps what it holds; the new record's baseline is what the create writes (blank
-                // included, so the next run knows the field was considered and holds nothing).
+                // The source side's baseline is what it holds; the new record's is what the create writes (blank
+                // included, so the next run knows the field was considered and holds nothing). Fields flowing only
+                // into the source side get no baseline: nothing was written there.
                 Baselines(present)[pair.FieldOn(present)] = pair.Current(present);
                 Baselines(target)[pair.FieldOn(target)] = converted.IsMapped ? converted.Value : null;
                 if (!converted.IsMapped)
