@@ -430,6 +430,26 @@ public class SyncPlannerTests
         Assert.Equal(Plans.Values(("OwnerId", "005B")), plan.SalesforceWrites);
     }
 
+    [Fact]
+    public void Plan_TwoWayOwnerUnmappedAndAcceptedAtTheLastSync_IsHeldWithoutConflictOrWrites()
+    {
+        var mapping = Plans.Mapping(Plans.Field("OwnerId", "hubspot_owner_id", SyncDirection.TwoWay, ConflictPolicy.HubSpotWins, FieldTransform.Owner));
+        var context = Plans.Context(mapping, Owners);
+        var sf = Plans.Record("001", ("OwnerId", "005X"));
+        var hs = Plans.Record("9", ("hubspot_owner_id", "77"));
+
+        // Salesforce moved to an owner HubSpot does not know: HubSpot is left, and the next run must not revert Salesforce.
+        var first = SyncPlanner.Plan(context, Plans.Linked(sf, hs,
+            Plans.Baselines(Plans.Values(("OwnerId", "005A")), Plans.Values(("hubspot_owner_id", "77")))));
+        var second = SyncPlanner.Plan(context, Plans.Linked(sf, hs, first.NewBaselines));
+
+        Assert.True(first.IsEmpty);
+        Assert.Equal(PlanNote.OwnerUnmapped, Assert.Single(first.Notes).Code);
+        Assert.True(second.IsEmpty);
+        Assert.Empty(second.Conflicts);
+        Assert.Equal(PlanNote.HeldDisagreement, Assert.Single(second.Notes).Code);
+    }
+
     // ---- One-way corrections and blank protection -------------------------------------------------------------------
 
     [Fact]
