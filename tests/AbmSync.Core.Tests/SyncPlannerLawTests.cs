@@ -61,7 +61,7 @@ public class SyncPlannerLawTests
     ];
 
     // 005C shares HubSpot owner 77 with 005A (one person, two Salesforce users); 005X and 99 have no counterpart.
-    static readonly OwnerIdentity Owners = new(
+    static readonly OwnerMap Owners = new(
         sf => sf switch { "005A" or "005C" => "77", "005B" => "88", _ => null },
         hs => hs switch { "77" => "005A", "88" => "005B", _ => null });
 

@@ -17,10 +17,10 @@ static class Plans
 
     public static ObjectMapping Mapping(params FieldMapping[] fields) => Mapping(DeletePolicy.Unlink, fields);
 
-    public static PlanContext Context(ObjectMapping mapping, OwnerIdentity? owners = null,
+    public static PlanContext Context(ObjectMapping mapping, OwnerMap? owners = null,
         Dictionary<string, FieldKind>? salesforceKinds = null, Dictionary<string, FieldKind>? hubSpotKinds = null,
         bool createInHubSpot = true, bool createInSalesforce = true, ConflictPolicy fallback = ConflictPolicy.SalesforceWins) =>
-        new(mapping, Now, owners ?? OwnerIdentity.None, salesforceKinds ?? [], hubSpotKinds ?? [], createInHubSpot, createInSalesforce, fallback);
+        new(mapping, Now, owners ?? OwnerMap.None, salesforceKinds ?? [], hubSpotKinds ?? [], createInHubSpot, createInSalesforce, fallback);
 
     public static Dictionary<string, string?> Values(params (string Name, string? Value)[] values) =>
         values.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
@@ -399,7 +399,7 @@ public class SyncPlannerTests
         Assert.Equal(Plans.Values(("Renewal__c", "2026-11-25")), plan.SalesforceWrites);
     }
 
-    static readonly OwnerIdentity Owners = new(
+    static readonly OwnerMap Owners = new(
         sf => sf switch { "005A" => "77", "005B" => "88", _ => null },
         hs => hs switch { "77" => "005A", "88" => "005B", _ => null });
 

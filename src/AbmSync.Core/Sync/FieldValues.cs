@@ -58,7 +58,7 @@ public static class FieldValues
     /// counterpart gives <see cref="ConvertedValue.Unmapped"/> rather than a blank, so that it never clears an owner.
     /// </summary>
     public static ConvertedValue ToHubSpotValue(
-        FieldMapping field, string? salesforceValue, FieldKind salesforceKind, FieldKind hubSpotKind, OwnerIdentity owners)
+        FieldMapping field, string? salesforceValue, FieldKind salesforceKind, FieldKind hubSpotKind, OwnerMap owners)
     {
         var text = ValueKinds.Canonical(salesforceKind, salesforceValue);
         if (text is null)
@@ -97,7 +97,7 @@ public static class FieldValues
     /// </summary>
     public static ConvertedValue ToSalesforceValue(
         FieldMapping field, string? hubSpotValue, string? currentSalesforceValue, FieldKind salesforceKind,
-        FieldKind hubSpotKind, OwnerIdentity owners)
+        FieldKind hubSpotKind, OwnerMap owners)
     {
         var forward = ToHubSpotValue(field, currentSalesforceValue, salesforceKind, hubSpotKind, owners);
         if (forward.IsMapped && ValueKinds.Same(hubSpotKind, forward.Value, hubSpotValue))

@@ -15,10 +15,10 @@ public enum FieldKind { Text, Number, Boolean, Date, DateTime, Picklist, Referen
 /// Who a user on one side is on the other. A null answer means the owner cannot be mapped: the other side's owner is
 /// left as it is and the plan says so, rather than clearing an owner or guessing one.
 /// </summary>
-public sealed record OwnerIdentity(Func<string, string?> HubSpotOwnerOf, Func<string, string?> SalesforceUserOf)
+public sealed record OwnerMap(Func<string, string?> HubSpotOwnerOf, Func<string, string?> SalesforceUserOf)
 {
     /// <summary>An identity that maps nobody (for mappings without an owner field).</summary>
-    public static OwnerIdentity None { get; } = new(_ => null, _ => null);
+    public static OwnerMap None { get; } = new(_ => null, _ => null);
 }
 
 /// <summary>Everything the planner needs besides the record pair: the mapping, the clock reading and the knobs.</summary>
@@ -33,7 +33,7 @@ public sealed record OwnerIdentity(Func<string, string?> HubSpotOwnerOf, Func<st
 public sealed record PlanContext(
     ObjectMapping Mapping,
     DateTimeOffset Now,
-    OwnerIdentity Owners,
+    OwnerMap Owners,
     IReadOnlyDictionary<string, FieldKind> SalesforceKinds,
     IReadOnlyDictionary<string, FieldKind> HubSpotKinds,
     bool CreateInHubSpot,
