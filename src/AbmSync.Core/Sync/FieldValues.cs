@@ -51,6 +51,111 @@ public static class FieldValues
         }
     }
 
+    /// <summary>
+    /// The HubSpot value for a Salesforce value of a field, as text: the value read as its Salesforce kind, then the
+    /// field's transform (owner through <paramref name="owners"/>) and value map (<c>"*"</c> = any other value;
+    /// <c>""</c> = no counterpart, i.e. blank), then written as the HubSpot property's kind. An owner with no HubSpot
+    /// counterpart gives <see cref="ConvertedValue.Unmapped"/> rather than a blank, so that it never clears an owner.
+    /// </summary>
+    public static ConvertedValue ToHubSpotValue(
+        FieldMapping field, string? salesforceValue, FieldKind salesforceKind, FieldKind hubSpotKind, OwnerMap owners)
+    {
+        var text = ValueKinds.Canonical(salesforceKind, salesforceValue);
+        if (text is null)
+        {
+            return ConvertedValue.Blank;
+        }
+        switch (field.Transform)
+        {
+            case FieldTransform.Owner:
+                if (owners.HubSpotOwnerOf(text) is not { } owner)
+                {
+                    return ConvertedValue.NoCounterpart(PlanNote.OwnerUnmapped);
+                }
+                text = owner;
+                break;
+            default:
+                text = Reshape(field.Transform, text);
+                break;
+        }
+        if (text is not null && field.Values is { } map)
+        {
+            var key = map.Keys.FirstOrDefault(k => k != "*" && ValueKinds.Same(salesforceKind, k, text));
+            text = key is not null ? map[key] : field.DefaultValue ?? text;
+        }
+        return new ConvertedValue(ValueKinds.Canonical(hubSpotKind, text), null);
+    }
+
+    /// <summary>
+    /// The Salesforce value for a HubSpot value of a field: the reverse of <see cref="ToHubSpotValue"/>. When the
+    /// current Salesforce value already converts to the HubSpot value it is kept, so that a many-to-one value map (or a
+    /// lossy transform) never turns one Salesforce value into another on a round trip. Otherwise a value map is read
+    /// backwards, taking the first listed Salesforce value that maps to the HubSpot value; a HubSpot value no entry
+    /// maps to has no reverse when the map has a <c>"*"</c> fallback (<see cref="PlanNote.ValueUnmapped"/>) and passes
+    /// through unchanged when it has none (as the forward map passes unknown values through). Owners go through
+    /// <paramref name="owners"/> backwards; a date transform makes any HubSpot date or date-time a <c>yyyy-MM-dd</c>.
+    /// </summary>
+    public static ConvertedValue ToSalesforceValue(
+        FieldMapping field, string? hubSpotValue, string? currentSalesforceValue, FieldKind salesforceKind,
+        FieldKind hubSpotKind, OwnerMap owners)
+    {
+        var forward = ToHubSpotValue(field, currentSalesforceValue, salesforceKind, hubSpotKind, owners);
+        if (forward.IsMapped && ValueKinds.Same(hubSpotKind, forward.Value, hubSpotValue))
+        {
+            return new ConvertedValue(ValueKinds.Canonical(salesforceKind, currentSalesforceValue), null);
+        }
+        var text = ValueKinds.Canonical(hubSpotKind, hubSpotValue);
+        if (text is null)
+        {
+            return ConvertedValue.Blank;
+        }
+        if (field.Values is { } map)
+        {
+            var key = map.FirstOrDefault(e => e.Key != "*" && e.Value.Length > 0 && ValueKinds.Same(hubSpotKind, e.Value, text)).Key;
+            if (key is not null)
+            {
+                text = key;
+            }
+            else if (field.DefaultValue is not null)
+            {
+                return ConvertedValue.NoCounterpart(PlanNote.ValueUnmapped);
+            }
+            else
+            {
+                text = Reshape(field.Transform, text);
+            }
+        }
+        else if (field.Transform == FieldTransform.Owner)
+        {
+            if (owners.SalesforceUserOf(text) is not { } user)
+            {
+                return ConvertedValue.NoCounterpart(PlanNote.OwnerUnmapped);
+            }
+            text = user;
+        }
+        else
+        {
+            // Domain, trim, lower, upper and date are normalizations: applied on the way in they give the form the
+            // forward transform would have produced.
+            text = Reshape(field.Transform, text);
+        }
+        return new ConvertedValue(ValueKinds.Canonical(salesforceKind, text), null);
+    }
+
+    static string? Reshape(FieldTransform transform, string text)
+    {
+        var reshaped = transform switch
+        {
+            FieldTransform.Domain => DomainName.Normalize(text),
+            FieldTransform.Trim => text.Trim(),
+            FieldTransform.Lower => text.Trim().ToLowerInvariant(),
+            FieldTransform.Upper => text.Trim().ToUpperInvariant(),
+            FieldTransform.Date => ValueKinds.Canonical(FieldKind.Date, text),
+            _ => text,
+        };
+        return string.IsNullOrEmpty(reshaped) ? null : reshaped;
+    }
+
     static string? Convert(FieldMapping field, object? value, Func<string, string?> hubSpotOwnerOf)
     {
         var text = Format(value);
@@ -135,4 +240,19 @@ public static class FieldValues
         }
         return System.Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())), 0, 16);
     }
+}
+
+/// <summary>A value converted for the other side: either a value (null = blank) or the reason it has no counterpart there.</summary>
+/// <param name="Value">The converted value; null is blank.</param>
+/// <param name="Unmapped">When set, the value has no counterpart (a <see cref="PlanNote"/> code) and nothing should be written.</param>
+public readonly record struct ConvertedValue(string? Value, string? Unmapped)
+{
+    /// <summary>A blank value.</summary>
+    public static ConvertedValue Blank => new(null, null);
+
+    /// <summary>No counterpart on the other side, for the given note code.</summary>
+    public static ConvertedValue NoCounterpart(string code) => new(null, code);
+
+    /// <summary>The value has a counterpart (possibly blank).</summary>
+    public bool IsMapped => Unmapped is null;
 }
