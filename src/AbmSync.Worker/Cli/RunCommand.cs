@@ -86,6 +86,7 @@ public static class RunCommand
         app.UseHostFiltering();
         app.UseMiddleware<Dashboard.CrossSiteGuard>();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+        Dashboard.RunsPage.Register();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
             // Hangfire's default filter allows local requests only; kept explicit so a proxy never widens it.

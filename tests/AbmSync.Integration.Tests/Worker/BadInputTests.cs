@@ -289,6 +289,27 @@ public sealed class BadInputTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Matches(@"run 1 accounts incremental abandoned \(its process stopped; last seen alive \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\)", output);
+
+        // The dashboard's runs page says the same.
+        var port = FreePort();
+        environment["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}";
+        environment["ABMSYNC__Worker__SyncAccountsCron"] = "";
+        using var worker = CliProcess.Start(environment, directory.FullName, "run");
+        using var http = new HttpClient();
+        string? page = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); page is null; await Task.Delay(300))
+        {
+            try
+            {
+                page = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/hangfire/abmsync/runs"));
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+        }
+        Assert.Matches(@"<td class=""abandoned"">abandoned</td><td>[^<]+</td><td>last seen alive \d{4}-", page);
+        worker.Interrupt();
+        Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     static int FreePort()
