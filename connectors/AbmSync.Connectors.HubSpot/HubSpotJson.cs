@@ -28,7 +28,47 @@ internal static class HubSpotJson
             properties,
             ParseDate(e, "createdAt"),
             ParseDate(e, "updatedAt"),
-            e.TryGetProperty("archived", out var archived) && archived.ValueKind == JsonValueKind.True);
+            e.TryGetProperty("archived", out var archived) && archived.ValueKind == JsonValueKind.True,
+            ParseHistory(e));
+    }
+
+    /// <summary>propertiesWithHistory, when the answer has it; each property's versions sorted newest first.</summary>
+    private static Dictionary<string, IReadOnlyList<HubSpotPropertyVersion>>? ParseHistory(JsonElement e)
+    {
+        if (!e.TryGetProperty("propertiesWithHistory", out var history) || history.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var parsed = new Dictionary<string, IReadOnlyList<HubSpotPropertyVersion>>(StringComparer.Ordinal);
+        foreach (var property in history.EnumerateObject())
+        {
+            var versions = new List<HubSpotPropertyVersion>();
+            if (property.Value.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var v in property.Value.EnumerateArray())
+                {
+                    // A version without a readable timestamp cannot be ordered against the others, so it is of no use
+                    // to a latest-wins decision.
+                    if (v.ValueKind != JsonValueKind.Object || ParseDate(v, "timestamp") is not { } timestamp)
+                    {
+                        continue;
+                    }
+
+                    versions.Add(new HubSpotPropertyVersion(
+                        GetString(v, "value"),
+                        timestamp,
+                        GetString(v, "sourceType"),
+                        GetString(v, "sourceId"),
+                        GetString(v, "updatedByUserId")));
+                }
+            }
+
+            // HubSpot documents newest first; sorting (stable) keeps that promise even if an answer does not.
+            parsed[property.Name] = [.. versions.OrderByDescending(v => v.Timestamp)];
+        }
+
+        return parsed;
     }
 
     internal static string? AsString(JsonElement value) => value.ValueKind switch

@@ -1,15 +1,30 @@
 namespace AbmSync.Connectors.HubSpot;
 
-/// <summary>A CRM record: every property value is a string (or null), as HubSpot sends it.</summary>
+/// <summary>
+/// A CRM record: every property value is a string (or null), as HubSpot sends it. <see cref="History"/> is set only
+/// when the read asked for propertiesWithHistory: per property, its versions newest first.
+/// </summary>
 public sealed record HubSpotObject(
     string Id,
     IReadOnlyDictionary<string, string?> Properties,
     DateTimeOffset? CreatedAt,
     DateTimeOffset? UpdatedAt,
-    bool Archived)
+    bool Archived,
+    IReadOnlyDictionary<string, IReadOnlyList<HubSpotPropertyVersion>>? History = null)
 {
     public string? this[string property] => Properties.TryGetValue(property, out var value) ? value : null;
 }
+
+/// <summary>
+/// One version of a property from propertiesWithHistory. <see cref="SourceType"/> says what wrote it (INTEGRATION,
+/// CRM_UI, IMPORT, ...); <see cref="SourceId"/> which app or user; <see cref="UpdatedByUserId"/> is set for a person's edit.
+/// </summary>
+public sealed record HubSpotPropertyVersion(
+    string? Value,
+    DateTimeOffset Timestamp,
+    string? SourceType,
+    string? SourceId,
+    string? UpdatedByUserId);
 
 /// <summary>One page of a list; <see cref="NextAfter"/> is null on the last page.</summary>
 public sealed record HubSpotPage(IReadOnlyList<HubSpotObject> Results, string? NextAfter);
