@@ -215,7 +215,8 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         }
 
         var record = target ?? store.Add(type);
-        undo.Add((record, creating ? null : record.Snapshot()));
+        var before = creating ? null : record.Snapshot();
+        undo.Add((record, before));
         if (creating)
         {
             foreach (var field in type.Fields)
@@ -239,20 +240,76 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
             record[name] = value;
         }
         Derive(record);
-        Stamp(record, userId);
+        var stamp = Stamp(record, userId);
         if (creating)
         {
             record["CreatedDate"] = record["SystemModstamp"];
         }
+        Track(record, before, userId, stamp, undo);
         return new SaveResult(record.Id, [], creating);
     }
 
-    void Stamp(SfRecord record, string userId)
+    DateTimeOffset Stamp(SfRecord record, string userId)
     {
         var stamp = store.NextStamp();
         record["SystemModstamp"] = stamp;
         record["LastModifiedDate"] = stamp;
         record["LastModifiedById"] = userId;
+        return stamp;
+    }
+
+    /// <summary>
+    /// Field history, as an org with Track Field History on records it: a "created" row for a new record, else one row
+    /// per tracked field whose value changed (an update that changes nothing tracked adds none), stamped like the
+    /// record and by the same user. A lookup change (Owner) adds two rows, one with the users' names and one with their
+    /// ids, as the platform does. The rows join <paramref name="undo"/> so that an allOrNone rollback takes them back.
+    /// </summary>
+    void Track(SfRecord record, object?[]? before, string userId, DateTimeOffset stamp, List<(SfRecord Record, object?[]? Before)> undo)
+    {
+        var type = record.Type;
+        if (type.History is not { } history)
+        {
+            return;
+        }
+        if (before is null)
+        {
+            AddHistory(history, record, SfSchema.CreatedHistoryField, null, null, null, userId, stamp, undo);
+            return;
+        }
+        foreach (var name in type.TrackedFields)
+        {
+            var field = type.Field(name)!;
+            var (old, now) = (before[type.IndexOf(field.Name)], record[field.Name]);
+            if (Equals(old, now))
+            {
+                continue;
+            }
+            var historyName = SfSchema.HistoryFieldName(type, field);
+            if (field.Type == SfType.Reference)
+            {
+                AddHistory(history, record, historyName, "Text", NameOf(old), NameOf(now), userId, stamp, undo);
+            }
+            AddHistory(history, record, historyName, SfSchema.HistoryDataType(field), old, now, userId, stamp, undo);
+        }
+    }
+
+    string? NameOf(object? id) => store.Get(id as string)?["Name"] as string;
+
+    void AddHistory(SfObject history, SfRecord parent, string field, string? dataType, object? old, object? now, string userId, DateTimeOffset stamp,
+        List<(SfRecord Record, object?[]? Before)> undo)
+    {
+        var row = store.Add(history);
+        row["Id"] = row.Id;
+        row["IsDeleted"] = false;
+        row[parent.Type.Name + "Id"] = parent.Id;
+        row["CreatedById"] = userId;
+        row["CreatedDate"] = stamp;
+        row["Field"] = field;
+        row["DataType"] = dataType;
+        // anyType values keep their field's type, so the JSON answer has numbers as numbers; text is cut at 255.
+        row["OldValue"] = old is string o && o.Length > 255 ? o[..255] : old;
+        row["NewValue"] = now is string n && n.Length > 255 ? n[..255] : now;
+        undo.Add((row, null));
     }
 
     /// <summary>Fields the platform computes: full names, and the opportunity stage's facts.</summary>

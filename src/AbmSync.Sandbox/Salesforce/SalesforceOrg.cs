@@ -433,7 +433,8 @@ public sealed partial class SalesforceOrg
         ["updateable"] = o.Writable,
         ["deletable"] = o.Writable,
         ["queryable"] = true,
-        ["searchable"] = true,
+        // A history object is read by query only: SOSL does not search it.
+        ["searchable"] = o.HistoryParent is null,
         ["retrieveable"] = true,
         ["urls"] = new JsonObject
         {
@@ -464,9 +465,9 @@ public sealed partial class SalesforceOrg
         ["name"] = f.Name,
         ["label"] = f.Label,
         ["inlineHelpText"] = f.InlineHelpText,
-        ["type"] = f.Type.ToString().ToLowerInvariant() switch { "datetime" => "datetime", var t => t },
+        ["type"] = f.Type == SfType.AnyType ? "anyType" : f.Type.ToString().ToLowerInvariant(),
         ["soapType"] = "xsd:" + f.SoapTypeName,
-        ["length"] = f.IsText && f.Type is not SfType.Id and not SfType.Reference ? f.Length : f.Type is SfType.Id or SfType.Reference ? 18 : 0,
+        ["length"] = (f.IsText || f.Type == SfType.AnyType) && f.Type is not SfType.Id and not SfType.Reference ? f.Length : f.Type is SfType.Id or SfType.Reference ? 18 : 0,
         ["precision"] = f.IsNumber && f.Type != SfType.Int ? f.Precision : 0,
         ["scale"] = f.IsNumber && f.Type != SfType.Int ? f.Scale : 0,
         ["digits"] = f.Type == SfType.Int ? f.Precision : 0,
@@ -480,7 +481,7 @@ public sealed partial class SalesforceOrg
         ["idLookup"] = f.Type == SfType.Id || f.ExternalId || f.Name is "Email" or "Username",
         ["custom"] = f.Custom,
         ["calculated"] = f.Calculated,
-        ["filterable"] = true,
+        ["filterable"] = f.Filterable,
         ["sortable"] = f.Type != SfType.Textarea,
         ["referenceTo"] = new JsonArray([.. f.ReferenceTo.Select(r => (JsonNode?)JsonValue.Create(r))]),
         ["relationshipName"] = f.RelationshipName,

@@ -1,7 +1,7 @@
 namespace AbmSync.Sandbox.Salesforce;
 
 /// <summary>Field types as describe names them.</summary>
-public enum SfType { Id, String, Textarea, Email, Url, Phone, Picklist, Boolean, Int, Double, Currency, Percent, Date, DateTime, Reference }
+public enum SfType { Id, String, Textarea, Email, Url, Phone, Picklist, Boolean, Int, Double, Currency, Percent, Date, DateTime, Reference, AnyType }
 
 /// <summary>One field of an sObject, with the describe attributes the emulator enforces.</summary>
 public sealed record SfField(string Name, string Label, SfType Type)
@@ -25,6 +25,8 @@ public sealed record SfField(string Name, string Label, SfType Type)
     public IReadOnlyList<string> PicklistValues { get; init; } = [];
     /// <summary>The help text the field's metadata deploys (the ABM fields'); null where there is none, as describe has it.</summary>
     public string? InlineHelpText { get; init; }
+    /// <summary>Whether WHERE may name the field; a history object's OldValue/NewValue (anyType) may not.</summary>
+    public bool Filterable { get; init; } = true;
 
     public bool IsText => Type is SfType.Id or SfType.String or SfType.Textarea or SfType.Email or SfType.Url or SfType.Phone or SfType.Picklist or SfType.Reference;
     public bool IsNumber => Type is SfType.Int or SfType.Double or SfType.Currency or SfType.Percent;
@@ -38,6 +40,7 @@ public sealed record SfField(string Name, string Label, SfType Type)
         SfType.Date => "date",
         SfType.DateTime => "dateTime",
         SfType.Id or SfType.Reference => "id",
+        SfType.AnyType => "anyType",
         _ => "string",
     };
 }
@@ -76,6 +79,14 @@ public sealed class SfObject
     public IReadOnlyList<SfField> Fields { get; }
     /// <summary>Whether the API may create, update and delete its records (User is read-only here).</summary>
     public bool Writable { get; }
+    /// <summary>
+    /// The fields the org's "Track Field History" setting tracks, by API name; empty when the object is not tracked.
+    /// </summary>
+    public IReadOnlyList<string> TrackedFields { get; init; } = [];
+    /// <summary>The {Object}History object that records changes to <see cref="TrackedFields"/>.</summary>
+    public SfObject? History { get; internal set; }
+    /// <summary>On a history object: the object whose changes it records.</summary>
+    public SfObject? HistoryParent { get; init; }
 
     public SfField? Field(string name) => byName.GetValueOrDefault(name);
     public SfField? Relationship(string name) => byRelationship.GetValueOrDefault(name);
@@ -101,7 +112,82 @@ public sealed class SfSchema
     public static readonly string[] LeadSources = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"];
     public static readonly string[] OpportunityTypes = ["Existing Customer - Upgrade", "Existing Customer - Replacement", "Existing Customer - Downgrade", "New Customer"];
 
-    public static SfSchema Create() => new([Account(), Contact(), Lead(), Opportunity(), User()]);
+    /// <summary>
+    /// The fields this org tracks, as a real org's Setup → Fields → Set History Tracking would (at most 20 an object).
+    /// </summary>
+    public static readonly string[] AccountTrackedFields = ["Name", "Phone", "Website", "AnnualRevenue", "NumberOfEmployees", "OwnerId", "Industry", "Type"];
+    public static readonly string[] ContactTrackedFields = ["Title", "Phone", "Email", "OwnerId", "FirstName", "LastName"];
+
+    /// <summary>The Field value of a change that created the record (the UI shows "Created.").</summary>
+    public const string CreatedHistoryField = "created";
+
+    /// <summary>
+    /// DataType values the history objects use: Text for text and for the names row of a lookup change, EntityId for
+    /// its ids row, DynamicEnum for picklists, Double for numbers other than currency and percent.
+    /// </summary>
+    public static readonly string[] HistoryDataTypes = ["Boolean", "Currency", "DateOnly", "DateTime", "Double", "DynamicEnum", "Email", "EntityId", "Percent", "Phone", "Text", "Url"];
+
+    public static SfSchema Create()
+    {
+        var account = Account();
+        var contact = Contact();
+        account.History = HistoryObject(account, "AccountId");
+        contact.History = HistoryObject(contact, "ContactId");
+        return new([account, contact, Lead(), Opportunity(), User(), account.History, contact.History]);
+    }
+
+    /// <summary>
+    /// The name a history row gives a tracked field. The platform does not always use the API name: an account's Name
+    /// changes are recorded as TextName, and an owner change (OwnerId) as Owner.
+    /// </summary>
+    public static string HistoryFieldName(SfObject type, SfField field) => (type.Name, field.Name) switch
+    {
+        ("Account", "Name") => "TextName",
+        (_, "OwnerId") => "Owner",
+        _ => field.Name,
+    };
+
+    /// <summary>The DataType of a history row for a change of <paramref name="field"/> (a lookup's ids row is EntityId).</summary>
+    public static string HistoryDataType(SfField field) => field.Type switch
+    {
+        SfType.Reference or SfType.Id => "EntityId",
+        SfType.Picklist => "DynamicEnum",
+        SfType.Boolean => "Boolean",
+        SfType.Currency => "Currency",
+        SfType.Percent => "Percent",
+        SfType.Int or SfType.Double => "Double",
+        SfType.Date => "DateOnly",
+        SfType.DateTime => "DateTime",
+        SfType.Email => "Email",
+        SfType.Phone => "Phone",
+        SfType.Url => "Url",
+        _ => "Text",
+    };
+
+    /// <summary>
+    /// {Object}History as the object reference describes StandardObjectNameHistory: read-only; Field a restricted
+    /// picklist; OldValue and NewValue anyType, sortable but not filterable. All history objects share key prefix 017.
+    /// </summary>
+    static SfObject HistoryObject(SfObject parent, string parentIdField)
+    {
+        string[] events = [CreatedHistoryField, "feedEvent", "locked", "ownerAccepted", "ownerAssignment", "unlocked"];
+        var fieldValues = parent.TrackedFields.Select(n => HistoryFieldName(parent, parent.Field(n)!)).Concat(events).ToArray();
+        return new SfObject($"{parent.Name}History", $"{parent.Label} History", $"{parent.Label} History", "017",
+        [
+            Id(),
+            ReadOnly(new SfField("IsDeleted", "Deleted", SfType.Boolean) { Nillable = false }),
+            ReadOnly(Ref(parentIdField, $"{parent.Label} ID", parent.Name, parent.Name) with { Nillable = false }),
+            ReadOnly(Ref("CreatedById", "Created By ID", "User", "CreatedBy") with { Nillable = false }),
+            ReadOnly(new SfField("CreatedDate", "Created Date", SfType.DateTime) { Nillable = false }),
+            ReadOnly(Picklist("Field", "Changed Field", fieldValues, restricted: true) with { Nillable = false }),
+            ReadOnly(Picklist("DataType", "Data Type", HistoryDataTypes, restricted: true) with { Length = 40 }),
+            ReadOnly(new SfField("OldValue", "Old Value", SfType.AnyType) { Length = 255, Filterable = false }),
+            ReadOnly(new SfField("NewValue", "New Value", SfType.AnyType) { Length = 255, Filterable = false }),
+        ], writable: false)
+        {
+            HistoryParent = parent,
+        };
+    }
 
     static SfField Id() => new("Id", "Record ID", SfType.Id) { Length = 18, Nillable = false, Createable = false, Updateable = false, DefaultedOnCreate = true };
     static SfField Text(string name, string label, int length) => new(name, label, SfType.String) { Length = length };
@@ -147,6 +233,7 @@ public sealed class SfSchema
         Ref("ParentId", "Parent Account ID", "Account", "Parent"),
         Text("BillingCity", "Billing City", 40),
         Text("BillingCountry", "Billing Country", 80),
+        new SfField("Phone", "Account Phone", SfType.Phone) { Length = 40 },
         new SfField("Website", "Website", SfType.Url) { Length = 255 },
         Picklist("Industry", "Industry", SyntheticWorld.Industries),
         new SfField("AnnualRevenue", "Annual Revenue", SfType.Currency) { Precision = 18, Scale = 0 },
@@ -166,7 +253,10 @@ public sealed class SfSchema
         Checkbox("ABM_Stalled__c", "ABM Stalled") with { InlineHelpText = "Ticked when the account shows no engagement and no opportunity progress for the configured number of days. Set by the AbmSync engine, not by people." },
         Checkbox("ABM_Surge__c", "ABM Surge") with { InlineHelpText = "Ticked when engagement at this account suddenly rises well above its usual level. Set by the AbmSync engine, not by people." },
         HubSpotId("company"),
-    ]);
+    ])
+    {
+        TrackedFields = AccountTrackedFields,
+    };
 
     static SfObject Contact() => new("Contact", "Contact", "Contacts", "003",
     [
@@ -177,12 +267,16 @@ public sealed class SfSchema
         ReadOnly(Text("Name", "Full Name", 121) with { Nillable = false }),
         Text("Title", "Title", 128),
         new SfField("Email", "Email", SfType.Email) { Length = 80 },
+        new SfField("Phone", "Business Phone", SfType.Phone) { Length = 40 },
         Picklist("LeadSource", "Lead Source", LeadSources),
         Checkbox("HasOptedOutOfEmail", "Email Opt Out"),
         Owner(),
         HubSpotId("contact"),
         Picklist("ABM_Buying_Role__c", "ABM Buying Role", BuyingRoles) with { InlineHelpText = "The contact's role in the buying committee, inferred from the job title. Set by the AbmSync engine, not by people." },
-    ]);
+    ])
+    {
+        TrackedFields = ContactTrackedFields,
+    };
 
     static SfObject Lead() => new("Lead", "Lead", "Leads", "00Q",
     [

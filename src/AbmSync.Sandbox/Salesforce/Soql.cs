@@ -209,6 +209,10 @@ public sealed class SoqlParser
     {
         var fieldToken = NextIdent();
         var field = Resolve(fieldToken);
+        if (!field.Field.Filterable)
+        {
+            throw new SfRequestException(400, "INVALID_FIELD", Located(fieldToken, $"field '{field.Field.Name}' can not be filtered in a query call"));
+        }
         var token = Next();
         if (token.Kind == Kind.Symbol && token.Text is "=" or "!=" or "<>" or "<" or "<=" or ">" or ">=")
         {
