@@ -88,7 +88,7 @@ public static class SyncScenario
         host.Services.GetRequiredService<HubSpotCallCounter>().Reset();
         await sandbox.ResetStatsAsync(ct);
         var clock = Stopwatch.StartNew();
-        var summary = await host.Services.GetRequiredService<AccountSync>().RunAsync(new SyncRequest(), ct);
+        var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(), ct);
         clock.Stop();
         return new Pass(name, summary, await sandbox.StatsAsync(Api.Salesforce, ct), await sandbox.StatsAsync(Api.HubSpot, ct), clock.Elapsed);
     }

@@ -64,14 +64,14 @@ public sealed class SalesforceOptions
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Longest wait for a TCP (and TLS) connection to Salesforce before the attempt fails as transient.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Timeout of one attempt. Salesforce's own call timeout is 10 minutes, but queries and collection writes answer
     /// in seconds; a host that accepts a connection and never answers must not hold a run for minutes.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>

@@ -88,6 +88,25 @@ public sealed class SandboxHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Edits a HubSpot record the way a marketer would: a person's token, the public CRM API, so that the property
+    /// history names that person as the source. Throws with the portal's answer when the edit is refused.
+    /// </summary>
+    public async Task EditAsMarketerAsync(string objectType, string id, IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken = default)
+    {
+        using var http = new HttpClient();
+        using var edit = new HttpRequestMessage(HttpMethod.Patch, new Uri(HubSpotUrl, $"/crm/v3/objects/{objectType}/{id}"))
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { properties }),
+        };
+        edit.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
+        using var response = await http.SendAsync(edit, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"the marketer's edit of {objectType} {id} was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
     public static async Task<SandboxHost> StartAsync(SandboxOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         time ??= TimeProvider.System;

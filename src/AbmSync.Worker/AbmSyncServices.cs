@@ -68,7 +68,9 @@ public static class AbmSyncServices
         services.AddSingleton<SyncCache>();
         services.AddTransient<SchemaGuard>();
         services.AddTransient<OwnerDirectory>();
-        services.AddTransient<AccountSync>();
+        services.AddTransient<SyncRunner>();
+        services.AddTransient<SalesforceAdapter>();
+        services.AddTransient<HubSpotAdapter>();
         return services;
     }
 

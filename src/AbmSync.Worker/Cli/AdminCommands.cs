@@ -23,7 +23,7 @@ public static class AdminCommands
             output.WriteLine($"{Path.Combine(configuration.Directory, "rules.yaml")}: {configuration.Rules.Tiering.Criteria.Count} tiering criteria, tiers {string.Join(", ", configuration.Rules.Tiering.Levels.Select(l => $"{l.Tier} ≥ {l.MinScore}"))}");
             if (parse.GetValue(live))
             {
-                await host.Services.GetRequiredService<SchemaGuard>().EnsureAccountsAsync(dryRun: true, ct);
+                await host.Services.GetRequiredService<SchemaGuard>().EnsureAsync(ObjectPairs.For(ObjectPairs.Accounts, configuration), dryRun: true, ct);
                 output.WriteLine("Both live schemas have every mapped field.");
             }
             output.WriteLine("OK");
@@ -120,7 +120,7 @@ public static class AdminCommands
             var id = parse.GetValue(account)!;
             var store = host.Services.GetRequiredService<StateStore>();
             var decisions = await store.GetDecisionsForRecordAsync(id);
-            var link = (await store.GetLinksAsync(AccountSync.ObjectName, [id])).GetValueOrDefault(id);
+            var link = (await store.GetLinksAsync(ObjectPairs.Accounts, [id])).GetValueOrDefault(id);
             if (decisions.Count == 0 && link is null)
             {
                 output.WriteLine($"AbmSync has not decided anything about {id} yet.");

@@ -37,7 +37,9 @@ public static class DemoCommand
         command.SetAction((parse, ct) => AbmSyncCli.Guard(async () =>
         {
             var passes = await RunAsync(parse.InvocationConfiguration.Output, parse.GetValue(accounts), parse.GetValue(seed), parse.GetValue(keep), parse.GetValue(verbose), ct);
-            return passes.All(p => p.CountsAgree && p.Summary.Status == "succeeded") ? ExitCodes.Success : ExitCodes.Failure;
+            return passes.All(p => p.CountsAgree && p.Summary.Status == "succeeded")
+                && passes[3].Summary.SalesforceUpdated == 1 && passes[4].Summary.SalesforceUpdated + passes[4].Summary.HubSpotUpdated == 0
+                ? ExitCodes.Success : ExitCodes.Failure;
         }));
         return command;
     }
@@ -68,7 +70,17 @@ public static class DemoCommand
             output.WriteLine($"A sales rep edits account {edited} through the Salesforce API (NumberOfEmployees = 1000).");
             output.WriteLine();
             passes.Add(await PassAsync("3. after one edit", host, sandbox, probe, output, ct));
+            var (company, account, name) = await RenameOneCompanyAsync(host, sandbox, ct);
+            output.WriteLine($"A marketer renames HubSpot company {company} (the twin of account {account}) to \"{name}\" in HubSpot: the name is two-way.");
+            output.WriteLine();
+            passes.Add(await PassAsync("4. after a HubSpot edit", host, sandbox, probe, output, ct));
+            passes.Add(await PassAsync("5. again, nothing changed", host, sandbox, probe, output, ct));
 
+            var crossed = passes[3].Summary.SalesforceUpdated == 1 && passes[4].Summary.SalesforceUpdated + passes[4].Summary.HubSpotUpdated + passes[4].Summary.HubSpotCreated == 0;
+            output.WriteLine(crossed
+                ? "The marketer's name reached Salesforce once, and the pass after it wrote nothing."
+                : "The marketer's edit did NOT cross exactly once: see passes 4 and 5.");
+            output.WriteLine();
             output.WriteLine("pass                          read  SF calls  SF writes  HS calls  HS writes  records written (SF/HS)  time   counts = sandbox's");
             foreach (var p in passes)
             {
@@ -97,7 +109,7 @@ public static class DemoCommand
         await probe.PostAsync(new Uri(sandbox.SalesforceUrl, "/_sandbox/stats/reset"), null, ct);
         await probe.PostAsync(new Uri(sandbox.HubSpotUrl, "/_sandbox/stats/reset"), null, ct);
 
-        var summary = await host.Services.GetRequiredService<AccountSync>().RunAsync(new SyncRequest(), ct);
+        var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(), ct);
 
         var sf = salesforceCounter.Snapshot();
         var hs = hubSpotCounter.Snapshot();
@@ -121,6 +133,16 @@ public static class DemoCommand
         return new CallCounts(root.GetProperty("calls").GetInt64(), root.GetProperty("reads").GetInt64(), root.GetProperty("writes").GetInt64());
     }
 
+    /// <summary>A two-way field edited on the HubSpot side by a person, with the company's own token-less history as a rep.</summary>
+    static async Task<(string Company, string Account, string Name)> RenameOneCompanyAsync(IHost host, SandboxHost sandbox, CancellationToken ct)
+    {
+        var links = await host.Services.GetRequiredService<StateStore>().AllLinksAsync(ObjectPairs.Accounts);
+        var link = links.OrderBy(l => l.SalesforceId, StringComparer.Ordinal).First();
+        var name = $"Renamed by marketing {link.HubSpotId}";
+        await sandbox.EditAsMarketerAsync("companies", link.HubSpotId, new Dictionary<string, string> { ["name"] = name }, ct);
+        return (link.HubSpotId, link.SalesforceId, name);
+    }
+
     /// <summary>
     /// Edits one account the way a person would: the sales rep's own credentials, the public REST API. The account is
     /// one without a tier and a low score, so that the edit moves it into Tier 3 at most, where there is no cap, and
@@ -128,7 +150,7 @@ public static class DemoCommand
     /// </summary>
     static async Task<string> EditOneAccountAsync(IHost host, SandboxHost sandbox, CancellationToken ct)
     {
-        var decisions = await host.Services.GetRequiredService<StateStore>().GetDecisionsAsync(AccountSync.ObjectName, "tier");
+        var decisions = await host.Services.GetRequiredService<StateStore>().GetDecisionsAsync(ObjectPairs.Accounts, "tier");
         var account = decisions
             .Where(d => d.Value is null && d.Score <= 19 && d.Detail?.Contains("mid-market-up", StringComparison.Ordinal) != true)
             .OrderBy(d => d.RecordId, StringComparer.Ordinal)

@@ -11,13 +11,25 @@ public static class SummaryPrinter
         var inv = CultureInfo.InvariantCulture;
         if (dryRun)
         {
-            output.WriteLine($"Dry run: nothing was written. {s.Writes.Count} writes planned:");
-            foreach (var w in s.Writes)
+            output.WriteLine($"Dry run: nothing was written. {s.Plans.Count} records would change:");
+            foreach (var p in s.Plans)
             {
-                output.WriteLine(string.Create(inv, $"  {w.System} {w.Operation} {w.SalesforceId}{(w.HubSpotId is null ? "" : " → " + w.HubSpotId)}"));
-                foreach (var (field, value) in w.Values.OrderBy(v => v.Key, StringComparer.Ordinal))
+                output.WriteLine($"  {p.SalesforceId ?? "(new)"} ↔ {p.HubSpotId ?? "(new)"}{(p.Link == "None" ? "" : $" [{p.Link}]")}{(p.TierTo is null && p.TierFrom is null ? "" : $" tier {p.TierFrom ?? "(none)"} → {p.TierTo ?? "(none)"}")}");
+                foreach (var (field, value) in p.SalesforceWrites.OrderBy(v => v.Key, StringComparer.Ordinal))
                 {
-                    output.WriteLine($"      {field} = {(value.Length == 0 ? "(clear)" : value)}");
+                    output.WriteLine($"      Salesforce {field} = {value ?? "(clear)"}");
+                }
+                foreach (var (field, value) in p.HubSpotWrites.OrderBy(v => v.Key, StringComparer.Ordinal))
+                {
+                    output.WriteLine($"      HubSpot {field} = {value ?? "(clear)"}");
+                }
+                foreach (var c in p.Conflicts)
+                {
+                    output.WriteLine($"      conflict {c.SalesforceField}/{c.HubSpotField}: {c.Winner} wins ({c.Reason}){(c.Uncertain ? " [uncertain]" : "")}");
+                }
+                foreach (var c in p.Corrections)
+                {
+                    output.WriteLine($"      correction: {c.Side} {c.Field} was changed to {c.Found ?? "(blank)"}, put back to {c.PutBack ?? "(blank)"}");
                 }
             }
             if (s.CreatedHubSpotProperties.Count > 0)
@@ -25,7 +37,8 @@ public static class SummaryPrinter
                 output.WriteLine($"  HubSpot properties to create: {string.Join(", ", s.CreatedHubSpotProperties)}");
             }
         }
-        output.WriteLine(string.Create(inv, $"Accounts run {s.RunId} {s.Status}: read {s.RecordsRead}, unchanged {s.RecordsUnchanged}, HubSpot created {s.HubSpotCreated} / updated {s.HubSpotUpdated}, Salesforce updated {s.SalesforceUpdated}, newly linked {s.Linked}, dead-lettered {s.DeadLettered}"));
+        var name = s.Object.Length == 0 ? "Sync" : char.ToUpperInvariant(s.Object[0]) + s.Object[1..];
+        output.WriteLine(string.Create(inv, $"{name} run {s.RunId} {s.Status}: read Salesforce {s.RecordsRead} ({s.Excluded} not included), HubSpot {s.HubSpotRead}; unchanged {s.RecordsUnchanged}, HubSpot created {s.HubSpotCreated} / updated {s.HubSpotUpdated}, Salesforce updated {s.SalesforceUpdated}, newly linked {s.Linked}, corrections {s.Corrections}, conflicts {s.Conflicts}, dead-lettered {s.DeadLettered}"));
         output.WriteLine("  tiers: " + string.Join(" · ", s.AccountsPerTier.Select(t => string.Create(inv, $"{t.Key} {t.Value}"))));
         output.WriteLine(string.Create(inv, $"  owners: {s.AccountsWithHubSpotOwner} accounts have an owner mapped to HubSpot by email, {s.AccountsWithoutHubSpotOwner} do not"));
         if (s.UnmatchedOwnerEmails.Count > 0)

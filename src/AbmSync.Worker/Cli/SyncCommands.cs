@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using AbmSync.Worker.State;
 using AbmSync.Worker.Sync;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,27 +11,39 @@ namespace AbmSync.Worker.Cli;
 /// <summary><c>abmsync sync</c> and <c>abmsync plan</c>.</summary>
 public static class SyncCommands
 {
+    /// <summary>What <c>--object all</c> runs, in order: parents before children.</summary>
+    public static readonly IReadOnlyList<string> AllObjects = [ObjectPairs.Accounts];
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
     public static Command Sync(Option<bool> verbose)
     {
-        var command = new Command("sync", "Run one sync now, from the saved cursor (or everything with --full).");
+        var command = new Command("sync", "Run one sync now, from the saved cursors (or everything with --full).");
         var objectOption = ObjectOption();
         var full = new Option<bool>("--full") { Description = "Read every record, not only those changed since the last run" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be written and write nothing" };
         command.Options.Add(objectOption);
         command.Options.Add(full);
         command.Options.Add(dryRun);
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), new SyncRequest(parse.GetValue(full), parse.GetValue(dryRun)), parse.InvocationConfiguration.Output, ct));
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, parse.GetValue(full), parse.GetValue(dryRun), json: false, parse.InvocationConfiguration.Output, ct));
         return command;
     }
 
     public static Command Plan(Option<bool> verbose)
     {
-        var command = new Command("plan", "Print the exact changes a sync would write, and write nothing (a dry run).");
+        var command = new Command("plan", "Print the exact changes a sync would write to each side, with each conflict decision, and write nothing.");
         var objectOption = ObjectOption();
         var full = new Option<bool>("--full") { Description = "Plan over every record, not only those changed since the last run" };
+        var json = new Option<bool>("--json") { Description = "One JSON document on standard output, for scripts" };
         command.Options.Add(objectOption);
         command.Options.Add(full);
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), new SyncRequest(parse.GetValue(full), DryRun: true), parse.InvocationConfiguration.Output, ct));
+        command.Options.Add(json);
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, parse.GetValue(full), dryRun: true, parse.GetValue(json), parse.InvocationConfiguration.Output, ct));
         return command;
     }
 
@@ -37,22 +51,48 @@ public static class SyncCommands
     {
         var option = new Option<string>("--object")
         {
-            Description = "What to sync; accounts in this version (contacts, opportunities and engagement follow)",
-            DefaultValueFactory = _ => "accounts",
+            Description = "What to sync: accounts, or all (every pair this version syncs, parents first)",
+            DefaultValueFactory = _ => ObjectPairs.Accounts,
         };
-        option.AcceptOnlyFromAmong("accounts", "all");
+        option.AcceptOnlyFromAmong([.. AllObjects, "all"]);
         return option;
     }
 
-    static Task<int> RunAsync(bool verbose, SyncRequest request, TextWriter output, CancellationToken ct) => AbmSyncCli.Guard(async () =>
+    static Task<int> RunAsync(bool verbose, string objectName, bool full, bool dryRun, bool json, TextWriter output, CancellationToken ct) => AbmSyncCli.Guard(async () =>
     {
         using var host = AbmSyncServices.BuildCommandHost(verbose: verbose);
         await host.StartAsync(ct);
-        var store = host.Services.GetRequiredService<StateStore>();
-        await store.MigrateAsync(ct);
-        var summary = await host.Services.GetRequiredService<AccountSync>().RunAsync(request, ct);
-        SummaryPrinter.PrintRun(output, summary, request.DryRun);
+        await host.Services.GetRequiredService<StateStore>().MigrateAsync(ct);
+        var code = ExitCodes.Success;
+        var summaries = new List<SyncSummary>();
+        foreach (var name in objectName == "all" ? AllObjects : [objectName])
+        {
+            var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(full, dryRun, name), ct);
+            summaries.Add(summary);
+            if (!json)
+            {
+                SummaryPrinter.PrintRun(output, summary, dryRun);
+            }
+            if (summary.Status is "failed")
+            {
+                code = ExitCodes.Failure;
+            }
+        }
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(summaries.Select(s => new
+            {
+                @object = s.Object,
+                run = s.RunId,
+                status = s.Status,
+                readSalesforce = s.RecordsRead,
+                readHubSpot = s.HubSpotRead,
+                corrections = s.Corrections,
+                conflicts = s.Conflicts,
+                records = s.Plans,
+            }), Json));
+        }
         await host.StopAsync(ct);
-        return ExitCodes.Success;
+        return code;
     });
 }

@@ -9,7 +9,7 @@ namespace AbmSync.Worker.Jobs;
 /// The recurring accounts sync. Hangfire delivers at least once, so the job may run twice: correctness comes from the
 /// run's checkpoints and idempotent upserts, not from the scheduler. Arguments are never secrets (the dashboard shows them).
 /// </summary>
-public sealed partial class SyncAccountsJob(AccountSync sync, StateStore store, ILogger<SyncAccountsJob> logger)
+public sealed partial class SyncAccountsJob(SyncRunner sync, StateStore store, ILogger<SyncAccountsJob> logger)
 {
     public const string RecurringJobId = "sync-accounts";
 

@@ -315,6 +315,28 @@ public sealed class StateStore(string provider, string connectionString, TimePro
         return links;
     }
 
+    /// <summary>The links of the given HubSpot records, keyed by HubSpot id.</summary>
+    public async Task<Dictionary<string, RecordLink>> GetLinksByHubSpotIdAsync(string objectName, IReadOnlyCollection<string> hubSpotIds)
+    {
+        var links = new Dictionary<string, RecordLink>(StringComparer.Ordinal);
+        if (hubSpotIds.Count == 0)
+        {
+            return links;
+        }
+        await using var connection = Open();
+        foreach (var chunk in hubSpotIds.Chunk(500))
+        {
+            var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp)>(
+                $"SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp FROM record_link WHERE object = @objectName AND {InList("hubspot_id", "chunk")}",
+                new { objectName, chunk });
+            foreach (var r in rows)
+            {
+                links[r.HubSpotId] = new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp));
+            }
+        }
+        return links;
+    }
+
     /// <summary>HubSpot id → Salesforce id of every link of an object.</summary>
     public async Task<Dictionary<string, string>> GetLinkedHubSpotIdsAsync(string objectName)
     {

@@ -11,6 +11,10 @@ public sealed record OwnerMap(IReadOnlyDictionary<string, OwnerIdentity> BySales
     public string? HubSpotOwnerOf(string salesforceUserId) =>
         BySalesforceUserId.TryGetValue(salesforceUserId, out var o) ? o.HubSpotOwnerId : null;
 
+    /// <summary>The active Salesforce user behind a HubSpot owner, by the same email; null for an owner without one.</summary>
+    public string? SalesforceUserOf(string hubSpotOwnerId) =>
+        BySalesforceUserId.Values.FirstOrDefault(o => o.HubSpotOwnerId == hubSpotOwnerId && o.SalesforceActive)?.SalesforceUserId;
+
     public int Matched => BySalesforceUserId.Values.Count(o => o.HubSpotOwnerId is not null);
 
     /// <summary>Salesforce users without a HubSpot owner of the same email: reported, never guessed.</summary>

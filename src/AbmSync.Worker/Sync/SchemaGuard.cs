@@ -18,40 +18,53 @@ public sealed class SetupRequiredException(string system, IReadOnlyList<string> 
 /// properties that are missing (idempotent). Salesforce fields are never created: they arrive as deployed metadata.
 /// </summary>
 public sealed partial class SchemaGuard(
-    SalesforceClient salesforce, HubSpotClient hubSpot, SyncConfiguration configuration, SyncCache cache, TimeProvider time,
+    SalesforceClient salesforce, HubSpotClient hubSpot, SyncCache cache, TimeProvider time,
     IOptions<SyncOptions> options, ILogger<SchemaGuard> logger)
 {
     /// <summary>What the last check created in HubSpot (property names), for the summary.</summary>
     public IReadOnlyList<string> CreatedHubSpotProperties => cache.CreatedHubSpotProperties;
 
-    /// <summary>Checks once per <see cref="SyncOptions.SchemaCacheDuration"/>: schemas change rarely, calls cost.</summary>
-    public async Task EnsureAccountsAsync(bool dryRun, CancellationToken ct)
+    /// <summary>
+    /// Checks the pair's mapping against both live schemas once per <see cref="SyncOptions.SchemaCacheDuration"/>
+    /// (schemas change rarely, calls cost), and answers each mapped field's kind on both sides, so that values compare
+    /// as what they are (a number read as "5000000.00" by one API and 5000000 by the other is one value).
+    /// </summary>
+    public async Task<SchemaKinds> EnsureAsync(ObjectPair pair, bool dryRun, CancellationToken ct)
     {
         await cache.SchemaGate.WaitAsync(ct);
         try
         {
-            if (cache.SchemaCheckedAt is { } at && time.GetUtcNow() - at < options.Value.SchemaCacheDuration)
+            if (cache.SchemaCheckedAt is { } at && time.GetUtcNow() - at < options.Value.SchemaCacheDuration && cache.Kinds.TryGetValue(pair.Name, out var known))
             {
-                return;
+                return known;
             }
-            var (created, properties) = await EnsureHubSpotPropertiesAsync("companies", dryRun, ct);
+            var (created, properties) = await EnsureHubSpotPropertiesAsync(pair.HubSpotObject, dryRun, ct);
             cache.CreatedHubSpotProperties = created;
             var hubSpotProperties = properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
-            var describe = await salesforce.DescribeAsync("Account", ct);
+            var describe = await salesforce.DescribeAsync(pair.SalesforceObject, ct);
             // The daily allocation and the org's use of it, before the first page: the run's budget starts from here.
             cache.OrgLimits = await salesforce.GetLimitsAsync(ct);
             var problems = new List<ConfigurationProblem>();
-            CheckSalesforce(describe, configuration.Accounts, problems);
+            CheckSalesforce(describe, pair.Mapping, problems);
             if (!dryRun || created.Count == 0)
             {
-                CheckHubSpot(hubSpotProperties, configuration.Accounts, problems);
-                CheckTypes(describe, hubSpotProperties, configuration.Accounts, problems);
+                CheckHubSpot(hubSpotProperties, pair.Mapping, problems);
+                CheckTypes(describe, hubSpotProperties, pair.Mapping, problems);
             }
             if (problems.Count > 0)
             {
                 throw new ConfigurationFileException(problems);
             }
-            cache.SchemaCheckedAt = time.GetUtcNow();
+            var kinds = new SchemaKinds(
+                describe.Fields.ToDictionary(f => f.Name, f => KindOf(f.Type), StringComparer.OrdinalIgnoreCase),
+                properties.ToDictionary(p => p.Name, p => KindOfProperty(p.Type), StringComparer.Ordinal));
+            // A dry run that would create properties has checked nothing that a real run may rely on.
+            if (!(dryRun && created.Count > 0))
+            {
+                cache.Kinds[pair.Name] = kinds;
+                cache.SchemaCheckedAt = time.GetUtcNow();
+            }
+            return kinds;
         }
         finally
         {
@@ -115,6 +128,27 @@ public sealed partial class SchemaGuard(
         LogCreatedProperties(logger, result.Created.Count, objectType);
         return ([.. result.Created.Select(p => p.Name)], [.. properties, .. result.Created]);
     }
+
+    static Core.Sync.FieldKind KindOf(string salesforceType) => salesforceType switch
+    {
+        "double" or "currency" or "int" or "percent" or "long" => Core.Sync.FieldKind.Number,
+        "boolean" => Core.Sync.FieldKind.Boolean,
+        "date" => Core.Sync.FieldKind.Date,
+        "datetime" => Core.Sync.FieldKind.DateTime,
+        "picklist" or "multipicklist" => Core.Sync.FieldKind.Picklist,
+        "reference" or "id" => Core.Sync.FieldKind.Reference,
+        _ => Core.Sync.FieldKind.Text,
+    };
+
+    static Core.Sync.FieldKind KindOfProperty(string hubSpotType) => hubSpotType switch
+    {
+        "number" => Core.Sync.FieldKind.Number,
+        "bool" => Core.Sync.FieldKind.Boolean,
+        "date" => Core.Sync.FieldKind.Date,
+        "datetime" => Core.Sync.FieldKind.DateTime,
+        "enumeration" => Core.Sync.FieldKind.Picklist,
+        _ => Core.Sync.FieldKind.Text,
+    };
 
     /// <summary>Lists the ABM fields the org lacks (empty when the metadata is deployed and visible to the integration user).</summary>
     public static IReadOnlyList<string> MissingSalesforceFields(SObjectDescribe describe) =>

@@ -12,6 +12,12 @@ public sealed class SyncCache
     /// <summary>The org's limits as /limits reported them at the last schema check.</summary>
     public AbmSync.Connectors.Salesforce.OrgLimits? OrgLimits { get; set; }
 
+    /// <summary>Each checked pair's field kinds on both sides.</summary>
+    public Dictionary<string, SchemaKinds> Kinds { get; } = new(StringComparer.Ordinal);
+
     public SemaphoreSlim OwnersGate { get; } = new(1, 1);
     public (OwnerMap Map, DateTimeOffset At)? Owners { get; set; }
 }
+
+/// <summary>Field name → kind, per side, as the live schemas say.</summary>
+public sealed record SchemaKinds(IReadOnlyDictionary<string, AbmSync.Core.Sync.FieldKind> Salesforce, IReadOnlyDictionary<string, AbmSync.Core.Sync.FieldKind> HubSpot);

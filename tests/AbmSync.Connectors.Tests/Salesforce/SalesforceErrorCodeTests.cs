@@ -168,7 +168,10 @@ public sealed class SalesforceErrorCodeTests
 
         var e = await Assert.ThrowsAsync<SalesforceApiException>(() => host.Client.QueryAsync(SoqlQuery.From("Account").Select("Id")));
 
-        Assert.IsType<Polly.Timeout.TimeoutRejectedException>(e.InnerException);
+        // Every attempt timed out: the deadline handler says so in words, with Polly's time-out inside.
+        var timedOut = Assert.IsType<HttpRequestException>(e.InnerException);
+        Assert.Contains("every attempt timed out", timedOut.Message, StringComparison.Ordinal);
+        Assert.IsType<Polly.Timeout.TimeoutRejectedException>(timedOut.InnerException);
         Assert.Equal(3, host.Counter.ByEndpoint["GET /services/data/{version}/query"]);
     }
 

@@ -28,7 +28,9 @@ public class AccountSyncEndToEndTests
         Assert.NotEmpty(excluded);
         Assert.Equal("succeeded", summary.Status);
         Assert.Equal(0, summary.DeadLettered);
-        Assert.Equal(included.Count, summary.RecordsRead);
+        // Every account is read (so that one leaving the filter is seen leaving); the excluded ones are only counted.
+        Assert.Equal(accounts.Count, summary.RecordsRead);
+        Assert.Equal(excluded.Count, summary.Excluded);
 
         // Tiers: what the rules in mappings/rules.yaml give for the exported values.
         var rules = RulesLoader.LoadFile(Path.Combine(SyncHarness.RepositoryRoot(), "mappings", "rules.yaml"));
@@ -88,7 +90,7 @@ public class AccountSyncEndToEndTests
         Assert.Equal((await harness.StatsAsync(harness.Sandbox.HubSpotUrl)).Calls, logged.HubSpotCalls);
 
         // A rep edits one account with no tier so that it climbs into Tier 3 (uncapped): nothing else moves.
-        var decisions = await harness.Store.GetDecisionsAsync(AccountSync.ObjectName, "tier");
+        var decisions = await harness.Store.GetDecisionsAsync(ObjectPairs.Accounts, "tier");
         var account = decisions.First(d => d.Value is null && d.Score <= 19 && d.Detail?.Contains("mid-market-up", StringComparison.Ordinal) == false).RecordId;
         await harness.EditAccountAsSalesRepAsync(account, new { NumberOfEmployees = 1000 });
         await harness.ResetStatsAsync();
@@ -118,7 +120,7 @@ public class AccountSyncEndToEndTests
         Assert.Contains(plan.Writes, w => w.System == "Salesforce" && w.Values.ContainsKey("ABM_Score__c"));
         Assert.Equal(0, (await harness.StatsAsync(harness.Sandbox.SalesforceUrl)).Writes);
         Assert.Equal(0, (await harness.StatsAsync(harness.Sandbox.HubSpotUrl)).Writes);
-        Assert.Null(await harness.Store.GetCursorAsync(AccountSync.ObjectName, "salesforce"));
+        Assert.Null(await harness.Store.GetCursorAsync(ObjectPairs.Accounts, "salesforce"));
 
         // The real run afterwards writes what the plan said.
         var real = await harness.SyncAsync();
@@ -130,7 +132,7 @@ public class AccountSyncEndToEndTests
     {
         await using var harness = await SyncHarness.StartAsync(accounts: 120);
         await harness.SyncAsync();
-        var decisions = await harness.Store.GetDecisionsAsync(AccountSync.ObjectName, "tier");
+        var decisions = await harness.Store.GetDecisionsAsync(ObjectPairs.Accounts, "tier");
         var account = decisions.First(d => d.Value is null).RecordId;
         await harness.EditAccountAsSalesRepAsync(account, new Dictionary<string, object> { ["ABM_Tier__c"] = "Tier 1", ["ABM_Tier_Locked__c"] = true });
 

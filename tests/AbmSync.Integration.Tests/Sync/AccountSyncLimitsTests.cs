@@ -58,11 +58,11 @@ public class AccountSyncLimitsTests
         var tokenCalls = stats.RootElement.GetProperty("byEndpoint").EnumerateObject().Where(p => p.Name.Contains("oauth2/token", StringComparison.Ordinal)).Sum(p => p.Value.GetInt64());
         Assert.InRange(stats.RootElement.GetProperty("calls").GetInt64() - tokenCalls, 1, 20);
         // Every account the run wrote back is linked; none of the stopped page's accounts was touched on either side.
-        var cursor = await harness.Store.GetCursorAsync(AccountSync.ObjectName, "salesforce");
+        var cursor = await harness.Store.GetCursorAsync(ObjectPairs.Accounts, "salesforce");
         Assert.NotNull(cursor);
         var accounts = (await harness.SalesforceExportAsync())["Account"]!.AsArray();
         var written = accounts.Where(a => (string?)a!["ABM_HubSpot_Id__c"] is not null).Select(a => (string)a!["Id"]!).ToHashSet();
-        var links = await harness.Store.AllLinksAsync(AccountSync.ObjectName);
+        var links = await harness.Store.AllLinksAsync(ObjectPairs.Accounts);
         Assert.Equal(written.Order(), links.Select(l => l.SalesforceId).Order());
         Assert.Equal(summary.SalesforceUpdated, written.Count);
     }
@@ -79,13 +79,13 @@ public class AccountSyncLimitsTests
         // With 20% of records locked per attempt and two resubmissions, almost all land; the rest are dead letters, never lost.
         Assert.Equal(included, summary.SalesforceUpdated + summary.DeadLettered);
         Assert.True(summary.SalesforceUpdated > included * 0.95, $"{summary.SalesforceUpdated} of {included}");
-        var letters = await harness.Store.GetDeadLettersAsync(AccountSync.ObjectName, "open");
+        var letters = await harness.Store.GetDeadLettersAsync(ObjectPairs.Accounts, "open");
         Assert.All(letters, l => Assert.Equal("UNABLE_TO_LOCK_ROW", l.Code));
         Assert.Equal(summary.DeadLettered, letters.Count);
 
         // The next run retries the dead letters first and resolves them.
         var second = await harness.SyncAsync();
         Assert.True(second.DeadLettered <= summary.DeadLettered);
-        Assert.True((await harness.Store.GetDeadLettersAsync(AccountSync.ObjectName, "resolved")).Count >= summary.DeadLettered - second.DeadLettered);
+        Assert.True((await harness.Store.GetDeadLettersAsync(ObjectPairs.Accounts, "resolved")).Count >= summary.DeadLettered - second.DeadLettered);
     }
 }

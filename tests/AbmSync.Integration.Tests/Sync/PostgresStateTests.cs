@@ -22,8 +22,8 @@ public class PostgresStateTests
 
         Assert.Equal("succeeded", first.Status);
         Assert.Equal(0, first.DeadLettered);
-        Assert.Equal(first.RecordsRead, (await harness.Store.AllLinksAsync(AccountSync.ObjectName)).Count);
-        Assert.Equal(first.RecordsRead, (await harness.Store.GetDecisionsAsync(AccountSync.ObjectName, "tier")).Count);
+        Assert.Equal(first.RecordsRead - first.Excluded, (await harness.Store.AllLinksAsync(ObjectPairs.Accounts)).Count);
+        Assert.Equal(first.RecordsRead - first.Excluded, (await harness.Store.GetDecisionsAsync(ObjectPairs.Accounts, "tier")).Count);
         Assert.Equal(0, (await harness.StatsAsync(harness.Sandbox.SalesforceUrl)).Writes);
         Assert.Equal(0, (await harness.StatsAsync(harness.Sandbox.HubSpotUrl)).Writes);
         Assert.Equal(0, second.HubSpotCreated + second.HubSpotUpdated + second.SalesforceUpdated);
@@ -43,7 +43,7 @@ public class PostgresStateTests
 
         var summary = await harness.SyncAsync();
 
-        var letters = await harness.Store.GetDeadLettersAsync(AccountSync.ObjectName, "open");
+        var letters = await harness.Store.GetDeadLettersAsync(ObjectPairs.Accounts, "open");
         Assert.True(summary.DeadLettered > 0, "with 30% row locks some records outlast two resubmissions");
         Assert.Equal(summary.DeadLettered, letters.Count);
         Assert.All(letters, l => Assert.Equal(("salesforce", "UNABLE_TO_LOCK_ROW", 1), (l.Side, l.Code, l.Attempts)));

@@ -9,7 +9,7 @@ public class RunLeaseTests
     {
         await using var harness = await SyncHarness.StartAsync(accounts: 60);
         var other = "other-host/4242/run 9";
-        Assert.True((await harness.Store.TryAcquireLeaseAsync(AccountSync.ObjectName, AccountSync.Direction, other, TimeSpan.FromMinutes(5))).Acquired);
+        Assert.True((await harness.Store.TryAcquireLeaseAsync(ObjectPairs.Accounts, SyncRunner.LeaseDirection, other, TimeSpan.FromMinutes(5))).Acquired);
 
         var skipped = await harness.SyncAsync();
 
@@ -18,13 +18,13 @@ public class RunLeaseTests
         Assert.Equal(0, (await harness.StatsAsync(harness.Sandbox.SalesforceUrl)).Calls);
         Assert.Equal(0, (await harness.StatsAsync(harness.Sandbox.HubSpotUrl)).Calls);
 
-        await harness.Store.ReleaseLeaseAsync(AccountSync.ObjectName, AccountSync.Direction, other);
+        await harness.Store.ReleaseLeaseAsync(ObjectPairs.Accounts, SyncRunner.LeaseDirection, other);
         var ran = await harness.SyncAsync();
 
         Assert.Equal("succeeded", ran.Status);
         Assert.True(ran.SalesforceUpdated > 0);
         // The run released its lease: anyone may take it now.
-        Assert.True((await harness.Store.TryAcquireLeaseAsync(AccountSync.ObjectName, AccountSync.Direction, other, TimeSpan.FromMinutes(5))).Acquired);
+        Assert.True((await harness.Store.TryAcquireLeaseAsync(ObjectPairs.Accounts, SyncRunner.LeaseDirection, other, TimeSpan.FromMinutes(5))).Acquired);
     }
 
     [Fact]

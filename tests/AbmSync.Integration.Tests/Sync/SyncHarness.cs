@@ -48,7 +48,7 @@ public sealed class SyncHarness : IAsyncDisposable
     }
 
     public Task<SyncSummary> SyncAsync(SyncRequest? request = null) =>
-        Host.Services.GetRequiredService<AccountSync>().RunAsync(request ?? new SyncRequest(), CancellationToken.None);
+        Host.Services.GetRequiredService<SyncRunner>().RunAsync(request ?? new SyncRequest(), CancellationToken.None);
 
     public async Task<JsonObject> SalesforceExportAsync() =>
         (JsonObject)JsonNode.Parse(await Http.GetStringAsync(new Uri(Sandbox.SalesforceUrl, "/_sandbox/export")))!;

@@ -1,0 +1,181 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using AbmSync.Connectors.Salesforce;
+using AbmSync.Core.Sync;
+using Microsoft.Extensions.Options;
+
+namespace AbmSync.Worker.Sync;
+
+/// <summary>One record's write and how it ended: the id it has (a create's new id) or the error that refused it.</summary>
+public sealed record WriteOutcome(string Key, string? Id, bool Success, bool Created, string? Code, string? Message, IReadOnlyList<string> Fields)
+{
+    public static WriteOutcome Ok(string key, string? id, bool created = false) => new(key, id, true, created, null, null, []);
+
+    public static WriteOutcome Failed(string key, string code, string message, IReadOnlyList<string>? fields = null) =>
+        new(key, null, false, false, code, message, fields ?? []);
+}
+
+/// <summary>
+/// The runner's view of Salesforce for one object pair: read changes in (SystemModstamp, Id) order, read by ids,
+/// write in the largest batches the API allows. Above <see cref="SalesforceOptions.BulkThreshold"/> records, reads
+/// and writes go through Bulk API 2.0. Knows no ABM rule and no object name beyond what the pair says.
+/// </summary>
+public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<SyncOptions> options, IOptions<SalesforceOptions> salesforceOptions)
+{
+    /// <summary>Records per page when a Bulk API 2.0 query job reads: large enough that a page's write-back can be one ingest job.</summary>
+    public const int BulkPageSize = 50_000;
+
+    /// <summary>Ids per SOQL <c>IN</c> list: keeps the query well under Salesforce's 100,000-character limit.</summary>
+    public const int IdsPerQuery = 200;
+
+    /// <summary>
+    /// Every record changed at or after <paramref name="since"/> (all when null), a page at a time, with whether the
+    /// page came in cursor order (REST) or not (Bulk: the cursor moves once, after the last page).
+    /// </summary>
+    public async IAsyncEnumerable<(IReadOnlyList<SObjectRecord> Records, bool Ordered)> ReadChangedAsync(
+        ObjectPair pair, DateTimeOffset? since, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields]);
+        if (since is { } from)
+        {
+            query = query.Where(Soql.Field("SystemModstamp").Ge(from));
+        }
+        var first = await salesforce.QueryAsync(query.OrderBy("SystemModstamp").OrderBy("Id"), ct: ct);
+        if (first.TotalSize > salesforceOptions.Value.BulkThreshold)
+        {
+            // Bulk API 2.0 query jobs refuse ORDER BY; the bulk read does not rely on order.
+            await foreach (var records in salesforce.BulkQueryAsync(query, maxRecordsPerPage: BulkPageSize, ct: ct))
+            {
+                yield return (records, false);
+            }
+            yield break;
+        }
+        var page = first;
+        while (true)
+        {
+            yield return (page.Records, true);
+            if (page.Done || page.NextRecordsUrl is null)
+            {
+                break;
+            }
+            page = await salesforce.QueryMoreAsync(page.NextRecordsUrl, ct);
+        }
+    }
+
+    public async Task<Dictionary<string, SObjectRecord>> ReadByIdsAsync(ObjectPair pair, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var found = new Dictionary<string, SObjectRecord>(StringComparer.Ordinal);
+        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery))
+        {
+            var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields]).Where(Soql.Field("Id").In((IEnumerable<string>)chunk));
+            await foreach (var page in salesforce.QueryPagesAsync(query, ct: ct))
+            {
+                foreach (var record in page.Records)
+                {
+                    found[record.Id!] = record;
+                }
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The record as the planner sees it: every field the pair reads, as canonical text.</summary>
+    public static SideRecord ToSide(ObjectPair pair, SObjectRecord record)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var field in pair.SalesforceFields)
+        {
+            values[field] = Text(record.GetNode(field));
+        }
+        return new SideRecord(record.Id!, values, ModifiedAt: record.GetDateTime("LastModifiedDate") ?? record.GetDateTime("SystemModstamp"));
+    }
+
+    /// <summary>A JSON (REST) or text (Bulk CSV) value as invariant text; comparing by kind happens in the planner.</summary>
+    static string? Text(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var s) => s.Length == 0 ? null : s,
+        JsonValue v when v.TryGetValue<bool>(out var b) => b ? "true" : "false",
+        JsonValue v when v.TryGetValue<decimal>(out var d) => FieldValues.Format(d),
+        var other => other.ToJsonString(),
+    };
+
+    /// <summary>
+    /// Updates records (keyed by their Salesforce id). A record refused with a retryable error (a row lock) goes again
+    /// in a later batch of the same call, at most <see cref="SyncOptions.RetryableResubmissions"/> times; the HTTP
+    /// layer never retries it: one retry owner per failure type.
+    /// </summary>
+    public async Task<IReadOnlyList<WriteOutcome>> UpdateAsync(string sObject, IReadOnlyList<(string Id, IReadOnlyDictionary<string, string?> Values)> updates,
+        IReadOnlyDictionary<string, FieldKind> kinds, CancellationToken ct)
+    {
+        var outcomes = new List<WriteOutcome>();
+        var pending = updates.Select(u => (u.Id, Record: SObjectRecord.Create(sObject, u.Id,
+            u.Values.Select(v => KeyValuePair.Create(v.Key, Typed(kinds.GetValueOrDefault(v.Key, FieldKind.Text), v.Value)))))).ToList();
+        if (pending.Count > salesforceOptions.Value.BulkThreshold)
+        {
+            var result = await salesforce.BulkIngestAsync(sObject, BulkOperation.Update, [.. pending.Select(p => p.Record)], ct: ct);
+            var answered = new HashSet<string>(StringComparer.Ordinal);
+            var again = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var r in result.Results)
+            {
+                var id = r.Id is { Length: > 0 } ? r.Id : r.Fields.GetValueOrDefault("Id");
+                if (id is null || !answered.Add(id))
+                {
+                    continue;
+                }
+                if (r.Success)
+                {
+                    outcomes.Add(WriteOutcome.Ok(id, id));
+                }
+                else if (r.ErrorCode == "UNABLE_TO_LOCK_ROW")
+                {
+                    again.Add(id);
+                }
+                else
+                {
+                    outcomes.Add(WriteOutcome.Failed(id, r.ErrorCode ?? "UNKNOWN", r.Error ?? "Salesforce refused the record"));
+                }
+            }
+            // Row locks and records the job never answered for go again through collections.
+            pending = [.. pending.Where(p => again.Contains(p.Id) || !answered.Contains(p.Id))];
+        }
+        for (var attempt = 0; pending.Count > 0; attempt++)
+        {
+            var again = new List<(string Id, SObjectRecord Record)>();
+            foreach (var chunk in pending.Chunk(SalesforceClient.CollectionBatchSize))
+            {
+                var results = await salesforce.UpdateAsync([.. chunk.Select(c => c.Record)], ct);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var result = results[i];
+                    if (result.Success)
+                    {
+                        outcomes.Add(WriteOutcome.Ok(chunk[i].Id, chunk[i].Id));
+                    }
+                    else if (result.IsRetryable && attempt < options.Value.RetryableResubmissions)
+                    {
+                        again.Add(chunk[i]);
+                    }
+                    else
+                    {
+                        var error = result.Errors.FirstOrDefault() ?? new SalesforceError("UNKNOWN", "Salesforce refused the record without a reason", []);
+                        outcomes.Add(WriteOutcome.Failed(chunk[i].Id, error.Code, error.Message, error.Fields));
+                    }
+                }
+            }
+            pending = again;
+        }
+        return outcomes;
+    }
+
+    /// <summary>The JSON value Salesforce expects for a field of this kind: numbers and booleans as themselves, the rest as text.</summary>
+    static object? Typed(FieldKind kind, string? text) => text is null ? null : kind switch
+    {
+        FieldKind.Number when decimal.TryParse(text, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var d) => d,
+        FieldKind.Boolean when bool.TryParse(text, out var b) => b,
+        _ => text,
+    };
+
+    /// <summary>What one more page costs in Salesforce calls at most: its write-back batches and the next read.</summary>
+    public static int CallsFor(int writes) => 1 + (writes + SalesforceClient.CollectionBatchSize - 1) / SalesforceClient.CollectionBatchSize;
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Text.Json;
+using AbmSync.Connectors.Salesforce;
+using AbmSync.Core.Accounts;
+using AbmSync.Core.Rules;
+using AbmSync.Core.Sync;
+using AbmSync.Worker.State;
+
+namespace AbmSync.Worker.Sync;
+
+/// <summary>
+/// The accounts' population-wide rule: tiers with caps depend on every account on the list, so the runner feeds it
+/// every changed account first and asks for decisions once, after all reads and before any rule-owned write. The
+/// population is what was decided before (from the state store) with this run's reads laid over it; an account that
+/// left the inclusion filter leaves the population and no longer takes a place under a cap.
+/// </summary>
+public sealed class TierRules(TierAssigner assigner)
+{
+    public const string Kind = "tier";
+
+    public static readonly IReadOnlyList<string> SalesforceInputs =
+    [
+        "Name", "Website", "Industry", "NumberOfEmployees", "AnnualRevenue", "BillingCountry", "BillingCity", "Type", "OwnerId",
+        AbmFields.SalesforceTier, AbmFields.SalesforceScore, AbmFields.SalesforceTierReason, AbmFields.SalesforceTierLocked,
+    ];
+
+    public IReadOnlyList<string> HubSpotProperties { get; } = [AbmFields.HubSpotTier, AbmFields.HubSpotScore, AbmFields.HubSpotTierReason];
+
+    readonly Dictionary<string, ScoredAccount> population = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Decision> stored = new(StringComparer.Ordinal);
+    Dictionary<string, TierDecision>? decisions;
+
+    public IReadOnlyDictionary<string, ScoredAccount> Population => population;
+
+    public void Load(IEnumerable<Decision> decided)
+    {
+        foreach (var d in decided)
+        {
+            var hits = d.Detail is null ? [] : JsonSerializer.Deserialize<List<CriterionHit>>(d.Detail) ?? [];
+            var profile = new AccountProfile { Id = d.RecordId, OwnerId = d.OwnerId, TierLocked = d.Locked, CurrentTier = d.Value };
+            population[d.RecordId] = new ScoredAccount(profile, new TierScore(d.Score ?? 0, hits));
+            stored[d.RecordId] = d;
+        }
+    }
+
+    public void Observe(SObjectRecord record)
+    {
+        var profile = ToProfile(record);
+        population[profile.Id] = new ScoredAccount(profile, assigner.Score(profile));
+        decisions = null;
+    }
+
+    /// <summary>The account no longer takes part (it left the inclusion filter): it stops counting towards caps.</summary>
+    public bool Exclude(string salesforceId)
+    {
+        decisions = null;
+        stored.Remove(salesforceId);
+        return population.Remove(salesforceId);
+    }
+
+    public IReadOnlyDictionary<string, TierDecision> Decide()
+    {
+        if (decisions is null)
+        {
+            decisions = new Dictionary<string, TierDecision>(StringComparer.Ordinal);
+            foreach (var d in assigner.Assign(population.Values.ToList()))
+            {
+                decisions[d.AccountId] = d;
+            }
+        }
+        return decisions;
+    }
+
+    /// <summary>Accounts whose decision differs from the one stored: caps moved them although they did not change.</summary>
+    public IEnumerable<string> Moved() => Decide().Values
+        .Where(d => !stored.TryGetValue(d.AccountId, out var s) || s.Value != d.Tier || s.Score != d.Score || s.Reason != d.Reason)
+        .Select(d => d.AccountId);
+
+    /// <summary>What the rule owns on each side of one account, or null when the account is not on the list.</summary>
+    public RuleValues? ValuesFor(string salesforceId)
+    {
+        if (!Decide().TryGetValue(salesforceId, out var d))
+        {
+            return null;
+        }
+        var score = d.Score.ToString(CultureInfo.InvariantCulture);
+        return new RuleValues(
+            new Dictionary<string, string?>
+            {
+                [AbmFields.SalesforceTier] = d.Tier,
+                [AbmFields.SalesforceScore] = score,
+                [AbmFields.SalesforceTierReason] = d.Reason,
+            },
+            new Dictionary<string, string?>
+            {
+                [AbmFields.HubSpotTier] = d.Tier,
+                [AbmFields.HubSpotScore] = score,
+                [AbmFields.HubSpotTierReason] = d.Reason,
+            });
+    }
+
+    public Decision? ToStored(string salesforceId, long runId, DateTimeOffset now)
+    {
+        if (!Decide().TryGetValue(salesforceId, out var d))
+        {
+            return null;
+        }
+        var account = population[salesforceId];
+        return new Decision(ObjectPairs.Accounts, salesforceId, Kind, d.Tier, d.Score, JsonSerializer.Serialize(account.Score.Hits), d.Reason,
+            account.Account.OwnerId, d.Locked, runId, now);
+    }
+
+    /// <summary>Marks a decision as stored (committed), so that it no longer counts as moved.</summary>
+    public void Committed(Decision decision) => stored[decision.RecordId] = decision;
+
+    public IReadOnlyDictionary<string, int> PerTier()
+    {
+        var perTier = Tiers.All.ToDictionary(t => t, _ => 0, StringComparer.Ordinal);
+        var offList = 0;
+        foreach (var d in Decide().Values)
+        {
+            if (d.Tier is { } tier && perTier.ContainsKey(tier))
+            {
+                perTier[tier]++;
+            }
+            else
+            {
+                offList++;
+            }
+        }
+        perTier["No tier"] = offList;
+        return perTier;
+    }
+
+    static AccountProfile ToProfile(SObjectRecord record) => new()
+    {
+        Id = record.Id!,
+        Name = record.GetString("Name"),
+        Domain = DomainName.Normalize(record.GetString("Website")),
+        Industry = record.GetString("Industry"),
+        Employees = record.GetInt("NumberOfEmployees"),
+        AnnualRevenue = record.GetDecimal("AnnualRevenue"),
+        Country = record.GetString("BillingCountry"),
+        City = record.GetString("BillingCity"),
+        Type = record.GetString("Type"),
+        OwnerId = record.GetString("OwnerId"),
+        TierLocked = record.GetBool(AbmFields.SalesforceTierLocked) ?? false,
+        CurrentTier = record.GetString(AbmFields.SalesforceTier),
+    };
+}
