@@ -45,6 +45,8 @@ public static class SyncScenario
                 await PassAsync("first run", host, sandbox, ct),
                 await PassAsync("second run, nothing changed", host, sandbox, ct),
             };
+            var edits = await EditOnePercentEachSideAsync(host, sandbox, ct);
+            passes.Add(await PassAsync($"1% changed on each side ({edits} + {edits} edits)", host, sandbox, ct));
             await host.StopAsync(ct);
 
             output.WriteLine();
@@ -80,6 +82,44 @@ public static class SyncScenario
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// A person's day: 1% of the linked accounts edited in Salesforce by a sales rep (a field that flows to HubSpot),
+    /// and 1% of the linked companies renamed in HubSpot by a marketer (the name is two-way). Returns the edits per side.
+    /// </summary>
+    static async Task<int> EditOnePercentEachSideAsync(IHost host, BenchSandbox sandbox, CancellationToken ct)
+    {
+        var links = (await host.Services.GetRequiredService<StateStore>().AllLinksAsync(ObjectPairs.Accounts))
+            .OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
+        var count = Math.Max(1, links.Count / 100);
+        using var http = new HttpClient();
+        using var tokenResponse = await http.PostAsync(new Uri(sandbox.SalesforceUrl, "/services/oauth2/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = SandboxCredentials.SalesforceHumanClientId,
+            ["client_secret"] = SandboxCredentials.SalesforceHumanClientSecret,
+        }), ct);
+        tokenResponse.EnsureSuccessStatusCode();
+        using var token = System.Text.Json.JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync(ct));
+        var instance = new Uri(token.RootElement.GetProperty("instance_url").GetString()!);
+        var bearer = token.RootElement.GetProperty("access_token").GetString();
+        for (var i = 0; i < count; i++)
+        {
+            using var rep = new HttpRequestMessage(HttpMethod.Patch, new Uri(instance, $"/services/data/v66.0/sobjects/Account/{links[2 * i].SalesforceId}"))
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { BillingCity = $"Bench City {i}" }),
+            };
+            rep.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+            (await http.SendAsync(rep, ct)).EnsureSuccessStatusCode();
+            using var marketer = new HttpRequestMessage(HttpMethod.Patch, new Uri(sandbox.HubSpotUrl, $"/crm/v3/objects/companies/{links[2 * i + 1].HubSpotId}"))
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { properties = new { name = $"Bench Rename {i}" } }),
+            };
+            marketer.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
+            (await http.SendAsync(marketer, ct)).EnsureSuccessStatusCode();
+        }
+        return count;
     }
 
     static async Task<Pass> PassAsync(string name, IHost host, BenchSandbox sandbox, CancellationToken ct)
