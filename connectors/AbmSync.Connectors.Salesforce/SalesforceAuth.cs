@@ -11,13 +11,32 @@ using Microsoft.Extensions.Options;
 namespace AbmSync.Connectors.Salesforce;
 
 /// <summary>An access token and the instance it is valid for. ToString never shows the token.</summary>
-internal sealed class SalesforceToken(string accessToken, Uri instanceUrl)
+internal sealed class SalesforceToken(string accessToken, Uri instanceUrl, string? userId = null)
 {
     public string AccessToken { get; } = accessToken;
 
     public Uri InstanceUrl { get; } = instanceUrl;
 
+    /// <summary>The authenticated user's id: the last segment of the token answer's identity URL (<c>…/id/{org}/{user}</c>).</summary>
+    public string? UserId { get; } = userId;
+
     public override string ToString() => $"SalesforceToken {{ InstanceUrl = {InstanceUrl}, AccessToken = *** }}";
+}
+
+/// <summary>
+/// Who this process is signed in to Salesforce as, once a token has been acquired: the user id that appears as
+/// <c>LastModifiedById</c> and <c>CreatedById</c> on what this process writes.
+/// </summary>
+public sealed class SalesforceIdentity
+{
+    private string? _userId;
+
+    /// <summary>The integration user's id, or null before the first token.</summary>
+    public string? UserId
+    {
+        get => Volatile.Read(ref _userId);
+        internal set => Volatile.Write(ref _userId, value);
+    }
 }
 
 /// <summary>
@@ -177,7 +196,11 @@ internal static class SalesforceTokenGrant
                 "the token answer lacks access_token or instance_url");
         }
 
-        return (new SalesforceToken(accessToken, instanceUrl), (string?)json?["refresh_token"]);
+        var identity = (string?)json?["id"];
+        var userId = Uri.TryCreate(identity, UriKind.Absolute, out var identityUrl) && identityUrl.Segments.Length >= 4
+            ? identityUrl.Segments[^1].Trim('/')
+            : null;
+        return (new SalesforceToken(accessToken, instanceUrl, userId), (string?)json?["refresh_token"]);
     }
 }
 
@@ -187,6 +210,7 @@ internal static class SalesforceTokenGrant
 /// </summary>
 internal sealed class SalesforceAuthHandler(
     SalesforceTokenCache cache,
+    SalesforceIdentity identity,
     IOptions<SalesforceOptions> options,
     TimeProvider time,
     ILogger<SalesforceAuthHandler> logger) : DelegatingHandler
@@ -237,6 +261,10 @@ internal sealed class SalesforceAuthHandler(
             cache.RotatedRefreshToken = refreshToken;
         }
 
+        if (token.UserId is { } userId)
+        {
+            identity.UserId = userId;
+        }
         Log.TokenAcquired(logger, o.AuthFlow, token.InstanceUrl.Authority);
         return token;
     }

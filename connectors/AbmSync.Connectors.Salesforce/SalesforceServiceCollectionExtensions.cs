@@ -24,6 +24,7 @@ public static class SalesforceServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SalesforceCallCounter>();
         services.TryAddSingleton<SalesforceTokenCache>();
+        services.TryAddSingleton<SalesforceIdentity>();
         services.TryAddTransient<SalesforceAuthHandler>();
         services.TryAddTransient<SalesforceCallCountingHandler>();
         services.TryAddTransient<SalesforceDeadlineHandler>();

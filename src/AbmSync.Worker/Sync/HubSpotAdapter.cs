@@ -46,6 +46,27 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
         return found;
     }
 
+    /// <summary>When each property last changed, from its history (newest version first), for records read 50 at a time.</summary>
+    public async Task<Dictionary<string, IReadOnlyDictionary<string, DateTimeOffset>>> ReadHistoryAsync(
+        ObjectPair pair, IReadOnlyList<string> ids, IReadOnlyCollection<string> properties, CancellationToken ct)
+    {
+        var times = new Dictionary<string, IReadOnlyDictionary<string, DateTimeOffset>>(StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return times;
+        }
+        var result = await hubSpot.BatchReadWithHistoryAsync(pair.HubSpotObject, ids, properties, properties, ct);
+        foreach (var outcome in result.Outcomes)
+        {
+            if (outcome.Record?.History is { } history)
+            {
+                times[outcome.InputId] = history.Where(h => h.Value.Count > 0)
+                    .ToDictionary(h => h.Key, h => h.Value.Max(v => v.Timestamp), StringComparer.Ordinal);
+            }
+        }
+        return times;
+    }
+
     public static SideRecord ToSide(ObjectPair pair, HubSpotObject record)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);

@@ -79,16 +79,78 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
         return found;
     }
 
-    /// <summary>The record as the planner sees it: every field the pair reads, as canonical text.</summary>
-    public static SideRecord ToSide(ObjectPair pair, SObjectRecord record)
+    /// <summary>
+    /// The record as the planner sees it: every field the pair reads, as canonical text; its last modification and
+    /// whether that was us (the integration user); per-field change times where the org's field history has them.
+    /// </summary>
+    public static SideRecord ToSide(ObjectPair pair, SObjectRecord record, string? integrationUserId = null,
+        IReadOnlyDictionary<string, DateTimeOffset>? fieldTimes = null)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var field in pair.SalesforceFields)
         {
             values[field] = Text(record.GetNode(field));
         }
-        return new SideRecord(record.Id!, values, ModifiedAt: record.GetDateTime("LastModifiedDate") ?? record.GetDateTime("SystemModstamp"));
+        var byUs = integrationUserId is not null && record.GetString("LastModifiedById") == integrationUserId;
+        return new SideRecord(record.Id!, values, ModifiedAt: record.GetDateTime("LastModifiedDate") ?? record.GetDateTime("SystemModstamp"),
+            LastModifiedByUs: byUs, FieldTimes: fieldTimes);
     }
+
+    /// <summary>
+    /// When each field last changed, from the org's field history (<c>AccountHistory</c>, <c>ContactHistory</c>, …),
+    /// for the fields the org tracks. A change by <paramref name="integrationUserId"/> (our own write) is not a
+    /// person's change and does not count. An org without history for the object answers nothing: the caller falls
+    /// back to LastModifiedDate, or marks the decision uncertain.
+    /// </summary>
+    public async Task<Dictionary<string, Dictionary<string, DateTimeOffset>>> ReadFieldTimesAsync(
+        ObjectPair pair, IReadOnlyCollection<string> ids, IReadOnlyCollection<string> fields, string? integrationUserId, CancellationToken ct)
+    {
+        var times = new Dictionary<string, Dictionary<string, DateTimeOffset>>(StringComparer.Ordinal);
+        if (ids.Count == 0 || fields.Count == 0)
+        {
+            return times;
+        }
+        var historyObject = pair.SalesforceObject + "History";
+        var parent = pair.SalesforceObject + "Id";
+        var byHistoryName = fields.ToDictionary(f => HistoryFieldName(pair.SalesforceObject, f), f => f, StringComparer.OrdinalIgnoreCase);
+        try
+        {
+            foreach (var chunk in ids.Chunk(IdsPerQuery))
+            {
+                var query = SoqlQuery.From(historyObject).Select(parent, "Field", "CreatedDate", "CreatedById")
+                    .Where(Soql.Field(parent).In((IEnumerable<string>)chunk))
+                    .Where(Soql.Field("Field").In(byHistoryName.Keys))
+                    .OrderBy("CreatedDate", descending: true);
+                await foreach (var page in salesforce.QueryPagesAsync(query, ct: ct))
+                {
+                    foreach (var row in page.Records)
+                    {
+                        if (row.GetString(parent) is not { } id || row.GetString("Field") is not { } name || !byHistoryName.TryGetValue(name, out var field)
+                            || row.GetDateTime("CreatedDate") is not { } at || row.GetString("CreatedById") == integrationUserId)
+                        {
+                            continue;
+                        }
+                        var record = times.TryGetValue(id, out var known) ? known : times[id] = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+                        // Newest first: the first row per field is its last change by a person.
+                        record.TryAdd(field, at);
+                    }
+                }
+            }
+        }
+        catch (SalesforceApiException e) when (e.ErrorCode is "INVALID_TYPE" or "INVALID_FIELD")
+        {
+            // No field history on this object in this org.
+        }
+        return times;
+    }
+
+    /// <summary>The name field history gives a field: an Account's Name is recorded as TextName, a lookup by its relationship.</summary>
+    public static string HistoryFieldName(string sObject, string field) => (sObject, field) switch
+    {
+        ("Account", "Name") => "TextName",
+        (_, "OwnerId") => "Owner",
+        _ => field,
+    };
 
     /// <summary>A JSON (REST) or text (Bulk CSV) value as invariant text; comparing by kind happens in the planner.</summary>
     static string? Text(JsonNode? node) => node switch

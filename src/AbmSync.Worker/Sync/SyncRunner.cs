@@ -72,6 +72,7 @@ public sealed partial class SyncRunner(
     SalesforceAdapter salesforceSide,
     HubSpotAdapter hubSpotSide,
     SalesforceClient salesforce,
+    SalesforceIdentity salesforceIdentity,
     StateStore store,
     SyncConfiguration configuration,
     SchemaGuard schema,
@@ -352,6 +353,7 @@ public sealed partial class SyncRunner(
                     Baseline(hubSpotBaselines.GetValueOrDefault(item.SalesforceId ?? "")));
             }
             await ReadTwinsAsync(run, items, ct);
+            await ReadChangeTimesAsync(run, items, ct);
             Plan(run, items);
             foreach (var item in items.Where(i => i.Plan is not null))
             {
@@ -562,6 +564,39 @@ public sealed partial class SyncRunner(
         return false;
     }
 
+    /// <summary>
+    /// <c>latest-wins</c> needs to know when each side changed a field, and only where both did. For those records
+    /// alone: HubSpot's property history (50 records per batch read with history) and Salesforce's field history where
+    /// the org tracks the field. Without a time the planner falls back to the record's LastModifiedDate when a person
+    /// made it, else marks the decision uncertain.
+    /// </summary>
+    async Task ReadChangeTimesAsync(RunState run, List<Item> items, CancellationToken ct)
+    {
+        var latest = run.Pair.Mapping.Fields.Where(f => f.Direction == SyncDirection.TwoWay && f.Conflict == ConflictPolicy.LatestWins).ToList();
+        if (latest.Count == 0)
+        {
+            return;
+        }
+        var contested = items.Where(i => i.Live && i.Link is not null && i.HubSpot is not null && i.Salesforce is not null
+            && latest.Any(f => ChangedSinceBaseline(run, SyncSide.Salesforce, f.Salesforce, SalesforceAdapter.ToSide(run.Pair, i.Salesforce!), i.Baselines!.Salesforce)
+                && ChangedSinceBaseline(run, SyncSide.HubSpot, f.HubSpot, HubSpotAdapter.ToSide(run.Pair, i.HubSpot!), i.Baselines.HubSpot))).ToList();
+        if (contested.Count == 0)
+        {
+            return;
+        }
+        var history = await hubSpotSide.ReadHistoryAsync(run.Pair, [.. contested.Select(i => i.HubSpotId!)], [.. latest.Select(f => f.HubSpot)], ct);
+        var fieldTimes = await salesforceSide.ReadFieldTimesAsync(run.Pair, [.. contested.Select(i => i.SalesforceId!)], [.. latest.Select(f => f.Salesforce)],
+            salesforceIdentity.UserId, ct);
+        foreach (var item in contested)
+        {
+            item.HubSpotTimes = history.GetValueOrDefault(item.HubSpotId!);
+            item.SalesforceTimes = fieldTimes.GetValueOrDefault(item.SalesforceId!);
+        }
+    }
+
+    static bool ChangedSinceBaseline(RunState run, SyncSide side, string field, SideRecord record, IReadOnlyDictionary<string, string?> baselines) =>
+        baselines.ContainsKey(field) && !ValueKinds.Same(run.Context!.KindOf(side, field), record.Values.GetValueOrDefault(field), baselines[field]);
+
     /// <summary>What the rules own on each side of a record, with each side's twin id: the planner writes them where they differ.</summary>
     static RuleValues RuleValuesFor(RunState run, Item item)
     {
@@ -585,8 +620,8 @@ public sealed partial class SyncRunner(
         foreach (var item in items.Where(i => i.Live))
         {
             var link = item.HubSpotId is null ? LinkState.Unlinked : LinkState.Linked;
-            var sf = SalesforceAdapter.ToSide(run.Pair, item.Salesforce!);
-            var hs = item.HubSpot is null ? null : HubSpotAdapter.ToSide(run.Pair, item.HubSpot);
+            var sf = SalesforceAdapter.ToSide(run.Pair, item.Salesforce!, salesforceIdentity.UserId, item.SalesforceTimes);
+            var hs = item.HubSpot is null ? null : HubSpotAdapter.ToSide(run.Pair, item.HubSpot) with { FieldTimes = item.HubSpotTimes };
             // A twin found by matching has no baselines of ours: its values are its owners', compared as they stand.
             var baselines = item.Link is null ? FieldBaselines.Empty : item.Baselines!;
             item.Plan = SyncPlanner.Plan(run.Context!, new PlanInput(sf, hs, link, baselines, RuleValuesFor(run, item)));
@@ -907,6 +942,8 @@ public sealed partial class SyncRunner(
         public RecordLink? Link { get; set; }
         public string? LinkReason { get; set; }
         public FieldBaselines? Baselines { get; set; }
+        public IReadOnlyDictionary<string, DateTimeOffset>? SalesforceTimes { get; set; }
+        public IReadOnlyDictionary<string, DateTimeOffset>? HubSpotTimes { get; set; }
         public RecordPlan? Plan { get; set; }
         public IReadOnlyDictionary<string, string?>? SalesforceValues { get; set; }
         public bool HubSpotWritten { get; set; }
