@@ -35,16 +35,19 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
     public async IAsyncEnumerable<(IReadOnlyList<SObjectRecord> Records, bool Ordered)> ReadChangedAsync(
         ObjectPair pair, DateTimeOffset? since, [EnumeratorCancellation] CancellationToken ct)
     {
-        var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields]);
+        // An incremental read asks queryAll: a record deleted since the cursor comes back with IsDeleted = true, so that
+        // it leaves the rules' population (and, with the deletes stage, its twin follows its onDelete).
+        var includeDeleted = since is not null;
+        var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields, .. includeDeleted ? new[] { "IsDeleted" } : []]);
         if (since is { } from)
         {
             query = query.Where(Soql.Field("SystemModstamp").Ge(from));
         }
-        var first = await salesforce.QueryAsync(query.OrderBy("SystemModstamp").OrderBy("Id"), ct: ct);
+        var first = await salesforce.QueryAsync(query.OrderBy("SystemModstamp").OrderBy("Id"), includeDeleted, ct: ct);
         if (first.TotalSize > salesforceOptions.Value.BulkThreshold)
         {
             // Bulk API 2.0 query jobs refuse ORDER BY; the bulk read does not rely on order.
-            await foreach (var records in salesforce.BulkQueryAsync(query, maxRecordsPerPage: BulkPageSize, ct: ct))
+            await foreach (var records in salesforce.BulkQueryAsync(query, includeDeleted, maxRecordsPerPage: BulkPageSize, ct: ct))
             {
                 yield return (records, false);
             }

@@ -58,6 +58,8 @@ public sealed record SyncSummary(
     /// <summary>Two-way fields both sides changed, each decided by its policy.</summary>
     public int Conflicts { get; init; }
     public int Excluded { get; init; }
+    /// <summary>Records deleted in Salesforce since the cursor (read through queryAll): they leave the rules' population.</summary>
+    public int Deleted { get; init; }
     public IReadOnlyList<PlannedRecord> Plans { get; init; } = [];
 }
 
@@ -135,6 +137,8 @@ public sealed partial class SyncRunner(
             run.Context = new PlanContext(pair.Mapping, run.StartedAt,
                 new Core.Sync.OwnerMap(id => run.Owners.HubSpotOwnerOf(id), id => run.Owners.SalesforceUserOf(id)),
                 run.Kinds.Salesforce, run.Kinds.HubSpot, pair.CreateInHubSpot, pair.CreateInSalesforce);
+            // Records that left the filter keep only what the rules take back: a mapping without fields.
+            run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
             pair.Rules?.Load(await store.GetDecisionsAsync(pair.Name, TierRules.Kind));
 
             await ReadSalesforceAsync(run, ct);
@@ -239,10 +243,26 @@ public sealed partial class SyncRunner(
             {
                 continue;
             }
+            if (record.GetBool("IsDeleted") == true)
+            {
+                // Deleted: it stops counting towards caps now, and its decision says so. What happens to its twin is
+                // the mapping's onDelete, which reconciliation applies; an incremental run leaves the twin alone.
+                run.Deleted++;
+                if (run.Pair.Rules?.Exclude(record.Id!, "Not on the target list: deleted in Salesforce.") == true)
+                {
+                    items.Add(new Item { SalesforceId = record.Id, Salesforce = record, Skip = "deleted" });
+                }
+                continue;
+            }
             if (!InclusionFilter.Matches(run.Pair.Mapping.IncludeSalesforce, f => record.GetString(f)))
             {
                 run.Excluded++;
-                run.Pair.Rules?.Exclude(record.Id!);
+                // An account that was on the list and left the filter has its tier taken back on both sides, with why;
+                // nothing else of it travels any more.
+                if (run.Pair.Rules?.Exclude(record.Id!, $"Not on the target list: no longer passes the inclusion filter ({Describe(run.Pair.Mapping.IncludeSalesforce, record)}).") == true)
+                {
+                    items.Add(new Item { SalesforceId = record.Id, Salesforce = record, RulesOnly = true });
+                }
                 continue;
             }
             run.Pair.Rules?.Observe(record);
@@ -250,6 +270,11 @@ public sealed partial class SyncRunner(
         }
         run.SalesforcePages.Add(new Page(items, cursor));
     }
+
+    /// <summary>The conditions a record fails, as a person reads them ("Type is Partner").</summary>
+    static string Describe(IReadOnlyList<InclusionCondition> conditions, SObjectRecord record) => string.Join("; ",
+        conditions.Where(c => !InclusionFilter.Matches([c], f => record.GetString(f)))
+            .Select(c => $"{c.Field} is {record.GetString(c.Field) ?? "empty"}"));
 
     /// <summary>
     /// HubSpot's changes since its cursor, as pages of 100. On the very first run there is no cursor and nothing was
@@ -314,7 +339,7 @@ public sealed partial class SyncRunner(
             else
             {
                 // Gone or no longer included: it stops counting, and the caps are decided again without it.
-                rules.Exclude(id);
+                rules.Exclude(id, "Not on the target list: deleted in Salesforce or no longer included.");
             }
         }
         run.SalesforcePages.Add(new Page(items, null));
@@ -403,7 +428,7 @@ public sealed partial class SyncRunner(
                     item.Link = link;
                     item.HubSpotId = link.HubSpotId;
                 }
-                else
+                else if (item.Skip is null && !item.RulesOnly)
                 {
                     unlinked.Add(item);
                 }
@@ -546,18 +571,19 @@ public sealed partial class SyncRunner(
     static bool Unchanged(RunState run, Item item)
     {
         var pair = run.Pair;
+        var mapping = item.RulesOnly ? run.RulesOnlyContext!.Mapping : pair.Mapping;
         var rules = RuleValuesFor(run, item);
         if (item.Salesforce is { } sf && item.HubSpot is null)
         {
             var side = SalesforceAdapter.ToSide(pair, sf);
-            return pair.Mapping.Fields.Where(f => f.Direction != SyncDirection.None)
+            return mapping.Fields.Where(f => f.Direction != SyncDirection.None)
                     .All(f => ValueKinds.Same(run.Context!.KindOf(SyncSide.Salesforce, f.Salesforce), side.Values.GetValueOrDefault(f.Salesforce), item.Baselines!.Salesforce.GetValueOrDefault(f.Salesforce)))
                 && rules.Salesforce.All(r => ValueKinds.Same(run.Context!.KindOf(SyncSide.Salesforce, r.Key), side.Values.GetValueOrDefault(r.Key), r.Value));
         }
         if (item.HubSpot is { } hs && item.Salesforce is null)
         {
             var side = HubSpotAdapter.ToSide(pair, hs);
-            return pair.Mapping.Fields.Where(f => f.Direction != SyncDirection.None)
+            return mapping.Fields.Where(f => f.Direction != SyncDirection.None)
                     .All(f => ValueKinds.Same(run.Context!.KindOf(SyncSide.HubSpot, f.HubSpot), side.Values.GetValueOrDefault(f.HubSpot), item.Baselines!.HubSpot.GetValueOrDefault(f.HubSpot)))
                 && rules.HubSpot.All(r => ValueKinds.Same(run.Context!.KindOf(SyncSide.HubSpot, r.Key), side.Values.GetValueOrDefault(r.Key), r.Value));
         }
@@ -624,7 +650,7 @@ public sealed partial class SyncRunner(
             var hs = item.HubSpot is null ? null : HubSpotAdapter.ToSide(run.Pair, item.HubSpot) with { FieldTimes = item.HubSpotTimes };
             // A twin found by matching has no baselines of ours: its values are its owners', compared as they stand.
             var baselines = item.Link is null ? FieldBaselines.Empty : item.Baselines!;
-            item.Plan = SyncPlanner.Plan(run.Context!, new PlanInput(sf, hs, link, baselines, RuleValuesFor(run, item)));
+            item.Plan = SyncPlanner.Plan(item.RulesOnly ? run.RulesOnlyContext! : run.Context!, new PlanInput(sf, hs, link, baselines, RuleValuesFor(run, item)));
             if (item.Plan.Link.Kind == LinkActionKind.Skip)
             {
                 item.Skip = item.Plan.Link.Reason ?? "skipped";
@@ -875,6 +901,7 @@ public sealed partial class SyncRunner(
             Corrections = run.Corrections,
             Conflicts = run.Conflicts,
             Excluded = run.Excluded,
+            Deleted = run.Deleted,
             Plans = run.Plans,
         };
     }
@@ -901,6 +928,7 @@ public sealed partial class SyncRunner(
         public SchemaKinds? Kinds { get; set; }
         public OwnerMap? Owners { get; set; }
         public PlanContext? Context { get; set; }
+        public PlanContext? RulesOnlyContext { get; set; }
         public MatchIndex? Index { get; set; }
         public List<Page> SalesforcePages { get; } = [];
         public List<Page> HubSpotPages { get; } = [];
@@ -913,6 +941,7 @@ public sealed partial class SyncRunner(
         public int Read { get; set; }
         public int HubSpotRead { get; set; }
         public int Excluded { get; set; }
+        public int Deleted { get; set; }
         public int Unchanged { get; set; }
         public int HubSpotCreated { get; set; }
         public int HubSpotUpdated { get; set; }
@@ -951,6 +980,8 @@ public sealed partial class SyncRunner(
         public RecordFailure? Failure { get; set; }
         public RecordFailure? SalesforceFailure { get; set; }
         public string? Skip { get; set; }
+        /// <summary>Left the inclusion filter: only the rules' values are planned (the tier taken back).</summary>
+        public bool RulesOnly { get; set; }
         public bool Live => Failure is null && Skip is null;
     }
 }

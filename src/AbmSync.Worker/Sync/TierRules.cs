@@ -18,6 +18,9 @@ public sealed class TierRules(TierAssigner assigner)
 {
     public const string Kind = "tier";
 
+    /// <summary>The detail of a decision that takes an account off the list: it no longer takes part (deleted, or left the filter).</summary>
+    public const string OffListDetail = "off-list";
+
     public static readonly IReadOnlyList<string> SalesforceInputs =
     [
         "Name", "Website", "Industry", "NumberOfEmployees", "AnnualRevenue", "BillingCountry", "BillingCity", "Type", "OwnerId",
@@ -28,6 +31,7 @@ public sealed class TierRules(TierAssigner assigner)
 
     readonly Dictionary<string, ScoredAccount> population = new(StringComparer.Ordinal);
     readonly Dictionary<string, Decision> stored = new(StringComparer.Ordinal);
+    readonly Dictionary<string, string> leaving = new(StringComparer.Ordinal);
     Dictionary<string, TierDecision>? decisions;
 
     public IReadOnlyDictionary<string, ScoredAccount> Population => population;
@@ -36,6 +40,11 @@ public sealed class TierRules(TierAssigner assigner)
     {
         foreach (var d in decided)
         {
+            if (d.Detail == OffListDetail)
+            {
+                // Off the list: it takes no place under a cap until it is read again as included.
+                continue;
+            }
             var hits = d.Detail is null ? [] : JsonSerializer.Deserialize<List<CriterionHit>>(d.Detail) ?? [];
             var profile = new AccountProfile { Id = d.RecordId, OwnerId = d.OwnerId, TierLocked = d.Locked, CurrentTier = d.Value };
             population[d.RecordId] = new ScoredAccount(profile, new TierScore(d.Score ?? 0, hits));
@@ -45,17 +54,25 @@ public sealed class TierRules(TierAssigner assigner)
 
     public void Observe(SObjectRecord record)
     {
+        leaving.Remove(record.Id!);
         var profile = ToProfile(record);
         population[profile.Id] = new ScoredAccount(profile, assigner.Score(profile));
         decisions = null;
     }
 
-    /// <summary>The account no longer takes part (it left the inclusion filter): it stops counting towards caps.</summary>
-    public bool Exclude(string salesforceId)
+    /// <summary>
+    /// The account no longer takes part (deleted, or it left the inclusion filter): it stops counting towards caps, and
+    /// its decision says why it is off the list. True when it was on the list before (its tier must be taken back).
+    /// </summary>
+    public bool Exclude(string salesforceId, string reason)
     {
         decisions = null;
-        stored.Remove(salesforceId);
-        return population.Remove(salesforceId);
+        var wasKnown = population.Remove(salesforceId);
+        if (wasKnown)
+        {
+            leaving[salesforceId] = reason;
+        }
+        return wasKnown;
     }
 
     public IReadOnlyDictionary<string, TierDecision> Decide()
@@ -79,6 +96,12 @@ public sealed class TierRules(TierAssigner assigner)
     /// <summary>What the rule owns on each side of one account, or null when the account is not on the list.</summary>
     public RuleValues? ValuesFor(string salesforceId)
     {
+        if (leaving.TryGetValue(salesforceId, out var why))
+        {
+            return new RuleValues(
+                new Dictionary<string, string?> { [AbmFields.SalesforceTier] = null, [AbmFields.SalesforceScore] = null, [AbmFields.SalesforceTierReason] = why },
+                new Dictionary<string, string?> { [AbmFields.HubSpotTier] = null, [AbmFields.HubSpotScore] = null, [AbmFields.HubSpotTierReason] = why });
+        }
         if (!Decide().TryGetValue(salesforceId, out var d))
         {
             return null;
@@ -101,6 +124,10 @@ public sealed class TierRules(TierAssigner assigner)
 
     public Decision? ToStored(string salesforceId, long runId, DateTimeOffset now)
     {
+        if (leaving.TryGetValue(salesforceId, out var why))
+        {
+            return new Decision(ObjectPairs.Accounts, salesforceId, Kind, null, null, OffListDetail, why, null, false, runId, now);
+        }
         if (!Decide().TryGetValue(salesforceId, out var d))
         {
             return null;
