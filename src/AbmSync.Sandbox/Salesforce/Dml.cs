@@ -249,9 +249,27 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         return new SaveResult(record.Id, [], creating);
     }
 
+    DateTimeOffset? transactionStamp;
+
+    /// <summary>
+    /// One transaction of several records (an sObject Collections call, a Bulk API internal batch): Salesforce stamps
+    /// every record saved in it with the same SystemModstamp, which is why incremental readers must page ties by Id.
+    /// Callers hold the store's gate, so one transaction runs at a time.
+    /// </summary>
+    public IDisposable Transaction()
+    {
+        transactionStamp = store.NextStamp();
+        return new EndTransaction(this);
+    }
+
+    sealed class EndTransaction(Dml dml) : IDisposable
+    {
+        public void Dispose() => dml.transactionStamp = null;
+    }
+
     DateTimeOffset Stamp(SfRecord record, string userId)
     {
-        var stamp = store.NextStamp();
+        var stamp = transactionStamp ?? store.NextStamp();
         record["SystemModstamp"] = stamp;
         record["LastModifiedDate"] = stamp;
         record["LastModifiedById"] = userId;

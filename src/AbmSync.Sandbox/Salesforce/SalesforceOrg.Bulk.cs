@@ -410,8 +410,16 @@ public sealed partial class SalesforceOrg
         var key = job.ExternalIdFieldName is null ? null : job.Object.Field(job.ExternalIdFieldName);
         lock (Store.Gate)
         {
+            IDisposable? transaction = null;
+            var inBatch = 0;
             foreach (var row in rows.Skip(1))
             {
+                // Bulk API 2.0 saves in internal batches of 200 records, each one transaction with one timestamp.
+                if (inBatch++ % 200 == 0)
+                {
+                    transaction?.Dispose();
+                    transaction = dml.Transaction();
+                }
                 var cells = row.ToArray();
                 SaveResult result;
                 try
@@ -424,6 +432,7 @@ public sealed partial class SalesforceOrg
                 }
                 job.Outcomes.Add((cells, result));
             }
+            transaction?.Dispose();
         }
         Interlocked.Add(ref bulkBatchesUsed, Math.Max(1, (rows.Count - 1 + RecordsPerInternalBatch - 1) / RecordsPerInternalBatch));
     }

@@ -818,9 +818,12 @@ public sealed partial class SalesforceOrg
         {
             var undo = new List<(SfRecord, object?[]?)>();
             var caller = Caller(http);
-            for (var i = 0; i < inputs.Count; i++)
+            using (dml.Transaction())
             {
-                results[i] = SaveOne(op, inputs[i], key, caller, undo);
+                for (var i = 0; i < inputs.Count; i++)
+                {
+                    results[i] = SaveOne(op, inputs[i], key, caller, undo);
+                }
             }
             if (allOrNone && results.Any(r => !r.Success))
             {
