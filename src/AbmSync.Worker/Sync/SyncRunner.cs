@@ -12,7 +12,11 @@ using Microsoft.Extensions.Options;
 namespace AbmSync.Worker.Sync;
 
 /// <summary>What to run: which object pair, incremental from the cursors (default) or a full read; for real or as a dry run.</summary>
-public sealed record SyncRequest(bool Full = false, bool DryRun = false, string Object = ObjectPairs.Accounts);
+public sealed record SyncRequest(bool Full = false, bool DryRun = false, string Object = ObjectPairs.Accounts)
+{
+    /// <summary>Salesforce ids to read again whatever the cursor says (change events, a person's "sync this now").</summary>
+    public IReadOnlyList<string> ReRead { get; init; } = [];
+}
 
 /// <summary>One write a run made, or in a dry run would make.</summary>
 public sealed record PlannedWrite(string System, string Operation, string SalesforceId, string? HubSpotId, IReadOnlyDictionary<string, string> Values);
@@ -205,7 +209,7 @@ public sealed partial class SyncRunner(
     {
         var pair = run.Pair;
         var retry = (await store.GetDeadLettersAsync(pair.Name, "open")).Where(d => d.Side == Side.Salesforce || d.Side == Side.HubSpot)
-            .Select(d => d.RecordId).Distinct(StringComparer.Ordinal).ToList();
+            .Select(d => d.RecordId).Concat(run.Request.ReRead).Distinct(StringComparer.Ordinal).ToList();
         if (retry.Count > 0)
         {
             var records = await salesforceSide.ReadByIdsAsync(pair, retry, ct);
