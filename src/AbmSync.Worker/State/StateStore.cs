@@ -11,7 +11,7 @@ namespace AbmSync.Worker.State;
 /// <summary>
 /// AbmSync's own state: id links, cursors, written-value hashes, run log, dead letters, decisions, owner identities.
 /// One class over SQL that SQLite and PostgreSQL both speak; the few differences (the auto-numbered key, list
-/// parameters, SQLite's pragmas, PostgreSQL's migration lock) are named where they occur.
+/// parameters, SQLite's pragmas, each database's migration lock, PostgreSQL's lease clock) are named where they occur.
 /// </summary>
 public sealed class StateStore(string provider, string connectionString, TimeProvider time)
 {
@@ -145,24 +145,51 @@ public sealed class StateStore(string provider, string connectionString, TimePro
     {
         CheckConnectionString(Provider, connectionString);
         await using var connection = Open();
+        SqliteTransaction? writeLock = null;
         if (IsPostgres)
         {
             // Several workers start at once on one database: one migrates, the others wait for it (released on disconnect).
             await connection.ExecuteAsync("SELECT pg_advisory_lock(hashtext('abmsync-migrations'))");
         }
-        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-        var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migration")).ToHashSet();
-        foreach (var (version, name, sql) in Migrations())
+        else
         {
-            if (applied.Contains(version))
+            // SQLite has no advisory lock: BEGIN IMMEDIATE takes the file's write lock before schema_migration is read,
+            // so a second process waits (busy_timeout, set in Open) and then reads every migration as applied instead
+            // of applying them again. One transaction for them all: SQLite's DDL is transactional.
+            writeLock = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        }
+        try
+        {
+            await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+                transaction: writeLock);
+            var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migration", transaction: writeLock)).ToHashSet();
+            foreach (var (version, name, sql) in Migrations())
             {
-                continue;
+                if (applied.Contains(version))
+                {
+                    continue;
+                }
+                await using var own = writeLock is null ? await connection.BeginTransactionAsync(ct) : null;
+                var transaction = (DbTransaction?)writeLock ?? own;
+                await connection.ExecuteAsync(sql, transaction: transaction);
+                await connection.ExecuteAsync("INSERT INTO schema_migration (version, name, applied_at) VALUES (@version, @name, @now)",
+                    new { version, name, now = Now() }, transaction);
+                if (own is not null)
+                {
+                    await own.CommitAsync(ct);
+                }
             }
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            await connection.ExecuteAsync(sql, transaction: transaction);
-            await connection.ExecuteAsync("INSERT INTO schema_migration (version, name, applied_at) VALUES (@version, @name, @now)",
-                new { version, name, now = Now() }, transaction);
-            await transaction.CommitAsync(ct);
+            if (writeLock is not null)
+            {
+                await writeLock.CommitAsync(ct);
+            }
+        }
+        finally
+        {
+            if (writeLock is not null)
+            {
+                await writeLock.DisposeAsync();
+            }
         }
     }
 
@@ -245,36 +272,52 @@ public sealed class StateStore(string provider, string connectionString, TimePro
 
     // ---- leases ----
 
+    // On PostgreSQL every worker's lease is timed by the server's clock, so that workers whose clocks disagree can
+    // neither both hold a lease nor take a live one early. The columns stay text in the one format Text() writes,
+    // shared with SQLite and with rows written before: now() in UTC to the microsecond and a literal 0 for the
+    // seventh digit. It is compared in the C collation, where that text sorts in time order whatever the database's
+    // locale. now() rather than clock_timestamp(): each statement here is its own transaction, and now() is one
+    // instant for both acquired_at and expires_at. SQLite is one file on one machine, so its one clock is the
+    // process's TimeProvider.
+    const string PostgresNow = """to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"0Z"')""";
+    const string PostgresExpires = """to_char((now() + make_interval(secs => @ttlSeconds)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"0Z"')""";
+
     /// <summary>
     /// Takes the run lease of (object, direction) for <paramref name="holder"/> until now + <paramref name="ttl"/>,
     /// if it is free, expired, or already the holder's. Returns the current holder when someone else has it.
+    /// "Now" is the database server's clock on PostgreSQL and the TimeProvider's on SQLite.
     /// </summary>
     public async Task<(bool Acquired, string? Holder, DateTimeOffset? ExpiresAt)> TryAcquireLeaseAsync(
         string objectName, string direction, string holder, TimeSpan ttl, string? deadHolder = null)
     {
         var now = time.GetUtcNow();
+        var (nowSql, expiresSql, collate) = IsPostgres ? (PostgresNow, PostgresExpires, " COLLATE \"C\"") : ("@now", "@expires", "");
         await using var connection = Open();
-        var taken = await connection.ExecuteAsync("""
-            INSERT INTO run_lease (object, direction, holder, acquired_at, expires_at) VALUES (@objectName, @direction, @holder, @now, @expires)
+        var expiresAt = await connection.ExecuteScalarAsync<string?>($"""
+            INSERT INTO run_lease (object, direction, holder, acquired_at, expires_at) VALUES (@objectName, @direction, @holder, {nowSql}, {expiresSql})
             ON CONFLICT (object, direction) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
-            WHERE run_lease.expires_at < @now OR run_lease.holder = excluded.holder OR run_lease.holder = @deadHolder
-            """, new { objectName, direction, holder, now = Text(now), expires = Text(now + ttl), deadHolder });
-        if (taken == 1)
+            WHERE run_lease.expires_at{collate} < excluded.acquired_at OR run_lease.holder = excluded.holder OR run_lease.holder = @deadHolder
+            RETURNING expires_at
+            """, new { objectName, direction, holder, now = Text(now), expires = Text(now + ttl), ttlSeconds = ttl.TotalSeconds, deadHolder });
+        if (expiresAt is not null)
         {
-            return (true, holder, now + ttl);
+            return (true, holder, Parse(expiresAt));
         }
         var current = await connection.QuerySingleOrDefaultAsync<(string Holder, string ExpiresAt)?>(
             "SELECT holder, expires_at FROM run_lease WHERE object = @objectName AND direction = @direction", new { objectName, direction });
         return (false, current?.Holder, current is { } c ? Parse(c.ExpiresAt) : null);
     }
 
-    /// <summary>Extends the holder's lease; false when it was lost (expired and taken by another worker).</summary>
+    /// <summary>
+    /// Extends the holder's lease to now + <paramref name="ttl"/> (the server's clock on PostgreSQL); false when it
+    /// was lost (expired and taken by another worker).
+    /// </summary>
     public async Task<bool> RenewLeaseAsync(string objectName, string direction, string holder, TimeSpan ttl)
     {
         await using var connection = Open();
         return await connection.ExecuteAsync(
-            "UPDATE run_lease SET expires_at = @expires WHERE object = @objectName AND direction = @direction AND holder = @holder",
-            new { objectName, direction, holder, expires = Text(time.GetUtcNow() + ttl) }) == 1;
+            $"UPDATE run_lease SET expires_at = {(IsPostgres ? PostgresExpires : "@expires")} WHERE object = @objectName AND direction = @direction AND holder = @holder",
+            new { objectName, direction, holder, expires = Text(time.GetUtcNow() + ttl), ttlSeconds = ttl.TotalSeconds }) == 1;
     }
 
     public async Task ReleaseLeaseAsync(string objectName, string direction, string holder)
