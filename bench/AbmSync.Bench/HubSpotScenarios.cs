@@ -166,7 +166,7 @@ public static class HubSpotScenarios
     /// </summary>
     static Task DrainWindowAsync(CancellationToken ct) => Task.Delay(TimeSpan.FromSeconds(10.5), ct);
 
-    /// <summary>The abm group and the unique id property every upsert is keyed by (DESIGN.md §3).</summary>
+    /// <summary>The abm group and the unique id property every upsert is keyed by (docs/architecture.md, "The fields AbmSync writes").</summary>
     static async Task<long> CreateIdPropertyAsync(HubSpotClient client, CancellationToken ct)
     {
         var groups = await client.GetPropertyGroupsAsync("companies", ct);

@@ -6,7 +6,7 @@ namespace AbmSync.Sandbox;
 /// <summary>
 /// The Salesforce org emulator: OAuth token endpoint, REST query and queryAll with cursor paging, sObject Collections,
 /// single-record CRUD and upsert, describe, limits and Bulk API 2.0, over the seeded <see cref="SyntheticWorld"/>.
-/// Written from the API documentation (api-facts Part A), never from the connector.
+/// Written from the API documentation, never from the connector.
 /// </summary>
 public sealed class SalesforceEmulator
 {
@@ -23,7 +23,7 @@ public sealed class SalesforceEmulator
     /// <summary>The org as seen from inside: its records, ids of the integration and sales-rep users.</summary>
     public SalesforceOrg Org => org;
 
-    /// <summary>Every live record with every field, by object name (DESIGN.md §5).</summary>
+    /// <summary>Every live record with every field, by object name (docs/architecture.md, "The sandboxes").</summary>
     public object Export() => org.Export();
 
     public void Map(WebApplication app) => org.Map(app);

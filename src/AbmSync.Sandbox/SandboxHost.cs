@@ -35,7 +35,7 @@ public sealed class SandboxHost : IAsyncDisposable
     public HubSpotEmulator HubSpot { get; }
 
     /// <summary>
-    /// The lines the sandbox contract of DESIGN.md §5 promises, in order: the worker's configuration for this
+    /// The lines the sandbox contract (docs/architecture.md, "The sandboxes") promises, in order: the worker's configuration for this
     /// sandbox, then the sales rep's credentials that tests use to make a person's edits.
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> EnvironmentLines =>

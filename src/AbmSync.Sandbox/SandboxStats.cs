@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace AbmSync.Sandbox;
 
-/// <summary>What a call does to records, as the stats contract of DESIGN.md §5 counts it.</summary>
+/// <summary>What a call does to records, as the stats contract (docs/architecture.md, "The sandboxes") counts it.</summary>
 public enum CallKind
 {
     /// <summary>Neither reads nor writes records: auth, schema changes, version lists.</summary>

@@ -13,7 +13,7 @@ const version = process.env.SF_API_VERSION || '66.0';
 // Unique per run, so the script can run twice against one sandbox without meeting its own records.
 const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
-/** The 18-character id's suffix encodes the case of the first 15 characters (api-facts A11). */
+/** The 18-character id's suffix encodes the case of the first 15 characters (the Salesforce id documentation). */
 function validId(id, prefix) {
   if (typeof id !== 'string' || !/^[a-zA-Z0-9]{18}$/.test(id) || !id.startsWith(prefix)) {
     return false;

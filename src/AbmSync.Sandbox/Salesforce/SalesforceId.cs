@@ -2,7 +2,7 @@ namespace AbmSync.Sandbox.Salesforce;
 
 /// <summary>
 /// Salesforce record ids: a 3-character key prefix, 12 base-62 characters, and (in the 18-character form the API
-/// always answers) a 3-character suffix that encodes the case of the first 15 (api-facts A11).
+/// always answers) a 3-character suffix that encodes the case of the first 15 (the Salesforce id documentation).
 /// </summary>
 public static class SalesforceId
 {

@@ -92,7 +92,7 @@ public sealed class SfObject
     public SfField? Relationship(string name) => byRelationship.GetValueOrDefault(name);
 }
 
-/// <summary>The org's schema: the standard objects the worker uses, with the ABM custom fields of DESIGN.md §3 installed.</summary>
+/// <summary>The org's schema: the standard objects the worker uses, with the ABM custom fields (docs/architecture.md, "The fields AbmSync writes") installed.</summary>
 public sealed class SfSchema
 {
     readonly Dictionary<string, SfObject> objects;

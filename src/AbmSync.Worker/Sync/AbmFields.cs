@@ -4,7 +4,7 @@ namespace AbmSync.Worker.Sync;
 
 /// <summary>
 /// The fields the engine writes back: the contract between the engine, the SFDX metadata, the HubSpot setup and every
-/// test (DESIGN.md §3).
+/// test (docs/architecture.md, "The fields AbmSync writes").
 /// </summary>
 public static class AbmFields
 {
@@ -28,7 +28,7 @@ public static class AbmFields
         "ABM_Stalled__c", "ABM_Surge__c", SalesforceHubSpotId,
     ];
 
-    /// <summary>Every ABM field per Salesforce object (DESIGN.md §3; connectors/salesforce-metadata deploys them).</summary>
+    /// <summary>Every ABM field per Salesforce object (docs/architecture.md; connectors/salesforce-metadata deploys them).</summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> SalesforceFields =
         new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
         {
@@ -55,7 +55,7 @@ public static class AbmFields
         new(name, label, "enumeration", "select", HubSpotGroup, description,
             Options: [.. values.Select((v, i) => new HubSpotPropertyOption(v, v, i))]);
 
-    /// <summary>The ABM properties per HubSpot object type (DESIGN.md §3), created by setup and at the start of every sync.</summary>
+    /// <summary>The ABM properties per HubSpot object type (docs/architecture.md, "The fields AbmSync writes"), created by setup and at the start of every sync.</summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<HubSpotPropertyDefinition>> HubSpotProperties =
         new Dictionary<string, IReadOnlyList<HubSpotPropertyDefinition>>(StringComparer.Ordinal)
         {

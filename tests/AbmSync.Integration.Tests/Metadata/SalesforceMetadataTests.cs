@@ -5,7 +5,7 @@ using System.Xml.Linq;
 namespace AbmSync.Integration.Tests.Metadata;
 
 /// <summary>
-/// The deployable SFDX metadata in connectors/salesforce-metadata against DESIGN.md §3 (the contract) and against the
+/// The deployable SFDX metadata in connectors/salesforce-metadata against the field contract of docs/architecture.md and against the
 /// Salesforce sandbox's describe, which plays an org where that metadata is deployed.
 /// </summary>
 public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) : IClassFixture<SandboxDescribeFixture>
@@ -40,7 +40,7 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
 
     static Contract HubSpotId(string sobject) => new(sobject, "ABM_HubSpot_Id__c", "Text") { Length = 32, ExternalIdUnique = true };
 
-    /// <summary>DESIGN.md §3, "Written back", transcribed: the test fails when the metadata drifts from it.</summary>
+    /// <summary>The field contract of docs/architecture.md ("The fields AbmSync writes"), transcribed: the test fails when the metadata drifts from it.</summary>
     static readonly Contract[] Design =
     [
         new("Account", "ABM_Tier__c", "Picklist") { Values = ["Tier 1", "Tier 2", "Tier 3"], Restricted = true },
@@ -90,13 +90,13 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
         foreach (var c in Design)
         {
             var file = File(c.Object, c.Name);
-            Assert.True(c.Type == file.Type, $"{file}: type {file.Type}, DESIGN.md says {c.Type}");
-            Assert.True(c.Length == file.Int("length"), $"{file}: length {file.Int("length")}, DESIGN.md says {c.Length}");
-            Assert.True(c.Precision == file.Int("precision"), $"{file}: precision {file.Int("precision")}, DESIGN.md says {c.Precision}");
-            Assert.True(c.Scale == file.Int("scale"), $"{file}: scale {file.Int("scale")}, DESIGN.md says {c.Scale}");
+            Assert.True(c.Type == file.Type, $"{file}: type {file.Type}, the contract says {c.Type}");
+            Assert.True(c.Length == file.Int("length"), $"{file}: length {file.Int("length")}, the contract says {c.Length}");
+            Assert.True(c.Precision == file.Int("precision"), $"{file}: precision {file.Int("precision")}, the contract says {c.Precision}");
+            Assert.True(c.Scale == file.Int("scale"), $"{file}: scale {file.Int("scale")}, the contract says {c.Scale}");
             Assert.Equal(c.Values, file.PicklistValues.Select(v => v.Element(Ns + "fullName")!.Value));
-            Assert.True(c.Restricted == file.RestrictedPicklist, $"{file}: restricted {file.RestrictedPicklist}, DESIGN.md says {c.Restricted}");
-            Assert.True(c.ReferenceTo == file.Value("referenceTo"), $"{file}: references {file.Value("referenceTo")}, DESIGN.md says {c.ReferenceTo}");
+            Assert.True(c.Restricted == file.RestrictedPicklist, $"{file}: restricted {file.RestrictedPicklist}, the contract says {c.Restricted}");
+            Assert.True(c.ReferenceTo == file.Value("referenceTo"), $"{file}: references {file.Value("referenceTo")}, the contract says {c.ReferenceTo}");
             Assert.True(c.ExternalIdUnique == file.Flag("externalId"), $"{file}: externalId {file.Flag("externalId")}");
             Assert.True(c.ExternalIdUnique == file.Flag("unique"), $"{file}: unique {file.Flag("unique")}");
             if (c.ExternalIdUnique)
