@@ -337,44 +337,31 @@ public sealed class StateStore(string provider, string connectionString, TimePro
         return row is { } r ? new SyncCursor(Parse(r.ModifiedAt), r.RecordId) : null;
     }
 
-    public async Task<Dictionary<string, RecordLink>> GetLinksAsync(string objectName, IReadOnlyCollection<string> salesforceIds)
-    {
-        var links = new Dictionary<string, RecordLink>(StringComparer.Ordinal);
-        if (salesforceIds.Count == 0)
-        {
-            return links;
-        }
-        await using var connection = Open();
-        foreach (var chunk in salesforceIds.Chunk(500))
-        {
-            var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp)>(
-                $"SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp FROM record_link WHERE object = @objectName AND {InList("salesforce_id", "chunk")}",
-                new { objectName, chunk });
-            foreach (var r in rows)
-            {
-                links[r.SalesforceId] = new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp));
-            }
-        }
-        return links;
-    }
+    public Task<Dictionary<string, RecordLink>> GetLinksAsync(string objectName, IReadOnlyCollection<string> salesforceIds) =>
+        LinksAsync(objectName, "salesforce_id", salesforceIds, l => l.SalesforceId);
 
     /// <summary>The links of the given HubSpot records, keyed by HubSpot id.</summary>
-    public async Task<Dictionary<string, RecordLink>> GetLinksByHubSpotIdAsync(string objectName, IReadOnlyCollection<string> hubSpotIds)
+    public Task<Dictionary<string, RecordLink>> GetLinksByHubSpotIdAsync(string objectName, IReadOnlyCollection<string> hubSpotIds) =>
+        LinksAsync(objectName, "hubspot_id", hubSpotIds, l => l.HubSpotId);
+
+    /// <param name="column">salesforce_id or hubspot_id: a constant of ours, never data.</param>
+    async Task<Dictionary<string, RecordLink>> LinksAsync(string objectName, string column, IReadOnlyCollection<string> ids, Func<RecordLink, string> key)
     {
         var links = new Dictionary<string, RecordLink>(StringComparer.Ordinal);
-        if (hubSpotIds.Count == 0)
+        if (ids.Count == 0)
         {
             return links;
         }
         await using var connection = Open();
-        foreach (var chunk in hubSpotIds.Chunk(500))
+        foreach (var chunk in ids.Chunk(500))
         {
             var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp)>(
-                $"SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp FROM record_link WHERE object = @objectName AND {InList("hubspot_id", "chunk")}",
+                $"SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp FROM record_link WHERE object = @objectName AND {InList(column, "chunk")}",
                 new { objectName, chunk });
             foreach (var r in rows)
             {
-                links[r.HubSpotId] = new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp));
+                var link = new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp));
+                links[key(link)] = link;
             }
         }
         return links;

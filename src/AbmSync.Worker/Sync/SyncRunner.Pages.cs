@@ -1,0 +1,486 @@
+using System.Globalization;
+using AbmSync.Connectors.HubSpot;
+using AbmSync.Connectors.Salesforce;
+using AbmSync.Core.Accounts;
+using AbmSync.Core.Mapping;
+using AbmSync.Core.Sync;
+using AbmSync.Worker.State;
+
+namespace AbmSync.Worker.Sync;
+
+/// <summary>One page at a time: link each record to its twin, read the twins, plan, write both sides, commit.</summary>
+public sealed partial class SyncRunner
+{
+    // ---- one page: link, read twins, plan, write, commit ----
+
+    async Task ProcessAsync(RunState run, List<Item> items, (string Side, SyncCursor Cursor)? cursor, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var commit = new PageCommit(pair.Name, run.Id);
+        if (cursor is { } c)
+        {
+            commit.Cursor = c.Cursor;
+            commit.CursorSide = c.Side;
+        }
+        // A pair planned once in this run (from its Salesforce side) is not planned again from its HubSpot side.
+        items = [.. items.Where(i => i.SalesforceId is null || !run.Planned.Contains(i.SalesforceId))];
+        await ResolveLinksAsync(run, items, ct);
+        items = [.. items.Where(i => i.SalesforceId is null || !run.Planned.Contains(i.SalesforceId))];
+        if (items.Count > 0)
+        {
+            var ids = items.Where(i => i.SalesforceId is not null).Select(i => i.SalesforceId!).ToList();
+            var salesforceBaselines = await store.GetWrittenAsync(pair.Name, Side.Salesforce, ids);
+            var hubSpotBaselines = await store.GetWrittenAsync(pair.Name, Side.HubSpot, ids);
+            foreach (var item in items)
+            {
+                item.Baselines = new FieldBaselines(
+                    Baseline(salesforceBaselines.GetValueOrDefault(item.SalesforceId ?? "")),
+                    Baseline(hubSpotBaselines.GetValueOrDefault(item.SalesforceId ?? "")));
+            }
+            await ReadTwinsAsync(run, items, ct);
+            await ReadChangeTimesAsync(run, items, ct);
+            Plan(run, items);
+            foreach (var item in items.Where(i => i.Plan is not null))
+            {
+                run.Planned.Add(item.SalesforceId!);
+            }
+            if (!run.Request.DryRun)
+            {
+                CheckBudget(SalesforceAdapter.CallsFor(items.Count(i => i.Plan?.SalesforceWrites.Count > 0)));
+                await WriteHubSpotAsync(run, items, commit, ct);
+                await WriteSalesforceAsync(run, items, commit, ct);
+            }
+            Record(run, items, commit);
+        }
+        run.DeadLettered += commit.Failures.Count;
+        if (!run.Request.DryRun)
+        {
+            await store.CommitPageAsync(commit);
+            foreach (var d in commit.Decisions)
+            {
+                pair.Rules?.Committed(d);
+            }
+        }
+    }
+
+    static Dictionary<string, string?> Baseline(WrittenValues? written) =>
+        written?.Values.ToDictionary(v => v.Key, v => v.Value.Length == 0 ? null : (string?)v.Value, StringComparer.Ordinal)
+        ?? new Dictionary<string, string?>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Ties each record to its twin: the id link first; for a Salesforce record without one, the HubSpot record carrying
+    /// its id, then the match keys (the one unclaimed record with its domain). Several candidates are ambiguous: the
+    /// record is dead-lettered with the candidates, never guessed. A HubSpot change without a link waits for its
+    /// Salesforce twin (this pair never creates in Salesforce).
+    /// </summary>
+    async Task ResolveLinksAsync(RunState run, List<Item> items, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var bySalesforce = await store.GetLinksAsync(pair.Name, [.. items.Where(i => i.SalesforceId is not null).Select(i => i.SalesforceId!)]);
+        var byHubSpot = await store.GetLinksByHubSpotIdAsync(pair.Name, [.. items.Where(i => i.SalesforceId is null).Select(i => i.HubSpotId!)]);
+        var unlinked = new List<Item>();
+        foreach (var item in items)
+        {
+            if (item.SalesforceId is { } sfId)
+            {
+                if (bySalesforce.TryGetValue(sfId, out var link))
+                {
+                    item.Link = link;
+                    item.HubSpotId = link.HubSpotId;
+                }
+                else if (item.Skip is null && !item.RulesOnly)
+                {
+                    unlinked.Add(item);
+                }
+            }
+            else if (byHubSpot.TryGetValue(item.HubSpotId!, out var link))
+            {
+                item.Link = link;
+                item.SalesforceId = link.SalesforceId;
+            }
+            else
+            {
+                item.Skip = "not linked";
+            }
+        }
+        items.RemoveAll(i => i.Skip is not null && i.SalesforceId is null);
+        if (unlinked.Count == 0)
+        {
+            return;
+        }
+        var index = await MatchIndexAsync(run, ct);
+        foreach (var item in unlinked)
+        {
+            var sfId = item.SalesforceId!;
+            if (pair.Mapping.Match.Contains(MatchKey.LinkedId) && index.BySalesforceId.TryGetValue(sfId, out var carrying))
+            {
+                item.HubSpot = carrying;
+                item.HubSpotId = carrying.Id;
+                item.LinkReason = "linked-id";
+                index.Claimed[carrying.Id] = sfId;
+                continue;
+            }
+            if (pair.Mapping.Match.Contains(MatchKey.Domain) && Domain(pair, item.Salesforce!) is { } domain && index.ByDomain.TryGetValue(domain, out var candidates))
+            {
+                var free = candidates.Where(c => !index.Claimed.ContainsKey(c.Id)).ToList();
+                if (free.Count == 1)
+                {
+                    item.HubSpot = free[0];
+                    item.HubSpotId = free[0].Id;
+                    item.LinkReason = "domain";
+                    index.Claimed[free[0].Id] = sfId;
+                    continue;
+                }
+                if (free.Count > 1)
+                {
+                    item.Failure = new RecordFailure(Side.HubSpot, sfId, "AMBIGUOUS_MATCH",
+                        $"{free.Count} HubSpot {pair.HubSpotObject} have the domain {domain}: {string.Join(", ", free.Take(5).Select(f => f.Id))}. Link one by setting its {pair.HubSpotTwinIdProperty}, or merge them.", []);
+                    continue;
+                }
+            }
+            item.LinkReason = "created";
+        }
+    }
+
+    /// <summary>The normalized domain of the Salesforce field mapped with the domain transform, if the mapping has one.</summary>
+    static string? Domain(ObjectPair pair, SObjectRecord record) =>
+        pair.Mapping.Fields.FirstOrDefault(f => f.Transform == FieldTransform.Domain) is { } field ? DomainName.Normalize(record.GetString(field.Salesforce)) : null;
+
+    async Task<MatchIndex> MatchIndexAsync(RunState run, CancellationToken ct)
+    {
+        if (run.Index is { } built)
+        {
+            return built;
+        }
+        var pair = run.Pair;
+        var index = new MatchIndex();
+        foreach (var (hubSpotId, salesforceId) in await store.GetLinkedHubSpotIdsAsync(pair.Name))
+        {
+            index.Claimed[hubSpotId] = salesforceId;
+        }
+        var domainProperty = pair.Mapping.Fields.FirstOrDefault(f => f.Transform == FieldTransform.Domain)?.HubSpot;
+        await foreach (var page in hubSpotSide.ListAllAsync(pair, [], ct))
+        {
+            foreach (var record in page)
+            {
+                if (record[pair.HubSpotTwinIdProperty] is { Length: > 0 } sfId)
+                {
+                    index.BySalesforceId.TryAdd(sfId, record);
+                    index.Claimed.TryAdd(record.Id, sfId);
+                }
+                if (domainProperty is not null && DomainName.Normalize(record[domainProperty]) is { } domain)
+                {
+                    if (!index.ByDomain.TryGetValue(domain, out var list))
+                    {
+                        index.ByDomain[domain] = list = [];
+                    }
+                    list.Add(record);
+                }
+            }
+        }
+        run.Index = index;
+        return index;
+    }
+
+    /// <summary>
+    /// Reads the current values of each record's other side, in batches: HubSpot twins of Salesforce changes, Salesforce
+    /// twins of HubSpot changes. A record whose own side equals its baselines (an echo of our write, or a version already
+    /// processed) needs no twin and no plan.
+    /// </summary>
+    async Task ReadTwinsAsync(RunState run, List<Item> items, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        foreach (var item in items)
+        {
+            if (item.Failure is not null || item.Skip is not null)
+            {
+                continue;
+            }
+            if (!run.Request.Full && item.Link is not null && Unchanged(run, item))
+            {
+                item.Skip = "unchanged";
+                run.Unchanged++;
+            }
+        }
+        var needHubSpot = items.Where(i => i.Live && i.HubSpot is null && i.HubSpotId is not null).Select(i => i.HubSpotId!).ToList();
+        var hubSpotTwins = await hubSpotSide.ReadByIdsAsync(pair, needHubSpot, ct);
+        var needSalesforce = items.Where(i => i.Live && i.Salesforce is null).Select(i => i.SalesforceId!).ToList();
+        var salesforceTwins = await salesforceSide.ReadByIdsAsync(pair, needSalesforce, ct);
+        foreach (var item in items.Where(i => i.Live))
+        {
+            item.HubSpot ??= item.HubSpotId is null ? null : hubSpotTwins.GetValueOrDefault(item.HubSpotId);
+            item.Salesforce ??= salesforceTwins.GetValueOrDefault(item.SalesforceId!);
+            if (item.Salesforce is null)
+            {
+                // A HubSpot change whose Salesforce twin is gone or was never read (deleted): deletes are reconciliation's.
+                item.Skip = "salesforce twin not found";
+                continue;
+            }
+            if (item.HubSpotId is not null && item.HubSpot is null)
+            {
+                item.Failure = new RecordFailure(Side.HubSpot, item.SalesforceId!, "OBJECT_NOT_FOUND",
+                    $"the linked HubSpot {pair.HubSpotObject} {item.HubSpotId} was not found (deleted or merged away)", []);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when the record's own side holds exactly its baselines and the rules' values: nothing to carry. A field
+    /// with no baseline that is blank has not changed either.
+    /// </summary>
+    static bool Unchanged(RunState run, Item item)
+    {
+        var pair = run.Pair;
+        var mapping = item.RulesOnly ? run.RulesOnlyContext!.Mapping : pair.Mapping;
+        var rules = RuleValuesFor(run, item);
+        if (item.Salesforce is { } sf && item.HubSpot is null)
+        {
+            var side = SalesforceAdapter.ToSide(pair, sf);
+            return mapping.Fields.Where(f => f.Direction != SyncDirection.None)
+                    .All(f => ValueKinds.Same(run.Context!.KindOf(SyncSide.Salesforce, f.Salesforce), side.Values.GetValueOrDefault(f.Salesforce), item.Baselines!.Salesforce.GetValueOrDefault(f.Salesforce)))
+                && rules.Salesforce.All(r => ValueKinds.Same(run.Context!.KindOf(SyncSide.Salesforce, r.Key), side.Values.GetValueOrDefault(r.Key), r.Value));
+        }
+        if (item.HubSpot is { } hs && item.Salesforce is null)
+        {
+            var side = HubSpotAdapter.ToSide(pair, hs);
+            return mapping.Fields.Where(f => f.Direction != SyncDirection.None)
+                    .All(f => ValueKinds.Same(run.Context!.KindOf(SyncSide.HubSpot, f.HubSpot), side.Values.GetValueOrDefault(f.HubSpot), item.Baselines!.HubSpot.GetValueOrDefault(f.HubSpot)))
+                && rules.HubSpot.All(r => ValueKinds.Same(run.Context!.KindOf(SyncSide.HubSpot, r.Key), side.Values.GetValueOrDefault(r.Key), r.Value));
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// <c>latest-wins</c> needs to know when each side changed a field, and only where both did. For those records
+    /// alone: HubSpot's property history (50 records per batch read with history) and Salesforce's field history where
+    /// the org tracks the field. Without a time the planner falls back to the record's LastModifiedDate when a person
+    /// made it, else marks the decision uncertain.
+    /// </summary>
+    async Task ReadChangeTimesAsync(RunState run, List<Item> items, CancellationToken ct)
+    {
+        var latest = run.Pair.Mapping.Fields.Where(f => f.Direction == SyncDirection.TwoWay && f.Conflict == ConflictPolicy.LatestWins).ToList();
+        if (latest.Count == 0)
+        {
+            return;
+        }
+        var contested = items.Where(i => i.Live && i.Link is not null && i.HubSpot is not null && i.Salesforce is not null
+            && latest.Any(f => ChangedSinceBaseline(run, SyncSide.Salesforce, f.Salesforce, SalesforceAdapter.ToSide(run.Pair, i.Salesforce!), i.Baselines!.Salesforce)
+                && ChangedSinceBaseline(run, SyncSide.HubSpot, f.HubSpot, HubSpotAdapter.ToSide(run.Pair, i.HubSpot!), i.Baselines.HubSpot))).ToList();
+        if (contested.Count == 0)
+        {
+            return;
+        }
+        var history = await hubSpotSide.ReadHistoryAsync(run.Pair, [.. contested.Select(i => i.HubSpotId!)], [.. latest.Select(f => f.HubSpot)], ct);
+        var fieldTimes = await salesforceSide.ReadFieldTimesAsync(run.Pair, [.. contested.Select(i => i.SalesforceId!)], [.. latest.Select(f => f.Salesforce)],
+            salesforceIdentity.UserId, ct);
+        foreach (var item in contested)
+        {
+            item.HubSpotTimes = history.GetValueOrDefault(item.HubSpotId!);
+            item.SalesforceTimes = fieldTimes.GetValueOrDefault(item.SalesforceId!);
+        }
+    }
+
+    static bool ChangedSinceBaseline(RunState run, SyncSide side, string field, SideRecord record, IReadOnlyDictionary<string, string?> baselines) =>
+        baselines.ContainsKey(field) && !ValueKinds.Same(run.Context!.KindOf(side, field), record.Values.GetValueOrDefault(field), baselines[field]);
+
+    /// <summary>What the rules own on each side of a record, with each side's twin id: the planner writes them where they differ.</summary>
+    static RuleValues RuleValuesFor(RunState run, Item item)
+    {
+        var pair = run.Pair;
+        var rules = item.SalesforceId is { } id ? pair.Rules?.ValuesFor(id) : null;
+        var salesforceValues = new Dictionary<string, string?>(rules?.Salesforce ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
+        var hubSpotValues = new Dictionary<string, string?>(rules?.HubSpot ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
+        if (item.HubSpotId is { } twin)
+        {
+            salesforceValues[pair.SalesforceTwinIdField] = twin;
+        }
+        if (item.SalesforceId is { } own)
+        {
+            hubSpotValues[pair.HubSpotTwinIdProperty] = own;
+        }
+        return new RuleValues(salesforceValues, hubSpotValues);
+    }
+
+    void Plan(RunState run, List<Item> items)
+    {
+        foreach (var item in items.Where(i => i.Live))
+        {
+            var link = item.HubSpotId is null ? LinkState.Unlinked : LinkState.Linked;
+            var sf = SalesforceAdapter.ToSide(run.Pair, item.Salesforce!, salesforceIdentity.UserId, item.SalesforceTimes);
+            var hs = item.HubSpot is null ? null : HubSpotAdapter.ToSide(run.Pair, item.HubSpot) with { FieldTimes = item.HubSpotTimes };
+            // A twin found by matching has no baselines of ours: its values are its owners', compared as they stand.
+            var baselines = item.Link is null ? FieldBaselines.Empty : item.Baselines!;
+            item.Plan = SyncPlanner.Plan(item.RulesOnly ? run.RulesOnlyContext! : run.Context!, new PlanInput(sf, hs, link, baselines, RuleValuesFor(run, item)));
+            if (item.Plan.Link.Kind == LinkActionKind.Skip)
+            {
+                item.Skip = item.Plan.Link.Reason ?? "skipped";
+                continue;
+            }
+            run.Corrections += item.Plan.Corrections.Count;
+            run.Conflicts += item.Plan.Conflicts.Count;
+            if (run.Plans.Count < MaxPlansShown && (!item.Plan.IsEmpty || item.Plan.Conflicts.Count > 0))
+            {
+                var tierFrom = sf.Values.GetValueOrDefault(AbmFields.SalesforceTier);
+                item.Plan.SalesforceWrites.TryGetValue(AbmFields.SalesforceTier, out var tierTo);
+                run.Plans.Add(new PlannedRecord(item.SalesforceId, item.HubSpotId, item.Plan.Link.Kind.ToString(),
+                    item.Plan.SalesforceWrites, item.Plan.HubSpotWrites, item.Plan.Conflicts, item.Plan.Corrections, item.Plan.Notes,
+                    item.Plan.SalesforceWrites.ContainsKey(AbmFields.SalesforceTier) ? tierFrom : null,
+                    item.Plan.SalesforceWrites.ContainsKey(AbmFields.SalesforceTier) ? tierTo : null));
+            }
+            if (item.Plan.HubSpotWrites.Count > 0)
+            {
+                run.Writes.Add(new PlannedWrite("HubSpot", item.Plan.Link.Kind == LinkActionKind.CreateInHubSpot ? "create" : "update",
+                    item.SalesforceId!, item.HubSpotId, item.Plan.HubSpotWrites.ToDictionary(w => w.Key, w => w.Value ?? "")));
+            }
+            if (item.Plan.SalesforceWrites.Count > 0)
+            {
+                run.Writes.Add(new PlannedWrite("Salesforce", "update", item.SalesforceId!, item.HubSpotId,
+                    item.Plan.SalesforceWrites.ToDictionary(w => w.Key, w => w.Value ?? "")));
+            }
+        }
+    }
+
+    async Task WriteHubSpotAsync(RunState run, List<Item> items, PageCommit commit, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var creates = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.CreateInHubSpot).ToList();
+        var updates = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.None && i.HubSpotId is not null && i.Plan.HubSpotWrites.Count > 0).ToList();
+        var outcomes = new List<WriteOutcome>();
+        foreach (var chunk in creates.Chunk(HubSpotClient.MaxBatchSize))
+        {
+            outcomes.AddRange(await hubSpotSide.CreateAsync(pair, [.. chunk.Select(i => (i.SalesforceId!, i.Plan!.HubSpotWrites))], ct));
+        }
+        foreach (var chunk in updates.Chunk(HubSpotClient.MaxBatchSize))
+        {
+            outcomes.AddRange(await hubSpotSide.UpdateAsync(pair, [.. chunk.Select(i => (i.SalesforceId!, i.HubSpotId!, i.Plan!.HubSpotWrites))], ct));
+        }
+        var byKey = items.Where(i => i.SalesforceId is not null).ToDictionary(i => i.SalesforceId!, StringComparer.Ordinal);
+        foreach (var outcome in outcomes)
+        {
+            var item = byKey[outcome.Key];
+            if (!outcome.Success)
+            {
+                item.Failure = new RecordFailure(Side.HubSpot, outcome.Key, outcome.Code!, outcome.Message!, outcome.Fields);
+                continue;
+            }
+            item.HubSpotWritten = true;
+            if (item.Plan!.Link.Kind == LinkActionKind.CreateInHubSpot)
+            {
+                item.HubSpotId = outcome.Id;
+                run.HubSpotCreated += outcome.Created ? 1 : 0;
+                run.HubSpotUpdated += outcome.Created ? 0 : 1;
+            }
+            else
+            {
+                run.HubSpotUpdated++;
+            }
+        }
+    }
+
+    async Task WriteSalesforceAsync(RunState run, List<Item> items, PageCommit commit, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var updates = new List<(string Id, IReadOnlyDictionary<string, string?> Values)>();
+        foreach (var item in items.Where(i => i.Live && i.Failure is null))
+        {
+            var values = new Dictionary<string, string?>(item.Plan!.SalesforceWrites, StringComparer.Ordinal);
+            if (item.Plan.Link.Kind == LinkActionKind.CreateInHubSpot && item.HubSpotId is { } created)
+            {
+                // The twin's id is known only now that it exists.
+                values[pair.SalesforceTwinIdField] = created;
+            }
+            if (values.Count > 0)
+            {
+                item.SalesforceValues = values;
+                updates.Add((item.SalesforceId!, values));
+            }
+        }
+        if (updates.Count == 0)
+        {
+            return;
+        }
+        var byId = items.Where(i => i.SalesforceId is not null).ToDictionary(i => i.SalesforceId!, StringComparer.Ordinal);
+        foreach (var outcome in await salesforceSide.UpdateAsync(pair.SalesforceObject, updates, run.Kinds!.Salesforce, ct))
+        {
+            var item = byId[outcome.Key];
+            if (outcome.Success)
+            {
+                item.SalesforceWritten = true;
+                run.SalesforceUpdated++;
+            }
+            else
+            {
+                item.SalesforceFailure = new RecordFailure(Side.Salesforce, outcome.Key, outcome.Code!, outcome.Message!, outcome.Fields);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the page leaves in the state store: a link for every twin that exists now, each side's baselines where that
+    /// side holds what the plan meant (written, or nothing to write), decisions, failures, and resolved dead letters.
+    /// </summary>
+    void Record(RunState run, List<Item> items, PageCommit commit)
+    {
+        var pair = run.Pair;
+        var now = time.GetUtcNow();
+        foreach (var item in items)
+        {
+            if (item.SalesforceId is not { } sfId)
+            {
+                continue;
+            }
+            if (item.Failure is { } failure)
+            {
+                commit.Failures.Add(failure);
+            }
+            if (item.SalesforceFailure is { } salesforceFailure)
+            {
+                commit.Failures.Add(salesforceFailure);
+            }
+            if (item.Plan is { } plan && item.Skip is null)
+            {
+                var hubSpotHolds = item.Failure is null;
+                var salesforceHolds = item.SalesforceFailure is null && item.Failure is null;
+                if (item.HubSpotId is { } hsId && hubSpotHolds)
+                {
+                    var modstamp = salesforceHolds ? item.Salesforce?.GetDateTime("SystemModstamp") : null;
+                    commit.Links.Add(new RecordLink(pair.Name, sfId, hsId, item.Link?.LinkReason ?? item.LinkReason ?? "linked-id", now, modstamp));
+                    if (item.Link is null)
+                    {
+                        run.Linked++;
+                    }
+                }
+                if (hubSpotHolds && item.HubSpotId is not null)
+                {
+                    commit.Written.Add((Side.HubSpot, sfId, Written(plan.NewBaselines.HubSpot)));
+                }
+                if (salesforceHolds)
+                {
+                    commit.Written.Add((Side.Salesforce, sfId, Written(plan.NewBaselines.Salesforce)));
+                }
+                if (hubSpotHolds)
+                {
+                    commit.Succeeded.Add((Side.HubSpot, sfId));
+                }
+                if (salesforceHolds)
+                {
+                    commit.Succeeded.Add((Side.Salesforce, sfId));
+                }
+                if (plan.IsEmpty && item.Failure is null)
+                {
+                    run.Unchanged++;
+                }
+            }
+            if (pair.Rules?.ToStored(sfId, run.Id, now) is { } decision && item.Failure is null)
+            {
+                commit.Decisions.Add(decision);
+            }
+        }
+    }
+
+    static WrittenValues Written(IReadOnlyDictionary<string, string?> baselines)
+    {
+        var values = baselines.ToDictionary(b => b.Key, b => b.Value ?? "", StringComparer.Ordinal);
+        return new WrittenValues(values, FieldValues.Hash(values));
+    }
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+using AbmSync.Connectors.HubSpot;
+using AbmSync.Connectors.Salesforce;
+using AbmSync.Core.Accounts;
+using AbmSync.Core.Mapping;
+using AbmSync.Core.Sync;
+using AbmSync.Worker.State;
+
+namespace AbmSync.Worker.Sync;
+
+/// <summary>The runner's first step: what changed on each side, and what the rules moved.</summary>
+public sealed partial class SyncRunner
+{
+    // ---- reading ----
+
+    /// <summary>Failed records first (their ids are read again whatever the cursor says), then every change since the cursor.</summary>
+    async Task ReadSalesforceAsync(RunState run, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var retry = (await store.GetDeadLettersAsync(pair.Name, "open")).Where(d => d.Side == Side.Salesforce || d.Side == Side.HubSpot)
+            .Select(d => d.RecordId).Concat(run.Request.ReRead).Distinct(StringComparer.Ordinal).ToList();
+        if (retry.Count > 0)
+        {
+            var records = await salesforceSide.ReadByIdsAsync(pair, retry, ct);
+            AddSalesforcePage(run, [.. records.Values], cursor: null);
+        }
+        var cursor = run.Request.Full ? null : await store.GetCursorAsync(pair.Name, Side.Salesforce);
+        SyncCursor? newest = null;
+        var unordered = false;
+        await foreach (var (records, ordered) in salesforceSide.ReadChangedAsync(pair, cursor?.ModifiedAt - options.Value.CursorOverlap, ct))
+        {
+            var last = CursorAfter(records);
+            if (last is not null && (newest is null || (last.ModifiedAt, last.RecordId).CompareTo((newest.ModifiedAt, newest.RecordId)) > 0))
+            {
+                newest = last;
+            }
+            unordered |= !ordered;
+            AddSalesforcePage(run, records, ordered ? last : null);
+        }
+        if (unordered && newest is not null)
+        {
+            // Bulk results come in no promised order: the cursor moves once, after the last page.
+            run.SalesforcePages.Add(new Page([], newest));
+        }
+    }
+
+    void AddSalesforcePage(RunState run, IReadOnlyList<SObjectRecord> records, SyncCursor? cursor)
+    {
+        var items = new List<Item>();
+        foreach (var record in records)
+        {
+            run.Read++;
+            var modstamp = record.GetDateTime("SystemModstamp");
+            // The overlap window and the dead-letter retry read some versions twice: once is enough.
+            if (!run.Seen.Add((record.Id!, modstamp)))
+            {
+                continue;
+            }
+            if (record.GetBool("IsDeleted") == true)
+            {
+                // Deleted: it stops counting towards caps now, and its decision says so. What happens to its twin is
+                // the mapping's onDelete, which reconciliation applies; an incremental run leaves the twin alone.
+                run.Deleted++;
+                if (run.Pair.Rules?.Exclude(record.Id!, "Not on the target list: deleted in Salesforce.") == true)
+                {
+                    items.Add(new Item { SalesforceId = record.Id, Salesforce = record, Skip = "deleted" });
+                }
+                continue;
+            }
+            if (!InclusionFilter.Matches(run.Pair.Mapping.IncludeSalesforce, f => record.GetString(f)))
+            {
+                run.Excluded++;
+                // An account that was on the list and left the filter has its tier taken back on both sides, with why;
+                // nothing else of it travels any more.
+                if (run.Pair.Rules?.Exclude(record.Id!, $"Not on the target list: no longer passes the inclusion filter ({Describe(run.Pair.Mapping.IncludeSalesforce, record)}).") == true)
+                {
+                    items.Add(new Item { SalesforceId = record.Id, Salesforce = record, RulesOnly = true });
+                }
+                continue;
+            }
+            run.Pair.Rules?.Observe(record);
+            items.Add(new Item { SalesforceId = record.Id, Salesforce = record });
+        }
+        run.SalesforcePages.Add(new Page(items, cursor));
+    }
+
+    /// <summary>The conditions a record fails, as a person reads them ("Type is Partner").</summary>
+    static string Describe(IReadOnlyList<InclusionCondition> conditions, SObjectRecord record) => string.Join("; ",
+        conditions.Where(c => !InclusionFilter.Matches([c], f => record.GetString(f)))
+            .Select(c => $"{c.Field} is {record.GetString(c.Field) ?? "empty"}"));
+
+    /// <summary>
+    /// HubSpot's changes since its cursor, as pages of 100. On the very first run there is no cursor and nothing was
+    /// linked before: the Salesforce-driven pass plans every linked pair with HubSpot's current values, so the
+    /// HubSpot cursor simply starts at this run's start.
+    /// </summary>
+    async Task ReadHubSpotAsync(RunState run, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var cursor = await store.GetCursorAsync(pair.Name, Side.HubSpot);
+        var startCursor = new SyncCursor(run.StartedAt - options.Value.CursorOverlap, "");
+        if (cursor is null && !run.Request.Full)
+        {
+            run.HubSpotCursorAtEnd = startCursor;
+            return;
+        }
+        var since = run.Request.Full || cursor is null ? DateTimeOffset.UnixEpoch : cursor.ModifiedAt - options.Value.CursorOverlap;
+        DateTimeOffset? watermark = null;
+        await foreach (var page in hubSpotSide.ReadChangedAsync(pair, since, ct))
+        {
+            var items = new List<Item>();
+            foreach (var record in page.Records)
+            {
+                run.HubSpotRead++;
+                if (run.SeenHubSpot.Add((record.Id, record.UpdatedAt)))
+                {
+                    items.Add(new Item { HubSpotId = record.Id, HubSpot = record });
+                }
+            }
+            watermark = page.Watermark ?? watermark;
+            run.HubSpotPages.Add(new Page(items, null));
+        }
+        // The cursor never passes this run's start: a change committed while the read ran is read next time.
+        var end = watermark is { } w && w < startCursor.ModifiedAt ? w : startCursor.ModifiedAt;
+        run.HubSpotCursorAtEnd = new SyncCursor(end, "");
+    }
+
+    /// <summary>
+    /// Caps make decisions depend on each other: an account read in this run can push one that did not change down a
+    /// tier. Those accounts are read again by id and go through the same pipeline.
+    /// </summary>
+    async Task AddMovedAsync(RunState run, CancellationToken ct)
+    {
+        if (run.Pair.Rules is not { } rules)
+        {
+            return;
+        }
+        var pending = run.SalesforcePages.SelectMany(p => p.Items).Select(i => i.SalesforceId!).ToHashSet(StringComparer.Ordinal);
+        var moved = rules.Moved().Where(id => !pending.Contains(id)).ToList();
+        if (moved.Count == 0)
+        {
+            return;
+        }
+        var records = await salesforceSide.ReadByIdsAsync(run.Pair, moved, ct);
+        var items = new List<Item>();
+        foreach (var id in moved)
+        {
+            if (records.TryGetValue(id, out var record) && InclusionFilter.Matches(run.Pair.Mapping.IncludeSalesforce, f => record.GetString(f)))
+            {
+                items.Add(new Item { SalesforceId = id, Salesforce = record });
+            }
+            else
+            {
+                // Gone or no longer included: it stops counting, and the caps are decided again without it.
+                rules.Exclude(id, "Not on the target list: deleted in Salesforce or no longer included.");
+            }
+        }
+        run.SalesforcePages.Add(new Page(items, null));
+    }
+
+    static SyncCursor? CursorAfter(IReadOnlyList<SObjectRecord> records) => records
+        .Where(r => r.GetDateTime("SystemModstamp") is not null)
+        .Select(r => new SyncCursor(r.GetDateTime("SystemModstamp")!.Value, r.Id!))
+        .OrderBy(c => c.ModifiedAt).ThenBy(c => c.RecordId, StringComparer.Ordinal)
+        .LastOrDefault();
+}

@@ -1,0 +1,59 @@
+using AbmSync.Core.Sync;
+
+namespace AbmSync.Worker.Sync;
+
+/// <summary>What to run: which object pair, incremental from the cursors (default) or a full read; for real or as a dry run.</summary>
+public sealed record SyncRequest(bool Full = false, bool DryRun = false, string Object = ObjectPairs.Accounts)
+{
+    /// <summary>Salesforce ids to read again whatever the cursor says (change events, a person's "sync this now").</summary>
+    public IReadOnlyList<string> ReRead { get; init; } = [];
+}
+
+/// <summary>One write a run made, or in a dry run would make.</summary>
+public sealed record PlannedWrite(string System, string Operation, string SalesforceId, string? HubSpotId, IReadOnlyDictionary<string, string> Values);
+
+/// <summary>One record's plan as <c>abmsync plan</c> shows it: the writes to each side, conflicts, corrections, the tier move.</summary>
+public sealed record PlannedRecord(
+    string? SalesforceId,
+    string? HubSpotId,
+    string Link,
+    IReadOnlyDictionary<string, string?> SalesforceWrites,
+    IReadOnlyDictionary<string, string?> HubSpotWrites,
+    IReadOnlyList<ConflictDecision> Conflicts,
+    IReadOnlyList<FieldCorrection> Corrections,
+    IReadOnlyList<PlanNote> Notes,
+    string? TierFrom,
+    string? TierTo);
+
+/// <summary>What one run did.</summary>
+public sealed record SyncSummary(
+    long RunId,
+    string Object,
+    string Status,
+    int RecordsRead,
+    int RecordsUnchanged,
+    int HubSpotCreated,
+    int HubSpotUpdated,
+    int SalesforceUpdated,
+    int DeadLettered,
+    int Linked,
+    IReadOnlyDictionary<string, int> AccountsPerTier,
+    int AccountsWithHubSpotOwner,
+    int AccountsWithoutHubSpotOwner,
+    IReadOnlyList<string> UnmatchedOwnerEmails,
+    IReadOnlyList<string> CreatedHubSpotProperties,
+    IReadOnlyList<PlannedWrite> Writes,
+    TimeSpan Elapsed,
+    string? Message)
+{
+    /// <summary>HubSpot records read as changes (the Salesforce count is <see cref="RecordsRead"/>).</summary>
+    public int HubSpotRead { get; init; }
+    /// <summary>Values a person changed on the side a field only flows to, put back.</summary>
+    public int Corrections { get; init; }
+    /// <summary>Two-way fields both sides changed, each decided by its policy.</summary>
+    public int Conflicts { get; init; }
+    public int Excluded { get; init; }
+    /// <summary>Records deleted in Salesforce since the cursor (read through queryAll): they leave the rules' population.</summary>
+    public int Deleted { get; init; }
+    public IReadOnlyList<PlannedRecord> Plans { get; init; } = [];
+}
