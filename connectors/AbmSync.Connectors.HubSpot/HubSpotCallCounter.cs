@@ -8,11 +8,16 @@ public sealed record HubSpotCallStats(long Calls, long Reads, long Writes, long 
 
 /// <summary>
 /// Counts every HubSpot request that reaches the wire (retries and replays included), classified exactly as the
-/// sandbox's /_sandbox/stats does; the README states the rules. Singleton, thread-safe.
+/// sandbox's /_sandbox/stats does; the README states the rules. Singleton, thread-safe: its totals mix every caller's
+/// calls; <see cref="BeginScope"/> gives one caller counts of its own.
 /// </summary>
 public sealed partial class HubSpotCallCounter
 {
     private readonly ConcurrentDictionary<string, long> _byEndpoint = new(StringComparer.Ordinal);
+
+    // Innermost open scope of the current async flow; each links to the one open when it began. The handler runs on
+    // the caller's flow, so it sees the caller's scopes and no one else's.
+    private readonly AsyncLocal<HubSpotCallScope?> _scope = new();
     private long _calls;
     private long _reads;
     private long _writes;
@@ -24,6 +29,34 @@ public sealed partial class HubSpotCallCounter
         Interlocked.Read(ref _writes),
         Interlocked.Read(ref _throttled),
         new SortedDictionary<string, long>(_byEndpoint, StringComparer.Ordinal));
+
+    /// <summary>
+    /// Starts counting, besides the totals, the calls made from here on by this async flow and the flows it starts
+    /// (awaited calls, <c>Task.Run</c>, <c>Task.WhenAll</c>), until the scope is disposed. Scopes nest: a call counts
+    /// in every scope open on its flow. Calls made by other flows at the same time never count in it. Dispose it on
+    /// the flow that began it (a <c>using</c>).
+    /// </summary>
+    public HubSpotCallScope BeginScope()
+    {
+        var scope = new HubSpotCallScope(this, _scope.Value);
+        _scope.Value = scope;
+        return scope;
+    }
+
+    internal void EndScope(HubSpotCallScope scope)
+    {
+        if (_scope.Value == scope)
+        {
+            // Scopes ended out of order: skip the outer ones already ended.
+            var parent = scope.Parent;
+            while (parent is { IsDisposed: true })
+            {
+                parent = parent.Parent;
+            }
+
+            _scope.Value = parent;
+        }
+    }
 
     public void Reset()
     {
@@ -52,7 +85,12 @@ public sealed partial class HubSpotCallCounter
             Interlocked.Increment(ref _throttled);
         }
 
-        _byEndpoint.AddOrUpdate($"{method.Method} {template}", 1, static (_, n) => n + 1);
+        var endpoint = $"{method.Method} {template}";
+        _byEndpoint.AddOrUpdate(endpoint, 1, static (_, n) => n + 1);
+        for (var scope = _scope.Value; scope is not null; scope = scope.Parent)
+        {
+            scope.Add(kind, endpoint, statusCode == 429);
+        }
     }
 
     internal enum CallKind
@@ -199,6 +237,77 @@ public sealed partial class HubSpotCallCounter
 
     [GeneratedRegex(@"^\d{4}-\d{2}$", RegexOptions.CultureInvariant)]
     private static partial Regex DateVersion();
+}
+
+/// <summary>
+/// The calls of one async flow, as <see cref="HubSpotCallCounter.BeginScope"/> describes; the same classification as
+/// the counter's totals. Stops counting when disposed, and keeps its counts.
+/// </summary>
+public sealed class HubSpotCallScope : IDisposable
+{
+    private readonly HubSpotCallCounter _owner;
+    private readonly ConcurrentDictionary<string, long> _byEndpoint = new(StringComparer.Ordinal);
+    private long _calls;
+    private long _reads;
+    private long _writes;
+    private long _throttled;
+    private int _disposed;
+
+    internal HubSpotCallScope(HubSpotCallCounter owner, HubSpotCallScope? parent)
+    {
+        _owner = owner;
+        Parent = parent;
+    }
+
+    internal HubSpotCallScope? Parent { get; }
+
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    public long Calls => Interlocked.Read(ref _calls);
+
+    public long Reads => Interlocked.Read(ref _reads);
+
+    public long Writes => Interlocked.Read(ref _writes);
+
+    public long Throttled => Interlocked.Read(ref _throttled);
+
+    public IReadOnlyDictionary<string, long> ByEndpoint => new SortedDictionary<string, long>(_byEndpoint, StringComparer.Ordinal);
+
+    public HubSpotCallStats Snapshot() => new(Calls, Reads, Writes, Throttled, ByEndpoint);
+
+    internal void Add(HubSpotCallCounter.CallKind kind, string endpoint, bool throttled)
+    {
+        // A flow started inside the scope keeps it after the scope's end (a call left running): it no longer counts.
+        if (IsDisposed)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _calls);
+        if (kind == HubSpotCallCounter.CallKind.Read)
+        {
+            Interlocked.Increment(ref _reads);
+        }
+        else if (kind == HubSpotCallCounter.CallKind.Write)
+        {
+            Interlocked.Increment(ref _writes);
+        }
+
+        if (throttled)
+        {
+            Interlocked.Increment(ref _throttled);
+        }
+
+        _byEndpoint.AddOrUpdate(endpoint, 1, static (_, n) => n + 1);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _owner.EndScope(this);
+        }
+    }
 }
 
 /// <summary>Innermost handler: one count per wire attempt.</summary>

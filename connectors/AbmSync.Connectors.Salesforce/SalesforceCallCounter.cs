@@ -9,11 +9,16 @@ public sealed record SalesforceCallSnapshot(long Calls, long Reads, long Writes,
 
 /// <summary>
 /// Counts every request that goes on the wire (retries, re-authentication and replays included), classified as the
-/// sandbox classifies them; see the connector README for the exact rules. One per process (a singleton).
+/// sandbox classifies them; see the connector README for the exact rules. One per process (a singleton), so its totals
+/// mix every caller's calls; <see cref="BeginScope"/> gives one caller counts of its own.
 /// </summary>
 public sealed partial class SalesforceCallCounter
 {
     private readonly ConcurrentDictionary<string, long> _byEndpoint = new(StringComparer.Ordinal);
+
+    // Innermost open scope of the current async flow; each links to the one that was open when it began. The handler
+    // runs on the caller's flow, so it sees the caller's scopes and no one else's.
+    private readonly AsyncLocal<SalesforceCallScope?> _scope = new();
     private long _calls;
     private long _reads;
     private long _writes;
@@ -34,6 +39,34 @@ public sealed partial class SalesforceCallCounter
     public ApiUsage? LastApiUsage => Volatile.Read(ref _lastApiUsage);
 
     public SalesforceCallSnapshot Snapshot() => new(Calls, Reads, Writes, Throttled, ByEndpoint);
+
+    /// <summary>
+    /// Starts counting, besides the totals, the calls made from here on by this async flow and the flows it starts
+    /// (awaited calls, <c>Task.Run</c>, <c>Task.WhenAll</c>), until the scope is disposed. Scopes nest: a call counts
+    /// in every scope open on its flow. Calls made by other flows at the same time never count in it. Dispose it on
+    /// the flow that began it (a <c>using</c>).
+    /// </summary>
+    public SalesforceCallScope BeginScope()
+    {
+        var scope = new SalesforceCallScope(this, _scope.Value);
+        _scope.Value = scope;
+        return scope;
+    }
+
+    internal void EndScope(SalesforceCallScope scope)
+    {
+        if (_scope.Value == scope)
+        {
+            // Scopes ended out of order: skip the outer ones already ended.
+            var parent = scope.Parent;
+            while (parent is { IsDisposed: true })
+            {
+                parent = parent.Parent;
+            }
+
+            _scope.Value = parent;
+        }
+    }
 
     public void Reset()
     {
@@ -57,7 +90,12 @@ public sealed partial class SalesforceCallCounter
             Interlocked.Increment(ref _writes);
         }
 
-        _byEndpoint.AddOrUpdate(method.Method + " " + template, 1, (_, n) => n + 1);
+        var endpoint = method.Method + " " + template;
+        _byEndpoint.AddOrUpdate(endpoint, 1, (_, n) => n + 1);
+        for (var scope = _scope.Value; scope is not null; scope = scope.Parent)
+        {
+            scope.AddRequest(kind, endpoint);
+        }
     }
 
     internal void RecordResponse(HttpStatusCode status, bool requestLimitExceeded, ApiUsage? usage)
@@ -65,6 +103,10 @@ public sealed partial class SalesforceCallCounter
         if (status == HttpStatusCode.TooManyRequests || requestLimitExceeded)
         {
             Interlocked.Increment(ref _throttled);
+            for (var scope = _scope.Value; scope is not null; scope = scope.Parent)
+            {
+                scope.AddThrottled();
+            }
         }
 
         if (usage is not null)
@@ -162,5 +204,79 @@ public sealed partial class SalesforceCallCounter
         }
 
         return (template, kind);
+    }
+}
+
+/// <summary>
+/// The calls of one async flow, as <see cref="SalesforceCallCounter.BeginScope"/> describes; the same classification
+/// as the counter's totals. Stops counting when disposed, and keeps its counts.
+/// </summary>
+public sealed class SalesforceCallScope : IDisposable
+{
+    private readonly SalesforceCallCounter _owner;
+    private readonly ConcurrentDictionary<string, long> _byEndpoint = new(StringComparer.Ordinal);
+    private long _calls;
+    private long _reads;
+    private long _writes;
+    private long _throttled;
+    private int _disposed;
+
+    internal SalesforceCallScope(SalesforceCallCounter owner, SalesforceCallScope? parent)
+    {
+        _owner = owner;
+        Parent = parent;
+    }
+
+    internal SalesforceCallScope? Parent { get; }
+
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    public long Calls => Interlocked.Read(ref _calls);
+
+    public long Reads => Interlocked.Read(ref _reads);
+
+    public long Writes => Interlocked.Read(ref _writes);
+
+    public long Throttled => Interlocked.Read(ref _throttled);
+
+    public IReadOnlyDictionary<string, long> ByEndpoint => new Dictionary<string, long>(_byEndpoint, StringComparer.Ordinal);
+
+    public SalesforceCallSnapshot Snapshot() => new(Calls, Reads, Writes, Throttled, ByEndpoint);
+
+    internal void AddRequest(SalesforceCallCounter.CallKind kind, string endpoint)
+    {
+        // A flow started inside the scope keeps it after the scope's end (a call left running): it no longer counts.
+        if (IsDisposed)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _calls);
+        if (kind == SalesforceCallCounter.CallKind.Read)
+        {
+            Interlocked.Increment(ref _reads);
+        }
+        else if (kind == SalesforceCallCounter.CallKind.Write)
+        {
+            Interlocked.Increment(ref _writes);
+        }
+
+        _byEndpoint.AddOrUpdate(endpoint, 1, (_, n) => n + 1);
+    }
+
+    internal void AddThrottled()
+    {
+        if (!IsDisposed)
+        {
+            Interlocked.Increment(ref _throttled);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _owner.EndScope(this);
+        }
     }
 }

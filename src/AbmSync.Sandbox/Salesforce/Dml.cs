@@ -43,6 +43,11 @@ public sealed record RecordInput(SfObject Type, string? Id, IReadOnlyDictionary<
 /// </summary>
 public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
 {
+    readonly System.Collections.Concurrent.ConcurrentQueue<string> injectedLocks = new();
+
+    /// <summary>Every record the injected lock fault refused, once per refusal, in order: tests check what became of them.</summary>
+    public IReadOnlyList<string> InjectedLocks => [.. injectedLocks];
+
     /// <summary>Converts one JSON record; unknown fields and unconvertible values throw <see cref="SfRequestException"/>.</summary>
     public static RecordInput Parse(SfObject type, JsonObject json, bool allowId)
     {
@@ -164,6 +169,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         if (lockFault is not null && target is not null && lockFault() > 0)
         {
             // Injected contention, as another transaction holding the row would cause.
+            injectedLocks.Enqueue(target.Id);
             return SaveResult.Fail(target.Id, "UNABLE_TO_LOCK_ROW", $"unable to obtain exclusive access to this record or 1 records: {target.Id}");
         }
         if (!type.Writable)

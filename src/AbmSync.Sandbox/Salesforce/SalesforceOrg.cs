@@ -64,6 +64,8 @@ public sealed partial class SalesforceOrg
     /// <summary>The active account executive whose client credentials the sandbox hands to tests.</summary>
     public string SalesRepUserId { get; }
     public string OrgId { get; }
+    /// <summary>The ids <c>lock:p</c> refused with UNABLE_TO_LOCK_ROW, once per refusal (in process only, not over HTTP).</summary>
+    public IReadOnlyList<string> InjectedRowLocks => dml.InjectedLocks;
     public long ApiUsed => Interlocked.Read(ref apiUsed);
 
     public JsonObject Export()

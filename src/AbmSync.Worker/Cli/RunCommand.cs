@@ -85,7 +85,7 @@ public static class RunCommand
         var app = builder.Build();
         app.UseHostFiltering();
         app.UseMiddleware<Dashboard.CrossSiteGuard>();
-        app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+        app.MapGet("/healthz", HealthEndpoint.CheckAsync);
         Dashboard.RunsPage.Register();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {

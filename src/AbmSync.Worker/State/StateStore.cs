@@ -214,6 +214,41 @@ public sealed class StateStore(string provider, string connectionString, TimePro
         return await connection.ExecuteScalarAsync<int>("SELECT COALESCE(MAX(version), 0) FROM schema_migration");
     }
 
+    /// <summary>
+    /// The health probe: the schema version, read on a connection of its own. For SQLite that connection is not pooled
+    /// and may not create the file: a pooled connection keeps answering from a database file deleted underneath it,
+    /// and opening a missing file would otherwise make a new, empty one.
+    /// </summary>
+    public async Task<int> ProbeAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            await using var connection = IsPostgres ? OpenUnchecked() : OpenSqliteProbe();
+            return await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT COALESCE(MAX(version), 0) FROM schema_migration", cancellationToken: ct));
+        }
+        catch (Exception e) when (e is DbException or System.Net.Sockets.SocketException or TimeoutException or IOException or InvalidOperationException)
+        {
+            throw StateStoreException.DoesNotAnswer(Provider, Describe(e));
+        }
+    }
+
+    /// <summary>The version <see cref="MigrateAsync"/> brings the schema to.</summary>
+    public long LatestSchemaVersion => latestSchemaVersion ??= Migrations().Max(m => m.Version);
+
+    long? latestSchemaVersion;
+
+    SqliteConnection OpenSqliteProbe()
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = false };
+        if (builder.Mode == SqliteOpenMode.ReadWriteCreate && builder.DataSource != ":memory:")
+        {
+            builder.Mode = SqliteOpenMode.ReadWrite;
+        }
+        var connection = new SqliteConnection(builder.ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
     // ---- runs ----
 
     public async Task<long> StartRunAsync(string objectName, string direction, string mode)

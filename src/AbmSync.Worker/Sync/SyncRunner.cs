@@ -52,7 +52,9 @@ public sealed partial class SyncRunner(
     {
         var stopwatch = Stopwatch.StartNew();
         var mode = request.DryRun ? "dry-run" : request.Full ? "full" : "incremental";
-        var callsAtStart = (Salesforce: salesforceCalls.Calls, HubSpot: hubSpotCalls.Snapshot().Calls);
+        // This run's own calls: the counters are shared with runs that go on at the same time in this process.
+        using var salesforceScope = salesforceCalls.BeginScope();
+        using var hubSpotScope = hubSpotCalls.BeginScope();
         var runId = await store.StartRunAsync(pair.Name, LeaseDirection, mode);
         var run = new RunState(runId, pair, request, time.GetUtcNow());
         var status = "failed";
@@ -139,7 +141,7 @@ public sealed partial class SyncRunner(
                 await store.ReleaseLeaseAsync(pair.Name, LeaseDirection, holder);
             }
             var counts = new RunCounts(run.Read, run.HubSpotCreated + run.HubSpotUpdated, run.SalesforceUpdated, run.DeadLettered,
-                (int)(salesforceCalls.Calls - callsAtStart.Salesforce), (int)(hubSpotCalls.Snapshot().Calls - callsAtStart.HubSpot));
+                (int)salesforceScope.Calls, (int)hubSpotScope.Calls);
             // The final status is recorded whatever happened above: a run that cannot say how it ended shows as abandoned.
             await store.FinishRunAsync(runId, status, counts, message);
             LogRunFinished(logger, pair.Name, runId, status, run.Read, run.HubSpotRead, counts.HubSpotRecordsWritten, counts.SalesforceRecordsWritten, run.DeadLettered);

@@ -67,25 +67,102 @@ public class AccountSyncLimitsTests
         Assert.Equal(summary.SalesforceUpdated, written.Count);
     }
 
+    /// <summary>
+    /// Locks are drawn per record and per attempt (<c>lock:0.2</c>, seeded): a record locked once or twice can only
+    /// have been written by a resubmission within the run; one locked three times (1 + the default 2 resubmissions) is
+    /// a dead letter. The org's own log of the locks it injected says which records those are.
+    /// </summary>
     [Fact]
     public async Task RowLocks_AreResubmittedInALaterBatch_NothingLost()
     {
-        await using var harness = await SyncHarness.StartAsync(sandboxOptions: new SandboxOptions { Accounts = 400, Seed = 12, SalesforceFaults = "lock:0.2" });
+        await using var clean = await SyncHarness.StartAsync(sandboxOptions: LockedOrg(faults: null));
+        await using var harness = await SyncHarness.StartAsync(sandboxOptions: LockedOrg());
+        await clean.SyncAsync();
 
         var summary = await harness.SyncAsync();
 
+        await AssertLockedRecordsWereResubmittedAsync(harness, summary, await CollectionUpdatesAsync(clean));
+
+        // The next run retries the dead letters first: each is written, unless the dice lock it three times again.
+        var locksBefore = harness.Sandbox.Salesforce.Org.InjectedRowLocks.Count;
+        var letters = (await harness.Store.GetDeadLettersAsync(ObjectPairs.Accounts, "open")).Select(l => l.RecordId).ToHashSet();
+        var second = await harness.SyncAsync();
+        var lockedAgain = harness.Sandbox.Salesforce.Org.InjectedRowLocks.Skip(locksBefore).CountBy(id => id)
+            .Where(c => c.Value == 3).Select(c => c.Key).ToHashSet();
+        var stillOpen = (await harness.Store.GetDeadLettersAsync(ObjectPairs.Accounts, "open")).Select(l => l.RecordId).ToHashSet();
+        Assert.Equal(lockedAgain.Order(), stillOpen.Order());
+        Assert.Equal(stillOpen.Count, second.DeadLettered);
+        var resolved = (await harness.Store.GetDeadLettersAsync(ObjectPairs.Accounts, "resolved")).Select(l => l.RecordId).ToHashSet();
+        Assert.Equal(letters.Except(stillOpen).Order(), resolved.Order());
+        Assert.Subset(await WrittenAsync(harness), resolved);
+    }
+
+    /// <summary>
+    /// The same org and dice with resubmission turned off: every locked record is a dead letter at once and the org
+    /// sees no more collection calls than without locks. The assertions of the test above fail here, so they test the
+    /// resubmission rather than the fault rate.
+    /// </summary>
+    [Fact]
+    public async Task RowLocks_WithoutResubmission_AreDeadLetteredAtOnce_AndTheResubmissionAssertionsFail()
+    {
+        await using var clean = await SyncHarness.StartAsync(sandboxOptions: LockedOrg(faults: null));
+        await using var harness = await SyncHarness.StartAsync(settings: new Dictionary<string, string?> { ["Sync:RetryableResubmissions"] = "0" },
+            sandboxOptions: LockedOrg());
+        await clean.SyncAsync();
+
+        var summary = await harness.SyncAsync();
+
+        var locked = harness.Sandbox.Salesforce.Org.InjectedRowLocks;
+        Assert.NotEmpty(locked);
+        Assert.Equal(locked.Count, locked.Distinct().Count());
+        var letters = (await harness.Store.GetDeadLettersAsync(ObjectPairs.Accounts, "open")).Select(l => l.RecordId);
+        Assert.Equal(locked.Order(), letters.Order());
+        Assert.Equal(locked.Count, summary.DeadLettered);
+        Assert.Empty((await WrittenAsync(harness)).Intersect(locked));
+        Assert.Equal(await CollectionUpdatesAsync(clean), await CollectionUpdatesAsync(harness));
+        await Assert.ThrowsAnyAsync<Xunit.Sdk.XunitException>(async () =>
+            await AssertLockedRecordsWereResubmittedAsync(harness, summary, await CollectionUpdatesAsync(clean)));
+    }
+
+    static SandboxOptions LockedOrg(string? faults = "lock:0.2") => new() { Accounts = 400, Seed = 12, SalesforceFaults = faults };
+
+    /// <summary>What the resubmission test claims, for one run with the default two resubmissions.</summary>
+    static async Task AssertLockedRecordsWereResubmittedAsync(SyncHarness harness, SyncSummary summary, long lockFreeCollectionUpdates)
+    {
+        const int resubmissions = 2;
+        var locks = harness.Sandbox.Salesforce.Org.InjectedRowLocks.CountBy(id => id).ToDictionary(c => c.Key, c => c.Value);
+        var written = await WrittenAsync(harness);
+        var letters = await harness.Store.GetDeadLettersAsync(ObjectPairs.Accounts, "open");
         var accounts = (await harness.SalesforceExportAsync())["Account"]!.AsArray();
         var included = accounts.Count(a => (string?)a!["Type"] is not ("Partner" or "Competitor"));
-        // With 20% of records locked per attempt and two resubmissions, almost all land; the rest are dead letters, never lost.
-        Assert.Equal(included, summary.SalesforceUpdated + summary.DeadLettered);
-        Assert.True(summary.SalesforceUpdated > included * 0.95, $"{summary.SalesforceUpdated} of {included}");
-        var letters = await harness.Store.GetDeadLettersAsync(ObjectPairs.Accounts, "open");
-        Assert.All(letters, l => Assert.Equal("UNABLE_TO_LOCK_ROW", l.Code));
-        Assert.Equal(summary.DeadLettered, letters.Count);
 
-        // The next run retries the dead letters first and resolves them.
-        var second = await harness.SyncAsync();
-        Assert.True(second.DeadLettered <= summary.DeadLettered);
-        Assert.True((await harness.Store.GetDeadLettersAsync(ObjectPairs.Accounts, "resolved")).Count >= summary.DeadLettered - second.DeadLettered);
+        // Records locked at first and written in the end: only a resubmission in this run can have written them.
+        var recovered = locks.Where(l => l.Value <= resubmissions).Select(l => l.Key).ToList();
+        Assert.True(recovered.Count > 10, $"only {recovered.Count} records were locked at first: the fault did not bite");
+        Assert.Subset(written, recovered.ToHashSet());
+        // Locked on every attempt: a dead letter with the lock's code, not written, not lost.
+        var exhausted = locks.Where(l => l.Value > resubmissions).Select(l => l.Key).Order().ToList();
+        Assert.All(locks.Values, n => Assert.InRange(n, 1, resubmissions + 1));
+        Assert.Equal(exhausted, letters.Select(l => l.RecordId).Order());
+        Assert.All(letters, l => Assert.Equal("UNABLE_TO_LOCK_ROW", l.Code));
+        Assert.Empty(written.Intersect(exhausted));
+        Assert.Equal(summary.DeadLettered, letters.Count);
+        Assert.Equal(included, summary.SalesforceUpdated + summary.DeadLettered);
+        // The org saw the extra batches: more collection updates than the same run without locks makes.
+        Assert.True(await CollectionUpdatesAsync(harness) > lockFreeCollectionUpdates, "no collection call beyond a lock-free run's");
+    }
+
+    /// <summary>Accounts the run wrote back (their HubSpot id is set only by AbmSync).</summary>
+    static async Task<HashSet<string>> WrittenAsync(SyncHarness harness) =>
+        (await harness.SalesforceExportAsync())["Account"]!.AsArray()
+            .Where(a => (string?)a!["ABM_HubSpot_Id__c"] is not null).Select(a => (string)a!["Id"]!).ToHashSet();
+
+    /// <summary>PATCH …/composite/sobjects calls, as the org counted them.</summary>
+    static async Task<long> CollectionUpdatesAsync(SyncHarness harness)
+    {
+        using var stats = JsonDocument.Parse(await harness.Http.GetStringAsync(new Uri(harness.Sandbox.SalesforceUrl, "/_sandbox/stats")));
+        return stats.RootElement.GetProperty("byEndpoint").EnumerateObject()
+            .Where(p => p.Name.StartsWith("PATCH", StringComparison.Ordinal) && p.Name.EndsWith("/composite/sobjects", StringComparison.Ordinal))
+            .Sum(p => p.Value.GetInt64());
     }
 }

@@ -10,46 +10,123 @@ namespace AbmSync.Integration.Tests.Worker;
 
 public class SettingsTests
 {
-    /// <summary>The sample can't drift: every key binds to an options property and every validator accepts it.</summary>
+    static readonly string SamplePath = Path.Combine(SyncHarness.RepositoryRoot(), "appsettings.sample.json");
+
+    /// <summary>
+    /// The sample can't drift: every key names a settable property that the worker's own binding fills with the
+    /// sample's value, no key is unknown to its options class, and every validator accepts the result.
+    /// </summary>
     [Fact]
     public void AppSettingsSample_BindsEveryKey_AndValidates_OnceSecretsComeFromTheEnvironment()
     {
         var key = Path.GetTempFileName();
         try
         {
-            var configuration = new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(SyncHarness.RepositoryRoot(), "appsettings.sample.json"))
-                .AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["Salesforce:PrivateKeyPath"] = key,
-                    ["HubSpot:AccessToken"] = "pat-from-the-environment",
-                })
-                .Build();
-            var services = new ServiceCollection();
-            services.AddSingleton<IConfiguration>(configuration);
-            services.AddLogging();
-            services.AddAbmSync();
-            using var provider = services.BuildServiceProvider();
+            var configuration = Sample(File.ReadAllText(SamplePath), key);
+            var bound = BindStrictly(configuration);
 
-            void Check<T>(string section) where T : class
-            {
-                configuration.GetSection(section).Get<T>(o => o.ErrorOnUnknownConfiguration = true);
-                Assert.NotNull(provider.GetRequiredService<IOptions<T>>().Value);
-            }
-
-            Check<SalesforceOptions>("Salesforce");
-            Check<HubSpotOptions>("HubSpot");
-            Check<StorageOptions>("Storage");
-            Check<MappingsOptions>("Mappings");
-            Check<SyncOptions>("Sync");
-            Check<WorkerOptions>("Worker");
             var sections = configuration.GetChildren().Select(c => c.Key).Order().ToList();
-            Assert.Equal(["HubSpot", "Mappings", "Salesforce", "Storage", "Sync", "Worker"], sections);
+            Assert.Equal(bound.Keys.Order(), sections);
+            var leaves = 0;
+            foreach (var (section, options) in bound)
+            {
+                leaves += AssertEveryKeyReaches(configuration.GetSection(section), options);
+            }
+            // Every leaf of the sample (and the two from the environment) was checked, none skipped.
+            Assert.Equal(configuration.AsEnumerable().Count(kv => kv.Value is not null), leaves);
         }
         finally
         {
             File.Delete(key);
         }
+    }
+
+    /// <summary>The strict binding above does fail on a key its options class does not have, in every section.</summary>
+    [Theory]
+    [InlineData("QueryBatchSize")]
+    [InlineData("RequestsPer10Seconds")]
+    [InlineData("ConnectionString")]
+    [InlineData("Directory")]
+    [InlineData("RetryableResubmissions")]
+    [InlineData("DashboardUrl")]
+    public void AppSettingsSample_WithAMisspelledKey_FailsToBind(string name)
+    {
+        var key = Path.GetTempFileName();
+        try
+        {
+            var text = File.ReadAllText(SamplePath);
+            var quoted = $"\"{name}\"";
+            Assert.Equal(1, text.Split(quoted).Length - 1);
+            var configuration = Sample(text.Replace(quoted, $"\"{name}s\"", StringComparison.Ordinal), key);
+
+            var error = Assert.Throws<InvalidOperationException>(() => BindStrictly(configuration));
+
+            Assert.Contains($"'{name}s'", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(key);
+        }
+    }
+
+    static IConfigurationRoot Sample(string json, string privateKeyPath) =>
+        new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)))
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Salesforce:PrivateKeyPath"] = privateKeyPath,
+                ["HubSpot:AccessToken"] = "pat-from-the-environment",
+            })
+            .Build();
+
+    /// <summary>
+    /// Each section bound with unknown keys as errors, then the worker's own options (its section names, its
+    /// validators), which are returned: the values the worker would run with.
+    /// </summary>
+    static Dictionary<string, object> BindStrictly(IConfiguration configuration)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddLogging();
+        services.AddAbmSync();
+        using var provider = services.BuildServiceProvider();
+        var bound = new Dictionary<string, object>(StringComparer.Ordinal);
+
+        void Check<T>(string section) where T : class
+        {
+            configuration.GetSection(section).Get<T>(o => o.ErrorOnUnknownConfiguration = true);
+            bound[section] = provider.GetRequiredService<IOptions<T>>().Value;
+        }
+
+        Check<SalesforceOptions>(SalesforceOptions.DefaultSection);
+        Check<HubSpotOptions>(HubSpotOptions.SectionName);
+        Check<StorageOptions>(StorageOptions.Section);
+        Check<MappingsOptions>(MappingsOptions.Section);
+        Check<SyncOptions>(SyncOptions.Section);
+        Check<WorkerOptions>(WorkerOptions.Section);
+        return bound;
+    }
+
+    /// <summary>Each leaf key names a settable property path whose bound value is the configured one; returns how many.</summary>
+    static int AssertEveryKeyReaches(IConfigurationSection section, object options)
+    {
+        var count = 0;
+        foreach (var (path, text) in section.AsEnumerable(makePathsRelative: true).Where(kv => kv.Value is not null))
+        {
+            object? value = options;
+            var type = options.GetType();
+            foreach (var part in path.Split(':'))
+            {
+                var property = type.GetProperty(part, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+                Assert.True(property is { CanWrite: true }, $"{section.Key}:{path} names no settable property of {type.Name}");
+                value = property.GetValue(value);
+                type = property.PropertyType;
+            }
+            var expected = System.ComponentModel.TypeDescriptor.GetConverter(Nullable.GetUnderlyingType(type) ?? type).ConvertFromInvariantString(text!);
+            Assert.True(Equals(expected, value), $"{section.Key}:{path} is \"{text}\" in the sample but the worker has {value}");
+            count++;
+        }
+        return count;
     }
 
     [Fact]
