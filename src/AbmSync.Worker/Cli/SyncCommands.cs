@@ -27,10 +27,12 @@ public static class SyncCommands
         var objectOption = ObjectOption();
         var full = new Option<bool>("--full") { Description = "Read every record, not only those changed since the last run" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be written and write nothing" };
+        var direction = DirectionOption();
         command.Options.Add(objectOption);
         command.Options.Add(full);
         command.Options.Add(dryRun);
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, parse.GetValue(full), parse.GetValue(dryRun), json: false, parse.InvocationConfiguration.Output, ct));
+        command.Options.Add(direction);
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, Direction(parse.GetValue(direction)), parse.GetValue(full), parse.GetValue(dryRun), json: false, parse.InvocationConfiguration.Output, ct));
         return command;
     }
 
@@ -40,10 +42,12 @@ public static class SyncCommands
         var objectOption = ObjectOption();
         var full = new Option<bool>("--full") { Description = "Plan over every record, not only those changed since the last run" };
         var json = new Option<bool>("--json") { Description = "One JSON document on standard output, for scripts" };
+        var direction = DirectionOption();
         command.Options.Add(objectOption);
         command.Options.Add(full);
         command.Options.Add(json);
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, parse.GetValue(full), dryRun: true, parse.GetValue(json), parse.InvocationConfiguration.Output, ct));
+        command.Options.Add(direction);
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, Direction(parse.GetValue(direction)), parse.GetValue(full), dryRun: true, parse.GetValue(json), parse.InvocationConfiguration.Output, ct));
         return command;
     }
 
@@ -58,7 +62,25 @@ public static class SyncCommands
         return option;
     }
 
-    static Task<int> RunAsync(bool verbose, string objectName, bool full, bool dryRun, bool json, TextWriter output, CancellationToken ct) => AbmSyncCli.Guard(async () =>
+    static Option<string> DirectionOption()
+    {
+        var option = new Option<string>("--direction")
+        {
+            Description = "Whose changes to carry: both (the default), salesforce-to-hubspot or hubspot-to-salesforce",
+            DefaultValueFactory = _ => "both",
+        };
+        option.AcceptOnlyFromAmong("both", "salesforce-to-hubspot", "hubspot-to-salesforce");
+        return option;
+    }
+
+    static SyncDirections Direction(string? text) => text switch
+    {
+        "salesforce-to-hubspot" => SyncDirections.SalesforceToHubSpot,
+        "hubspot-to-salesforce" => SyncDirections.HubSpotToSalesforce,
+        _ => SyncDirections.Both,
+    };
+
+    static Task<int> RunAsync(bool verbose, string objectName, SyncDirections direction, bool full, bool dryRun, bool json, TextWriter output, CancellationToken ct) => AbmSyncCli.Guard(async () =>
     {
         using var host = AbmSyncServices.BuildCommandHost(verbose: verbose);
         await host.StartAsync(ct);
@@ -67,7 +89,7 @@ public static class SyncCommands
         var summaries = new List<SyncSummary>();
         foreach (var name in objectName == "all" ? AllObjects : [objectName])
         {
-            var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(full, dryRun, name), ct);
+            var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(full, dryRun, name) { Direction = direction }, ct);
             summaries.Add(summary);
             if (!json)
             {

@@ -91,9 +91,16 @@ public sealed partial class SyncRunner(
             run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
             pair.Rules?.Load(await store.GetDecisionsAsync(pair.Name, TierRules.Kind));
 
-            await ReadSalesforceAsync(run, ct);
-            await ReadHubSpotAsync(run, ct);
-            await AddMovedAsync(run, ct);
+            // The unit of work is (pair, direction): which side's changes drive this run. Both, in turn, by default.
+            if (request.Direction is SyncDirections.Both or SyncDirections.SalesforceToHubSpot)
+            {
+                await ReadSalesforceAsync(run, ct);
+                await AddMovedAsync(run, ct);
+            }
+            if (request.Direction is SyncDirections.Both or SyncDirections.HubSpotToSalesforce)
+            {
+                await ReadHubSpotAsync(run, ct);
+            }
 
             foreach (var page in run.SalesforcePages)
             {

@@ -5,9 +5,18 @@ namespace AbmSync.Worker.Sync;
 /// <summary>What to run: which object pair, incremental from the cursors (default) or a full read; for real or as a dry run.</summary>
 public sealed record SyncRequest(bool Full = false, bool DryRun = false, string Object = ObjectPairs.Accounts)
 {
+    /// <summary>Which side's changes drive the run: both in turn (the default), or one.</summary>
+    public SyncDirections Direction { get; init; } = SyncDirections.Both;
+
     /// <summary>Salesforce ids to read again whatever the cursor says (change events, a person's "sync this now").</summary>
     public IReadOnlyList<string> ReRead { get; init; } = [];
 }
+
+/// <summary>
+/// Which side's changes a run reads and carries. Each record is planned against both sides whichever side drove it;
+/// the direction only says whose changes are looked for.
+/// </summary>
+public enum SyncDirections { Both, SalesforceToHubSpot, HubSpotToSalesforce }
 
 /// <summary>One write a run made, or in a dry run would make.</summary>
 public sealed record PlannedWrite(string System, string Operation, string SalesforceId, string? HubSpotId, IReadOnlyDictionary<string, string> Values);

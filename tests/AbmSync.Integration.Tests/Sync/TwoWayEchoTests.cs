@@ -92,4 +92,24 @@ public class TwoWayEchoTests
         var real = await harness.SyncAsync();
         Assert.Equal(1, real.SalesforceUpdated);
     }
+
+    [Fact]
+    public async Task OneDirection_CarriesOnlyThatSidesChanges_TheOtherWaitsForItsDirection()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 40, seed: 17);
+        await harness.SyncAsync();
+        var links = (await harness.Store.AllLinksAsync(global::AbmSync.Worker.Sync.ObjectPairs.Accounts)).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
+        await harness.EditAccountAsSalesRepAsync(links[0].SalesforceId, new { BillingCity = "Only When Salesforce Drives" });
+        await harness.Sandbox.EditAsMarketerAsync("companies", links[1].HubSpotId, new Dictionary<string, string> { ["name"] = "Only When HubSpot Drives" });
+
+        var fromHubSpot = await harness.SyncAsync(new global::AbmSync.Worker.Sync.SyncRequest { Direction = global::AbmSync.Worker.Sync.SyncDirections.HubSpotToSalesforce });
+        var fromSalesforce = await harness.SyncAsync(new global::AbmSync.Worker.Sync.SyncRequest { Direction = global::AbmSync.Worker.Sync.SyncDirections.SalesforceToHubSpot });
+        var both = await harness.SyncAsync();
+
+        Assert.Equal((1, 0), (fromHubSpot.SalesforceUpdated, fromHubSpot.HubSpotUpdated));
+        Assert.Equal(0, fromHubSpot.RecordsRead);
+        Assert.Equal((0, 1), (fromSalesforce.SalesforceUpdated, fromSalesforce.HubSpotUpdated));
+        Assert.Equal(0, fromSalesforce.HubSpotRead);
+        Assert.Equal(0, both.SalesforceUpdated + both.HubSpotUpdated);
+    }
 }
