@@ -26,6 +26,22 @@ public static class AbmSyncCli
         root.Subcommands.Add(AdminCommands.Explain(Verbose));
         root.Subcommands.Add(AdminCommands.Report(Verbose));
         var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // A mistyped verb or option is a settings problem like any other: one line per error and exit 2, not the
+            // whole help text under an exit code that reads like a failed run.
+            foreach (var error in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync(error.Message.ReplaceLineEndings(" ").Replace("\t", "", StringComparison.Ordinal));
+            }
+            var names = new List<string>();
+            for (var result = parsed.CommandResult; result is { Command: not RootCommand }; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            {
+                names.Insert(0, result.Command.Name);
+            }
+            await Console.Error.WriteLineAsync($"({string.Join(' ', ["abmsync", .. names, "--help"])} lists what it takes)");
+            return ExitCodes.Configuration;
+        }
         var invocation = new InvocationConfiguration();
         if (output is not null)
         {

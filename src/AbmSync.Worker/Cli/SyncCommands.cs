@@ -28,11 +28,13 @@ public static class SyncCommands
         var full = new Option<bool>("--full") { Description = "Read every record, not only those changed since the last run" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be written and write nothing" };
         var direction = DirectionOption();
+        var partition = PartitionOption();
         command.Options.Add(objectOption);
         command.Options.Add(full);
         command.Options.Add(dryRun);
         command.Options.Add(direction);
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, Direction(parse.GetValue(direction)), parse.GetValue(full), parse.GetValue(dryRun), json: false, parse.InvocationConfiguration.Output, ct));
+        command.Options.Add(partition);
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, Direction(parse.GetValue(direction)), parse.GetValue(partition)!, parse.GetValue(full), parse.GetValue(dryRun), json: false, parse.InvocationConfiguration.Output, ct));
         return command;
     }
 
@@ -43,11 +45,13 @@ public static class SyncCommands
         var full = new Option<bool>("--full") { Description = "Plan over every record, not only those changed since the last run" };
         var json = new Option<bool>("--json") { Description = "One JSON document on standard output, for scripts" };
         var direction = DirectionOption();
+        var partition = PartitionOption();
         command.Options.Add(objectOption);
         command.Options.Add(full);
         command.Options.Add(json);
         command.Options.Add(direction);
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, Direction(parse.GetValue(direction)), parse.GetValue(full), dryRun: true, parse.GetValue(json), parse.InvocationConfiguration.Output, ct));
+        command.Options.Add(partition);
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, Direction(parse.GetValue(direction)), parse.GetValue(partition)!, parse.GetValue(full), dryRun: true, parse.GetValue(json), parse.InvocationConfiguration.Output, ct));
         return command;
     }
 
@@ -73,6 +77,24 @@ public static class SyncCommands
         return option;
     }
 
+    static Option<Partition> PartitionOption() => new("--partition")
+    {
+        Description = "Plan and write only this share of the records, as INDEX/COUNT (0/4 … 3/4); each has its own cursors and lease",
+        DefaultValueFactory = _ => Partition.All,
+        CustomParser = result =>
+        {
+            try
+            {
+                return Partition.Parse(result.Tokens.Single().Value);
+            }
+            catch (FormatException e)
+            {
+                result.AddError(e.Message);
+                return Partition.All;
+            }
+        },
+    };
+
     static SyncDirections Direction(string? text) => text switch
     {
         "salesforce-to-hubspot" => SyncDirections.SalesforceToHubSpot,
@@ -80,7 +102,7 @@ public static class SyncCommands
         _ => SyncDirections.Both,
     };
 
-    static Task<int> RunAsync(bool verbose, string objectName, SyncDirections direction, bool full, bool dryRun, bool json, TextWriter output, CancellationToken ct) => AbmSyncCli.Guard(async () =>
+    static Task<int> RunAsync(bool verbose, string objectName, SyncDirections direction, Partition partition, bool full, bool dryRun, bool json, TextWriter output, CancellationToken ct) => AbmSyncCli.Guard(async () =>
     {
         using var host = AbmSyncServices.BuildCommandHost(verbose: verbose);
         await host.StartAsync(ct);
@@ -89,7 +111,7 @@ public static class SyncCommands
         var summaries = new List<SyncSummary>();
         foreach (var name in objectName == "all" ? AllObjects : [objectName])
         {
-            var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(full, dryRun, name) { Direction = direction }, ct);
+            var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(full, dryRun, name) { Direction = direction, Partition = partition }, ct);
             summaries.Add(summary);
             if (!json)
             {

@@ -44,4 +44,6 @@ public sealed class PageCommit(string objectName, long runId)
     public List<(string Side, string RecordId)> Succeeded { get; } = [];
     public SyncCursor? Cursor { get; set; }
     public string CursorSide { get; set; } = Side.Salesforce;
+    /// <summary>Whose cursor it is: the object, or the object and partition (cursors are kept per partition).</summary>
+    public string? CursorScope { get; set; }
 }

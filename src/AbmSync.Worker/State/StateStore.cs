@@ -581,7 +581,7 @@ public sealed class StateStore(string provider, string connectionString, TimePro
                 INSERT INTO sync_cursor (object, side, modified_at, record_id, updated_at) VALUES (@objectName, @side, @modifiedAt, @RecordId, @now)
                 ON CONFLICT (object, side) DO UPDATE SET modified_at = excluded.modified_at, record_id = excluded.record_id, updated_at = excluded.updated_at
                 """,
-                new { objectName = page.Object, side = page.CursorSide, modifiedAt = Text(cursor.ModifiedAt), cursor.RecordId, now }, transaction);
+                new { objectName = page.CursorScope ?? page.Object, side = page.CursorSide, modifiedAt = Text(cursor.ModifiedAt), cursor.RecordId, now }, transaction);
         }
         await transaction.CommitAsync();
     }

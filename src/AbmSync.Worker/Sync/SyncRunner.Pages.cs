@@ -21,11 +21,12 @@ public sealed partial class SyncRunner
         {
             commit.Cursor = c.Cursor;
             commit.CursorSide = c.Side;
+            commit.CursorScope = run.Request.Partition.Key(pair.Name);
         }
         // A pair planned once in this run (from its Salesforce side) is not planned again from its HubSpot side.
         items = [.. items.Where(i => i.SalesforceId is null || !run.Planned.Contains(i.SalesforceId))];
         await ResolveLinksAsync(run, items, ct);
-        items = [.. items.Where(i => i.SalesforceId is null || !run.Planned.Contains(i.SalesforceId))];
+        items = [.. items.Where(i => i.SalesforceId is null || (!run.Planned.Contains(i.SalesforceId) && run.Request.Partition.Contains(i.SalesforceId)))];
         if (items.Count > 0)
         {
             var ids = items.Where(i => i.SalesforceId is not null).Select(i => i.SalesforceId!).ToList();

@@ -24,7 +24,7 @@ public sealed partial class SyncRunner
             var records = await salesforceSide.ReadByIdsAsync(pair, retry, ct);
             AddSalesforcePage(run, [.. records.Values], cursor: null);
         }
-        var cursor = run.Request.Full ? null : await store.GetCursorAsync(pair.Name, Side.Salesforce);
+        var cursor = run.Request.Full ? null : await CursorAsync(run, Side.Salesforce);
         SyncCursor? newest = null;
         var unordered = false;
         await foreach (var (records, ordered) in salesforceSide.ReadChangedAsync(pair, cursor?.ModifiedAt - options.Value.CursorOverlap, ct))
@@ -43,6 +43,14 @@ public sealed partial class SyncRunner
             run.SalesforcePages.Add(new Page([], newest));
         }
     }
+
+    /// <summary>
+    /// The cursor of this run's partition; a partition that never ran starts from the whole pair's cursor, so that
+    /// switching to partitions neither misses what changed since the last whole run nor reads everything again.
+    /// </summary>
+    async Task<SyncCursor?> CursorAsync(RunState run, string side) =>
+        await store.GetCursorAsync(run.Request.Partition.Key(run.Pair.Name), side)
+        ?? (run.Request.Partition.IsAll ? null : await store.GetCursorAsync(run.Pair.Name, side));
 
     void AddSalesforcePage(RunState run, IReadOnlyList<SObjectRecord> records, SyncCursor? cursor)
     {
@@ -79,7 +87,11 @@ public sealed partial class SyncRunner
                 continue;
             }
             run.Pair.Rules?.Observe(record);
-            items.Add(new Item { SalesforceId = record.Id, Salesforce = record });
+            // Every partition's rules see every change; each plans and writes only its own records.
+            if (run.Request.Partition.Contains(record.Id!))
+            {
+                items.Add(new Item { SalesforceId = record.Id, Salesforce = record });
+            }
         }
         run.SalesforcePages.Add(new Page(items, cursor));
     }
@@ -97,7 +109,7 @@ public sealed partial class SyncRunner
     async Task ReadHubSpotAsync(RunState run, CancellationToken ct)
     {
         var pair = run.Pair;
-        var cursor = await store.GetCursorAsync(pair.Name, Side.HubSpot);
+        var cursor = await CursorAsync(run, Side.HubSpot);
         var startCursor = new SyncCursor(run.StartedAt - options.Value.CursorOverlap, "");
         if (cursor is null && !run.Request.Full)
         {
@@ -136,7 +148,7 @@ public sealed partial class SyncRunner
             return;
         }
         var pending = run.SalesforcePages.SelectMany(p => p.Items).Select(i => i.SalesforceId!).ToHashSet(StringComparer.Ordinal);
-        var moved = rules.Moved().Where(id => !pending.Contains(id)).ToList();
+        var moved = rules.Moved().Where(id => !pending.Contains(id) && run.Request.Partition.Contains(id)).ToList();
         if (moved.Count == 0)
         {
             return;

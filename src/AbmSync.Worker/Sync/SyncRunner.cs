@@ -55,7 +55,8 @@ public sealed partial class SyncRunner(
         // This run's own calls: the counters are shared with runs that go on at the same time in this process.
         using var salesforceScope = salesforceCalls.BeginScope();
         using var hubSpotScope = hubSpotCalls.BeginScope();
-        var runId = await store.StartRunAsync(pair.Name, LeaseDirection, mode);
+        var scope = request.Partition.Key(pair.Name);
+        var runId = await store.StartRunAsync(pair.Name, LeaseDirection, request.Partition.IsAll ? mode : $"{mode} {request.Partition}");
         var run = new RunState(runId, pair, request, time.GetUtcNow());
         var status = "failed";
         string? message = null;
@@ -65,21 +66,21 @@ public sealed partial class SyncRunner(
         using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            var (acquired, other, until) = await store.TryAcquireLeaseAsync(pair.Name, LeaseDirection, holder, lease);
+            var (acquired, other, until) = await store.TryAcquireLeaseAsync(scope, LeaseDirection, holder, lease);
             if (!acquired && other is not null && RunLease.IsDeadLocalHolder(other))
             {
                 // The holder was a process on this machine that no longer exists (killed mid-run): no need to wait out its lease.
-                (acquired, other, until) = await store.TryAcquireLeaseAsync(pair.Name, LeaseDirection, holder, lease, deadHolder: other);
+                (acquired, other, until) = await store.TryAcquireLeaseAsync(scope, LeaseDirection, holder, lease, deadHolder: other);
             }
             if (!acquired)
             {
                 // Another worker (or a twin delivery of the same Hangfire job) is running this pair: not an error.
                 status = "skipped";
-                message = $"another run holds the {pair.Name} lease ({other}, until {until:u}); this one did nothing";
+                message = $"another run holds the {scope} lease ({other}, until {until:u}); this one did nothing";
                 return Summary(run, status, stopwatch.Elapsed, message);
             }
             await store.MarkRunAliveAsync(runId, until ?? time.GetUtcNow() + lease);
-            renewal = RenewLeaseAsync(pair, runId, holder, lease, leaseLost);
+            renewal = RenewLeaseAsync(scope, runId, holder, lease, leaseLost);
             ct = leaseLost.Token;
 
             run.Kinds = await schema.EnsureAsync(pair, request.DryRun, ct);
@@ -112,7 +113,7 @@ public sealed partial class SyncRunner(
             }
             if (run.HubSpotCursorAtEnd is { } hubSpotCursor && !request.DryRun)
             {
-                await store.CommitPageAsync(new PageCommit(pair.Name, runId) { Cursor = hubSpotCursor, CursorSide = Side.HubSpot });
+                await store.CommitPageAsync(new PageCommit(pair.Name, runId) { Cursor = hubSpotCursor, CursorSide = Side.HubSpot, CursorScope = scope });
             }
             status = "succeeded";
             return Summary(run, status, stopwatch.Elapsed, null);
@@ -145,7 +146,7 @@ public sealed partial class SyncRunner(
             await renewal;
             if (status != "skipped")
             {
-                await store.ReleaseLeaseAsync(pair.Name, LeaseDirection, holder);
+                await store.ReleaseLeaseAsync(scope, LeaseDirection, holder);
             }
             var counts = new RunCounts(run.Read, run.HubSpotCreated + run.HubSpotUpdated, run.SalesforceUpdated, run.DeadLettered,
                 (int)salesforceScope.Calls, (int)hubSpotScope.Calls);
@@ -188,14 +189,14 @@ public sealed partial class SyncRunner(
     /// Renews the lease every third of its duration. A renewal that finds the lease gone (this worker stalled past it
     /// and another took over) or cannot reach the store stops the run at once: two workers never write the same page.
     /// </summary>
-    async Task RenewLeaseAsync(ObjectPair pair, long runId, string holder, TimeSpan lease, CancellationTokenSource run)
+    async Task RenewLeaseAsync(string scope, long runId, string holder, TimeSpan lease, CancellationTokenSource run)
     {
         using var timer = new PeriodicTimer(lease / 3, time);
         try
         {
             while (await timer.WaitForNextTickAsync(run.Token))
             {
-                if (!await store.RenewLeaseAsync(pair.Name, LeaseDirection, holder, lease))
+                if (!await store.RenewLeaseAsync(scope, LeaseDirection, holder, lease))
                 {
                     LogLeaseLost(logger, holder);
                     await run.CancelAsync();

@@ -5,11 +5,54 @@ namespace AbmSync.Worker.Sync;
 /// <summary>What to run: which object pair, incremental from the cursors (default) or a full read; for real or as a dry run.</summary>
 public sealed record SyncRequest(bool Full = false, bool DryRun = false, string Object = ObjectPairs.Accounts)
 {
+    /// <summary>Which share of the pair's records this run plans and writes (all by default).</summary>
+    public Partition Partition { get; init; } = Partition.All;
+
     /// <summary>Which side's changes drive the run: both in turn (the default), or one.</summary>
     public SyncDirections Direction { get; init; } = SyncDirections.Both;
 
     /// <summary>Salesforce ids to read again whatever the cursor says (change events, a person's "sync this now").</summary>
     public IReadOnlyList<string> ReRead { get; init; } = [];
+}
+
+/// <summary>
+/// A share of a pair's records: those whose Salesforce id falls in bucket <see cref="Index"/> of <see cref="Count"/>
+/// (a stable hash, the same in every process). Partitions are disjoint, so runs of different partitions may go at
+/// once: each has its own cursors and lease. Every partition reads every change (the population rules see them all)
+/// and plans and writes only its own records.
+/// </summary>
+public sealed record Partition(int Index, int Count)
+{
+    public static Partition All { get; } = new(0, 1);
+
+    public bool IsAll => Count == 1;
+
+    public bool Contains(string salesforceId) => IsAll || Bucket(salesforceId) == Index;
+
+    /// <summary>The key cursors and leases are kept under: the pair's name, with the partition when there are several.</summary>
+    public string Key(string pair) => IsAll ? pair : $"{pair}#{Index}/{Count}";
+
+    /// <summary>FNV-1a over the id's characters: stable across processes and runs, unlike string.GetHashCode.</summary>
+    int Bucket(string id)
+    {
+        var hash = 2166136261u;
+        foreach (var c in id)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+        return (int)(hash % (uint)Count);
+    }
+
+    public static Partition Parse(string text)
+    {
+        var parts = text.Split('/');
+        return parts.Length == 2 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var index)
+            && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var count) && count >= 1 && index >= 0 && index < count
+            ? new Partition(index, count)
+            : throw new FormatException($"a partition is INDEX/COUNT with 0 <= INDEX < COUNT, such as 0/4; '{text}' is not");
+    }
+
+    public override string ToString() => $"{Index}/{Count}";
 }
 
 /// <summary>

@@ -112,4 +112,34 @@ public class TwoWayEchoTests
         Assert.Equal(0, fromSalesforce.HubSpotRead);
         Assert.Equal(0, both.SalesforceUpdated + both.HubSpotUpdated);
     }
+
+    [Fact]
+    public async Task Partitions_EachCarriesOnlyItsOwnRecords_TogetherEveryEditOnce()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 120, seed: 18);
+        await harness.SyncAsync();
+        var links = (await harness.Store.AllLinksAsync(global::AbmSync.Worker.Sync.ObjectPairs.Accounts)).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).Take(30).ToList();
+        foreach (var link in links)
+        {
+            await harness.EditAccountAsSalesRepAsync(link.SalesforceId, new { BillingCity = $"Partitioned {link.SalesforceId}" });
+        }
+        var first = new global::AbmSync.Worker.Sync.Partition(0, 2);
+        var second = new global::AbmSync.Worker.Sync.Partition(1, 2);
+        var mine = links.Count(l => first.Contains(l.SalesforceId));
+        Assert.InRange(mine, 1, links.Count - 1);
+
+        var a = await harness.SyncAsync(new global::AbmSync.Worker.Sync.SyncRequest { Partition = first });
+        var b = await harness.SyncAsync(new global::AbmSync.Worker.Sync.SyncRequest { Partition = second });
+        var again = await harness.SyncAsync(new global::AbmSync.Worker.Sync.SyncRequest { Partition = first });
+        var whole = await harness.SyncAsync();
+
+        Assert.Equal(mine, a.HubSpotUpdated);
+        Assert.Equal(links.Count - mine, b.HubSpotUpdated);
+        Assert.Equal(0, again.HubSpotUpdated + again.SalesforceUpdated);
+        Assert.Equal(0, whole.HubSpotUpdated + whole.SalesforceUpdated);
+        Assert.NotNull(await harness.Store.GetCursorAsync("accounts#0/2", "salesforce"));
+        Assert.NotNull(await harness.Store.GetCursorAsync("accounts#1/2", "salesforce"));
+        var companies = (await harness.HubSpotExportAsync())["companies"]!.AsArray().ToDictionary(c => (string)c!["id"]!, c => (string?)c!["properties"]!["city"]);
+        Assert.All(links, l => Assert.Equal($"Partitioned {l.SalesforceId}", companies[l.HubSpotId]));
+    }
 }

@@ -182,6 +182,21 @@ public sealed class BadInputTests : IDisposable
         Assert.DoesNotContain(value, line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("sync --object bogus", "Argument 'bogus' not recognized", "(abmsync sync --help lists what it takes)")]
+    [InlineData("sync --partition 5/2", "a partition is INDEX/COUNT", "(abmsync sync --help lists what it takes)")]
+    [InlineData("synk", "Unrecognized command or argument 'synk'", "(abmsync --help lists what it takes)")]
+    public async Task Cli_MistypedVerbOrOption_SaysWhatAndWhereToLook_Exit2(string command, string reason, string hint)
+    {
+        var (exit, error, _) = await RunAsync(Environment(), command.Split(' '));
+
+        Assert.Equal(2, exit);
+        var lines = Lines(error);
+        Assert.Contains(lines, l => l.Contains(reason, StringComparison.Ordinal));
+        Assert.Equal(hint, lines[^1]);
+        Assert.True(lines.Length <= 3, error);
+    }
+
     // ---- the state store ----
 
     [Fact]
