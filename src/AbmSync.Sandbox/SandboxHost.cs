@@ -64,7 +64,22 @@ public sealed class SandboxHost : IAsyncDisposable
     /// Edits a record the way a sales rep would: the rep's own credentials, the public REST API, so that the org
     /// records the rep as last modifier. Throws with the org's answer when the edit is refused.
     /// </summary>
-    public async Task EditAsSalesRepAsync(string sObject, string id, object fields, CancellationToken cancellationToken = default)
+    public async Task EditAsSalesRepAsync(string sObject, string id, object fields, CancellationToken cancellationToken = default) =>
+        await AsSalesRepAsync(HttpMethod.Patch, $"sobjects/{sObject}/{id}", fields, $"the sales rep's edit of {sObject} {id}", cancellationToken);
+
+    /// <summary>Creates a record as a sales rep would (their credentials, the REST API); answers its new id.</summary>
+    public async Task<string> CreateAsSalesRepAsync(string sObject, object fields, CancellationToken cancellationToken = default)
+    {
+        var answer = await AsSalesRepAsync(HttpMethod.Post, $"sobjects/{sObject}", fields, $"the sales rep's new {sObject}", cancellationToken);
+        using var created = System.Text.Json.JsonDocument.Parse(answer);
+        return created.RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Deletes a record as a sales rep would.</summary>
+    public async Task DeleteAsSalesRepAsync(string sObject, string id, CancellationToken cancellationToken = default) =>
+        await AsSalesRepAsync(HttpMethod.Delete, $"sobjects/{sObject}/{id}", null, $"the sales rep's delete of {sObject} {id}", cancellationToken);
+
+    async Task<string> AsSalesRepAsync(HttpMethod method, string resource, object? body, string what, CancellationToken cancellationToken)
     {
         using var http = new HttpClient();
         using var tokenResponse = await http.PostAsync(new Uri(SalesforceUrl, "/services/oauth2/token"), new FormUrlEncodedContent(new Dictionary<string, string>
@@ -76,16 +91,18 @@ public sealed class SandboxHost : IAsyncDisposable
         tokenResponse.EnsureSuccessStatusCode();
         using var token = System.Text.Json.JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync(cancellationToken));
         var instance = new Uri(token.RootElement.GetProperty("instance_url").GetString()!);
-        using var edit = new HttpRequestMessage(HttpMethod.Patch, new Uri(instance, $"/services/data/v66.0/sobjects/{sObject}/{id}"))
+        using var request = new HttpRequestMessage(method, new Uri(instance, $"/services/data/v66.0/{resource}"))
         {
-            Content = System.Net.Http.Json.JsonContent.Create(fields),
+            Content = body is null ? null : System.Net.Http.Json.JsonContent.Create(body),
         };
-        edit.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
-        using var response = await http.SendAsync(edit, cancellationToken);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
+        using var response = await http.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new InvalidOperationException($"the sales rep's edit of {sObject} {id} was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            throw new InvalidOperationException($"{what} was refused: {(int)response.StatusCode} {text}");
         }
+        return text;
     }
 
     /// <summary>

@@ -53,6 +53,9 @@ public static class MappingLoader
         ["name"] = MatchKey.Name,
     };
 
+    /// <summary>Pairs whose records another pair's field may point at (by their link).</summary>
+    static readonly string[] LinkablePairs = ["accounts"];
+
     /// <summary>Object pairs this version of AbmSync can sync.</summary>
     static readonly Dictionary<string, string> Pairs = new(StringComparer.Ordinal)
     {
@@ -153,13 +156,32 @@ public static class MappingLoader
                 continue;
             }
             var line = (int)field.Start.Line;
-            var f = reader.Entries(field, "a field", "salesforce", "hubspot", "direction", "conflict", "transform", "values");
+            var f = reader.Entries(field, "a field", "salesforce", "hubspot", "direction", "conflict", "transform", "values", "link");
             reader.Require(f, field, "a field", "salesforce", "hubspot", "direction");
             var salesforce = reader.String(f.GetValueOrDefault("salesforce"), "salesforce");
             var hubSpot = reader.String(f.GetValueOrDefault("hubspot"), "hubspot");
             var direction = reader.Enum(f.GetValueOrDefault("direction"), "direction", Directions);
             var conflict = reader.Enum(f.GetValueOrDefault("conflict"), "conflict", Conflicts);
             var transform = reader.Enum(f.GetValueOrDefault("transform"), "transform", Transforms) ?? FieldTransform.None;
+            // link: PAIR — a reference to a record of another pair (a contact's AccountId), carried as that pair's link:
+            // the Salesforce id on one side, its twin's id (or the primary association) on the other.
+            var link = reader.String(f.GetValueOrDefault("link"), "link");
+            if (link is not null)
+            {
+                if (!LinkablePairs.Contains(link))
+                {
+                    reader.Error(f["link"], $"link '{link}' is not a pair a field can link to; expected one of: {string.Join(", ", LinkablePairs)}");
+                }
+                if (f.ContainsKey("transform") || f.ContainsKey("values"))
+                {
+                    reader.Error(f["link"], "a linked field takes no transform or value map: its value is the linked record's id");
+                }
+                transform = FieldTransform.Link;
+            }
+            else if (hubSpot is not null && hubSpot.StartsWith(FieldMapping.AssociationPrefix, StringComparison.Ordinal))
+            {
+                reader.Error(f["hubspot"], $"'{hubSpot}' is an association, not a property: it needs 'link' (the pair whose records it points at)");
+            }
             IReadOnlyDictionary<string, string>? values = null;
             if (reader.Mapping(f.GetValueOrDefault("values"), "values") is { } map)
             {
@@ -207,7 +229,7 @@ public static class MappingLoader
             }
             if (salesforce is not null && hubSpot is not null && direction is not null)
             {
-                fields.Add(new FieldMapping(salesforce, hubSpot, direction.Value, conflict, transform, values, new SourceLocation(reader.File, line)));
+                fields.Add(new FieldMapping(salesforce, hubSpot, direction.Value, conflict, transform, values, new SourceLocation(reader.File, line), link));
             }
         }
         return fields;

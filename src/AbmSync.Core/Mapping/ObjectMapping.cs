@@ -7,7 +7,7 @@ public enum SyncDirection { ToHubSpot, ToSalesforce, TwoWay, None }
 public enum ConflictPolicy { SalesforceWins, HubSpotWins, LatestWins, PreferSalesforceUnlessBlank, PreferHubSpotUnlessBlank }
 
 /// <summary>How a value is reshaped on its way between the systems.</summary>
-public enum FieldTransform { None, Domain, Owner, Trim, Lower, Upper, Date }
+public enum FieldTransform { None, Domain, Owner, Trim, Lower, Upper, Date, Link }
 
 /// <summary>What happens to the twin when a record is deleted on one side.</summary>
 public enum DeletePolicy { Unlink, Propagate, Ignore }
@@ -29,8 +29,17 @@ public sealed record FieldMapping(
     ConflictPolicy? Conflict,
     FieldTransform Transform,
     IReadOnlyDictionary<string, string>? Values,
-    SourceLocation Location)
+    SourceLocation Location,
+    string? LinkPair = null)
 {
+    /// <summary>
+    /// A HubSpot name <c>associations.{objectType}</c> is not a property: it is the record's primary association to
+    /// that object type, which travels with the parent's link (<see cref="FieldTransform.Link"/>).
+    /// </summary>
+    public bool IsAssociation => HubSpot.StartsWith(AssociationPrefix, StringComparison.Ordinal);
+
+    public const string AssociationPrefix = "associations.";
+
     /// <summary>The value map's fallback for values it does not name (<c>"*"</c>), if any.</summary>
     public string? DefaultValue => Values is not null && Values.TryGetValue("*", out var v) ? v : null;
 

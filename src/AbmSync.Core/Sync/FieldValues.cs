@@ -67,10 +67,10 @@ public static class FieldValues
         }
         switch (field.Transform)
         {
-            case FieldTransform.Owner:
+            case FieldTransform.Owner or FieldTransform.Link:
                 if (owners.HubSpotOwnerOf(text) is not { } owner)
                 {
-                    return ConvertedValue.NoCounterpart(PlanNote.OwnerUnmapped);
+                    return ConvertedValue.NoCounterpart(field.Transform == FieldTransform.Link ? PlanNote.LinkUnmapped : PlanNote.OwnerUnmapped);
                 }
                 text = owner;
                 break;
@@ -125,11 +125,11 @@ public static class FieldValues
                 text = Reshape(field.Transform, text);
             }
         }
-        else if (field.Transform == FieldTransform.Owner)
+        else if (field.Transform is FieldTransform.Owner or FieldTransform.Link)
         {
             if (owners.SalesforceUserOf(text) is not { } user)
             {
-                return ConvertedValue.NoCounterpart(PlanNote.OwnerUnmapped);
+                return ConvertedValue.NoCounterpart(field.Transform == FieldTransform.Link ? PlanNote.LinkUnmapped : PlanNote.OwnerUnmapped);
             }
             text = user;
         }

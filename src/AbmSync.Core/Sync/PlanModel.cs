@@ -38,8 +38,15 @@ public sealed record PlanContext(
     IReadOnlyDictionary<string, FieldKind> HubSpotKinds,
     bool CreateInHubSpot,
     bool CreateInSalesforce,
-    ConflictPolicy LatestWinsFallback = ConflictPolicy.SalesforceWins)
+    ConflictPolicy LatestWinsFallback = ConflictPolicy.SalesforceWins,
+    Func<string, OwnerMap>? Links = null)
 {
+    /// <summary>
+    /// The id translation of a linked field: Salesforce id ↔ its twin's HubSpot id in the named pair, the same shape as
+    /// the owner map. A record of that pair not linked (yet) translates to nothing: the other side is left unchanged.
+    /// </summary>
+    public OwnerMap LinksOf(string pair) => Links?.Invoke(pair) ?? OwnerMap.None;
+
     /// <summary>The kind of a field on one side (text when not declared).</summary>
     public FieldKind KindOf(SyncSide side, string field) =>
         (side == SyncSide.Salesforce ? SalesforceKinds : HubSpotKinds).GetValueOrDefault(field, FieldKind.Text);
@@ -155,6 +162,8 @@ public sealed record PlanNote(string Code, SyncSide Side, string Field, string D
 {
     /// <summary>An owner id has no counterpart on the other side; the other side's owner was left unchanged.</summary>
     public const string OwnerUnmapped = "owner-unmapped";
+
+    public const string LinkUnmapped = "link-unmapped";
 
     /// <summary>A value has no counterpart through the value map (a <c>"*"</c> fallback has no reverse); nothing was written.</summary>
     public const string ValueUnmapped = "value-unmapped";

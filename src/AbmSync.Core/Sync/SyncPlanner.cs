@@ -382,6 +382,7 @@ public static class SyncPlanner
             notes.Add(new PlanNote(code, side, field, code switch
             {
                 PlanNote.OwnerUnmapped => $"owner '{value}' has no {Name(side)} counterpart; {Name(side)} left unchanged",
+                PlanNote.LinkUnmapped => $"'{value}' is not linked to a {Name(side)} record (yet); {Name(side)} left unchanged",
                 PlanNote.ValueUnmapped => $"value '{value}' has no {Name(side)} counterpart in the value map; {Name(side)} left unchanged",
                 _ => $"'{value}' cannot be carried to {Name(side)}; the disagreement is held",
             }));
@@ -411,8 +412,11 @@ public static class SyncPlanner
 
         /// <summary>The value <paramref name="target"/> should hold for the other side's current value.</summary>
         public ConvertedValue Desired(SyncSide target) => target == SyncSide.HubSpot
-            ? FieldValues.ToHubSpotValue(Field, Current(SyncSide.Salesforce), Kind(SyncSide.Salesforce), Kind(SyncSide.HubSpot), Context.Owners)
-            : FieldValues.ToSalesforceValue(Field, Current(SyncSide.HubSpot), Current(SyncSide.Salesforce), Kind(SyncSide.Salesforce), Kind(SyncSide.HubSpot), Context.Owners);
+            ? FieldValues.ToHubSpotValue(Field, Current(SyncSide.Salesforce), Kind(SyncSide.Salesforce), Kind(SyncSide.HubSpot), Ids)
+            : FieldValues.ToSalesforceValue(Field, Current(SyncSide.HubSpot), Current(SyncSide.Salesforce), Kind(SyncSide.Salesforce), Kind(SyncSide.HubSpot), Ids);
+
+        /// <summary>The id translation this field needs: owners, or the links of the pair it points at.</summary>
+        OwnerMap Ids => Field.Transform == FieldTransform.Link ? Context.LinksOf(Field.LinkPair!) : Context.Owners;
 
         /// <summary>Either value converts to the other: the pair holds the same value.</summary>
         public bool Agree()

@@ -20,10 +20,14 @@ public static class AdminCommands
         {
             var configuration = host.Services.GetRequiredService<SyncConfiguration>();
             output.WriteLine($"{Path.Combine(configuration.Directory, "accounts.yaml")}: {configuration.Accounts.Fields.Count} fields, Salesforce {configuration.Accounts.SalesforceObject} ↔ HubSpot {configuration.Accounts.HubSpotObject}");
+            output.WriteLine($"{Path.Combine(configuration.Directory, "contacts.yaml")}: {configuration.Contacts.Fields.Count} fields, Salesforce {configuration.Contacts.SalesforceObject} ↔ HubSpot {configuration.Contacts.HubSpotObject}");
             output.WriteLine($"{Path.Combine(configuration.Directory, "rules.yaml")}: {configuration.Rules.Tiering.Criteria.Count} tiering criteria, tiers {string.Join(", ", configuration.Rules.Tiering.Levels.Select(l => $"{l.Tier} ≥ {l.MinScore}"))}");
             if (parse.GetValue(live))
             {
-                await host.Services.GetRequiredService<SchemaGuard>().EnsureAsync(ObjectPairs.For(ObjectPairs.Accounts, configuration), dryRun: true, ct);
+                foreach (var pair in ObjectPairs.All)
+                {
+                    await host.Services.GetRequiredService<SchemaGuard>().EnsureAsync(ObjectPairs.For(pair, configuration), dryRun: true, ct);
+                }
                 output.WriteLine("Both live schemas have every mapped field.");
             }
             output.WriteLine("OK");

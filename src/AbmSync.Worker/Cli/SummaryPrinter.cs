@@ -39,11 +39,15 @@ public static class SummaryPrinter
         }
         var name = s.Object.Length == 0 ? "Sync" : char.ToUpperInvariant(s.Object[0]) + s.Object[1..];
         output.WriteLine(string.Create(inv, $"{name} run {s.RunId} {s.Status}: read Salesforce {s.RecordsRead} ({s.Excluded} not included), HubSpot {s.HubSpotRead}; unchanged {s.RecordsUnchanged}, HubSpot created {s.HubSpotCreated} / updated {s.HubSpotUpdated}, Salesforce updated {s.SalesforceUpdated}, newly linked {s.Linked}, corrections {s.Corrections}, conflicts {s.Conflicts}, dead-lettered {s.DeadLettered}"));
-        output.WriteLine("  tiers: " + string.Join(" · ", s.AccountsPerTier.Select(t => string.Create(inv, $"{t.Key} {t.Value}"))));
-        output.WriteLine(string.Create(inv, $"  owners: {s.AccountsWithHubSpotOwner} accounts have an owner mapped to HubSpot by email, {s.AccountsWithoutHubSpotOwner} do not"));
-        if (s.UnmatchedOwnerEmails.Count > 0)
+        // Tiers and owners are the accounts' rules: a pair without population rules has none to show.
+        if (s.AccountsPerTier.Count > 0)
         {
-            output.WriteLine($"    no HubSpot owner with the email of: {string.Join(", ", s.UnmatchedOwnerEmails.Take(5))}{(s.UnmatchedOwnerEmails.Count > 5 ? $" and {s.UnmatchedOwnerEmails.Count - 5} more" : "")}");
+            output.WriteLine("  tiers: " + string.Join(" · ", s.AccountsPerTier.Select(t => string.Create(inv, $"{t.Key} {t.Value}"))));
+            output.WriteLine(string.Create(inv, $"  owners: {s.AccountsWithHubSpotOwner} accounts have an owner mapped to HubSpot by email, {s.AccountsWithoutHubSpotOwner} do not"));
+            if (s.UnmatchedOwnerEmails.Count > 0)
+            {
+                output.WriteLine($"    no HubSpot owner with the email of: {string.Join(", ", s.UnmatchedOwnerEmails.Take(5))}{(s.UnmatchedOwnerEmails.Count > 5 ? $" and {s.UnmatchedOwnerEmails.Count - 5} more" : "")}");
+            }
         }
         if (s.Message is not null)
         {

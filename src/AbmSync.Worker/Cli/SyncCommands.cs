@@ -12,7 +12,7 @@ namespace AbmSync.Worker.Cli;
 public static class SyncCommands
 {
     /// <summary>What <c>--object all</c> runs, in order: parents before children.</summary>
-    public static readonly IReadOnlyList<string> AllObjects = [ObjectPairs.Accounts];
+    public static IReadOnlyList<string> AllObjects => ObjectPairs.All;
 
     static readonly JsonSerializerOptions Json = new()
     {
@@ -59,7 +59,7 @@ public static class SyncCommands
     {
         var option = new Option<string>("--object")
         {
-            Description = "What to sync: accounts, or all (every pair this version syncs, parents first)",
+            Description = "What to sync: accounts, contacts, or all (every pair this version syncs, parents first)",
             DefaultValueFactory = _ => ObjectPairs.Accounts,
         };
         option.AcceptOnlyFromAmong([.. AllObjects, "all"]);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using AbmSync.Connectors.HubSpot;
+using AbmSync.Core.Mapping;
 using AbmSync.Core.Sync;
 
 namespace AbmSync.Worker.Sync;
@@ -15,7 +16,7 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
     {
         await foreach (var page in hubSpot.ReadModifiedAsync(pair.HubSpotObject, [.. pair.HubSpotProperties], since, ct: ct))
         {
-            yield return page;
+            yield return page with { Records = await WithAssociationsAsync(pair, page.Records, ct) };
         }
     }
 
@@ -23,7 +24,7 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
     {
         await foreach (var page in hubSpot.ListAllAsync(pair.HubSpotObject, [.. pair.HubSpotProperties.Concat(extra).Distinct(StringComparer.Ordinal)], ct))
         {
-            yield return page.Results;
+            yield return await WithAssociationsAsync(pair, page.Results, ct);
         }
     }
 
@@ -36,14 +37,86 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
             return found;
         }
         var result = await hubSpot.BatchReadAsync(pair.HubSpotObject, [.. ids.Distinct(StringComparer.Ordinal)], [.. pair.HubSpotProperties], ct: ct);
+        var records = await WithAssociationsAsync(pair, [.. result.Outcomes.Where(o => o.Record is not null).Select(o => o.Record!)], ct);
+        var byId = records.ToDictionary(r => r.Id, StringComparer.Ordinal);
         foreach (var outcome in result.Outcomes)
         {
             if (outcome.Record is { } record)
             {
-                found[outcome.InputId] = record;
+                found[outcome.InputId] = byId[record.Id];
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// HubSpot's primary association type from one object type to another, as HUBSPOT_DEFINED ids: a contact's primary
+    /// company is 1, a deal's 5. The primary is the one a record "belongs to", as a Salesforce parent lookup is.
+    /// </summary>
+    static int PrimaryTypeId(string from, string to) => (from, to) switch
+    {
+        ("contacts", "companies") => 1,
+        ("deals", "companies") => 5,
+        _ => throw new ArgumentOutOfRangeException(nameof(to), $"no primary association from {from} to {to}"),
+    };
+
+    static string AssociatedType(FieldMapping field) => field.HubSpot[FieldMapping.AssociationPrefix.Length..];
+
+    /// <summary>
+    /// Fills each association field (<c>associations.companies</c>) with the record's primary associated id, read in
+    /// batches of 1,000 from the associations API: the planner then sees it as a value like any other.
+    /// </summary>
+    async Task<IReadOnlyList<HubSpotObject>> WithAssociationsAsync(ObjectPair pair, IReadOnlyList<HubSpotObject> records, CancellationToken ct)
+    {
+        if (pair.Associations.Count == 0 || records.Count == 0)
+        {
+            return records;
+        }
+        var values = records.ToDictionary(r => r.Id, r => new Dictionary<string, string?>(r.Properties, StringComparer.Ordinal), StringComparer.Ordinal);
+        foreach (var field in pair.Associations)
+        {
+            var to = AssociatedType(field);
+            var primary = PrimaryTypeId(pair.HubSpotObject, to);
+            foreach (var associations in await hubSpot.BatchReadAssociationsAsync(pair.HubSpotObject, to, [.. values.Keys], ct))
+            {
+                var chosen = associations.To.FirstOrDefault(t => t.Types.Any(type => type.TypeId == primary && type.Category == "HUBSPOT_DEFINED"))
+                    ?? associations.To.FirstOrDefault();
+                if (values.TryGetValue(associations.FromId, out var properties))
+                {
+                    properties[field.HubSpot] = chosen?.ToId;
+                }
+            }
+        }
+        return [.. records.Select(r => r with { Properties = values[r.Id] })];
+    }
+
+    /// <summary>
+    /// Makes the association writes of a batch once the records exist: each record's new primary association (a
+    /// primary replaces the one before). A blank leaves the record's associations as they are: removing one is a
+    /// person's call. Returns the keys whose association write was refused, with why.
+    /// </summary>
+    async Task<Dictionary<string, string>> AssociateAsync(ObjectPair pair, IReadOnlyList<(string Key, string? Id, IReadOnlyDictionary<string, string?> Values)> written, CancellationToken ct)
+    {
+        var refused = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var field in pair.Associations)
+        {
+            var pairs = written.Where(w => w.Id is not null && w.Values.TryGetValue(field.HubSpot, out var to) && to is { Length: > 0 })
+                .Select(w => (w.Key, Pair: new HubSpotAssociationPair(w.Id!, w.Values[field.HubSpot]!))).ToList();
+            if (pairs.Count == 0)
+            {
+                continue;
+            }
+            var result = await hubSpot.BatchCreateAssociationsAsync(pair.HubSpotObject, AssociatedType(field), [.. pairs.Select(p => p.Pair)],
+                PrimaryTypeId(pair.HubSpotObject, AssociatedType(field)), ct: ct);
+            foreach (var error in result.Errors)
+            {
+                foreach (var p in pairs.Where(p => error.Ids.Contains(p.Pair.FromId) || error.Ids.Contains(p.Pair.ToId)))
+                {
+                    refused[p.Key] = $"{error.Category}: {error.Message}";
+                }
+            }
+        }
+        return refused;
     }
 
     /// <summary>When each property last changed, from its history (newest version first), for records read 50 at a time.</summary>
@@ -70,7 +143,7 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
     public static SideRecord ToSide(ObjectPair pair, HubSpotObject record)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var property in pair.HubSpotProperties)
+        foreach (var property in pair.HubSpotProperties.Concat(pair.Associations.Select(a => a.HubSpot)))
         {
             values[property] = record[property] is { Length: > 0 } v ? v : null;
         }
@@ -85,8 +158,9 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
             return [];
         }
         var result = await hubSpot.BatchUpsertAsync(pair.HubSpotObject, pair.HubSpotTwinIdProperty,
-            [.. creates.Select(c => new HubSpotUpsertInput(c.Key, Clearing(c.Values)))], ct);
-        return [.. creates.Select((c, i) => Outcome(c.Key, result.Outcomes[i]))];
+            [.. creates.Select(c => new HubSpotUpsertInput(c.Key, Clearing(pair, c.Values)))], ct);
+        var outcomes = creates.Select((c, i) => Outcome(c.Key, result.Outcomes[i])).ToList();
+        return await WithAssociationOutcomesAsync(pair, outcomes, [.. creates.Select((c, i) => (c.Key, outcomes[i].Id, c.Values))], ct);
     }
 
     public async Task<IReadOnlyList<WriteOutcome>> UpdateAsync(ObjectPair pair, IReadOnlyList<(string Key, string Id, IReadOnlyDictionary<string, string?> Values)> updates, CancellationToken ct)
@@ -95,13 +169,34 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
         {
             return [];
         }
-        var result = await hubSpot.BatchUpdateAsync(pair.HubSpotObject, [.. updates.Select(u => new HubSpotUpdateInput(u.Id, Clearing(u.Values)))], ct);
-        return [.. updates.Select((u, i) => Outcome(u.Key, result.Outcomes[i]))];
+        var properties = updates.Where(u => Clearing(pair, u.Values).Count > 0).ToList();
+        var outcomes = updates.ToDictionary(u => u.Key, u => WriteOutcome.Ok(u.Key, u.Id), StringComparer.Ordinal);
+        if (properties.Count > 0)
+        {
+            var result = await hubSpot.BatchUpdateAsync(pair.HubSpotObject, [.. properties.Select(u => new HubSpotUpdateInput(u.Id, Clearing(pair, u.Values)))], ct);
+            for (var i = 0; i < properties.Count; i++)
+            {
+                outcomes[properties[i].Key] = Outcome(properties[i].Key, result.Outcomes[i]);
+            }
+        }
+        return await WithAssociationOutcomesAsync(pair, [.. updates.Select(u => outcomes[u.Key])], [.. updates.Select(u => (u.Key, (string?)u.Id, u.Values))], ct);
     }
 
-    /// <summary>HubSpot clears a property with an empty string; the planner's "no value" is null.</summary>
-    static Dictionary<string, string?> Clearing(IReadOnlyDictionary<string, string?> values) =>
-        values.ToDictionary(v => v.Key, v => (string?)(v.Value ?? ""), StringComparer.Ordinal);
+    async Task<IReadOnlyList<WriteOutcome>> WithAssociationOutcomesAsync(ObjectPair pair, List<WriteOutcome> outcomes,
+        IReadOnlyList<(string Key, string? Id, IReadOnlyDictionary<string, string?> Values)> written, CancellationToken ct)
+    {
+        var succeeded = written.Where((w, i) => outcomes[i].Success).ToList();
+        var refused = await AssociateAsync(pair, succeeded, ct);
+        return [.. outcomes.Select(o => refused.TryGetValue(o.Key, out var why) ? WriteOutcome.Failed(o.Key, "ASSOCIATION_REFUSED", why) with { Id = o.Id } : o)];
+    }
+
+    /// <summary>
+    /// The property writes of a record: HubSpot clears a property with an empty string (the planner's "no value" is
+    /// null); association fields are not properties and travel through the associations API instead.
+    /// </summary>
+    static Dictionary<string, string?> Clearing(ObjectPair pair, IReadOnlyDictionary<string, string?> values) =>
+        values.Where(v => !v.Key.StartsWith(FieldMapping.AssociationPrefix, StringComparison.Ordinal))
+            .ToDictionary(v => v.Key, v => (string?)(v.Value ?? ""), StringComparer.Ordinal);
 
     static WriteOutcome Outcome(string key, HubSpotRecordOutcome outcome) => outcome.Error is { } error
         ? WriteOutcome.Failed(key, error.Category, error.Message)

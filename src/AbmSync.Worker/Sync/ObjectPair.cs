@@ -17,6 +17,9 @@ public sealed record ObjectPair(
     TierRules? Rules)
 {
     public string SalesforceObject => Mapping.SalesforceObject;
+
+    /// <summary>The fields that are associations on the HubSpot side (a contact's primary company).</summary>
+    public IReadOnlyList<FieldMapping> Associations => [.. Mapping.Fields.Where(f => f.Direction != SyncDirection.None && f.IsAssociation)];
     public string HubSpotObject => Mapping.HubSpotObject;
 
     /// <summary>Salesforce fields every read asks for: the mapping's, the inclusion filter's, the rules' and our twin id.</summary>
@@ -33,7 +36,7 @@ public sealed record ObjectPair(
     /// <summary>HubSpot properties every read asks for: the mapping's, the rules' outputs and our twin id.</summary>
     public IReadOnlyList<string> HubSpotProperties =>
     [
-        .. Mapping.Fields.Where(f => f.Direction != SyncDirection.None).Select(f => f.HubSpot)
+        .. Mapping.Fields.Where(f => f.Direction != SyncDirection.None && !f.IsAssociation).Select(f => f.HubSpot)
             .Concat(Rules?.HubSpotProperties ?? [])
             .Append(HubSpotTwinIdProperty)
             .Distinct(StringComparer.Ordinal),
@@ -44,6 +47,10 @@ public sealed record ObjectPair(
 public static class ObjectPairs
 {
     public const string Accounts = "accounts";
+    public const string Contacts = "contacts";
+
+    /// <summary>Every pair, parents first: a contact waits for its account's link.</summary>
+    public static readonly IReadOnlyList<string> All = [Accounts, Contacts];
 
     public static ObjectPair For(string name, SyncConfiguration configuration) => name switch
     {
@@ -51,6 +58,9 @@ public static class ObjectPairs
             Accounts, configuration.Accounts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
             TierRules.SalesforceInputs, CreateInHubSpot: true, CreateInSalesforce: false,
             new TierRules(configuration.TierAssigner)),
+        Contacts => new ObjectPair(
+            Contacts, configuration.Contacts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
+            [], CreateInHubSpot: true, CreateInSalesforce: false, Rules: null),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such object pair"),
     };
 }

@@ -172,7 +172,11 @@ public sealed partial class SchemaGuard(
         }
         foreach (var condition in mapping.IncludeSalesforce)
         {
-            if (describe.Field(condition.Field) is null)
+            // A parent's field (Account.Type) is checked as far as the relationship: the parent's describe is its own pair's.
+            var relationship = condition.Field.Split('.') is { Length: 2 } path ? path[0] : null;
+            if (relationship is not null
+                ? !describe.Fields.Any(f => string.Equals(f.RelationshipName, relationship, StringComparison.OrdinalIgnoreCase))
+                : describe.Field(condition.Field) is null)
             {
                 problems.Add(Problem(condition.Location, $"Salesforce {mapping.SalesforceObject} has no field '{condition.Field}'"));
             }
@@ -207,7 +211,8 @@ public sealed partial class SchemaGuard(
 
     static void CheckHubSpot(Dictionary<string, HubSpotProperty> properties, ObjectMapping mapping, List<ConfigurationProblem> problems)
     {
-        foreach (var field in mapping.Fields.Where(f => f.Direction != SyncDirection.None))
+        // An association is not a property: the associations API carries it.
+        foreach (var field in mapping.Fields.Where(f => f.Direction != SyncDirection.None && !f.IsAssociation))
         {
             if (!properties.TryGetValue(field.HubSpot, out var property))
             {
@@ -236,7 +241,7 @@ public sealed partial class SchemaGuard(
     /// </summary>
     static void CheckTypes(SObjectDescribe describe, Dictionary<string, HubSpotProperty> properties, ObjectMapping mapping, List<ConfigurationProblem> problems)
     {
-        foreach (var field in mapping.Fields.Where(f => f.Direction != SyncDirection.None && f.Transform != FieldTransform.Owner))
+        foreach (var field in mapping.Fields.Where(f => f.Direction != SyncDirection.None && f.Transform is not FieldTransform.Owner and not FieldTransform.Link))
         {
             if (describe.Field(field.Salesforce) is not { } sf || !properties.TryGetValue(field.HubSpot, out var hs))
             {

@@ -23,6 +23,7 @@ public sealed class SyncConfiguration
         var problems = new List<ConfigurationProblem>();
         Accounts = Load(Path.Combine(Directory, "accounts.yaml"), MappingLoader.LoadFile, problems)!;
         Rules = Load(Path.Combine(Directory, "rules.yaml"), RulesLoader.LoadFile, problems)!;
+        Contacts = Load(Path.Combine(Directory, "contacts.yaml"), MappingLoader.LoadFile, problems)!;
         if (problems.Count > 0)
         {
             throw new ConfigurationFileException(problems);
@@ -31,11 +32,16 @@ public sealed class SyncConfiguration
         {
             throw new ConfigurationFileException([new ConfigurationProblem(Accounts.Location.File, 1, 1, "accounts.yaml must pair Salesforce Account with HubSpot companies")]);
         }
+        if (Contacts.SalesforceObject != "Contact")
+        {
+            throw new ConfigurationFileException([new ConfigurationProblem(Contacts.Location.File, 1, 1, "contacts.yaml must pair Salesforce Contact with HubSpot contacts")]);
+        }
         TierAssigner = new TierAssigner(Rules.Tiering);
     }
 
     public string Directory { get; }
     public ObjectMapping Accounts { get; }
+    public ObjectMapping Contacts { get; }
     public RulesFile Rules { get; }
     public TierAssigner TierAssigner { get; }
 

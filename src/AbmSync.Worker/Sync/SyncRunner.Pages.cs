@@ -39,6 +39,7 @@ public sealed partial class SyncRunner
                     Baseline(hubSpotBaselines.GetValueOrDefault(item.SalesforceId ?? "")));
             }
             await ReadTwinsAsync(run, items, ct);
+            await LoadParentLinksAsync(run, items, ct);
             await ReadChangeTimesAsync(run, items, ct);
             Plan(run, items);
             foreach (var item in items.Where(i => i.Plan is not null))
@@ -139,9 +140,40 @@ public sealed partial class SyncRunner
                     continue;
                 }
             }
+            if (pair.Mapping.Match.Contains(MatchKey.Email) && Email(pair, item.Salesforce!) is { } email && index.ByEmail.TryGetValue(email, out var people))
+            {
+                var free = people.Where(c => !index.Claimed.ContainsKey(c.Id)).ToList();
+                if (free.Count == 1)
+                {
+                    item.HubSpot = free[0];
+                    item.HubSpotId = free[0].Id;
+                    item.LinkReason = "email";
+                    index.Claimed[free[0].Id] = sfId;
+                    continue;
+                }
+                if (free.Count > 1)
+                {
+                    item.Failure = new RecordFailure(Side.HubSpot, sfId, "AMBIGUOUS_MATCH",
+                        $"{free.Count} HubSpot {pair.HubSpotObject} have the email {email}: {string.Join(", ", free.Take(5).Select(f => f.Id))}. Link one by setting its {pair.HubSpotTwinIdProperty}, or merge them.", []);
+                    continue;
+                }
+                if (people.Count > 0)
+                {
+                    // HubSpot keeps one contact per email: the one with it is another record's twin, so creating would clash.
+                    item.Failure = new RecordFailure(Side.HubSpot, sfId, "EMAIL_TAKEN",
+                        $"the HubSpot {pair.HubSpotObject} with the email {email} ({people[0].Id}) is already the twin of {index.Claimed[people[0].Id]}", []);
+                    continue;
+                }
+            }
             item.LinkReason = "created";
         }
     }
+
+    /// <summary>The Salesforce value of the field mapped to HubSpot's email, trimmed and in lower case (HubSpot's form).</summary>
+    static string? Email(ObjectPair pair, SObjectRecord record) =>
+        pair.Mapping.Fields.FirstOrDefault(f => f.HubSpot == "email") is { } field && record.GetString(field.Salesforce) is { } email && email.Trim().Length > 0
+            ? email.Trim().ToLowerInvariant()
+            : null;
 
     /// <summary>The normalized domain of the Salesforce field mapped with the domain transform, if the mapping has one.</summary>
     static string? Domain(ObjectPair pair, SObjectRecord record) =>
@@ -168,6 +200,15 @@ public sealed partial class SyncRunner
                 {
                     index.BySalesforceId.TryAdd(sfId, record);
                     index.Claimed.TryAdd(record.Id, sfId);
+                }
+                if (pair.Mapping.Match.Contains(MatchKey.Email) && record["email"] is { } email && email.Trim().Length > 0)
+                {
+                    var key = email.Trim().ToLowerInvariant();
+                    if (!index.ByEmail.TryGetValue(key, out var people))
+                    {
+                        index.ByEmail[key] = people = [];
+                    }
+                    people.Add(record);
                 }
                 if (domainProperty is not null && DomainName.Normalize(record[domainProperty]) is { } domain)
                 {
@@ -221,6 +262,35 @@ public sealed partial class SyncRunner
             {
                 item.Failure = new RecordFailure(Side.HubSpot, item.SalesforceId!, "OBJECT_NOT_FOUND",
                     $"the linked HubSpot {pair.HubSpotObject} {item.HubSpotId} was not found (deleted or merged away)", []);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A linked field (a contact's AccountId) travels as its parent pair's link: this page's parents are looked up in
+    /// the link table both ways, for the planner's id translation. A record whose parent takes part but is not linked
+    /// yet waits: it is recorded (a dead letter with its reason, read again first by the next runs) and goes through
+    /// once its parent is linked.
+    /// </summary>
+    async Task LoadParentLinksAsync(RunState run, List<Item> items, CancellationToken ct)
+    {
+        run.ParentLinks.Clear();
+        foreach (var field in run.Pair.Mapping.Fields.Where(f => f.Transform == FieldTransform.Link && f.Direction != SyncDirection.None))
+        {
+            var salesforceParents = items.Where(i => i.Live).Select(i => i.Salesforce?.GetString(field.Salesforce)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            var hubSpotParents = items.Where(i => i.Live).Select(i => i.HubSpot?[field.HubSpot]).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            var bySalesforce = await store.GetLinksAsync(field.LinkPair!, salesforceParents);
+            var byHubSpot = await store.GetLinksByHubSpotIdAsync(field.LinkPair!, hubSpotParents);
+            run.ParentLinks[field.LinkPair!] = new Core.Sync.OwnerMap(
+                id => bySalesforce.GetValueOrDefault(id)?.HubSpotId,
+                id => byHubSpot.GetValueOrDefault(id)?.SalesforceId);
+            foreach (var item in items.Where(i => i.Live && i.Link is null))
+            {
+                if (item.Salesforce?.GetString(field.Salesforce) is { } parent && !bySalesforce.ContainsKey(parent))
+                {
+                    item.Failure = new RecordFailure(Side.HubSpot, item.SalesforceId!, "WAITING_FOR_PARENT",
+                        $"waiting for its {field.LinkPair} record {parent} to be linked to HubSpot; it goes through once it is", [field.Salesforce]);
+                }
             }
         }
     }

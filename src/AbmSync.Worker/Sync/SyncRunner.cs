@@ -87,7 +87,8 @@ public sealed partial class SyncRunner(
             run.Owners = await owners.GetAsync(ct);
             run.Context = new PlanContext(pair.Mapping, run.StartedAt,
                 new Core.Sync.OwnerMap(id => run.Owners.HubSpotOwnerOf(id), id => run.Owners.SalesforceUserOf(id)),
-                run.Kinds.Salesforce, run.Kinds.HubSpot, pair.CreateInHubSpot, pair.CreateInSalesforce);
+                run.Kinds.Salesforce, run.Kinds.HubSpot, pair.CreateInHubSpot, pair.CreateInSalesforce,
+                Links: linkPair => run.ParentLinks.GetValueOrDefault(linkPair) ?? Core.Sync.OwnerMap.None);
             // Records that left the filter keep only what the rules take back: a mapping without fields.
             run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
             pair.Rules?.Load(await store.GetDecisionsAsync(pair.Name, TierRules.Kind));
@@ -261,6 +262,8 @@ public sealed partial class SyncRunner(
         public OwnerMap? Owners { get; set; }
         public PlanContext? Context { get; set; }
         public PlanContext? RulesOnlyContext { get; set; }
+        /// <summary>This page's parent links per linked pair, for the planner's id translation.</summary>
+        public Dictionary<string, Core.Sync.OwnerMap> ParentLinks { get; } = new(StringComparer.Ordinal);
         public MatchIndex? Index { get; set; }
         public List<Page> SalesforcePages { get; } = [];
         public List<Page> HubSpotPages { get; } = [];
@@ -289,6 +292,7 @@ public sealed partial class SyncRunner(
     {
         public Dictionary<string, HubSpotObject> BySalesforceId { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, List<HubSpotObject>> ByDomain { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, List<HubSpotObject>> ByEmail { get; } = new(StringComparer.Ordinal);
         /// <summary>HubSpot id → the Salesforce record it belongs to.</summary>
         public Dictionary<string, string> Claimed { get; } = new(StringComparer.Ordinal);
     }

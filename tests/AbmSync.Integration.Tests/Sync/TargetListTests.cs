@@ -1,6 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using AbmSync.Sandbox;
 using AbmSync.Worker.Sync;
 
 namespace AbmSync.Integration.Tests.Sync;
@@ -20,7 +17,7 @@ public class TargetListTests
         var partnerTwin = (await harness.Store.GetLinksAsync(ObjectPairs.Accounts, [partner]))[partner].HubSpotId;
 
         await harness.EditAccountAsSalesRepAsync(partner, new { Type = "Partner" });
-        await DeleteAsSalesRepAsync(harness.Sandbox, deleted);
+        await harness.Sandbox.DeleteAsSalesRepAsync("Account", deleted);
         var second = await harness.SyncAsync();
 
         Assert.Equal(onList - 2, second.AccountsPerTier.Values.Sum());
@@ -38,20 +35,5 @@ public class TargetListTests
         var third = await harness.SyncAsync();
         Assert.Equal(onList - 2, third.AccountsPerTier.Values.Sum());
         Assert.Equal(0, third.SalesforceUpdated + third.HubSpotUpdated);
-    }
-
-    static async Task DeleteAsSalesRepAsync(SandboxHost sandbox, string accountId)
-    {
-        using var http = new HttpClient();
-        using var token = await http.PostAsync(new Uri(sandbox.SalesforceUrl, "/services/oauth2/token"), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = SandboxCredentials.SalesforceHumanClientId,
-            ["client_secret"] = SandboxCredentials.SalesforceHumanClientSecret,
-        }));
-        var answer = await token.Content.ReadFromJsonAsync<JsonElement>();
-        using var delete = new HttpRequestMessage(HttpMethod.Delete, new Uri(new Uri(answer.GetProperty("instance_url").GetString()!), $"/services/data/v66.0/sobjects/Account/{accountId}"));
-        delete.Headers.Authorization = new("Bearer", answer.GetProperty("access_token").GetString());
-        (await http.SendAsync(delete)).EnsureSuccessStatusCode();
     }
 }
