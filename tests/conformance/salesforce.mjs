@@ -75,7 +75,7 @@ if (process.env.SF_JWT_PRIVATE_KEY) {
   await step('login: JWT bearer flow', async () => {
     const me = await conn.query(`SELECT Username FROM User WHERE Id = '${userInfo.id}'`);
     const username = me.records[0]?.Username;
-    check('login: the integration user has a Username', typeof username === 'string' && username.length > 0, me.records);
+    check('login: the logged-in user has a Username', typeof username === 'string' && username.length > 0, me.records);
     const now = Math.floor(Date.now() / 1000);
     const claims = { iss: env.SF_CLIENT_ID, sub: username, aud: 'https://login.salesforce.com', exp: now + 180 };
     const jwtConn = new jsforce.Connection({ oauth2: { loginUrl: env.SF_LOGIN_URL }, version });

@@ -41,16 +41,20 @@ public sealed record RecordInput(SfObject Type, string? Id, IReadOnlyDictionary<
 /// Writes: JSON conversion (whose failures fail the whole request, as deserialization does in the real API) and
 /// per-record validation and application (whose failures are per-record results). Callers hold the store's gate.
 /// </summary>
-public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
+public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<string, UserAccess>? accessOf = null)
 {
     readonly System.Collections.Concurrent.ConcurrentQueue<string> injectedLocks = new();
 
     /// <summary>Every record the injected lock fault refused, once per refusal, in order: tests check what became of them.</summary>
     public IReadOnlyList<string> InjectedLocks => [.. injectedLocks];
 
-    /// <summary>Converts one JSON record; unknown fields and unconvertible values throw <see cref="SfRequestException"/>.</summary>
-    public static RecordInput Parse(SfObject type, JsonObject json, bool allowId)
+    /// <summary>
+    /// Converts one JSON record; unknown fields and unconvertible values throw <see cref="SfRequestException"/>. A field
+    /// <paramref name="access"/> cannot read is unknown to its user, as the deserializer of the real API has it.
+    /// </summary>
+    public static RecordInput Parse(SfObject type, JsonObject json, bool allowId, UserAccess? access = null)
     {
+        access ??= UserAccess.Full;
         string? id = null;
         var values = new Dictionary<SfField, object?>();
         foreach (var (key, node) in json)
@@ -68,7 +72,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
                 id = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
                 continue;
             }
-            if (type.Relationship(key) is { } lookup && node is JsonObject parent)
+            if (type.Relationship(key) is { } lookup && access.CanRead(type, lookup) && node is JsonObject parent)
             {
                 var keys = parent.Where(p => p.Key != "attributes").ToList();
                 if (keys.Count != 1 || keys[0].Value is not JsonValue keyValue)
@@ -78,8 +82,9 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
                 values[lookup] = new ExternalRef(keys[0].Key, keyValue.GetValueKind() == JsonValueKind.String ? keyValue.GetValue<string>() : keyValue.ToJsonString());
                 continue;
             }
-            var field = type.Field(key)
-                ?? throw new SfRequestException(400, "INVALID_FIELD", $"No such column '{key}' on sobject of type {type.Name}");
+            var field = type.Field(key) is { } known && access.CanRead(type, known)
+                ? known
+                : throw new SfRequestException(400, "INVALID_FIELD", $"No such column '{key}' on sobject of type {type.Name}");
             values[field] = Convert(field, node);
         }
         return new RecordInput(type, id, values);
@@ -163,9 +168,12 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         $"Cannot deserialize instance of {field.SoapTypeName} from {token} value {text} or request may be missing a required field");
 
     /// <summary>Creates, updates or deletes one record, or answers why not. Changes are recorded in <paramref name="undo"/>.</summary>
-    public SaveResult Save(DmlOp op, RecordInput input, SfRecord? target, string userId, List<(SfRecord Record, object?[]? Before)> undo)
+    /// <param name="allowDuplicates">The caller sent <c>Sforce-Duplicate-Rule-Header: allowSave=true</c>.</param>
+    public SaveResult Save(DmlOp op, RecordInput input, SfRecord? target, string userId, List<(SfRecord Record, object?[]? Before)> undo,
+        bool allowDuplicates = false)
     {
         var type = input.Type;
+        var access = accessOf?.Invoke(userId) ?? UserAccess.Full;
         if (lockFault is not null && target is not null && lockFault() > 0)
         {
             // Injected contention, as another transaction holding the row would cause.
@@ -187,6 +195,10 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
                 return SaveResult.Fail(target.Id, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead");
             }
         }
+        if (ObjectRefusal(op, type, target, access) is { } refused)
+        {
+            return refused;
+        }
         if (op == DmlOp.Delete)
         {
             undo.Add((target!, target!.Snapshot()));
@@ -196,7 +208,8 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         }
 
         var creating = target is null;
-        var readOnly = input.Values.Keys.Where(f => creating ? !f.Createable : !f.Updateable).Select(f => f.Name).ToArray();
+        // The schema's createable/updateable and the user's field-level security, which describe reports together.
+        var readOnly = input.Values.Keys.Where(f => creating ? !access.CanCreate(type, f) : !access.CanUpdate(type, f)).Select(f => f.Name).ToArray();
         if (readOnly.Length > 0)
         {
             return SaveResult.Fail(target?.Id, "INVALID_FIELD_FOR_INSERT_UPDATE",
@@ -218,6 +231,15 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
                 return new SaveResult(target?.Id, [error]);
             }
             values[field.Name] = value;
+        }
+        // The order of the save: system validation (above), then the org's validation rules, then its duplicate rules.
+        if (OrgRules.Validate(type, values, target) is { } invalid)
+        {
+            return new SaveResult(target?.Id, [invalid]);
+        }
+        if (OrgRules.FindDuplicates(store, type, values, target, creating) is { Count: > 0 } duplicates && !allowDuplicates)
+        {
+            return new SaveResult(target?.Id, [OrgRules.DuplicateError(type, duplicates)]);
         }
 
         var record = target ?? store.Add(type);
@@ -254,6 +276,17 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         Track(record, before, userId, stamp, undo);
         return new SaveResult(record.Id, [], creating);
     }
+
+    /// <summary>Object permissions: create, edit and delete each need their own grant.</summary>
+    static SaveResult? ObjectRefusal(DmlOp op, SfObject type, SfRecord? target, UserAccess access) => op switch
+    {
+        DmlOp.Delete when !access.CanDelete(type) => SaveResult.Fail(target?.Id, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id"),
+        _ when op != DmlOp.Delete && target is null && !access.CanCreate(type) =>
+            SaveResult.Fail(null, "INSUFFICIENT_ACCESS_OR_READONLY", $"entity type cannot be inserted: {type.Name}"),
+        _ when op != DmlOp.Delete && target is not null && !access.CanEdit(type) =>
+            SaveResult.Fail(target.Id, "INSUFFICIENT_ACCESS_OR_READONLY", $"entity type cannot be updated: {type.Name}"),
+        _ => null,
+    };
 
     DateTimeOffset? transactionStamp;
 
@@ -365,7 +398,8 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null)
         switch (field.Type)
         {
             case SfType.String or SfType.Textarea or SfType.Email or SfType.Url or SfType.Phone or SfType.Picklist:
-                var text = (string)value;
+                // The platform trims an email address before it checks and stores it.
+                var text = field.Type == SfType.Email ? ((string)value).Trim() : (string)value;
                 if (field.Length > 0 && text.Length > field.Length)
                 {
                     return (null, new SfError("STRING_TOO_LONG", $"{field.Label}: data value too large: {text} (max length={field.Length})", [field.Name]));

@@ -117,7 +117,7 @@ public sealed class OrgStore(SfSchema schema, int seed, TimeProvider time)
 
     internal void Reindex(SfRecord record, SfField field, object? old, object? now)
     {
-        if (!(field.Unique || field.ExternalId) || Equals(old, now))
+        if (!(field.Unique || field.ExternalId || field.Indexed) || Equals(old, now))
         {
             return;
         }

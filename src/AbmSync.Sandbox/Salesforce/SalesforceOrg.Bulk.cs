@@ -91,7 +91,7 @@ public sealed partial class SalesforceOrg
         }
         var soql = Claim(body, "query") ?? throw new SfRequestException(400, "INVALIDJOB", "A query is required");
         var (lineEnding, delimiter) = CsvOptions(body);
-        var query = SoqlParser.Parse(soql, Schema);
+        var query = SoqlParser.Parse(soql, Schema, AccessOf(http));
         if (query.CountOnly || query.OrderBy.Count > 0 || query.Offset is not null)
         {
             // Bulk queries refuse aggregates, ORDER BY and OFFSET.
@@ -270,7 +270,9 @@ public sealed partial class SalesforceOrg
             throw new SfRequestException(400, "INVALIDJOB", $"Invalid operation: {operation}");
         }
         var objectName = Claim(body, "object") ?? throw new SfRequestException(400, "INVALIDJOB", "The object is required");
-        var type = Schema.Find(objectName) ?? throw new SfRequestException(400, "INVALIDJOB", $"Entity '{objectName}' is not supported by the Bulk API");
+        var type = Schema.Find(objectName) is { } found && AccessOf(http).CanRead(found)
+            ? found
+            : throw new SfRequestException(400, "INVALIDJOB", $"Entity '{objectName}' is not supported by the Bulk API");
         string? externalId = null;
         if (operation == "upsert")
         {
@@ -391,8 +393,9 @@ public sealed partial class SalesforceOrg
                 refKeys[^1] = column[(dot + 1)..];
                 continue;
             }
+            // A column the job's creator cannot see is as unknown as a misspelt one.
             var field = job.Object.Field(column);
-            if (field is null)
+            if (field is null || !AccessOf(job.CreatedById).CanRead(job.Object, field))
             {
                 job.State = "Failed";
                 job.ErrorMessage = $"InvalidBatch : Field name not found : {column}";

@@ -25,6 +25,7 @@ public sealed partial class SalesforceOrg
     readonly ConcurrentDictionary<string, Cursor> cursors = new(StringComparer.Ordinal);
     readonly Faults faults;
     readonly Dml dml;
+    readonly UserAccess integrationAccess;
     readonly SoqlEngine engine;
     readonly object usageGate = new();
     long apiUsed;
@@ -51,7 +52,8 @@ public sealed partial class SalesforceOrg
         SalesRepUserId = seeded.SalesRepUserId;
         OrgId = seeded.OrgId;
         faults = Faults.Parse(options.SalesforceFaults, world.Seed);
-        dml = new Dml(Store, faults.Lock > 0 ? () => faults.Roll(faults.Lock) ? 1 : 0 : null);
+        integrationAccess = UserAccess.Of(PermissionSet.Integration);
+        dml = new Dml(Store, faults.Lock > 0 ? () => faults.Roll(faults.Lock) ? 1 : 0 : null, AccessOf);
         engine = new SoqlEngine(Store);
         usageWindowStart = time.GetUtcNow();
         InitAuth(options.SalesforceJwtCertificatePath);
@@ -67,6 +69,28 @@ public sealed partial class SalesforceOrg
     /// <summary>The ids <c>lock:p</c> refused with UNABLE_TO_LOCK_ROW, once per refusal (in process only, not over HTTP).</summary>
     public IReadOnlyList<string> InjectedRowLocks => dml.InjectedLocks;
     public long ApiUsed => Interlocked.Read(ref apiUsed);
+
+    /// <summary>The integration user has exactly the shipped ABM_Integration permission set; people have full access.</summary>
+    public UserAccess AccessOf(string userId) => userId == IntegrationUserId ? integrationAccess : UserAccess.Full;
+
+    UserAccess AccessOf(HttpContext http) => AccessOf(Caller(http));
+
+    /// <summary>
+    /// <c>Sforce-Duplicate-Rule-Header: allowSave=true</c> saves through a duplicate rule whose action allows saving
+    /// with an alert (the org's rules do); the other fields of the header (includeRecordDetails, runAsCurrentUser) are read and ignored.
+    /// </summary>
+    static bool AllowDuplicates(HttpContext http)
+    {
+        foreach (var part in http.Request.Headers["Sforce-Duplicate-Rule-Header"].ToString().Split(';', ','))
+        {
+            var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (kv.Length == 2 && string.Equals(kv[0], "allowSave", StringComparison.OrdinalIgnoreCase))
+            {
+                return string.Equals(kv[1], "true", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        return false;
+    }
 
     public JsonObject Export()
     {
@@ -417,23 +441,27 @@ public sealed partial class SalesforceOrg
         });
     }
 
-    IResult DescribeGlobal(string version) => SfJson.Result(new JsonObject
+    IResult DescribeGlobal(HttpContext http, string version)
     {
-        ["encoding"] = "UTF-8",
-        ["maxBatchSize"] = 200,
-        ["sobjects"] = new JsonArray([.. Schema.Objects.Select(o => (JsonNode)ObjectSummary(o, version))]),
-    });
+        var access = AccessOf(http);
+        return SfJson.Result(new JsonObject
+        {
+            ["encoding"] = "UTF-8",
+            ["maxBatchSize"] = 200,
+            ["sobjects"] = new JsonArray([.. Schema.Objects.Where(access.CanRead).Select(o => (JsonNode)ObjectSummary(o, version, access))]),
+        });
+    }
 
-    static JsonObject ObjectSummary(SfObject o, string version) => new()
+    static JsonObject ObjectSummary(SfObject o, string version, UserAccess access) => new()
     {
         ["name"] = o.Name,
         ["label"] = o.Label,
         ["labelPlural"] = o.LabelPlural,
         ["keyPrefix"] = o.KeyPrefix,
         ["custom"] = false,
-        ["createable"] = o.Writable,
-        ["updateable"] = o.Writable,
-        ["deletable"] = o.Writable,
+        ["createable"] = access.CanCreate(o),
+        ["updateable"] = access.CanEdit(o),
+        ["deletable"] = access.CanDelete(o),
         ["queryable"] = true,
         // A history object is read by query only: SOSL does not search it.
         ["searchable"] = o.HistoryParent is null,
@@ -448,15 +476,21 @@ public sealed partial class SalesforceOrg
 
     IResult Describe(HttpContext http, string version, string sobject)
     {
-        var type = Type(sobject);
+        var type = Type(http, sobject);
         // The schema is fixed for the sandbox's life: any If-Modified-Since after the seed's epoch is current.
         if (DateTimeOffset.TryParse(http.Request.Headers.IfModifiedSince.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
             && since >= SyntheticWorld.Epoch)
         {
             return Results.StatusCode(304);
         }
-        var json = ObjectSummary(type, version);
-        json["fields"] = new JsonArray([.. type.Fields.Select(f => (JsonNode)DescribeField(f))]);
+        var access = AccessOf(http);
+        var json = ObjectSummary(type, version, access);
+        // Describe leaves out the fields the user cannot see, and reports the rest as the user may write them.
+        json["fields"] = new JsonArray([.. type.Fields.Where(f => access.CanRead(type, f)).Select(f => (JsonNode)DescribeField(f with
+        {
+            Createable = access.CanCreate(type, f),
+            Updateable = access.CanUpdate(type, f),
+        }))]);
         json["childRelationships"] = new JsonArray();
         json["recordTypeInfos"] = new JsonArray();
         return SfJson.Result(json);
@@ -505,7 +539,7 @@ public sealed partial class SalesforceOrg
     /// </summary>
     IResult Replication(HttpContext http, string sobject, bool deleted)
     {
-        var type = Type(sobject);
+        var type = Type(http, sobject);
         DateTimeOffset? Param(string name) => Dml.ParseDateTime(http.Request.Query[name].ToString());
         var start = Param("start") ?? throw new SfRequestException(400, "MISSING_ARGUMENT", "start is required and must be an ISO-8601 date and time");
         var end = Param("end") ?? throw new SfRequestException(400, "MISSING_ARGUMENT", "end is required and must be an ISO-8601 date and time");
@@ -539,8 +573,10 @@ public sealed partial class SalesforceOrg
         return SfJson.Result(json);
     }
 
-    SfObject Type(string name) => Schema.Find(name)
-        ?? throw new SfRequestException(404, "NOT_FOUND", "The requested resource does not exist");
+    /// <summary>An object the caller may read; one it may not is a resource that does not exist, as for the real API.</summary>
+    SfObject Type(HttpContext http, string name) => Schema.Find(name) is { } type && AccessOf(http).CanRead(type)
+        ? type
+        : throw new SfRequestException(404, "NOT_FOUND", "The requested resource does not exist");
 
     // ---------------------------------------------------------------- query
 
@@ -551,7 +587,7 @@ public sealed partial class SalesforceOrg
         {
             throw new SfRequestException(400, "MALFORMED_QUERY", "A query string has to be specified");
         }
-        var query = SoqlParser.Parse(q, Schema);
+        var query = SoqlParser.Parse(q, Schema, AccessOf(http));
         SoqlEngine.Outcome outcome;
         lock (Store.Gate)
         {
@@ -631,8 +667,8 @@ public sealed partial class SalesforceOrg
 
     IResult GetOne(HttpContext http, string version, string sobject, string id)
     {
-        var type = Type(sobject);
-        var fields = FieldList(type, http.Request.Query["fields"].ToString());
+        var type = Type(http, sobject);
+        var fields = FieldList(type, http.Request.Query["fields"].ToString(), AccessOf(http));
         lock (Store.Gate)
         {
             var record = Store.Get(id);
@@ -644,16 +680,17 @@ public sealed partial class SalesforceOrg
         }
     }
 
-    static List<SfField>? FieldList(SfObject type, string list)
+    /// <summary>The named fields, or every field the user can read when none is named; a hidden field is no such column.</summary>
+    static List<SfField> FieldList(SfObject type, string list, UserAccess access)
     {
         if (string.IsNullOrWhiteSpace(list))
         {
-            return null;
+            return [.. type.Fields.Where(f => access.CanRead(type, f))];
         }
         var fields = new List<SfField>();
         foreach (var name in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            fields.Add(type.Field(name) ?? throw new SfRequestException(400, "INVALID_FIELD",
+            fields.Add(type.Field(name) is { } field && access.CanRead(type, field) ? field : throw new SfRequestException(400, "INVALID_FIELD",
                 $"No such column '{name}' on entity '{type.Name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."));
         }
         return fields;
@@ -661,16 +698,16 @@ public sealed partial class SalesforceOrg
 
     async Task<IResult> CreateOne(HttpContext http, string version, string sobject)
     {
-        var type = Type(sobject);
+        var type = Type(http, sobject);
         if (await SfJson.ReadBody(http.Request) is not JsonObject body)
         {
             throw new SfRequestException(400, "JSON_PARSER_ERROR", "Cannot deserialize instance of sObject from a non-object value");
         }
-        var input = Dml.Parse(type, body, allowId: false);
+        var input = Dml.Parse(type, body, allowId: false, AccessOf(http));
         SaveResult result;
         lock (Store.Gate)
         {
-            result = dml.Save(DmlOp.Create, input, null, Caller(http), []);
+            result = dml.Save(DmlOp.Create, input, null, Caller(http), [], AllowDuplicates(http));
         }
         return result.Success
             ? SfJson.Result(new JsonObject { ["id"] = result.Id, ["success"] = true, ["errors"] = new JsonArray() }, 201)
@@ -680,17 +717,17 @@ public sealed partial class SalesforceOrg
     static IResult RecordError(SaveResult result)
     {
         var e = result.Errors[0];
-        return SfJson.Error(e.StatusCode is "ENTITY_IS_DELETED" or "NOT_FOUND" ? 404 : 400, e.StatusCode, e.Message, e.Fields);
+        return SfJson.Error(e.StatusCode is "ENTITY_IS_DELETED" or "NOT_FOUND" ? 404 : 400, e.StatusCode, e.Message, e.Fields, e.DuplicateResult);
     }
 
     async Task<IResult> UpdateOne(HttpContext http, string version, string sobject, string id)
     {
-        var type = Type(sobject);
+        var type = Type(http, sobject);
         if (await SfJson.ReadBody(http.Request) is not JsonObject body)
         {
             throw new SfRequestException(400, "JSON_PARSER_ERROR", "Cannot deserialize instance of sObject from a non-object value");
         }
-        var input = Dml.Parse(type, body, allowId: false);
+        var input = Dml.Parse(type, body, allowId: false, AccessOf(http));
         lock (Store.Gate)
         {
             var target = Store.Get(id);
@@ -698,14 +735,14 @@ public sealed partial class SalesforceOrg
             {
                 return SfJson.Error(404, "NOT_FOUND", "The requested resource does not exist");
             }
-            var result = dml.Save(DmlOp.Update, input, target, Caller(http), []);
+            var result = dml.Save(DmlOp.Update, input, target, Caller(http), [], AllowDuplicates(http));
             return result.Success ? Results.StatusCode(204) : RecordError(result);
         }
     }
 
     IResult DeleteOne(HttpContext http, string version, string sobject, string id)
     {
-        var type = Type(sobject);
+        var type = Type(http, sobject);
         lock (Store.Gate)
         {
             var target = Store.Get(id);
@@ -720,13 +757,13 @@ public sealed partial class SalesforceOrg
 
     async Task<IResult> UpsertOne(HttpContext http, string version, string sobject, string field, string value)
     {
-        var type = Type(sobject);
+        var type = Type(http, sobject);
         var key = ExternalIdField(type, field);
         if (await SfJson.ReadBody(http.Request) is not JsonObject body)
         {
             throw new SfRequestException(400, "JSON_PARSER_ERROR", "Cannot deserialize instance of sObject from a non-object value");
         }
-        var input = Dml.Parse(type, body, allowId: false);
+        var input = Dml.Parse(type, body, allowId: false, AccessOf(http));
         var updateOnly = string.Equals(http.Request.Query["updateOnly"], "true", StringComparison.OrdinalIgnoreCase);
         lock (Store.Gate)
         {
@@ -744,7 +781,7 @@ public sealed partial class SalesforceOrg
                 var values = new Dictionary<SfField, object?>(input.Values) { [key] = value };
                 input = input with { Values = values };
             }
-            var result = dml.Save(matches.Count == 0 ? DmlOp.Create : DmlOp.Update, input, matches.Count == 0 ? null : matches[0], Caller(http), []);
+            var result = dml.Save(matches.Count == 0 ? DmlOp.Create : DmlOp.Update, input, matches.Count == 0 ? null : matches[0], Caller(http), [], AllowDuplicates(http));
             if (!result.Success)
             {
                 return RecordError(result);
@@ -779,7 +816,7 @@ public sealed partial class SalesforceOrg
         {
             throw new SfRequestException(400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call");
         }
-        SfObject? uriType = sobject is null ? null : Type(sobject);
+        SfObject? uriType = sobject is null ? null : Type(http, sobject);
         SfField? key = uriType is null ? null : ExternalIdField(uriType, externalField!);
 
         var inputs = new List<RecordInput>();
@@ -805,10 +842,10 @@ public sealed partial class SalesforceOrg
                 {
                     throw new SfRequestException(400, "INVALID_TYPE", "Each record in the request must have a type specified in its attributes");
                 }
-                type = Schema.Find(typeName) ?? throw new SfRequestException(400, "INVALID_TYPE",
+                type = Schema.Find(typeName) is { } named && AccessOf(http).CanRead(named) ? named : throw new SfRequestException(400, "INVALID_TYPE",
                     $"sObject type '{typeName}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.");
             }
-            inputs.Add(Dml.Parse(type, record, allowId: op == DmlOp.Update));
+            inputs.Add(Dml.Parse(type, record, allowId: op == DmlOp.Update, AccessOf(http)));
         }
         if (uriType is null && Chunks(inputs) > 10)
         {
@@ -816,6 +853,7 @@ public sealed partial class SalesforceOrg
         }
 
         var results = new SaveResult[inputs.Count];
+        var allowDuplicates = AllowDuplicates(http);
         lock (Store.Gate)
         {
             var undo = new List<(SfRecord, object?[]?)>();
@@ -824,7 +862,7 @@ public sealed partial class SalesforceOrg
             {
                 for (var i = 0; i < inputs.Count; i++)
                 {
-                    results[i] = SaveOne(op, inputs[i], key, caller, undo);
+                    results[i] = SaveOne(op, inputs[i], key, caller, undo, allowDuplicates);
                 }
             }
             if (allOrNone && results.Any(r => !r.Success))
@@ -844,12 +882,12 @@ public sealed partial class SalesforceOrg
         return SfJson.Result(new JsonArray([.. results.Select(r => (JsonNode)r.ToJson(upsert: op == DmlOp.Upsert))]));
     }
 
-    SaveResult SaveOne(DmlOp op, RecordInput input, SfField? key, string caller, List<(SfRecord, object?[]?)> undo)
+    SaveResult SaveOne(DmlOp op, RecordInput input, SfField? key, string caller, List<(SfRecord, object?[]?)> undo, bool allowDuplicates)
     {
         switch (op)
         {
             case DmlOp.Create:
-                return dml.Save(DmlOp.Create, input, null, caller, undo) with { Created = null };
+                return dml.Save(DmlOp.Create, input, null, caller, undo, allowDuplicates) with { Created = null };
             case DmlOp.Update:
                 if (string.IsNullOrEmpty(input.Id))
                 {
@@ -864,7 +902,7 @@ public sealed partial class SalesforceOrg
                 {
                     return SaveResult.Fail(SalesforceId.Normalize(input.Id), "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
                 }
-                return dml.Save(DmlOp.Update, input, target, caller, undo) with { Created = null };
+                return dml.Save(DmlOp.Update, input, target, caller, undo, allowDuplicates) with { Created = null };
             default:
                 ArgumentNullException.ThrowIfNull(key);
                 if (!input.Values.TryGetValue(key, out var raw) || raw is not string value || value.Length == 0)
@@ -877,7 +915,7 @@ public sealed partial class SalesforceOrg
                     return SaveResult.Fail(null, "DUPLICATE_EXTERNAL_ID",
                         $"{key.Name}: more than one record found for external id field: [{string.Join(", ", matches.Select(m => m.Id))}]", key.Name);
                 }
-                var result = dml.Save(matches.Count == 0 ? DmlOp.Create : DmlOp.Update, input, matches.Count == 0 ? null : matches[0], caller, undo);
+                var result = dml.Save(matches.Count == 0 ? DmlOp.Create : DmlOp.Update, input, matches.Count == 0 ? null : matches[0], caller, undo, allowDuplicates);
                 return result with { Created = result.Success ? matches.Count == 0 : false };
         }
     }
@@ -940,7 +978,7 @@ public sealed partial class SalesforceOrg
 
     async Task<IResult> CollectionRead(HttpContext http, string version, string sobject)
     {
-        var type = Type(sobject);
+        var type = Type(http, sobject);
         List<string> ids;
         string fieldList;
         if (HttpMethods.IsPost(http.Request.Method))
@@ -966,7 +1004,7 @@ public sealed partial class SalesforceOrg
         {
             throw new SfRequestException(400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot retrieve more than 2000 records in this call");
         }
-        var fields = FieldList(type, fieldList)!;
+        var fields = FieldList(type, fieldList, AccessOf(http));
         lock (Store.Gate)
         {
             var answer = new JsonArray();

@@ -17,12 +17,21 @@ public sealed class SfRequestException(int status, string errorCode, string mess
 /// <summary>A per-record error of a DML result (collections use <c>statusCode</c>, not <c>errorCode</c>).</summary>
 public sealed record SfError(string StatusCode, string Message, IReadOnlyList<string> Fields)
 {
-    public JsonObject ToJson() => new()
+    /// <summary>The DuplicateError's duplicateResult, on a DUPLICATES_DETECTED error; null on every other.</summary>
+    public JsonObject? DuplicateResult { get; init; }
+
+    public JsonObject ToJson()
     {
-        ["statusCode"] = StatusCode,
-        ["message"] = Message,
-        ["fields"] = new JsonArray([.. Fields.Select(f => (JsonNode?)JsonValue.Create(f))]),
-    };
+        var json = new JsonObject();
+        if (DuplicateResult is not null)
+        {
+            json["duplicateResult"] = DuplicateResult.DeepClone();
+        }
+        json["statusCode"] = StatusCode;
+        json["message"] = Message;
+        json["fields"] = new JsonArray([.. Fields.Select(f => (JsonNode?)JsonValue.Create(f))]);
+        return json;
+    }
 }
 
 /// <summary>JSON and value formatting as the REST API answers it.</summary>
@@ -77,9 +86,15 @@ public static class SfJson
     public static IResult Result(JsonNode? body, int status = StatusCodes.Status200OK) =>
         Results.Content(body?.ToJsonString(Relaxed) ?? "null", "application/json;charset=UTF-8", null, status);
 
-    public static IResult Error(int status, string errorCode, string message, IReadOnlyList<string>? fields = null)
+    public static IResult Error(int status, string errorCode, string message, IReadOnlyList<string>? fields = null, JsonObject? duplicateResult = null)
     {
-        var error = new JsonObject { ["message"] = message, ["errorCode"] = errorCode };
+        var error = new JsonObject();
+        if (duplicateResult is not null)
+        {
+            error["duplicateResult"] = duplicateResult.DeepClone();
+        }
+        error["message"] = message;
+        error["errorCode"] = errorCode;
         if (fields is not null)
         {
             error["fields"] = new JsonArray([.. fields.Select(f => (JsonNode?)JsonValue.Create(f))]);

@@ -25,6 +25,8 @@ public sealed record SfField(string Name, string Label, SfType Type)
     public IReadOnlyList<string> PicklistValues { get; init; } = [];
     /// <summary>The help text the field's metadata deploys (the ABM fields'); null where there is none, as describe has it.</summary>
     public string? InlineHelpText { get; init; }
+    /// <summary>Whether the store keeps a value index of the field (unique and external ids always; a duplicate rule's match field).</summary>
+    public bool Indexed { get; init; }
     /// <summary>Whether WHERE may name the field; a history object's OldValue/NewValue (anyType) may not.</summary>
     public bool Filterable { get; init; } = true;
 
@@ -266,7 +268,7 @@ public sealed class SfSchema
         Text("FirstName", "First Name", 40),
         ReadOnly(Text("Name", "Full Name", 121) with { Nillable = false }),
         Text("Title", "Title", 128),
-        new SfField("Email", "Email", SfType.Email) { Length = 80 },
+        new SfField("Email", "Email", SfType.Email) { Length = 80, Indexed = true },
         new SfField("Phone", "Business Phone", SfType.Phone) { Length = 40 },
         Picklist("LeadSource", "Lead Source", LeadSources),
         Checkbox("HasOptedOutOfEmail", "Email Opt Out"),
@@ -286,7 +288,8 @@ public sealed class SfSchema
         ReadOnly(Text("Name", "Full Name", 121) with { Nillable = false }),
         Text("Title", "Title", 128),
         Text("Company", "Company", 255) with { Nillable = false },
-        new SfField("Email", "Email", SfType.Email) { Length = 80 },
+        new SfField("Email", "Email", SfType.Email) { Length = 80, Indexed = true },
+        new SfField("Phone", "Phone", SfType.Phone) { Length = 40 },
         new SfField("Website", "Website", SfType.Url) { Length = 255 },
         Picklist("Status", "Status", LeadStatuses) with { Nillable = false, DefaultedOnCreate = true },
         Picklist("LeadSource", "Lead Source", LeadSources),

@@ -44,14 +44,18 @@ public sealed class SoqlParser
     int index;
     SfObject? from;
 
-    SoqlParser(string text, SfSchema schema)
+    readonly UserAccess access;
+
+    SoqlParser(string text, SfSchema schema, UserAccess access)
     {
         this.text = text;
         this.schema = schema;
+        this.access = access;
         tokens = Lex(text);
     }
 
-    public static SoqlQuery Parse(string text, SfSchema schema) => new SoqlParser(text, schema).Query();
+    /// <summary>Parses as <paramref name="access"/>'s user sees the schema: hidden objects and fields do not exist for it.</summary>
+    public static SoqlQuery Parse(string text, SfSchema schema, UserAccess? access = null) => new SoqlParser(text, schema, access ?? UserAccess.Full).Query();
 
     SoqlQuery Query()
     {
@@ -88,7 +92,7 @@ public sealed class SoqlParser
         {
             throw Unexpected(objectToken);
         }
-        from = schema.Find(objectToken.Text) ?? throw new SfRequestException(400, "INVALID_TYPE",
+        from = schema.Find(objectToken.Text) is { } found && access.CanRead(found) ? found : throw new SfRequestException(400, "INVALID_TYPE",
             Located(objectToken, $"sObject type '{objectToken.Text}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."));
         var select = new List<FieldPath>();
         foreach (var token in selectTokens)
@@ -306,7 +310,7 @@ public sealed class SoqlParser
         for (var i = 0; i < parts.Length - 1; i++)
         {
             var relationship = type.Relationship(parts[i]);
-            if (relationship is null || parts[i].Length == 0)
+            if (relationship is null || parts[i].Length == 0 || !access.CanRead(type, relationship))
             {
                 throw new SfRequestException(400, "INVALID_FIELD", Located(token,
                     $"Didn't understand relationship '{parts[i]}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."));
@@ -315,7 +319,8 @@ public sealed class SoqlParser
             // A polymorphic lookup (Lead.Owner: Group or User) traverses to the first target this org has.
             type = relationship.ReferenceTo.Select(schema.Find).First(t => t is not null)!;
         }
-        var field = type.Field(parts[^1]) ?? throw new SfRequestException(400, "INVALID_FIELD", Located(token,
+        // A field that field-level security hides answers as one that does not exist, as the API does.
+        var field = type.Field(parts[^1]) is { } known && access.CanRead(type, known) ? known : throw new SfRequestException(400, "INVALID_FIELD", Located(token,
             $"No such column '{parts[^1]}' on entity '{type.Name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."));
         var canonical = string.Join('.', relationships.Select(r => r.RelationshipName).Append(field.Name));
         return new FieldPath(canonical, relationships, field);

@@ -22,12 +22,14 @@ public sealed class JavaScriptClientConformanceTests
         var result = await ConformanceScript.RunAsync("salesforce.mjs", new Dictionary<string, string>
         {
             ["SF_LOGIN_URL"] = config["ABMSYNC__Salesforce__LoginUrl"],
-            ["SF_CLIENT_ID"] = config["ABMSYNC__Salesforce__ClientId"],
-            ["SF_CLIENT_SECRET"] = config["ABMSYNC__Salesforce__ClientSecret"],
+            // The sales rep's client: the script creates and deletes Accounts, which the integration user's permission
+            // set does not grant; it checks the protocol, not permissions (tests/AbmSync.Sandbox.Tests check those).
+            ["SF_CLIENT_ID"] = config["SANDBOX_HUMAN_SALESFORCE_CLIENT_ID"],
+            ["SF_CLIENT_SECRET"] = config["SANDBOX_HUMAN_SALESFORCE_CLIENT_SECRET"],
             // What a connected app's admin holds: the key behind the uploaded certificate, and a refresh token.
             ["SF_JWT_PRIVATE_KEY"] = sandbox.Salesforce.Org.JwtPrivateKeyPem
                 ?? throw new InvalidOperationException("The sandbox made no JWT key pair of its own."),
-            ["SF_REFRESH_TOKEN"] = sandbox.Salesforce.Org.IntegrationRefreshToken,
+            ["SF_REFRESH_TOKEN"] = sandbox.Salesforce.Org.SalesRepRefreshToken,
         });
 
         Assert.True(result.ExitCode == 0, $"jsforce conformance failed (exit {result.ExitCode}):\n{result.Output}");

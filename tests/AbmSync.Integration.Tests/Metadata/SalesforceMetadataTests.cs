@@ -228,6 +228,13 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
             Assert.Equal(parent.Count(), parent.Select(f => f.Value("relationshipName")).Distinct(StringComparer.OrdinalIgnoreCase).Count()));
     }
 
+    /// <summary>What the engine writes on each object beyond the ABM fields (required fields such as LastName follow the object).</summary>
+    static readonly string[] StandardEdits =
+    [
+        "Contact.FirstName", "Contact.Title", "Contact.Phone", "Contact.Email", "Contact.AccountId",
+        "Lead.FirstName", "Lead.Email", "Lead.Phone", "Lead.Title",
+    ];
+
     [Fact]
     public void PermissionSet_EditsEveryEngineField_AndOnlyReadsTheTierLock()
     {
@@ -240,19 +247,33 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
             p => p.Element(Ns + "field")!.Value,
             p => (Readable: p.Element(Ns + "readable")!.Value == "true", Editable: p.Element(Ns + "editable")!.Value == "true"),
             StringComparer.Ordinal);
-        Assert.Equal(
-            MetadataSource.Fields.Select(f => f.ToString()).Order(StringComparer.Ordinal),
-            grants.Keys.Order(StringComparer.Ordinal));
         Assert.Equal((true, false), grants[TierLock]);
-        Assert.All(grants.Where(g => g.Key != TierLock), g => Assert.True(g.Value == (true, true), $"{g.Key} is not read+edit"));
+        Assert.All(MetadataSource.Fields.Select(f => f.ToString()).Where(f => f != TierLock),
+            f => Assert.True(grants.GetValueOrDefault(f) == (true, true), $"{f} is not read+edit"));
+        Assert.All(StandardEdits, f => Assert.True(grants.GetValueOrDefault(f) == (true, true), $"{f} is not read+edit"));
+
+        // A real deploy refuses fieldPermissions on a field the object lacks, on a required field (its access follows
+        // the object's), and edit on a field nobody can write.
+        var schema = AbmSync.Sandbox.Salesforce.SfSchema.Create();
+        Assert.All(grants, g =>
+        {
+            var (objectName, fieldName) = (g.Key.Split('.')[0], g.Key.Split('.')[1]);
+            var type = schema.Find(objectName);
+            var field = type?.Field(fieldName);
+            Assert.True(field is not null, $"{g.Key}: no such field");
+            Assert.True(AbmSync.Sandbox.Salesforce.UserAccess.Governed(type!, field), $"{g.Key} is required or read-only: it cannot be in fieldPermissions");
+            Assert.True(g.Value.Readable, $"{g.Key}: edit without read");
+        });
 
         var objects = set.Elements(Ns + "objectPermissions").ToDictionary(p => p.Element(Ns + "object")!.Value, StringComparer.Ordinal);
         Assert.Equal(SandboxDescribeFixture.Objects.Order(StringComparer.Ordinal), objects.Keys.Order(StringComparer.Ordinal));
-        Assert.All(objects.Values, p =>
+        Assert.All(objects, o =>
         {
+            var p = o.Value;
             Assert.Equal("true", p.Element(Ns + "allowRead")!.Value);
             Assert.Equal("true", p.Element(Ns + "allowEdit")!.Value);
-            Assert.Equal("false", p.Element(Ns + "allowCreate")!.Value);
+            // The engine creates contacts and leads from HubSpot; accounts and opportunities are created by people.
+            Assert.Equal(o.Key is "Contact" or "Lead" ? "true" : "false", p.Element(Ns + "allowCreate")!.Value);
             Assert.Equal("false", p.Element(Ns + "allowDelete")!.Value);
             // Modify All would need delete; the integration user never deletes.
             Assert.Equal("false", p.Element(Ns + "modifyAllRecords")!.Value);
@@ -263,6 +284,14 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
             .Select(p => p.Element(Ns + "name")!.Value);
         // API access, and read access to every user: owners, SDRs and marketers are matched by email.
         Assert.Equal(["ApiEnabled", "ViewAllUsers"], system.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void IntegrationDescribe_LetsTheEngineWriteAccountName()
+    {
+        // The engine syncs Name both ways; Name is required, so the object's edit grant is what opens it.
+        Assert.True(Bool(org.Field("Account", "Name")!, "updateable"));
+        Assert.False(Bool(org.Field("Account", "ABM_Tier_Locked__c")!, "updateable"));
     }
 
     [Fact]

@@ -51,6 +51,12 @@ public sealed class Org : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// A client of the sales rep, who has full access: for tests of behaviour other than permissions that write what
+    /// the integration user's permission set does not grant (deletes, Account creates, standard fields).
+    /// </summary>
+    public Task<HttpClient> LoginAsRepAsync() => LoginAsync(SandboxCredentials.SalesforceHumanClientId, SandboxCredentials.SalesforceHumanClientSecret);
+
     public static async Task<(int Status, JsonNode? Body, HttpResponseMessage Response)> SendAsync(HttpClient client, HttpMethod method, string path, object? body = null, Action<HttpRequestMessage>? configure = null)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -291,7 +291,7 @@ public class SalesforceApiTests
     public async Task CollectionUpsert_CreatesThenUpdatesAndRefusesDuplicates()
     {
         await using var org = await Org.StartAsync();
-        using var client = await org.LoginAsync();
+        using var client = await org.LoginAsRepAsync();
         JsonObject Rec(string key, string name) => new() { ["attributes"] = new JsonObject { ["type"] = "Account" }, ["ABM_HubSpot_Id__c"] = key, ["Name"] = name };
         var path = $"/services/data/{V}/composite/sobjects/Account/ABM_HubSpot_Id__c";
         var (status, body, _) = await Org.SendAsync(client, HttpMethod.Patch, path, new JsonObject { ["records"] = new JsonArray(Rec("hs-1", "One"), Rec("hs-2", "Two")) });
@@ -363,7 +363,7 @@ public class SalesforceApiTests
     public async Task Writes_AdvanceSystemModstampStrictlyAndDeletedRecordsRefuseUpdates()
     {
         await using var org = await Org.StartAsync();
-        using var client = await org.LoginAsync();
+        using var client = await org.LoginAsRepAsync();
         var ids = (await Org.QueryAsync(client, "SELECT Id FROM Account ORDER BY Id LIMIT 2"))["records"]!.AsArray().Select(r => r!["Id"]!.GetValue<string>()).ToArray();
         foreach (var id in ids)
         {
@@ -388,7 +388,7 @@ public class SalesforceApiTests
     public async Task ReplicationHelpers_ListUpdatedAndDeletedIdsInTheWindow()
     {
         await using var org = await Org.StartAsync();
-        using var client = await org.LoginAsync();
+        using var client = await org.LoginAsRepAsync();
         var ids = (await Org.QueryAsync(client, "SELECT Id FROM Account ORDER BY Id LIMIT 2"))["records"]!.AsArray().Select(r => r!["Id"]!.GetValue<string>()).ToArray();
         await Org.SendAsync(client, HttpMethod.Patch, $"/services/data/{V}/sobjects/Account/{ids[0]}", new JsonObject { ["ABM_Surge__c"] = true });
         await Org.SendAsync(client, HttpMethod.Delete, $"/services/data/{V}/sobjects/Account/{ids[1]}");

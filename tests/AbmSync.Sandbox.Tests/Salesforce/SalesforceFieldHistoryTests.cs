@@ -20,7 +20,7 @@ public sealed class SalesforceFieldHistoryTests
     public async Task RestUpdate_OneRowPerChangedTrackedField_StampedAndAttributedLikeTheRecord()
     {
         await using var org = await Org.StartAsync();
-        using var client = await org.LoginAsync();
+        using var client = await org.LoginAsRepAsync();
         var id = (await AccountIds(client, 1))[0];
         var before = (await Org.SendAsync(client, HttpMethod.Get, $"/services/data/{V}/sobjects/Account/{id}?fields=Website")).Body!["Website"]?.GetValue<string>();
 
@@ -35,7 +35,7 @@ public sealed class SalesforceFieldHistoryTests
             Assert.Equal(id, r!["AccountId"]!.GetValue<string>());
             Assert.Equal(record["LastModifiedDate"]!.GetValue<string>(), r["CreatedDate"]!.GetValue<string>());
             Assert.Equal(record["SystemModstamp"]!.GetValue<string>(), r["CreatedDate"]!.GetValue<string>());
-            Assert.Equal(org.Emulator.Org.IntegrationUserId, r["CreatedById"]!.GetValue<string>());
+            Assert.Equal(org.Emulator.Org.SalesRepUserId, r["CreatedById"]!.GetValue<string>());
             Assert.Equal("AccountHistory", r["attributes"]!["type"]!.GetValue<string>());
         });
         Assert.Null(rows[0]!["OldValue"]);
@@ -49,7 +49,7 @@ public sealed class SalesforceFieldHistoryTests
     public async Task Update_WithTheValuesAlreadyStored_AddsNoHistory()
     {
         await using var org = await Org.StartAsync();
-        using var client = await org.LoginAsync();
+        using var client = await org.LoginAsRepAsync();
         var id = (await AccountIds(client, 1))[0];
         var name = (await Org.SendAsync(client, HttpMethod.Get, $"/services/data/{V}/sobjects/Account/{id}?fields=Name")).Body!["Name"]!.GetValue<string>();
 
@@ -67,14 +67,15 @@ public sealed class SalesforceFieldHistoryTests
         var ids = await AccountIds(integration, 2);
 
         Assert.Equal(204, (await Patch(rep, $"sobjects/Account/{ids[0]}", new JsonObject { ["Phone"] = "111" })).Status);
-        Assert.Equal(204, (await Patch(integration, $"sobjects/Account/{ids[0]}", new JsonObject { ["Phone"] = "222" })).Status);
+        // The integration user edits Name, which its permission set lets it write (Phone it may only read).
+        Assert.Equal(204, (await Patch(integration, $"sobjects/Account/{ids[0]}", new JsonObject { ["Name"] = "222" })).Status);
         Assert.Equal(204, (await Patch(rep, $"sobjects/Account/{ids[1]}", new JsonObject { ["Phone"] = "333", ["Industry"] = "Banking" })).Status);
         Assert.Equal(204, (await Patch(rep, $"sobjects/Account/{ids[0]}", new JsonObject { ["Industry"] = "Banking" })).Status);
 
         // The query a sync engine would run: only the fields it maps, newest first. Account Name is recorded as
         // TextName, so asking for 'Name' finds nothing, as in a real org.
         var rows = await History(integration,
-            $"SELECT AccountId, Field, NewValue, CreatedDate, CreatedById FROM AccountHistory WHERE AccountId IN ('{ids[0]}', '{ids[1]}') AND Field IN ('Name','Phone') ORDER BY CreatedDate DESC");
+            $"SELECT AccountId, Field, NewValue, CreatedDate, CreatedById FROM AccountHistory WHERE AccountId IN ('{ids[0]}', '{ids[1]}') AND Field IN ('Name','TextName','Phone') ORDER BY CreatedDate DESC");
 
         Assert.Equal(["333", "222", "111"], rows.Select(r => r!["NewValue"]!.GetValue<string>()));
         Assert.Equal([ids[1], ids[0], ids[0]], rows.Select(r => r!["AccountId"]!.GetValue<string>()));
@@ -133,7 +134,7 @@ public sealed class SalesforceFieldHistoryTests
     public async Task CollectionUpdateAndUpsert_RecordHistory_AndAnAllOrNoneRollbackTakesItBack()
     {
         await using var org = await Org.StartAsync();
-        using var client = await org.LoginAsync();
+        using var client = await org.LoginAsRepAsync();
         var ids = await AccountIds(client, 3);
         var (status, results, _) = await Patch(client, "composite/sobjects", new JsonObject
         {
