@@ -149,6 +149,12 @@ public sealed partial class HubSpotCallCounter
             return (template, kind);
         }
 
+        // /account-info/v3/details or /account-info/{yyyy-mm}/details: which portal the token reaches.
+        if (segments is ["account-info", _, "details"])
+        {
+            return ("/account-info/{version}/details", isGet ? CallKind.Read : CallKind.Other);
+        }
+
         return (Generic(segments), CallKind.Other);
     }
 

@@ -11,8 +11,11 @@ using Microsoft.Extensions.Options;
 namespace AbmSync.Connectors.Salesforce;
 
 /// <summary>An access token and the instance it is valid for. ToString never shows the token.</summary>
-internal sealed class SalesforceToken(string accessToken, Uri instanceUrl, string? userId = null)
+internal sealed class SalesforceToken(string accessToken, Uri instanceUrl, string? userId = null, string? orgId = null)
 {
+    /// <summary>The org's id: the identity URL's segment before the user's.</summary>
+    public string? OrgId { get; } = orgId;
+
     public string AccessToken { get; } = accessToken;
 
     public Uri InstanceUrl { get; } = instanceUrl;
@@ -31,11 +34,20 @@ public sealed class SalesforceIdentity
 {
     private string? _userId;
 
+    private string? _orgId;
+
     /// <summary>The integration user's id, or null before the first token.</summary>
     public string? UserId
     {
         get => Volatile.Read(ref _userId);
         internal set => Volatile.Write(ref _userId, value);
+    }
+
+    /// <summary>The org's id (the identity URL's <c>/id/{org}/…</c>), or null before the first token.</summary>
+    public string? OrgId
+    {
+        get => Volatile.Read(ref _orgId);
+        internal set => Volatile.Write(ref _orgId, value);
     }
 }
 
@@ -197,10 +209,10 @@ internal static class SalesforceTokenGrant
         }
 
         var identity = (string?)json?["id"];
-        var userId = Uri.TryCreate(identity, UriKind.Absolute, out var identityUrl) && identityUrl.Segments.Length >= 4
-            ? identityUrl.Segments[^1].Trim('/')
+        var segments = Uri.TryCreate(identity, UriKind.Absolute, out var identityUrl) && identityUrl.Segments.Length >= 4
+            ? identityUrl.Segments
             : null;
-        return (new SalesforceToken(accessToken, instanceUrl, userId), (string?)json?["refresh_token"]);
+        return (new SalesforceToken(accessToken, instanceUrl, segments?[^1].Trim('/'), segments?[^2].Trim('/')), (string?)json?["refresh_token"]);
     }
 }
 
@@ -264,6 +276,7 @@ internal sealed class SalesforceAuthHandler(
         if (token.UserId is { } userId)
         {
             identity.UserId = userId;
+            identity.OrgId = token.OrgId;
         }
         Log.TokenAcquired(logger, o.AuthFlow, token.InstanceUrl.Authority);
         return token;

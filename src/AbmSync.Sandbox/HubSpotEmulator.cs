@@ -27,6 +27,8 @@ public sealed partial class HubSpotEmulator
     {
         portal = new HsPortal(time);
         HsSeed.Seed(portal, world);
+        // One portal per seed, as one org per seed: a state store pointed at another seed's portal sees another portal.
+        PortalId = 40_000_000 + Math.Abs(world.Seed % 10_000_000);
         var human = HsSeed.HumanRep(world);
         HumanOwnerId = HsSeed.OwnerId(human).ToString(CultureInfo.InvariantCulture);
         HumanUserId = HsSeed.UserId(human);
@@ -36,6 +38,9 @@ public sealed partial class HubSpotEmulator
     }
 
     public SandboxStats Stats { get; } = new();
+
+    /// <summary>The portal's id (Hub ID), as account-info details answers it.</summary>
+    public long PortalId { get; }
     public Uri? BaseUrl { get; set; }
 
     /// <summary>The owner id of the rep behind <see cref="SandboxCredentials.HubSpotHumanToken"/>.</summary>
@@ -110,7 +115,24 @@ public sealed partial class HubSpotEmulator
         associations.Map(Versioned(app.MapGroup("/crm/objects/{version}")), Versioned(app.MapGroup("/crm/associations/{version}")));
         associations.MapSchema(app);
         app.MapPost("/oauth/v1/token", (HttpRequest request) => oauth.Token(request)).Counts(CallKind.Other);
+        // Account information: GET /account-info/v3/details, or /account-info/{yyyy-mm}/details.
+        app.MapGet("/account-info/v3/details", AccountDetails).Counts(CallKind.Read);
+        Versioned(app.MapGroup("/account-info/{version}")).MapGet("/details", AccountDetails).Counts(CallKind.Read);
     }
+
+    /// <summary>The portal's account details: its id, time zone and currencies.</summary>
+    IResult AccountDetails() => Results.Json(new JsonObject
+    {
+        ["portalId"] = PortalId,
+        ["accountType"] = "SANDBOX",
+        ["timeZone"] = "America/New_York",
+        ["companyCurrency"] = "USD",
+        ["additionalCurrencies"] = new JsonArray("EUR", "GBP"),
+        ["utcOffset"] = "-05:00",
+        ["utcOffsetMilliseconds"] = -18_000_000,
+        ["uiDomain"] = "app.hubspot.com",
+        ["dataHostingLocation"] = "na1",
+    });
 
     /// <summary>Date-versioned paths exist only for versions shaped like <c>2026-03</c>; anything else is not a route.</summary>
     static RouteGroupBuilder Versioned(RouteGroupBuilder group)

@@ -67,6 +67,7 @@ public static class AbmSyncServices
         services.AddSingleton<SyncConfiguration>();
         services.AddSingleton<SyncCache>();
         services.AddTransient<SchemaGuard>();
+        services.AddTransient<SystemBinding>();
         services.AddTransient<OwnerDirectory>();
         services.AddTransient<SyncRunner>();
         services.AddTransient<SalesforceAdapter>();

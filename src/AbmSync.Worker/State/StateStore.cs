@@ -249,6 +249,27 @@ public sealed class StateStore(string provider, string connectionString, TimePro
         return connection;
     }
 
+    // ---- which systems this state belongs to ----
+
+    /// <summary>
+    /// Binds the store to a Salesforce org and a HubSpot portal on first use; afterwards answers the binding so that
+    /// the caller can refuse to run against another pair. Two first runs at once agree: the first insert wins.
+    /// </summary>
+    public async Task<(string SalesforceOrgId, string HubSpotPortalId)> BindSystemsAsync(string salesforceOrgId, string hubSpotPortalId)
+    {
+        await using var connection = Open();
+        await connection.ExecuteAsync(
+            "INSERT INTO system_binding (id, salesforce_org_id, hubspot_portal_id, bound_at) VALUES (1, @salesforceOrgId, @hubSpotPortalId, @now) ON CONFLICT (id) DO NOTHING",
+            new { salesforceOrgId, hubSpotPortalId, now = Now() });
+        return await connection.QuerySingleAsync<(string, string)>("SELECT salesforce_org_id, hubspot_portal_id FROM system_binding WHERE id = 1");
+    }
+
+    public async Task<(string SalesforceOrgId, string HubSpotPortalId)?> GetSystemBindingAsync()
+    {
+        await using var connection = Open();
+        return await connection.QuerySingleOrDefaultAsync<(string, string)?>("SELECT salesforce_org_id, hubspot_portal_id FROM system_binding WHERE id = 1");
+    }
+
     // ---- runs ----
 
     public async Task<long> StartRunAsync(string objectName, string direction, string mode)

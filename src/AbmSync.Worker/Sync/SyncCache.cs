@@ -15,6 +15,9 @@ public sealed class SyncCache
     /// <summary>Each checked pair's field kinds on both sides.</summary>
     public Dictionary<string, SchemaKinds> Kinds { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The (org, portal) this process checked the state store's binding against.</summary>
+    public (string Org, string Portal)? BoundTo { get; set; }
+
     public SemaphoreSlim OwnersGate { get; } = new(1, 1);
     public (OwnerMap Map, DateTimeOffset At)? Owners { get; set; }
 }

@@ -26,6 +26,7 @@ public sealed partial class SyncRunner(
     StateStore store,
     SyncConfiguration configuration,
     SchemaGuard schema,
+    SystemBinding binding,
     OwnerDirectory owners,
     HubSpotRateLimiter hubSpotLimiter,
     SalesforceCallCounter salesforceCalls,
@@ -84,6 +85,7 @@ public sealed partial class SyncRunner(
             ct = leaseLost.Token;
 
             run.Kinds = await schema.EnsureAsync(pair, request.DryRun, ct);
+            await binding.EnsureAsync(request.DryRun, ct);
             run.Owners = await owners.GetAsync(ct);
             run.Context = new PlanContext(pair.Mapping, run.StartedAt,
                 new Core.Sync.OwnerMap(id => run.Owners.HubSpotOwnerOf(id), id => run.Owners.SalesforceUserOf(id)),

@@ -19,6 +19,24 @@ public sealed class HubSpotGateTests
         Assert.True(Guid.TryParse(body["correlationId"]!.GetValue<string>(), out _));
     }
 
+    [Theory]
+    [InlineData("/account-info/v3/details")]
+    [InlineData("/account-info/2026-03/details")]
+    public async Task AccountDetails_NameThePortalBySeed_WithItsTimeZoneAndCurrency(string path)
+    {
+        await using var three = await Portal.StartAsync(new SandboxOptions { Accounts = 5, Seed = 3 });
+        await using var four = await Portal.StartAsync(new SandboxOptions { Accounts = 5, Seed = 4 });
+        var (status, body, _) = await three.Get(path);
+        var (_, other, _) = await four.Get(path);
+
+        Assert.Equal(200, status);
+        Assert.True(body!["portalId"]!.GetValue<long>() > 0);
+        Assert.NotEqual(body["portalId"]!.GetValue<long>(), other!["portalId"]!.GetValue<long>());
+        Assert.Equal("America/New_York", body["timeZone"]!.GetValue<string>());
+        Assert.Equal("USD", body["companyCurrency"]!.GetValue<string>());
+        Assert.Equal(-18_000_000, body["utcOffsetMilliseconds"]!.GetValue<long>());
+    }
+
     [Fact]
     public async Task BurstWindow_RefusesTheCallOverTheRate_Then_AdmitsAfterTheWindow()
     {
