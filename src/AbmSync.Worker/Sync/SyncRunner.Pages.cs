@@ -122,51 +122,54 @@ public sealed partial class SyncRunner
                 index.Claimed[carrying.Id] = sfId;
                 continue;
             }
-            if (pair.Mapping.Match.Contains(MatchKey.Domain) && Domain(pair, item.Salesforce!) is { } domain && index.ByDomain.TryGetValue(domain, out var candidates))
+            if (pair.Mapping.Match.Contains(MatchKey.Domain) && Domain(pair, item.Salesforce!) is { } domain
+                && MatchBy(pair, index, item, "domain", domain, index.ByDomain.GetValueOrDefault(domain), uniqueOnHubSpot: false))
             {
-                var free = candidates.Where(c => !index.Claimed.ContainsKey(c.Id)).ToList();
-                if (free.Count == 1)
-                {
-                    item.HubSpot = free[0];
-                    item.HubSpotId = free[0].Id;
-                    item.LinkReason = "domain";
-                    index.Claimed[free[0].Id] = sfId;
-                    continue;
-                }
-                if (free.Count > 1)
-                {
-                    item.Failure = new RecordFailure(Side.HubSpot, sfId, "AMBIGUOUS_MATCH",
-                        $"{free.Count} HubSpot {pair.HubSpotObject} have the domain {domain}: {string.Join(", ", free.Take(5).Select(f => f.Id))}. Link one by setting its {pair.HubSpotTwinIdProperty}, or merge them.", []);
-                    continue;
-                }
+                continue;
             }
-            if (pair.Mapping.Match.Contains(MatchKey.Email) && Email(pair, item.Salesforce!) is { } email && index.ByEmail.TryGetValue(email, out var people))
+            // HubSpot keeps one contact per email: one taken by another record's twin cannot be created again.
+            if (pair.Mapping.Match.Contains(MatchKey.Email) && Email(pair, item.Salesforce!) is { } email
+                && MatchBy(pair, index, item, "email", email, index.ByEmail.GetValueOrDefault(email), uniqueOnHubSpot: true))
             {
-                var free = people.Where(c => !index.Claimed.ContainsKey(c.Id)).ToList();
-                if (free.Count == 1)
-                {
-                    item.HubSpot = free[0];
-                    item.HubSpotId = free[0].Id;
-                    item.LinkReason = "email";
-                    index.Claimed[free[0].Id] = sfId;
-                    continue;
-                }
-                if (free.Count > 1)
-                {
-                    item.Failure = new RecordFailure(Side.HubSpot, sfId, "AMBIGUOUS_MATCH",
-                        $"{free.Count} HubSpot {pair.HubSpotObject} have the email {email}: {string.Join(", ", free.Take(5).Select(f => f.Id))}. Link one by setting its {pair.HubSpotTwinIdProperty}, or merge them.", []);
-                    continue;
-                }
-                if (people.Count > 0)
-                {
-                    // HubSpot keeps one contact per email: the one with it is another record's twin, so creating would clash.
-                    item.Failure = new RecordFailure(Side.HubSpot, sfId, "EMAIL_TAKEN",
-                        $"the HubSpot {pair.HubSpotObject} with the email {email} ({people[0].Id}) is already the twin of {index.Claimed[people[0].Id]}", []);
-                    continue;
-                }
+                continue;
             }
             item.LinkReason = "created";
         }
+    }
+
+    /// <summary>
+    /// Links the item to the one unclaimed candidate with its match key's value. Several are ambiguous: flagged with
+    /// the candidates, never guessed. True when the item is decided (linked or failed); false to try the next key.
+    /// </summary>
+    static bool MatchBy(ObjectPair pair, MatchIndex index, Item item, string key, string value, List<HubSpotObject>? candidates, bool uniqueOnHubSpot)
+    {
+        if (candidates is null)
+        {
+            return false;
+        }
+        var sfId = item.SalesforceId!;
+        var free = candidates.Where(c => !index.Claimed.ContainsKey(c.Id)).ToList();
+        if (free.Count == 1)
+        {
+            item.HubSpot = free[0];
+            item.HubSpotId = free[0].Id;
+            item.LinkReason = key;
+            index.Claimed[free[0].Id] = sfId;
+            return true;
+        }
+        if (free.Count > 1)
+        {
+            item.Failure = new RecordFailure(Side.HubSpot, sfId, "AMBIGUOUS_MATCH",
+                $"{free.Count} HubSpot {pair.HubSpotObject} have the {key} {value}: {string.Join(", ", free.Take(5).Select(f => f.Id))}. Link one by setting its {pair.HubSpotTwinIdProperty}, or merge them.", []);
+            return true;
+        }
+        if (uniqueOnHubSpot && candidates.Count > 0)
+        {
+            item.Failure = new RecordFailure(Side.HubSpot, sfId, $"{key.ToUpperInvariant()}_TAKEN",
+                $"the HubSpot {pair.HubSpotObject} with the {key} {value} ({candidates[0].Id}) is already the twin of {index.Claimed[candidates[0].Id]}", []);
+            return true;
+        }
+        return false;
     }
 
     /// <summary>The Salesforce value of the field mapped to HubSpot's email, trimmed and in lower case (HubSpot's form).</summary>

@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+
+namespace AbmSync.Worker.State;
+
+/// <summary>The records' side of the state: cursors, links, baselines, decisions, dead letters, owners, page commits.</summary>
+public sealed partial class StateStore
+{
+    // ---- cursors and links ----
+
+    public async Task<SyncCursor?> GetCursorAsync(string objectName, string side)
+    {
+        await using var connection = Open();
+        var row = await connection.QuerySingleOrDefaultAsync<(string ModifiedAt, string RecordId)?>(
+            "SELECT modified_at, record_id FROM sync_cursor WHERE object = @objectName AND side = @side", new { objectName, side });
+        return row is { } r ? new SyncCursor(Parse(r.ModifiedAt), r.RecordId) : null;
+    }
+
+    public Task<Dictionary<string, RecordLink>> GetLinksAsync(string objectName, IReadOnlyCollection<string> salesforceIds) =>
+        LinksAsync(objectName, "salesforce_id", salesforceIds, l => l.SalesforceId);
+
+    /// <summary>The links of the given HubSpot records, keyed by HubSpot id.</summary>
+    public Task<Dictionary<string, RecordLink>> GetLinksByHubSpotIdAsync(string objectName, IReadOnlyCollection<string> hubSpotIds) =>
+        LinksAsync(objectName, "hubspot_id", hubSpotIds, l => l.HubSpotId);
+
+    /// <param name="column">salesforce_id or hubspot_id: a constant of ours, never data.</param>
+    async Task<Dictionary<string, RecordLink>> LinksAsync(string objectName, string column, IReadOnlyCollection<string> ids, Func<RecordLink, string> key)
+    {
+        var links = new Dictionary<string, RecordLink>(StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return links;
+        }
+        await using var connection = Open();
+        foreach (var chunk in ids.Chunk(500))
+        {
+            var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp)>(
+                $"SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp FROM record_link WHERE object = @objectName AND {InList(column, "chunk")}",
+                new { objectName, chunk });
+            foreach (var r in rows)
+            {
+                var link = new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp));
+                links[key(link)] = link;
+            }
+        }
+        return links;
+    }
+
+    /// <summary>HubSpot id → Salesforce id of every link of an object.</summary>
+    public async Task<Dictionary<string, string>> GetLinkedHubSpotIdsAsync(string objectName)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<(string HubSpotId, string SalesforceId)>(
+            "SELECT hubspot_id, salesforce_id FROM record_link WHERE object = @objectName", new { objectName });
+        return rows.ToDictionary(r => r.HubSpotId, r => r.SalesforceId, StringComparer.Ordinal);
+    }
+
+    public async Task<IReadOnlyList<RecordLink>> AllLinksAsync(string objectName)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp)>(
+            "SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp FROM record_link WHERE object = @objectName",
+            new { objectName });
+        return [.. rows.Select(r => new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp)))];
+    }
+
+    public async Task<Dictionary<string, WrittenValues>> GetWrittenAsync(string objectName, string side, IReadOnlyCollection<string> recordIds)
+    {
+        var written = new Dictionary<string, WrittenValues>(StringComparer.Ordinal);
+        if (recordIds.Count == 0)
+        {
+            return written;
+        }
+        await using var connection = Open();
+        foreach (var chunk in recordIds.Chunk(500))
+        {
+            var rows = await connection.QueryAsync<(string RecordId, string Json, string Hash)>(
+                $"SELECT record_id, values_json, hash FROM written_values WHERE object = @objectName AND side = @side AND {InList("record_id", "chunk")}",
+                new { objectName, side, chunk });
+            foreach (var r in rows)
+            {
+                written[r.RecordId] = new WrittenValues(JsonSerializer.Deserialize<Dictionary<string, string>>(r.Json)!, r.Hash);
+            }
+        }
+        return written;
+    }
+
+    // ---- decisions ----
+
+    public async Task<IReadOnlyList<Decision>> GetDecisionsAsync(string objectName, string kind)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync("SELECT * FROM decision WHERE object = @objectName AND kind = @kind", new { objectName, kind });
+        return [.. rows.Select(ToDecision)];
+    }
+
+    public async Task<IReadOnlyList<Decision>> GetDecisionsForRecordAsync(string recordId)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync("SELECT * FROM decision WHERE record_id = @recordId ORDER BY kind", new { recordId });
+        return [.. rows.Select(ToDecision)];
+    }
+
+    static Decision ToDecision(dynamic r) => new(
+        (string)r.@object, (string)r.record_id, (string)r.kind, (string?)r.value, r.score is null ? null : Int(r.score), (string?)r.detail, (string)r.reason,
+        (string?)r.owner_id, Int(r.locked) != 0, r.run_id is null ? null : Long(r.run_id), Parse((string)r.decided_at));
+
+    // SQLite answers every integer as a long, PostgreSQL as the column's own type.
+    static int Int(object value) => Convert.ToInt32(value, CultureInfo.InvariantCulture);
+
+    static long Long(object value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);
+
+    // ---- dead letters ----
+
+    public async Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string? objectName, string? status)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync("""
+            SELECT * FROM dead_letter
+            WHERE (@objectName IS NULL OR object = @objectName) AND (@status IS NULL OR status = @status)
+            ORDER BY id
+            """, new { objectName, status });
+        return [.. rows.Select(r => new DeadLetter(
+            Long(r.id), (string)r.@object, (string)r.side, (string)r.record_id, (string)r.code, (string)r.message, (string?)r.fields,
+            Int(r.attempts), (string)r.status, Parse((string)r.first_failed_at), Parse((string)r.last_failed_at)))];
+    }
+
+    /// <summary>Puts parked dead letters back in the queue for the next run. Returns how many.</summary>
+    public async Task<int> RequeueDeadLettersAsync(string? objectName, long? id)
+    {
+        await using var connection = Open();
+        return await connection.ExecuteAsync("""
+            UPDATE dead_letter SET status = 'open', attempts = 0
+            WHERE status = 'parked' AND (@objectName IS NULL OR object = @objectName) AND (@id IS NULL OR id = @id)
+            """, new { objectName, id });
+    }
+
+    // ---- owners ----
+
+    public async Task SaveOwnerIdentitiesAsync(IReadOnlyList<OwnerIdentity> identities)
+    {
+        await using var connection = Open();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var now = Now();
+        foreach (var o in identities)
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO owner_identity (salesforce_user_id, email, salesforce_active, hubspot_owner_id, matched_at)
+                VALUES (@SalesforceUserId, @Email, @active, @HubSpotOwnerId, @now)
+                ON CONFLICT (salesforce_user_id) DO UPDATE SET email = excluded.email, salesforce_active = excluded.salesforce_active,
+                    hubspot_owner_id = excluded.hubspot_owner_id,
+                    matched_at = CASE WHEN owner_identity.hubspot_owner_id IS NOT DISTINCT FROM excluded.hubspot_owner_id THEN owner_identity.matched_at ELSE excluded.matched_at END
+                """, new { o.SalesforceUserId, o.Email, active = o.SalesforceActive ? 1 : 0, o.HubSpotOwnerId, now }, transaction);
+        }
+        await transaction.CommitAsync();
+    }
+
+    // ---- one page, one transaction ----
+
+    /// <summary>
+    /// Records everything a page changed and moves the cursor, atomically: a crash before this repeats the page
+    /// (harmless: writes are upserts keyed by the other side's id), a crash after it repeats nothing.
+    /// </summary>
+    public async Task CommitPageAsync(PageCommit page)
+    {
+        var now = Now();
+        await using var connection = Open();
+        await using var transaction = await connection.BeginTransactionAsync();
+        foreach (var link in page.Links)
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO record_link (object, salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp)
+                VALUES (@Object, @SalesforceId, @HubSpotId, @LinkReason, @linkedAt, @modstamp)
+                ON CONFLICT (object, salesforce_id) DO UPDATE SET
+                    hubspot_id = excluded.hubspot_id,
+                    link_reason = CASE WHEN record_link.hubspot_id = excluded.hubspot_id THEN record_link.link_reason ELSE excluded.link_reason END,
+                    linked_at = CASE WHEN record_link.hubspot_id = excluded.hubspot_id THEN record_link.linked_at ELSE excluded.linked_at END,
+                    salesforce_modstamp = COALESCE(excluded.salesforce_modstamp, record_link.salesforce_modstamp)
+                """,
+                new { link.Object, link.SalesforceId, link.HubSpotId, link.LinkReason, linkedAt = Text(link.LinkedAt), modstamp = link.SalesforceModstamp is { } m ? Text(m) : null },
+                transaction);
+        }
+        foreach (var (side, recordId, values) in page.Written)
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO written_values (object, side, record_id, values_json, hash, written_at)
+                VALUES (@objectName, @side, @recordId, @json, @Hash, @now)
+                ON CONFLICT (object, side, record_id) DO UPDATE SET values_json = excluded.values_json, hash = excluded.hash, written_at = excluded.written_at
+                """,
+                new { objectName = page.Object, side, recordId, json = JsonSerializer.Serialize(values.Values), values.Hash, now }, transaction);
+        }
+        foreach (var d in page.Decisions)
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO decision (object, record_id, kind, value, score, detail, reason, owner_id, locked, run_id, decided_at)
+                VALUES (@Object, @RecordId, @Kind, @Value, @Score, @Detail, @Reason, @OwnerId, @locked, @RunId, @decidedAt)
+                ON CONFLICT (object, record_id, kind) DO UPDATE SET value = excluded.value, score = excluded.score, detail = excluded.detail,
+                    reason = excluded.reason, owner_id = excluded.owner_id, locked = excluded.locked, run_id = excluded.run_id, decided_at = excluded.decided_at
+                """,
+                new { d.Object, d.RecordId, d.Kind, d.Value, d.Score, d.Detail, d.Reason, d.OwnerId, locked = d.Locked ? 1 : 0, d.RunId, decidedAt = Text(d.DecidedAt) },
+                transaction);
+        }
+        foreach (var f in page.Failures)
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO dead_letter (object, side, record_id, code, message, fields, attempts, status, first_failed_at, last_failed_at, last_run_id)
+                VALUES (@objectName, @Side, @RecordId, @Code, @Message, @fields, 1, 'open', @now, @now, @runId)
+                ON CONFLICT (object, side, record_id) WHERE status <> 'resolved' DO UPDATE SET
+                    code = excluded.code, message = excluded.message, fields = excluded.fields, attempts = dead_letter.attempts + 1,
+                    last_failed_at = excluded.last_failed_at, last_run_id = excluded.last_run_id,
+                    status = CASE WHEN dead_letter.attempts + 1 >= @maxAttempts THEN 'parked' ELSE dead_letter.status END
+                """,
+                new { objectName = page.Object, f.Side, f.RecordId, f.Code, f.Message, fields = f.Fields.Count == 0 ? null : string.Join(",", f.Fields), now, runId = page.RunId, maxAttempts = MaxAttempts },
+                transaction);
+        }
+        foreach (var (side, recordId) in page.Succeeded)
+        {
+            await connection.ExecuteAsync(
+                "UPDATE dead_letter SET status = 'resolved', last_run_id = @runId WHERE object = @objectName AND side = @side AND record_id = @recordId AND status <> 'resolved'",
+                new { objectName = page.Object, side, recordId, runId = page.RunId }, transaction);
+        }
+        if (page.Cursor is { } cursor)
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO sync_cursor (object, side, modified_at, record_id, updated_at) VALUES (@objectName, @side, @modifiedAt, @RecordId, @now)
+                ON CONFLICT (object, side) DO UPDATE SET modified_at = excluded.modified_at, record_id = excluded.record_id, updated_at = excluded.updated_at
+                """,
+                new { objectName = page.CursorScope ?? page.Object, side = page.CursorSide, modifiedAt = Text(cursor.ModifiedAt), cursor.RecordId, now }, transaction);
+        }
+        await transaction.CommitAsync();
+    }
+}
