@@ -12,15 +12,22 @@ using Microsoft.Extensions.Hosting;
 namespace AbmSync.Worker.Cli;
 
 /// <summary>
-/// <c>abmsync demo</c>: both sandboxes and fresh state in a temporary directory of its own, a full sync, the same
-/// sync again, one account edited by a sales rep through the Salesforce API, a last sync; a summary of each pass.
+/// <c>abmsync demo</c>: both sandboxes and fresh state in a temporary directory of its own; accounts and contacts
+/// synced in five passes around a rep's edits in Salesforce, a marketer's in HubSpot and a latest-wins conflict; a
+/// summary of each pass, with the API calls counted by the worker and by the sandboxes.
 /// </summary>
 public static class DemoCommand
 {
     /// <summary>One pass of the demo, as the worker counted it and as the sandboxes did.</summary>
-    public sealed record Pass(string Name, SyncSummary Summary, CallCounts Salesforce, CallCounts HubSpot, CallCounts SalesforceSandbox, CallCounts HubSpotSandbox)
+    public sealed record Pass(string Name, IReadOnlyList<SyncSummary> Summaries, CallCounts Salesforce, CallCounts HubSpot, CallCounts SalesforceSandbox, CallCounts HubSpotSandbox)
     {
         public bool CountsAgree => Salesforce == SalesforceSandbox && HubSpot == HubSpotSandbox;
+        public bool Succeeded => Summaries.All(s => s.Status == "succeeded");
+        public int Read => Summaries.Sum(s => s.RecordsRead);
+        public int SalesforceWritten => Summaries.Sum(s => s.SalesforceUpdated);
+        public int HubSpotWritten => Summaries.Sum(s => s.HubSpotCreated + s.HubSpotUpdated);
+        public int Conflicts => Summaries.Sum(s => s.Conflicts);
+        public TimeSpan Elapsed => TimeSpan.FromTicks(Summaries.Sum(s => s.Elapsed.Ticks));
     }
 
     public sealed record CallCounts(long Calls, long Reads, long Writes);
@@ -37,9 +44,7 @@ public static class DemoCommand
         command.SetAction((parse, ct) => AbmSyncCli.Guard(async () =>
         {
             var passes = await RunAsync(parse.InvocationConfiguration.Output, parse.GetValue(accounts), parse.GetValue(seed), parse.GetValue(keep), parse.GetValue(verbose), ct);
-            return passes.All(p => p.CountsAgree && p.Summary.Status == "succeeded")
-                && passes[3].Summary.SalesforceUpdated == 1 && passes[4].Summary.SalesforceUpdated + passes[4].Summary.HubSpotUpdated == 0
-                ? ExitCodes.Success : ExitCodes.Failure;
+            return passes.All(p => p.CountsAgree && p.Succeeded) && Crossed(passes) ? ExitCodes.Success : ExitCodes.Failure;
         }));
         return command;
     }
@@ -67,25 +72,33 @@ public static class DemoCommand
             passes.Add(await PassAsync("1. first sync", host, sandbox, probe, output, ct));
             passes.Add(await PassAsync("2. again, nothing changed", host, sandbox, probe, output, ct));
             var edited = await EditOneAccountAsync(host, sandbox, ct);
-            output.WriteLine($"A sales rep edits account {edited} through the Salesforce API (NumberOfEmployees = 1000).");
+            var contacts = (await host.Services.GetRequiredService<StateStore>().AllLinksAsync(ObjectPairs.Contacts))
+                .OrderBy(l => l.SalesforceId, StringComparer.Ordinal).Take(2).ToList();
+            await sandbox.EditAsSalesRepAsync("Contact", contacts[0].SalesforceId, new { Title = "VP Revenue Operations" }, ct);
+            output.WriteLine($"A sales rep edits account {edited} (NumberOfEmployees = 1000) and contact {contacts[0].SalesforceId} (Title) through the Salesforce API.");
             output.WriteLine();
-            passes.Add(await PassAsync("3. after one edit", host, sandbox, probe, output, ct));
+            passes.Add(await PassAsync("3. after a rep's edits", host, sandbox, probe, output, ct));
             var (company, account, name) = await RenameOneCompanyAsync(host, sandbox, ct);
-            output.WriteLine($"A marketer renames HubSpot company {company} (the twin of account {account}) to \"{name}\" in HubSpot: the name is two-way.");
+            await sandbox.EditAsMarketerAsync("contacts", contacts[1].HubSpotId, new Dictionary<string, string> { ["phone"] = "+1 617 555 0142" }, ct);
+            // Both sides change one contact's title (latest-wins): the marketer first, the rep a moment later.
+            await sandbox.EditAsMarketerAsync("contacts", contacts[0].HubSpotId, new Dictionary<string, string> { ["jobtitle"] = "Head of Marketing Ops" }, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+            await sandbox.EditAsSalesRepAsync("Contact", contacts[0].SalesforceId, new { Title = "Chief Revenue Officer" }, ct);
+            output.WriteLine($"A marketer renames HubSpot company {company} (the twin of account {account}) to \"{name}\" (the name is two-way) and edits contact {contacts[1].HubSpotId}'s phone in HubSpot;");
+            output.WriteLine($"the marketer and then the rep change the title of contact {contacts[0].SalesforceId} on their own sides (latest-wins: the rep's later edit should win).");
             output.WriteLine();
-            passes.Add(await PassAsync("4. after a HubSpot edit", host, sandbox, probe, output, ct));
+            passes.Add(await PassAsync("4. after HubSpot edits", host, sandbox, probe, output, ct));
             passes.Add(await PassAsync("5. again, nothing changed", host, sandbox, probe, output, ct));
 
-            var crossed = passes[3].Summary.SalesforceUpdated == 1 && passes[4].Summary.SalesforceUpdated + passes[4].Summary.HubSpotUpdated + passes[4].Summary.HubSpotCreated == 0;
-            output.WriteLine(crossed
-                ? "The marketer's name reached Salesforce once, and the pass after it wrote nothing."
-                : "The marketer's edit did NOT cross exactly once: see passes 4 and 5.");
+            output.WriteLine(Crossed(passes)
+                ? "Each edit crossed once (the conflict went to the later edit), and the pass after them wrote nothing."
+                : "The edits did NOT cross exactly once: see passes 3 to 5.");
             output.WriteLine();
             output.WriteLine("pass                          read  SF calls  SF writes  HS calls  HS writes  records written (SF/HS)  time   counts = sandbox's");
             foreach (var p in passes)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{p.Name,-28} {p.Summary.RecordsRead,5} {p.Salesforce.Calls,9} {p.Salesforce.Writes,10} {p.HubSpot.Calls,9} {p.HubSpot.Writes,10} {p.Summary.SalesforceUpdated,12}/{p.Summary.HubSpotCreated + p.Summary.HubSpotUpdated,-12} {p.Summary.Elapsed.TotalSeconds,5:0.00}s  {(p.CountsAgree ? "yes" : "NO")}"));
+                    $"{p.Name,-28} {p.Read,5} {p.Salesforce.Calls,9} {p.Salesforce.Writes,10} {p.HubSpot.Calls,9} {p.HubSpot.Writes,10} {p.SalesforceWritten,12}/{p.HubSpotWritten,-12} {p.Elapsed.TotalSeconds,5:0.00}s  {(p.CountsAgree ? "yes" : "NO")}"));
             }
             await host.StopAsync(ct);
             return passes;
@@ -109,22 +122,38 @@ public static class DemoCommand
         await probe.PostAsync(new Uri(sandbox.SalesforceUrl, "/_sandbox/stats/reset"), null, ct);
         await probe.PostAsync(new Uri(sandbox.HubSpotUrl, "/_sandbox/stats/reset"), null, ct);
 
-        var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(), ct);
+        output.WriteLine($"Pass {name}");
+        var summaries = new List<SyncSummary>();
+        foreach (var pair in ObjectPairs.All)
+        {
+            var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(Object: pair), ct);
+            SummaryPrinter.PrintRun(output, summary, dryRun: false);
+            summaries.Add(summary);
+        }
 
         var sf = salesforceCounter.Snapshot();
         var hs = hubSpotCounter.Snapshot();
-        var pass = new Pass(name, summary,
+        var pass = new Pass(name, summaries,
             new CallCounts(sf.Calls, sf.Reads, sf.Writes),
             new CallCounts(hs.Calls, hs.Reads, hs.Writes),
             await SandboxCountsAsync(probe, sandbox.SalesforceUrl, ct),
             await SandboxCountsAsync(probe, sandbox.HubSpotUrl, ct));
-        output.WriteLine($"Pass {name}");
-        SummaryPrinter.PrintRun(output, summary, dryRun: false);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  API calls: Salesforce {pass.Salesforce.Calls} (reads {pass.Salesforce.Reads}, writes {pass.Salesforce.Writes}), HubSpot {pass.HubSpot.Calls} (reads {pass.HubSpot.Reads}, writes {pass.HubSpot.Writes}); the sandboxes counted Salesforce {pass.SalesforceSandbox.Calls}/{pass.SalesforceSandbox.Reads}/{pass.SalesforceSandbox.Writes}, HubSpot {pass.HubSpotSandbox.Calls}/{pass.HubSpotSandbox.Reads}/{pass.HubSpotSandbox.Writes}{(pass.CountsAgree ? "" : "  <-- MISMATCH")}"));
         output.WriteLine();
         return pass;
     }
+
+    /// <summary>
+    /// Pass 3 carries the rep's two edits to HubSpot (an account's employees, a contact's title) and writes the
+    /// account's new tier back. Pass 4 carries the company's new name and the contact's phone to Salesforce, and the
+    /// contested title to HubSpot, by latest-wins. Pass 5 writes nothing.
+    /// </summary>
+    static bool Crossed(IReadOnlyList<Pass> passes) =>
+        passes.Count == 5
+        && passes[2].HubSpotWritten == 2
+        && passes[3].SalesforceWritten == 2 && passes[3].HubSpotWritten == 1 && passes[3].Conflicts == 1
+        && passes[4].SalesforceWritten + passes[4].HubSpotWritten == 0;
 
     static async Task<CallCounts> SandboxCountsAsync(HttpClient probe, Uri baseUrl, CancellationToken ct)
     {

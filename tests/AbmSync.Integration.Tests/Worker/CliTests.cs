@@ -35,6 +35,29 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Demo_FromAnyDirectory_SyncsAccountsAndContacts_EachEditCrossesOnce_CountsAgree_Exit0()
+    {
+        var directory = Directory.CreateTempSubdirectory("abmsync-demo-test-");
+        try
+        {
+            var (exit, output, error) = await CliProcess.RunAsync(
+                new Dictionary<string, string> { ["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings") },
+                directory.FullName, "demo", "--accounts", "200", "--seed", "7");
+
+            Assert.True(exit == 0, output + error);
+            Assert.Contains("Each edit crossed once (the conflict went to the later edit), and the pass after them wrote nothing.", output, StringComparison.Ordinal);
+            var rows = output.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\d\. ")).ToList();
+            Assert.Equal(5, rows.Count);
+            Assert.All(rows, r => Assert.EndsWith("yes", r.TrimEnd(), StringComparison.Ordinal));
+            Assert.Contains("Contacts run", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task MappingsValidate_ShippedFiles_AreFine()
     {
         var (exit, output, error) = await CliProcess.RunAsync(new Dictionary<string, string>(), SyncHarness.RepositoryRoot(), "mappings", "validate");
