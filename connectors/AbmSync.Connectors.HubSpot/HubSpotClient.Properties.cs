@@ -1,9 +1,4 @@
-using System.Globalization;
-using System.Net;
-using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace AbmSync.Connectors.HubSpot;
 

@@ -11,9 +11,18 @@ public sealed record OwnerMap(IReadOnlyDictionary<string, OwnerIdentity> BySales
     public string? HubSpotOwnerOf(string salesforceUserId) =>
         BySalesforceUserId.TryGetValue(salesforceUserId, out var o) ? o.HubSpotOwnerId : null;
 
+    // Built once: every two-way owner field of every record asks the way back.
+    IReadOnlyDictionary<string, string>? byHubSpotOwnerId;
+
     /// <summary>The active Salesforce user behind a HubSpot owner, by the same email; null for an owner without one.</summary>
-    public string? SalesforceUserOf(string hubSpotOwnerId) =>
-        BySalesforceUserId.Values.FirstOrDefault(o => o.HubSpotOwnerId == hubSpotOwnerId && o.SalesforceActive)?.SalesforceUserId;
+    public string? SalesforceUserOf(string hubSpotOwnerId)
+    {
+        byHubSpotOwnerId ??= BySalesforceUserId.Values
+            .Where(o => o.SalesforceActive && o.HubSpotOwnerId is not null)
+            .GroupBy(o => o.HubSpotOwnerId!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().SalesforceUserId, StringComparer.Ordinal);
+        return byHubSpotOwnerId.GetValueOrDefault(hubSpotOwnerId);
+    }
 
     public int Matched => BySalesforceUserId.Values.Count(o => o.HubSpotOwnerId is not null);
 
