@@ -62,7 +62,8 @@ public sealed class SandboxHost : IAsyncDisposable
 
     /// <summary>
     /// Edits a record the way a sales rep would: the rep's own credentials, the public REST API, so that the org
-    /// records the rep as last modifier. Throws with the org's answer when the edit is refused.
+    /// records the rep as last modifier. Throws with the org's answer when the edit is refused. Like a person's edit in
+    /// the UI (whose "assign using active assignment rule" box is unticked by default), it runs no assignment rule.
     /// </summary>
     public async Task EditAsSalesRepAsync(string sObject, string id, object fields, CancellationToken cancellationToken = default) =>
         await AsSalesRepAsync(HttpMethod.Patch, $"sobjects/{sObject}/{id}", fields, $"the sales rep's edit of {sObject} {id}", cancellationToken);
@@ -96,6 +97,8 @@ public sealed class SandboxHost : IAsyncDisposable
             Content = body is null ? null : System.Net.Http.Json.JsonContent.Create(body),
         };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
+        // A person's save in the UI, not an integration's: the lead assignment rule would otherwise take the lead away.
+        request.Headers.Add("Sforce-Auto-Assign", "FALSE");
         using var response = await http.SendAsync(request, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)

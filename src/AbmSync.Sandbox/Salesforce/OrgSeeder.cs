@@ -3,7 +3,7 @@ namespace AbmSync.Sandbox.Salesforce;
 /// <summary>The seeded org: the synthetic world's Salesforce side, deterministic from the seed.</summary>
 public static class OrgSeeder
 {
-    public sealed record Seeded(string IntegrationUserId, string SalesRepUserId, string OrgId);
+    public sealed record Seeded(string IntegrationUserId, string SalesRepUserId, string OrgId, OrgRules.LeadAssignmentRule LeadAssignment);
 
     public static Seeded Seed(OrgStore store, SyntheticWorld world)
     {
@@ -143,8 +143,41 @@ public static class OrgSeeder
             }
         }
 
+        // Minted after the world's records, under their own key prefixes, so the world's ids stay as they were.
+        var assignment = SeedLeadRouting(store, integration.Id, orgCreated);
+
         var orgId = SalesforceId.Mint("00D", world.Seed, 1);
-        return new Seeded(integration.Id, userIds[salesRep.Index], orgId);
+        return new Seeded(integration.Id, userIds[salesRep.Index], orgId, assignment);
+    }
+
+    /// <summary>The Lead Intake queue and the active lead assignment rule that fills it, set up with the org.</summary>
+    static OrgRules.LeadAssignmentRule SeedLeadRouting(OrgStore store, string adminId, DateTimeOffset orgCreated)
+    {
+        var queue = store.Add(store.Schema.Find("Group")!);
+        Defaults(queue);
+        queue["Name"] = OrgRules.LeadQueueName;
+        queue["DeveloperName"] = OrgRules.LeadQueueDeveloperName;
+        queue["Type"] = "Queue";
+        queue["Email"] = "lead-intake@abmsync-demo.example";
+        queue["OwnerId"] = adminId;
+        SetUp(queue, adminId, orgCreated);
+
+        var rule = store.Add(store.Schema.Find("AssignmentRule")!);
+        Defaults(rule);
+        rule["Name"] = OrgRules.LeadAssignmentRuleName;
+        rule["SobjectType"] = "Lead";
+        rule["Active"] = true;
+        SetUp(rule, adminId, orgCreated);
+        return new OrgRules.LeadAssignmentRule(rule.Id, queue.Id);
+    }
+
+    static void SetUp(SfRecord record, string adminId, DateTimeOffset at)
+    {
+        record["CreatedDate"] = at;
+        record["CreatedById"] = adminId;
+        record["LastModifiedDate"] = at;
+        record["LastModifiedById"] = adminId;
+        record["SystemModstamp"] = at;
     }
 
     static void FillUser(SfRecord user, string first, string last, string email, string username, string alias, bool active, DateTimeOffset created)

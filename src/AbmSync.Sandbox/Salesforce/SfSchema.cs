@@ -135,8 +135,21 @@ public sealed class SfSchema
         var contact = Contact();
         account.History = HistoryObject(account, "AccountId");
         contact.History = HistoryObject(contact, "ContactId");
-        return new([account, contact, Lead(), Opportunity(), User(), account.History, contact.History]);
+        return new([account, contact, Lead(), Opportunity(), User(), Group(), AssignmentRule(), account.History, contact.History]);
     }
+
+    /// <summary>
+    /// The object a lookup's relationship path traverses to. A polymorphic lookup (Lead.Owner: Group or User) resolves
+    /// its fields against User, as SOQL's polymorphic Name object offers the user fields (Name, Email, Username…);
+    /// on a queue-owned lead those read the queue's values, or null where a Group has no such field.
+    /// </summary>
+    public SfObject? Target(SfField reference) =>
+        reference.ReferenceTo.Count > 1 && reference.ReferenceTo.Contains("User", StringComparer.Ordinal)
+            ? Find("User")
+            : reference.ReferenceTo.Select(Find).FirstOrDefault(t => t is not null);
+
+    /// <summary>Group.Type values (the queue is the only kind the org has; the others exist in every org's picklist).</summary>
+    public static readonly string[] GroupTypes = ["Regular", "Role", "RoleAndSubordinates", "Organization", "Queue"];
 
     /// <summary>
     /// The name a history row gives a tracked field. The platform does not always use the API name: an account's Name
@@ -333,6 +346,42 @@ public sealed class SfSchema
         Text("Alias", "Alias", 8) with { Nillable = false },
         Text("Title", "Title", 80),
         Checkbox("IsActive", "Active"),
+    ], writable: false);
+
+    /// <summary>
+    /// Group as the object reference lists its fields (no IsDeleted: a deleted group is gone). Read-only here, like
+    /// User: the org's one queue is set up, not written through the API.
+    /// </summary>
+    static SfObject Group() => new("Group", "Group", "Groups", "00G",
+    [
+        Id(),
+        Text("Name", "Name", 40) with { Nillable = false },
+        Text("DeveloperName", "Developer Name", 80),
+        Picklist("Type", "Type", GroupTypes, restricted: true) with { Length = 40, Nillable = false },
+        new SfField("Email", "Email", SfType.Email) { Length = 255 },
+        Checkbox("DoesSendEmailToMembers", "Send Email to Members"),
+        Checkbox("DoesIncludeBosses", "Include Bosses"),
+        Ref("OwnerId", "Owner ID", "User", "Owner") with { Nillable = false },
+        Ref("RelatedId", "Related ID", "User", "Related"),
+        ReadOnly(new SfField("CreatedDate", "Created Date", SfType.DateTime) { Nillable = false }),
+        ReadOnly(Ref("CreatedById", "Created By ID", "User", "CreatedBy") with { Nillable = false }),
+        ReadOnly(new SfField("LastModifiedDate", "Last Modified Date", SfType.DateTime) { Nillable = false }),
+        ReadOnly(Ref("LastModifiedById", "Last Modified By ID", "User", "LastModifiedBy") with { Nillable = false }),
+        ReadOnly(new SfField("SystemModstamp", "System Modstamp", SfType.DateTime) { Nillable = false }),
+    ], writable: false);
+
+    /// <summary>AssignmentRule (Setup → Lead Assignment Rules): which rule is active for which object. Read-only.</summary>
+    static SfObject AssignmentRule() => new("AssignmentRule", "Assignment Rule", "Assignment Rules", "01Q",
+    [
+        Id(),
+        Text("Name", "Name", 120),
+        Picklist("SobjectType", "SObject Type", ["Case", "Lead"], restricted: true) with { Length = 40 },
+        Checkbox("Active", "Active"),
+        ReadOnly(new SfField("CreatedDate", "Created Date", SfType.DateTime) { Nillable = false }),
+        ReadOnly(Ref("CreatedById", "Created By ID", "User", "CreatedBy") with { Nillable = false }),
+        ReadOnly(new SfField("LastModifiedDate", "Last Modified Date", SfType.DateTime) { Nillable = false }),
+        ReadOnly(Ref("LastModifiedById", "Last Modified By ID", "User", "LastModifiedBy") with { Nillable = false }),
+        ReadOnly(new SfField("SystemModstamp", "System Modstamp", SfType.DateTime) { Nillable = false }),
     ], writable: false);
 
     /// <summary>Derived stage facts of the standard Opportunity stage picklist.</summary>
