@@ -45,9 +45,10 @@ public sealed partial class SalesforceOrg
         this.time = time;
         this.stats = stats;
         this.baseUrl = baseUrl;
-        Schema = SfSchema.Create();
+        ArgumentOutOfRangeException.ThrowIfNegative(options.PersonAccounts);
+        Schema = SfSchema.Create(personAccounts: options.PersonAccounts > 0);
         Store = new OrgStore(Schema, world.Seed, time);
-        var seeded = OrgSeeder.Seed(Store, world);
+        var seeded = OrgSeeder.Seed(Store, world, options.PersonAccounts);
         IntegrationUserId = seeded.IntegrationUserId;
         SalesRepUserId = seeded.SalesRepUserId;
         OrgId = seeded.OrgId;

@@ -129,10 +129,14 @@ public sealed class SfSchema
     /// </summary>
     public static readonly string[] HistoryDataTypes = ["Boolean", "Currency", "DateOnly", "DateTime", "Double", "DynamicEnum", "Email", "EntityId", "Percent", "Phone", "Text", "Url"];
 
-    public static SfSchema Create()
+    /// <param name="personAccounts">
+    /// The org has person accounts enabled: Account and Contact carry <c>IsPersonAccount</c>. Without them the field
+    /// does not exist at all, as in an org that never enabled the feature (it cannot be turned off once on).
+    /// </param>
+    public static SfSchema Create(bool personAccounts = false)
     {
-        var account = Account();
-        var contact = Contact();
+        var account = Account(personAccounts);
+        var contact = Contact(personAccounts);
         account.History = HistoryObject(account, "AccountId");
         contact.History = HistoryObject(contact, "ContactId");
         return new([account, contact, Lead(), Opportunity(), User(), Group(), AssignmentRule(), account.History, contact.History]);
@@ -150,6 +154,9 @@ public sealed class SfSchema
 
     /// <summary>Group.Type values (the queue is the only kind the org has; the others exist in every org's picklist).</summary>
     public static readonly string[] GroupTypes = ["Regular", "Role", "RoleAndSubordinates", "Organization", "Queue"];
+
+    /// <summary><c>IsPersonAccount</c> on Account and Contact: read-only, set by the platform when a person account is made.</summary>
+    static SfField PersonAccountFlag() => ReadOnly(Checkbox("IsPersonAccount", "Is Person Account"));
 
     /// <summary>
     /// The name a history row gives a tracked field. The platform does not always use the API name: an account's Name
@@ -240,7 +247,7 @@ public sealed class SfSchema
         InlineHelpText = $"Id of the matching HubSpot {counterpart}. Set by the AbmSync engine when it links the two records; do not edit, or the link breaks.",
     };
 
-    static SfObject Account() => new("Account", "Account", "Accounts", "001",
+    static SfObject Account(bool personAccounts) => new("Account", "Account", "Accounts", "001",
     [
         .. System("Account"),
         Text("Name", "Account Name", 255) with { Nillable = false },
@@ -268,12 +275,13 @@ public sealed class SfSchema
         Checkbox("ABM_Stalled__c", "ABM Stalled") with { InlineHelpText = "Ticked when the account shows no engagement and no opportunity progress for the configured number of days. Set by the AbmSync engine, not by people." },
         Checkbox("ABM_Surge__c", "ABM Surge") with { InlineHelpText = "Ticked when engagement at this account suddenly rises well above its usual level. Set by the AbmSync engine, not by people." },
         HubSpotId("company"),
+        .. (personAccounts ? [PersonAccountFlag()] : Array.Empty<SfField>()),
     ])
     {
         TrackedFields = AccountTrackedFields,
     };
 
-    static SfObject Contact() => new("Contact", "Contact", "Contacts", "003",
+    static SfObject Contact(bool personAccounts) => new("Contact", "Contact", "Contacts", "003",
     [
         .. System("Contact"),
         Ref("AccountId", "Account ID", "Account", "Account"),
@@ -288,6 +296,7 @@ public sealed class SfSchema
         Owner(),
         HubSpotId("contact"),
         Picklist("ABM_Buying_Role__c", "ABM Buying Role", BuyingRoles) with { InlineHelpText = "The contact's role in the buying committee, inferred from the job title. Set by the AbmSync engine, not by people." },
+        .. (personAccounts ? [PersonAccountFlag()] : Array.Empty<SfField>()),
     ])
     {
         TrackedFields = ContactTrackedFields,
