@@ -288,6 +288,23 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
         return new SaveResult(record.Id, [], creating);
     }
 
+    /// <summary>
+    /// A change the platform makes itself, past the checks a caller's save meets (read-only fields, a converted lead):
+    /// lead conversion marks the lead. Stamped, tracked and undoable like any save.
+    /// </summary>
+    public void SystemUpdate(SfRecord record, IReadOnlyDictionary<string, object?> values, string userId, List<(SfRecord Record, object?[]? Before)> undo)
+    {
+        var before = record.Snapshot();
+        undo.Add((record, before));
+        foreach (var (name, value) in values)
+        {
+            record[name] = value;
+        }
+        Derive(record);
+        var stamp = Stamp(record, userId);
+        Track(record, before, userId, stamp, undo);
+    }
+
     /// <summary>Object permissions: create, edit and delete each need their own grant.</summary>
     static SaveResult? ObjectRefusal(DmlOp op, SfObject type, SfRecord? target, UserAccess access) => op switch
     {
