@@ -147,8 +147,8 @@ public sealed class SandboxHost : IAsyncDisposable
         var portalWorld = options.SeedHubSpot ? world : new SyntheticWorld { Seed = world.Seed, Reps = world.Reps, Businesses = [], People = [], Deals = [] };
         var hubSpot = new HubSpotEmulator(portalWorld, options, time);
 
-        var salesforceApp = Build(options.SalesforcePort, options.Latency, salesforce.Stats, salesforce.Export, salesforce.Map);
-        var hubSpotApp = Build(options.HubSpotPort, options.Latency, hubSpot.Stats, hubSpot.Export, hubSpot.Map);
+        var salesforceApp = Build(options.SalesforcePort, options.Latency, salesforce.Stats, salesforce.Hold, salesforce.Export, salesforce.Map);
+        var hubSpotApp = Build(options.HubSpotPort, options.Latency, hubSpot.Stats, hubSpot.Hold, hubSpot.Export, hubSpot.Map);
         await salesforceApp.StartAsync(cancellationToken);
         try
         {
@@ -165,7 +165,7 @@ public sealed class SandboxHost : IAsyncDisposable
         return host;
     }
 
-    static WebApplication Build(int port, TimeSpan latency, SandboxStats stats, Func<object> export, Action<WebApplication> map)
+    static WebApplication Build(int port, TimeSpan latency, SandboxStats stats, SandboxHold hold, Func<object> export, Action<WebApplication> map)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -183,22 +183,27 @@ public sealed class SandboxHost : IAsyncDisposable
         });
         app.UseRouting();
         // Counted after routing, so the key is the route template, and before the handler, so a failed call counts too.
+        // The hold hook counts the same writes, so "the n-th write" means what the stats say it means.
         app.Use(async (context, next) =>
         {
             if (context.GetEndpoint() is RouteEndpoint endpoint && !context.Request.Path.StartsWithSegments("/_sandbox"))
             {
                 var kind = endpoint.Metadata.GetMetadata<CallKindMetadata>()?.Kind ?? CallKind.Other;
-                stats.Record($"{context.Request.Method} /{endpoint.RoutePattern.RawText?.TrimStart('/')}", kind);
+                var key = $"{context.Request.Method} /{endpoint.RoutePattern.RawText?.TrimStart('/')}";
+                stats.Record(key, kind);
+                if (kind == CallKind.Write)
+                {
+                    await hold.InvokeWrite(context, key, next);
+                    CountThrottled(context, stats);
+                    return;
+                }
             }
             else if (!context.Request.Path.StartsWithSegments("/_sandbox"))
             {
                 stats.Record($"{context.Request.Method} (unmatched)", CallKind.Other);
             }
             await next(context);
-            if (context.Response.StatusCode == StatusCodes.Status429TooManyRequests)
-            {
-                stats.RecordThrottled();
-            }
+            CountThrottled(context, stats);
         });
 
         app.MapGet("/_sandbox/stats", () => Results.Json(stats.Snapshot()));
@@ -208,8 +213,55 @@ public sealed class SandboxHost : IAsyncDisposable
             return Results.Json(stats.Snapshot());
         });
         app.MapGet("/_sandbox/export", () => Results.Json(export()));
+        MapHold(app, hold);
         map(app);
         return app;
+    }
+
+    static void CountThrottled(HttpContext context, SandboxStats stats)
+    {
+        if (context.Response.StatusCode == StatusCodes.Status429TooManyRequests)
+        {
+            stats.RecordThrottled();
+        }
+    }
+
+    /// <summary>The hold hook's surface: arm, state, release, disarm (<see cref="SandboxHold"/>).</summary>
+    static void MapHold(WebApplication app, SandboxHold hold)
+    {
+        app.MapGet("/_sandbox/hold", () => Results.Json(hold.Snapshot()));
+        app.MapPost("/_sandbox/hold", async (HttpRequest request) =>
+        {
+            int? afterWrites = null;
+            try
+            {
+                var body = await System.Text.Json.Nodes.JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+                if (body is System.Text.Json.Nodes.JsonObject json && json["afterWrites"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<int>(out var n))
+                {
+                    afterWrites = n;
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+            if (afterWrites is not >= 1)
+            {
+                return Results.Json(new { error = "The body must be {\"afterWrites\": n} with a whole number n of at least 1." }, statusCode: 400);
+            }
+            return hold.Arm(afterWrites.Value)
+                ? Results.Json(hold.Snapshot())
+                : Results.Json(new { error = "A call is held (or being executed to be held): release it, or DELETE /_sandbox/hold, first." }, statusCode: 409);
+        });
+        app.MapPost("/_sandbox/hold/release", () => hold.Release()
+            ? Results.Json(hold.Snapshot())
+            : Results.Json(new { error = "No call is held." }, statusCode: 409));
+        app.MapDelete("/_sandbox/hold", () =>
+        {
+            hold.Disarm();
+            return Results.Json(hold.Snapshot());
+        });
+        // Stopping the sandbox must not wait on a held call: release it so the server can drain.
+        app.Lifetime.ApplicationStopping.Register(hold.Disarm);
     }
 
     static Uri BoundAddress(WebApplication app)
