@@ -287,4 +287,29 @@ public class LeadSyncTests
         var after = (await harness.SalesforceExportAsync())["Lead"]!.AsArray().Single(l => (string)l!["Id"]! == (string)mine["Id"]!)!;
         Assert.Equal(("Routed? No", (string?)mine["OwnerId"]), ((string?)after["Title"], (string?)after["OwnerId"]));
     }
+
+    [Fact]
+    public async Task OneLeadEditEachSide_TenCycles_FirstCarriesThem_LaterCyclesWriteNothing()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 30);
+        await SyncAllAsync(harness);
+        var shared = (await harness.Store.AllLinksAsync(ObjectPairs.Contacts)).Select(l => l.HubSpotId).ToHashSet(StringComparer.Ordinal);
+        var links = (await harness.Store.AllLinksAsync(ObjectPairs.Leads)).Where(l => !shared.Contains(l.HubSpotId))
+            .OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
+        await harness.Sandbox.EditAsSalesRepAsync("Lead", links[0].SalesforceId, new { Title = "Head of Growth" });
+        await harness.Sandbox.EditAsMarketerAsync("contacts", links[1].HubSpotId, new Dictionary<string, string> { ["phone"] = "+1 555 0199" });
+
+        var writes = new List<(int Salesforce, int HubSpot)>();
+        for (var cycle = 1; cycle <= 10; cycle++)
+        {
+            var summary = await harness.SyncAsync(new SyncRequest(Object: ObjectPairs.Leads));
+            Assert.Equal("succeeded", summary.Status);
+            writes.Add((summary.SalesforceUpdated + summary.SalesforceCreated, summary.HubSpotUpdated + summary.HubSpotCreated));
+        }
+
+        Assert.Equal((1, 1), writes[0]);
+        Assert.All(writes.Skip(1), w => Assert.Equal((0, 0), w));
+        Assert.Equal("Head of Growth", Prop((await harness.HubSpotExportAsync())["contacts"]!.AsArray().Single(c => (string)c!["id"]! == links[0].HubSpotId)!, "jobtitle"));
+        Assert.Equal("+1 555 0199", (string?)(await harness.SalesforceExportAsync())["Lead"]!.AsArray().Single(l => (string)l!["Id"]! == links[1].SalesforceId)!["Phone"]);
+    }
 }
