@@ -229,12 +229,21 @@ public sealed class SfSchema
         {
             yield return ReadOnly(Ref("MasterRecordId", $"Master Record ID", objectName, "MasterRecord"));
         }
-        yield return ReadOnly(new SfField("CreatedDate", "Created Date", SfType.DateTime) { Nillable = false });
-        yield return ReadOnly(Ref("CreatedById", "Created By ID", "User", "CreatedBy") with { Nillable = false });
-        yield return ReadOnly(new SfField("LastModifiedDate", "Last Modified Date", SfType.DateTime) { Nillable = false });
-        yield return ReadOnly(Ref("LastModifiedById", "Last Modified By ID", "User", "LastModifiedBy") with { Nillable = false });
-        yield return ReadOnly(new SfField("SystemModstamp", "System Modstamp", SfType.DateTime) { Nillable = false });
+        foreach (var field in Audit())
+        {
+            yield return field;
+        }
     }
+
+    /// <summary>Who created and last changed a record, and when.</summary>
+    static IEnumerable<SfField> Audit() =>
+    [
+        ReadOnly(new SfField("CreatedDate", "Created Date", SfType.DateTime) { Nillable = false }),
+        ReadOnly(Ref("CreatedById", "Created By ID", "User", "CreatedBy") with { Nillable = false }),
+        ReadOnly(new SfField("LastModifiedDate", "Last Modified Date", SfType.DateTime) { Nillable = false }),
+        ReadOnly(Ref("LastModifiedById", "Last Modified By ID", "User", "LastModifiedBy") with { Nillable = false }),
+        ReadOnly(new SfField("SystemModstamp", "System Modstamp", SfType.DateTime) { Nillable = false }),
+    ];
 
     static SfField Owner(bool queues = false) =>
         Ref("OwnerId", "Owner ID", "User", "Owner") with { Nillable = false, DefaultedOnCreate = true, ReferenceTo = queues ? ["Group", "User"] : ["User"] };
@@ -372,11 +381,7 @@ public sealed class SfSchema
         Checkbox("DoesIncludeBosses", "Include Bosses"),
         Ref("OwnerId", "Owner ID", "User", "Owner") with { Nillable = false },
         Ref("RelatedId", "Related ID", "User", "Related"),
-        ReadOnly(new SfField("CreatedDate", "Created Date", SfType.DateTime) { Nillable = false }),
-        ReadOnly(Ref("CreatedById", "Created By ID", "User", "CreatedBy") with { Nillable = false }),
-        ReadOnly(new SfField("LastModifiedDate", "Last Modified Date", SfType.DateTime) { Nillable = false }),
-        ReadOnly(Ref("LastModifiedById", "Last Modified By ID", "User", "LastModifiedBy") with { Nillable = false }),
-        ReadOnly(new SfField("SystemModstamp", "System Modstamp", SfType.DateTime) { Nillable = false }),
+        .. Audit(),
     ], writable: false);
 
     /// <summary>AssignmentRule (Setup → Lead Assignment Rules): which rule is active for which object. Read-only.</summary>
@@ -386,11 +391,7 @@ public sealed class SfSchema
         Text("Name", "Name", 120),
         Picklist("SobjectType", "SObject Type", ["Case", "Lead"], restricted: true) with { Length = 40 },
         Checkbox("Active", "Active"),
-        ReadOnly(new SfField("CreatedDate", "Created Date", SfType.DateTime) { Nillable = false }),
-        ReadOnly(Ref("CreatedById", "Created By ID", "User", "CreatedBy") with { Nillable = false }),
-        ReadOnly(new SfField("LastModifiedDate", "Last Modified Date", SfType.DateTime) { Nillable = false }),
-        ReadOnly(Ref("LastModifiedById", "Last Modified By ID", "User", "LastModifiedBy") with { Nillable = false }),
-        ReadOnly(new SfField("SystemModstamp", "System Modstamp", SfType.DateTime) { Nillable = false }),
+        .. Audit(),
     ], writable: false);
 
     /// <summary>Derived stage facts of the standard Opportunity stage picklist.</summary>
