@@ -30,7 +30,8 @@ public sealed partial class HubSpotClient
         DateTimeOffset since,
         DateTimeOffset? until = null,
         int pageSize = MaxSearchLimit,
-        [EnumeratorCancellation] CancellationToken ct = default)
+        [EnumeratorCancellation] CancellationToken ct = default,
+        IReadOnlyList<HubSpotFilter>? where = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxSearchLimit);
@@ -49,7 +50,8 @@ public sealed partial class HubSpotClient
 
         while (true)
         {
-            var filters = new List<HubSpotFilter>();
+            // Extra conditions (which records take part) narrow every search, the tie walk and the probe alike.
+            var filters = new List<HubSpotFilter>(where ?? []);
             HubSpotSort sort;
             if (tieMs is { } tie)
             {
@@ -151,7 +153,7 @@ public sealed partial class HubSpotClient
 
             // One call asks how many records share that instant. When a whole search can't page them (a bulk import),
             // walk the instant by hs_object_id now, rather than first paging 10,000 of them by time and then again by id.
-            var probe = new HubSpotSearchRequest([new HubSpotFilterGroup([new HubSpotFilter(modified, "EQ", Ms(lastMs))])],
+            var probe = new HubSpotSearchRequest([new HubSpotFilterGroup([.. where ?? [], new HubSpotFilter(modified, "EQ", Ms(lastMs))])],
                 [new HubSpotSort("hs_object_id")], ["hs_object_id"], null, 1);
             if ((await SearchAsync(objectType, probe, ct)).Total > SearchResultCap - pageSize)
             {

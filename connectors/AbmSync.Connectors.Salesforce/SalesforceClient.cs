@@ -75,7 +75,7 @@ public sealed partial class SalesforceClient
     }
 
     /// <summary>PATCH /composite/sobjects (allOrNone=false), 200 records per call. Every record needs an Id. Results align with inputs.</summary>
-    public Task<IReadOnlyList<SObjectSaveResult>> UpdateAsync(IReadOnlyList<SObjectRecord> records, CancellationToken ct = default)
+    public Task<IReadOnlyList<SObjectSaveResult>> UpdateAsync(IReadOnlyList<SObjectRecord> records, CancellationToken ct = default, bool autoAssign = true)
     {
         foreach (var r in records)
         {
@@ -85,7 +85,7 @@ public sealed partial class SalesforceClient
             }
         }
 
-        return SaveInChunksAsync(HttpMethod.Patch, $"{DataPath}/composite/sobjects", records, includeId: true, nonIdempotent: false, ct);
+        return SaveInChunksAsync(HttpMethod.Patch, $"{DataPath}/composite/sobjects", records, includeId: true, nonIdempotent: false, ct, autoAssign);
     }
 
     /// <summary>POST /composite/sobjects (allOrNone=false), 200 per call. Never retried at HTTP level: a create replayed is a duplicate.</summary>
@@ -100,8 +100,12 @@ public sealed partial class SalesforceClient
     }
 
     /// <summary>PATCH /composite/sobjects/{sObject}/{externalIdField} (allOrNone=false), 200 per call; results carry Created.</summary>
+    /// <param name="autoAssign">
+    /// False sends <c>Sforce-Auto-Assign: FALSE</c>: the org's active lead (or case) assignment rule does not replace the
+    /// owner we set. Without the header the REST API applies the active rule.
+    /// </param>
     public Task<IReadOnlyList<SObjectSaveResult>> UpsertAsync(string sObject, string externalIdField,
-        IReadOnlyList<SObjectRecord> records, CancellationToken ct = default)
+        IReadOnlyList<SObjectRecord> records, CancellationToken ct = default, bool autoAssign = true)
     {
         Soql.CheckObjectName(sObject);
         Soql.CheckFieldPath(externalIdField);
@@ -119,7 +123,7 @@ public sealed partial class SalesforceClient
         }
 
         return SaveInChunksAsync(HttpMethod.Patch, $"{DataPath}/composite/sobjects/{sObject}/{externalIdField}", records,
-            includeId: false, nonIdempotent: false, ct);
+            includeId: false, nonIdempotent: false, ct, autoAssign);
     }
 
     /// <summary>
@@ -235,7 +239,7 @@ public sealed partial class SalesforceClient
     }
 
     private async Task<IReadOnlyList<SObjectSaveResult>> SaveInChunksAsync(HttpMethod method, string relativeUri,
-        IReadOnlyList<SObjectRecord> records, bool includeId, bool nonIdempotent, CancellationToken ct)
+        IReadOnlyList<SObjectRecord> records, bool includeId, bool nonIdempotent, CancellationToken ct, bool autoAssign = true)
     {
         var results = new List<SObjectSaveResult>(records.Count);
         foreach (var chunk in records.Chunk(CollectionBatchSize))
@@ -245,7 +249,8 @@ public sealed partial class SalesforceClient
                 ["allOrNone"] = false,
                 ["records"] = new JsonArray(chunk.Select(r => (JsonNode?)ToWireRecord(r, includeId)).ToArray()),
             };
-            var json = await SendJsonAsync(method, relativeUri, body, nonIdempotent, ct);
+            var json = await SendJsonAsync(method, relativeUri, body, nonIdempotent, ct,
+                autoAssign ? null : request => request.Headers.TryAddWithoutValidation("Sforce-Auto-Assign", "FALSE"));
             if (json is not JsonArray array || array.Count != chunk.Length)
             {
                 // Results are matched to inputs by position; a different count makes that matching unsafe.

@@ -6,6 +6,12 @@ namespace AbmSync.Connectors.Salesforce;
 /// <summary>One Salesforce error: <c>errorCode</c> at the top level of a REST answer, <c>statusCode</c> inside collection results.</summary>
 public sealed record SalesforceError(string Code, string Message, IReadOnlyList<string> Fields)
 {
+    /// <summary>
+    /// On DUPLICATES_DETECTED, the ids of the records the org's duplicate rule matched (its duplicateResult's
+    /// matchResults[].matchRecords[].record.Id); empty on every other error.
+    /// </summary>
+    public IReadOnlyList<string> DuplicateRecordIds { get; init; } = [];
+
     // Transient row contention: the worker re-submits these in a later batch (the connector never loops on them).
     private static readonly HashSet<string> RetryableCodes = new(StringComparer.Ordinal)
     {
@@ -30,7 +36,15 @@ public sealed record SalesforceError(string Code, string Message, IReadOnlyList<
         var fields = obj["fields"] is JsonArray array
             ? array.Select(f => (string?)f).OfType<string>().ToArray()
             : [];
-        return new SalesforceError(code, message, fields);
+        var duplicates = obj["duplicateResult"]?["matchResults"] is JsonArray results
+            ? results.OfType<JsonObject>()
+                .SelectMany(r => r["matchRecords"] as JsonArray ?? [])
+                .Select(m => (string?)m?["record"]?["Id"])
+                .OfType<string>()
+                .Distinct(StringComparer.Ordinal)
+                .ToArray()
+            : [];
+        return new SalesforceError(code, message, fields) { DuplicateRecordIds = duplicates };
     }
 
     internal static IReadOnlyList<SalesforceError> ListFromJson(JsonNode? node) => node switch

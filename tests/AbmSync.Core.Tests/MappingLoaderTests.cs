@@ -90,4 +90,34 @@ public class MappingLoaderTests
         }
         return dir?.FullName ?? throw new InvalidOperationException("AbmSync.sln not found above the test directory");
     }
+
+    [Fact]
+    public void Load_DefaultAndConvertedLead_AreRead()
+    {
+        var yaml = """
+            version: 1
+            pair: { salesforce: Lead, hubspot: contacts }
+            match: [ linked-id, converted-lead, email ]
+            fields:
+              - { salesforce: LastName, hubspot: lastname, direction: two-way, conflict: latest-wins, default: "[not provided]" }
+            """;
+
+        var mapping = MappingLoader.Load("leads.yaml", yaml);
+
+        Assert.Equal([MatchKey.LinkedId, MatchKey.ConvertedLead, MatchKey.Email], mapping.Match);
+        Assert.Equal("[not provided]", mapping.Fields.Single().SalesforceDefault);
+    }
+
+    [Theory]
+    [InlineData("{ salesforce: LastName, hubspot: lastname, direction: to-hubspot, default: x }")]
+    [InlineData("{ salesforce: OwnerId, hubspot: hubspot_owner_id, direction: two-way, conflict: salesforce-wins, transform: owner, default: x }")]
+    [InlineData("{ salesforce: LastName, hubspot: lastname, direction: two-way, conflict: latest-wins, default: \"  \" }")]
+    public void Load_DefaultWhereItCannotApply_IsRefusedWithItsLine(string field)
+    {
+        var yaml = $"version: 1\npair: {{ salesforce: Lead, hubspot: contacts }}\nfields:\n  - {field}\n";
+
+        var error = Assert.Throws<ConfigurationFileException>(() => MappingLoader.Load("leads.yaml", yaml));
+
+        Assert.Contains(error.Problems, p => p.Line == 4 && p.Reason.Contains("default is the text Salesforce holds", StringComparison.Ordinal));
+    }
 }

@@ -595,4 +595,48 @@ public class SyncPlannerTests
         Assert.Equal(Plans.Values(("Description", "notes")), plan.SalesforceWrites);
         Assert.Equal(SyncSide.Salesforce, Assert.Single(plan.Conflicts).Winner);
     }
+
+    static readonly FieldMapping[] LeadFields =
+    [
+        new("LastName", "lastname", SyncDirection.TwoWay, ConflictPolicy.LatestWins, FieldTransform.Trim, null, new SourceLocation("leads.yaml", 1), SalesforceDefault: "[not provided]"),
+        new("Company", "company", SyncDirection.TwoWay, ConflictPolicy.SalesforceWins, FieldTransform.None, null, new SourceLocation("leads.yaml", 2), SalesforceDefault: "[not provided]"),
+        Plans.Field("Email", "email", SyncDirection.TwoWay, ConflictPolicy.SalesforceWins, FieldTransform.Lower),
+    ];
+
+    [Fact]
+    public void Plan_CreateInSalesforceWithoutARequiredValue_FillsTheDefault_AndTheDefaultNeverTravelsBack()
+    {
+        var mapping = Plans.Mapping(LeadFields) with { SalesforceObject = "Lead", HubSpotObject = "contacts" };
+        var hs = Plans.Record("9", ("lastname", null), ("company", "Initech"), ("email", "pat@example.com"));
+
+        var create = SyncPlanner.Plan(Plans.Context(mapping), new PlanInput(null, hs, LinkState.Unlinked, FieldBaselines.Empty));
+
+        Assert.Equal(LinkActionKind.CreateInSalesforce, create.Link.Kind);
+        Assert.Equal("[not provided]", create.SalesforceWrites["LastName"]);
+        Assert.Equal("Initech", create.SalesforceWrites["Company"]);
+        Assert.Null(create.NewBaselines.HubSpot["lastname"]);
+        // The next run reads the placeholder back: nothing to write either way.
+        var sf = Plans.Record("00Q1", ("LastName", "[not provided]"), ("Company", "Initech"), ("Email", "pat@example.com"));
+        var again = SyncPlanner.Plan(Plans.Context(mapping), Plans.Linked(sf, hs, create.NewBaselines));
+        Assert.True(again.IsEmpty);
+        // Linked for the first time without baselines (a create whose commit was lost): the placeholder agrees with a blank.
+        var relinked = SyncPlanner.Plan(Plans.Context(mapping), new PlanInput(sf, hs, LinkState.Unlinked, FieldBaselines.Empty));
+        Assert.True(relinked.IsEmpty);
+        Assert.Empty(relinked.Conflicts);
+    }
+
+    [Fact]
+    public void Plan_HubSpotClearsARequiredField_SalesforceGetsTheDefault_NotABlank()
+    {
+        var mapping = Plans.Mapping(LeadFields) with { SalesforceObject = "Lead", HubSpotObject = "contacts" };
+        var sf = Plans.Record("00Q1", ("LastName", "Smith"), ("Company", "Initech"), ("Email", "pat@example.com"));
+        var hs = Plans.Record("9", ("lastname", null), ("company", "Initech"), ("email", "pat@example.com"));
+        var baselines = Plans.Baselines(Plans.Values(("LastName", "Smith"), ("Company", "Initech"), ("Email", "pat@example.com")),
+            Plans.Values(("lastname", "Smith"), ("company", "Initech"), ("email", "pat@example.com")));
+
+        var plan = SyncPlanner.Plan(Plans.Context(mapping), Plans.Linked(sf, hs, baselines));
+
+        Assert.Equal(Plans.Values(("LastName", "[not provided]")), plan.SalesforceWrites);
+        Assert.Empty(plan.HubSpotWrites);
+    }
 }

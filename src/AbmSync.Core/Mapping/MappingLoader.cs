@@ -51,6 +51,7 @@ public static class MappingLoader
         ["domain"] = MatchKey.Domain,
         ["email"] = MatchKey.Email,
         ["name"] = MatchKey.Name,
+        ["converted-lead"] = MatchKey.ConvertedLead,
     };
 
     /// <summary>Pairs whose records another pair's field may point at (by their link).</summary>
@@ -156,7 +157,7 @@ public static class MappingLoader
                 continue;
             }
             var line = (int)field.Start.Line;
-            var f = reader.Entries(field, "a field", "salesforce", "hubspot", "direction", "conflict", "transform", "values", "link");
+            var f = reader.Entries(field, "a field", "salesforce", "hubspot", "direction", "conflict", "transform", "values", "link", "default");
             reader.Require(f, field, "a field", "salesforce", "hubspot", "direction");
             var salesforce = reader.String(f.GetValueOrDefault("salesforce"), "salesforce");
             var hubSpot = reader.String(f.GetValueOrDefault("hubspot"), "hubspot");
@@ -181,6 +182,13 @@ public static class MappingLoader
             else if (hubSpot is not null && hubSpot.StartsWith(FieldMapping.AssociationPrefix, StringComparison.Ordinal))
             {
                 reader.Error(f["hubspot"], $"'{hubSpot}' is an association, not a property: it needs 'link' (the pair whose records it points at)");
+            }
+            // default: TEXT — what Salesforce holds for "none" in a field it requires; HubSpot's blank travels as it.
+            var salesforceDefault = reader.String(f.GetValueOrDefault("default"), "default");
+            if (salesforceDefault is not null && (transform is FieldTransform.Link or FieldTransform.Owner || f.ContainsKey("values")
+                || salesforceDefault.Trim().Length == 0 || direction is SyncDirection.ToHubSpot or SyncDirection.None))
+            {
+                reader.Error(f["default"], "default is the text Salesforce holds where HubSpot has none; it needs a field that flows to Salesforce, no blank, and no link, owner or value map");
             }
             IReadOnlyDictionary<string, string>? values = null;
             if (reader.Mapping(f.GetValueOrDefault("values"), "values") is { } map)
@@ -229,7 +237,7 @@ public static class MappingLoader
             }
             if (salesforce is not null && hubSpot is not null && direction is not null)
             {
-                fields.Add(new FieldMapping(salesforce, hubSpot, direction.Value, conflict, transform, values, new SourceLocation(reader.File, line), link));
+                fields.Add(new FieldMapping(salesforce, hubSpot, direction.Value, conflict, transform, values, new SourceLocation(reader.File, line), link, salesforceDefault));
             }
         }
         return fields;

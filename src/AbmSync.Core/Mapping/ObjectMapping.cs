@@ -13,7 +13,11 @@ public enum FieldTransform { None, Domain, Owner, Trim, Lower, Upper, Date, Link
 public enum DeletePolicy { Unlink, Propagate, Ignore }
 
 /// <summary>How a record finds its twin before anything is created.</summary>
-public enum MatchKey { LinkedId, Domain, Email, Name }
+/// <remarks>
+/// <see cref="ConvertedLead"/>: a Salesforce contact made by converting a lead takes over the lead's twin (the lead's
+/// <c>ConvertedContactId</c> names it), so the person stays one HubSpot contact.
+/// </remarks>
+public enum MatchKey { LinkedId, Domain, Email, Name, ConvertedLead }
 
 /// <summary>A location in a mapping file, kept so that checks against the live schema can point at the line.</summary>
 public sealed record SourceLocation(string File, int Line)
@@ -22,6 +26,11 @@ public sealed record SourceLocation(string File, int Line)
 }
 
 /// <summary>One mapped field pair.</summary>
+/// <param name="SalesforceDefault">
+/// What Salesforce holds where HubSpot has nothing, for a field Salesforce requires (a Lead's LastName and Company):
+/// HubSpot's blank travels to Salesforce as this value, and this value travels back to HubSpot as blank, so a record
+/// created from HubSpot is neither refused nor given a made-up value on the HubSpot side.
+/// </param>
 public sealed record FieldMapping(
     string Salesforce,
     string HubSpot,
@@ -30,7 +39,8 @@ public sealed record FieldMapping(
     FieldTransform Transform,
     IReadOnlyDictionary<string, string>? Values,
     SourceLocation Location,
-    string? LinkPair = null)
+    string? LinkPair = null,
+    string? SalesforceDefault = null)
 {
     /// <summary>
     /// A HubSpot name <c>associations.{objectType}</c> is not a property: it is the record's primary association to

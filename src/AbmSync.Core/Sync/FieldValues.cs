@@ -61,7 +61,7 @@ public static class FieldValues
         FieldMapping field, string? salesforceValue, FieldKind salesforceKind, FieldKind hubSpotKind, OwnerMap owners)
     {
         var text = ValueKinds.Canonical(salesforceKind, salesforceValue);
-        if (text is null)
+        if (text is null || (field.SalesforceDefault is { } placeholder && text == placeholder))
         {
             return ConvertedValue.Blank;
         }
@@ -102,12 +102,12 @@ public static class FieldValues
         var forward = ToHubSpotValue(field, currentSalesforceValue, salesforceKind, hubSpotKind, owners);
         if (forward.IsMapped && ValueKinds.Same(hubSpotKind, forward.Value, hubSpotValue))
         {
-            return new ConvertedValue(ValueKinds.Canonical(salesforceKind, currentSalesforceValue), null);
+            return new ConvertedValue(ValueKinds.Canonical(salesforceKind, currentSalesforceValue) ?? field.SalesforceDefault, null);
         }
         var text = ValueKinds.Canonical(hubSpotKind, hubSpotValue);
         if (text is null)
         {
-            return ConvertedValue.Blank;
+            return field.SalesforceDefault is { } placeholder ? new ConvertedValue(placeholder, null) : ConvertedValue.Blank;
         }
         if (field.Values is { } map)
         {

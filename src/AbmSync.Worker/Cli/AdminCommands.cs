@@ -20,7 +20,10 @@ public static class AdminCommands
         {
             var configuration = host.Services.GetRequiredService<SyncConfiguration>();
             output.WriteLine($"{Path.Combine(configuration.Directory, "accounts.yaml")}: {configuration.Accounts.Fields.Count} fields, Salesforce {configuration.Accounts.SalesforceObject} ↔ HubSpot {configuration.Accounts.HubSpotObject}");
-            output.WriteLine($"{Path.Combine(configuration.Directory, "contacts.yaml")}: {configuration.Contacts.Fields.Count} fields, Salesforce {configuration.Contacts.SalesforceObject} ↔ HubSpot {configuration.Contacts.HubSpotObject}");
+            foreach (var (file, mapping) in new[] { ("contacts.yaml", configuration.Contacts), ("leads.yaml", configuration.Leads) })
+            {
+                output.WriteLine($"{Path.Combine(configuration.Directory, file)}: {mapping.Fields.Count} fields, Salesforce {mapping.SalesforceObject} ↔ HubSpot {mapping.HubSpotObject}");
+            }
             output.WriteLine($"{Path.Combine(configuration.Directory, "rules.yaml")}: {configuration.Rules.Tiering.Criteria.Count} tiering criteria, tiers {string.Join(", ", configuration.Rules.Tiering.Levels.Select(l => $"{l.Tier} ≥ {l.MinScore}"))}");
             if (parse.GetValue(live))
             {

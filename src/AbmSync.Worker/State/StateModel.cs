@@ -7,7 +7,17 @@ public static class Side
     public const string HubSpot = "hubspot";
 }
 
-public sealed record RecordLink(string Object, string SalesforceId, string HubSpotId, string LinkReason, DateTimeOffset LinkedAt, DateTimeOffset? SalesforceModstamp);
+public sealed record RecordLink(string Object, string SalesforceId, string HubSpotId, string LinkReason, DateTimeOffset LinkedAt,
+    DateTimeOffset? SalesforceModstamp, string Status = LinkStatuses.Active);
+
+/// <summary>What a link is now.</summary>
+public static class LinkStatuses
+{
+    public const string Active = "active";
+
+    /// <summary>A lead's link after the contact it was converted to took over its HubSpot record.</summary>
+    public const string Converted = "converted";
+}
 
 public sealed record SyncCursor(DateTimeOffset ModifiedAt, string RecordId);
 
@@ -37,6 +47,8 @@ public sealed class PageCommit(string objectName, long runId)
     public string Object { get; } = objectName;
     public long RunId { get; } = runId;
     public List<RecordLink> Links { get; } = [];
+    /// <summary>Links of this or another pair whose status changes (a lead's link once its contact takes over).</summary>
+    public List<(string Object, string SalesforceId, string Status)> LinkStatuses { get; } = [];
     public List<(string Side, string RecordId, WrittenValues Values)> Written { get; } = [];
     public List<Decision> Decisions { get; } = [];
     public List<RecordFailure> Failures { get; } = [];

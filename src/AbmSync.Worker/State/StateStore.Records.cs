@@ -35,12 +35,12 @@ public sealed partial class StateStore
         await using var connection = Open();
         foreach (var chunk in ids.Chunk(500))
         {
-            var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp)>(
-                $"SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp FROM record_link WHERE object = @objectName AND {InList(column, "chunk")}",
+            var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp, string Status)>(
+                $"SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp, status FROM record_link WHERE object = @objectName AND {InList(column, "chunk")}",
                 new { objectName, chunk });
             foreach (var r in rows)
             {
-                var link = new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp));
+                var link = new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp), r.Status);
                 links[key(link)] = link;
             }
         }
@@ -59,10 +59,10 @@ public sealed partial class StateStore
     public async Task<IReadOnlyList<RecordLink>> AllLinksAsync(string objectName)
     {
         await using var connection = Open();
-        var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp)>(
-            "SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp FROM record_link WHERE object = @objectName",
+        var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp, string Status)>(
+            "SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp, status FROM record_link WHERE object = @objectName",
             new { objectName });
-        return [.. rows.Select(r => new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp)))];
+        return [.. rows.Select(r => new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp), r.Status))];
     }
 
     public async Task<Dictionary<string, WrittenValues>> GetWrittenAsync(string objectName, string side, IReadOnlyCollection<string> recordIds)
@@ -170,16 +170,22 @@ public sealed partial class StateStore
         foreach (var link in page.Links)
         {
             await connection.ExecuteAsync("""
-                INSERT INTO record_link (object, salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp)
-                VALUES (@Object, @SalesforceId, @HubSpotId, @LinkReason, @linkedAt, @modstamp)
+                INSERT INTO record_link (object, salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp, status)
+                VALUES (@Object, @SalesforceId, @HubSpotId, @LinkReason, @linkedAt, @modstamp, @Status)
                 ON CONFLICT (object, salesforce_id) DO UPDATE SET
                     hubspot_id = excluded.hubspot_id,
+                    status = excluded.status,
                     link_reason = CASE WHEN record_link.hubspot_id = excluded.hubspot_id THEN record_link.link_reason ELSE excluded.link_reason END,
                     linked_at = CASE WHEN record_link.hubspot_id = excluded.hubspot_id THEN record_link.linked_at ELSE excluded.linked_at END,
                     salesforce_modstamp = COALESCE(excluded.salesforce_modstamp, record_link.salesforce_modstamp)
                 """,
-                new { link.Object, link.SalesforceId, link.HubSpotId, link.LinkReason, linkedAt = Text(link.LinkedAt), modstamp = link.SalesforceModstamp is { } m ? Text(m) : null },
+                new { link.Object, link.SalesforceId, link.HubSpotId, link.LinkReason, link.Status, linkedAt = Text(link.LinkedAt), modstamp = link.SalesforceModstamp is { } m ? Text(m) : null },
                 transaction);
+        }
+        foreach (var (objectName, salesforceId, status) in page.LinkStatuses)
+        {
+            await connection.ExecuteAsync("UPDATE record_link SET status = @status WHERE object = @objectName AND salesforce_id = @salesforceId",
+                new { objectName, salesforceId, status }, transaction);
         }
         foreach (var (side, recordId, values) in page.Written)
         {

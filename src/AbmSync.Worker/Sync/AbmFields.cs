@@ -16,6 +16,7 @@ public static class AbmFields
 
     public const string HubSpotGroup = "abm";
     public const string HubSpotSalesforceId = "abm_salesforce_id";
+    public const string HubSpotSalesforceLeadId = "abm_salesforce_lead_id";
     public const string HubSpotTier = "abm_tier";
     public const string HubSpotScore = "abm_score";
     public const string HubSpotTierReason = "abm_tier_reason";
@@ -76,7 +77,7 @@ public static class AbmFields
             ["contacts"] =
             [
                 Text(HubSpotSalesforceId, "Salesforce Contact ID", "The twin Salesforce Contact's id. Set by AbmSync.", unique: true),
-                Text("abm_salesforce_lead_id", "Salesforce Lead ID", "The twin Salesforce Lead's id. Set by AbmSync.", unique: true),
+                Text(HubSpotSalesforceLeadId, "Salesforce Lead ID", "The twin Salesforce Lead's id. Set by AbmSync.", unique: true),
                 Choice("abm_buying_role", "ABM buying role", "Buying-committee role inferred from the job title. Set by AbmSync.",
                     "Economic Buyer", "Technical Evaluator", "Champion", "Procurement", "Executive Sponsor"),
             ],

@@ -12,13 +12,29 @@ namespace AbmSync.Worker.Sync;
 /// </summary>
 public sealed class HubSpotAdapter(HubSpotClient hubSpot)
 {
-    public async IAsyncEnumerable<HubSpotChangePage> ReadChangedAsync(ObjectPair pair, DateTimeOffset since, [EnumeratorCancellation] CancellationToken ct)
+    /// <param name="onlyIncluded">Only records that pass the mapping's HubSpot filter (searched with it, not filtered after reading).</param>
+    public async IAsyncEnumerable<HubSpotChangePage> ReadChangedAsync(ObjectPair pair, DateTimeOffset since, [EnumeratorCancellation] CancellationToken ct, bool onlyIncluded = false)
     {
-        await foreach (var page in hubSpot.ReadModifiedAsync(pair.HubSpotObject, [.. pair.HubSpotProperties], since, ct: ct))
+        var where = onlyIncluded ? Filters(pair.Mapping.IncludeHubSpot) : null;
+        await foreach (var page in hubSpot.ReadModifiedAsync(pair.HubSpotObject, [.. pair.HubSpotProperties], since, ct: ct, where: where))
         {
             yield return page with { Records = await WithAssociationsAsync(pair, page.Records, ct) };
         }
     }
+
+    /// <summary>The mapping's HubSpot filter as search filters: structured values, never filter text built from data.</summary>
+    public static IReadOnlyList<HubSpotFilter> Filters(IReadOnlyList<InclusionCondition> conditions) =>
+    [
+        .. conditions.Select(c => c.Operator switch
+        {
+            InclusionOperator.In => new HubSpotFilter(c.Field, "IN", Values: c.Values),
+            InclusionOperator.NotIn => new HubSpotFilter(c.Field, "NOT_IN", Values: c.Values),
+            InclusionOperator.Equals => new HubSpotFilter(c.Field, "EQ", c.Values[0]),
+            InclusionOperator.NotEquals => new HubSpotFilter(c.Field, "NEQ", c.Values[0]),
+            InclusionOperator.IsNull => new HubSpotFilter(c.Field, "NOT_HAS_PROPERTY"),
+            _ => new HubSpotFilter(c.Field, "HAS_PROPERTY"),
+        }),
+    ];
 
     public async IAsyncEnumerable<IReadOnlyList<HubSpotObject>> ListAllAsync(ObjectPair pair, IReadOnlyCollection<string> extra, [EnumeratorCancellation] CancellationToken ct)
     {

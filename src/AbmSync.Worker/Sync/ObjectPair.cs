@@ -4,8 +4,23 @@ namespace AbmSync.Worker.Sync;
 
 /// <summary>
 /// Everything the runner needs to know about one object pair besides its mapping file: the ids each side keeps of
-/// its twin, what else the rules read, and which side may create. A new pair is a mapping file and one of these.
+/// its twin, what else the rules read, which side may create, and how it shares its HubSpot object with a sibling
+/// pair. A new pair is a mapping file and one of these.
 /// </summary>
+/// <param name="Sibling">
+/// The other pair over the same HubSpot object (contacts and leads both pair with HubSpot contacts): one HubSpot
+/// record may be the twin of a record of each, and a record one of them links is never created by the other.
+/// </param>
+/// <param name="FieldsFollowSibling">
+/// While the HubSpot record is also linked in the sibling pair, this pair writes only the twin ids: the fields flow
+/// with the sibling's record (a lead and a contact with one email: the contact's values).
+/// </param>
+/// <param name="CreateInSalesforceUnderParent">
+/// A HubSpot record is created in Salesforce by this pair only when its link fields resolve (a contact whose company
+/// is linked to an account); one whose parent is not linked is left to the sibling (created as a lead).
+/// </param>
+/// <param name="ExcludePersonAccounts">Where the org has person accounts (<c>IsPersonAccount</c>), they do not take part.</param>
+/// <param name="ConvertedFrom">The lead pair whose converted leads' twins this pair's records take over (match key converted-lead).</param>
 public sealed record ObjectPair(
     string Name,
     ObjectMapping Mapping,
@@ -14,13 +29,24 @@ public sealed record ObjectPair(
     IReadOnlyList<string> SalesforceRuleFields,
     bool CreateInHubSpot,
     bool CreateInSalesforce,
-    TierRules? Rules)
+    TierRules? Rules,
+    string? Sibling = null,
+    bool FieldsFollowSibling = false,
+    bool CreateInSalesforceUnderParent = false,
+    bool ExcludePersonAccounts = false,
+    string? ConvertedFrom = null)
 {
+    /// <summary>The Salesforce field that says a record is a person account, in orgs that have them.</summary>
+    public const string PersonAccountField = "IsPersonAccount";
+
     public string SalesforceObject => Mapping.SalesforceObject;
 
     /// <summary>The fields that are associations on the HubSpot side (a contact's primary company).</summary>
     public IReadOnlyList<FieldMapping> Associations => [.. Mapping.Fields.Where(f => f.Direction != SyncDirection.None && f.IsAssociation)];
     public string HubSpotObject => Mapping.HubSpotObject;
+
+    /// <summary>The link fields that point at another pair's records (a contact's AccountId).</summary>
+    public IReadOnlyList<FieldMapping> LinkFields => [.. Mapping.Fields.Where(f => f.Transform == FieldTransform.Link && f.Direction != SyncDirection.None)];
 
     /// <summary>Salesforce fields every read asks for: the mapping's, the inclusion filter's, the rules' and our twin id.</summary>
     public IReadOnlyList<string> SalesforceFields =>
@@ -33,14 +59,37 @@ public sealed record ObjectPair(
             .Distinct(StringComparer.OrdinalIgnoreCase),
     ];
 
-    /// <summary>HubSpot properties every read asks for: the mapping's, the rules' outputs and our twin id.</summary>
+    /// <summary>HubSpot properties every read asks for: the mapping's, the filter's, the rules' outputs, our twin id and the sibling's.</summary>
     public IReadOnlyList<string> HubSpotProperties =>
     [
         .. Mapping.Fields.Where(f => f.Direction != SyncDirection.None && !f.IsAssociation).Select(f => f.HubSpot)
+            .Concat(Mapping.IncludeHubSpot.Select(c => c.Field))
             .Concat(Rules?.HubSpotProperties ?? [])
             .Append(HubSpotTwinIdProperty)
+            .Concat(SiblingTwinIdProperty is { } sibling ? [sibling] : [])
             .Distinct(StringComparer.Ordinal),
     ];
+
+    /// <summary>The HubSpot property in which the sibling pair keeps its Salesforce id (a lead's, on a contact).</summary>
+    public string? SiblingTwinIdProperty => Sibling switch
+    {
+        ObjectPairs.Contacts => AbmFields.HubSpotSalesforceId,
+        ObjectPairs.Leads => AbmFields.HubSpotSalesforceLeadId,
+        _ => null,
+    };
+
+    /// <summary>The pair with person accounts left out, for an org that has them (its describe lists IsPersonAccount).</summary>
+    public ObjectPair WithoutPersonAccounts() => this with
+    {
+        Mapping = Mapping with
+        {
+            IncludeSalesforce =
+            [
+                .. Mapping.IncludeSalesforce,
+                new InclusionCondition(PersonAccountField, InclusionOperator.Equals, ["false"], Mapping.Location),
+            ],
+        },
+    };
 }
 
 /// <summary>The pairs this version syncs, built from the loaded mapping files.</summary>
@@ -48,19 +97,28 @@ public static class ObjectPairs
 {
     public const string Accounts = "accounts";
     public const string Contacts = "contacts";
+    public const string Leads = "leads";
 
-    /// <summary>Every pair, parents first: a contact waits for its account's link.</summary>
-    public static readonly IReadOnlyList<string> All = [Accounts, Contacts];
+    /// <summary>
+    /// Every pair, in dependency order: a contact waits for its account's link; a lead comes after the contacts, whose
+    /// records its HubSpot contacts may already be (the contact's fields win) or become (a converted lead).
+    /// </summary>
+    public static readonly IReadOnlyList<string> All = [Accounts, Contacts, Leads];
 
     public static ObjectPair For(string name, SyncConfiguration configuration) => name switch
     {
         Accounts => new ObjectPair(
             Accounts, configuration.Accounts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
             TierRules.SalesforceInputs, CreateInHubSpot: true, CreateInSalesforce: false,
-            new TierRules(configuration.TierAssigner)),
+            new TierRules(configuration.TierAssigner), ExcludePersonAccounts: true),
         Contacts => new ObjectPair(
             Contacts, configuration.Contacts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
-            [], CreateInHubSpot: true, CreateInSalesforce: false, Rules: null),
+            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null,
+            Sibling: Leads, CreateInSalesforceUnderParent: true, ExcludePersonAccounts: true, ConvertedFrom: Leads),
+        Leads => new ObjectPair(
+            Leads, configuration.Leads, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceLeadId,
+            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null,
+            Sibling: Contacts, FieldsFollowSibling: true),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such object pair"),
     };
 }

@@ -9,6 +9,9 @@ namespace AbmSync.Worker.Sync;
 /// <summary>One record's write and how it ended: the id it has (a create's new id) or the error that refused it.</summary>
 public sealed record WriteOutcome(string Key, string? Id, bool Success, bool Created, string? Code, string? Message, IReadOnlyList<string> Fields)
 {
+    /// <summary>On DUPLICATES_DETECTED, the records the org's duplicate rule matched.</summary>
+    public IReadOnlyList<string> Duplicates { get; init; } = [];
+
     public static WriteOutcome Ok(string key, string? id, bool created = false) => new(key, id, true, created, null, null, []);
 
     public static WriteOutcome Failed(string key, string code, string message, IReadOnlyList<string>? fields = null) =>
@@ -80,6 +83,53 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// Records whose email is one of <paramref name="emails"/> (Salesforce compares email case-insensitively), keyed by
+    /// the email in lower case: the match step for a HubSpot record that has no twin yet.
+    /// </summary>
+    public async Task<Dictionary<string, List<SObjectRecord>>> ReadByEmailsAsync(ObjectPair pair, string emailField, IReadOnlyCollection<string> emails, CancellationToken ct)
+    {
+        var found = new Dictionary<string, List<SObjectRecord>>(StringComparer.Ordinal);
+        foreach (var chunk in emails.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery))
+        {
+            var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields]).Where(Soql.Field(emailField).In((IEnumerable<string>)chunk));
+            await foreach (var page in salesforce.QueryPagesAsync(query, ct: ct))
+            {
+                foreach (var record in page.Records)
+                {
+                    if (record.GetString(emailField) is { } email && email.Trim().Length > 0)
+                    {
+                        var key = email.Trim().ToLowerInvariant();
+                        (found.TryGetValue(key, out var list) ? list : found[key] = []).Add(record);
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Contact id → the lead converted into it, for the given contacts (Lead.ConvertedContactId).</summary>
+    public async Task<Dictionary<string, string>> ReadConvertedLeadsAsync(IReadOnlyCollection<string> contactIds, CancellationToken ct)
+    {
+        var leads = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in contactIds.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery))
+        {
+            var query = SoqlQuery.From("Lead").Select("Id", "ConvertedContactId")
+                .Where(Soql.Field("IsConverted").Eq(true)).Where(Soql.Field("ConvertedContactId").In((IEnumerable<string>)chunk));
+            await foreach (var page in salesforce.QueryPagesAsync(query, ct: ct))
+            {
+                foreach (var record in page.Records)
+                {
+                    if (record.GetString("ConvertedContactId") is { } contact)
+                    {
+                        leads.TryAdd(contact, record.Id!);
+                    }
+                }
+            }
+        }
+        return leads;
     }
 
     /// <summary>
@@ -209,7 +259,8 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
             var again = new List<(string Id, SObjectRecord Record)>();
             foreach (var chunk in pending.Chunk(SalesforceClient.CollectionBatchSize))
             {
-                var results = await salesforce.UpdateAsync([.. chunk.Select(c => c.Record)], ct);
+                // A field we carry across is no reason to route a lead again: without the header the org's assignment rule would run.
+                var results = await salesforce.UpdateAsync([.. chunk.Select(c => c.Record)], ct, autoAssign: false);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var result = results[i];
@@ -229,6 +280,38 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
                 }
             }
             pending = again;
+        }
+        return outcomes;
+    }
+
+    /// <summary>
+    /// Creates records from their HubSpot twins by upsert on our external id (<paramref name="pair"/>'s twin id field,
+    /// which every record carries): a create replayed after a crash updates the record it made, never a second one.
+    /// Where the record sets its owner, <c>Sforce-Auto-Assign: FALSE</c> keeps the org's assignment rule from replacing it.
+    /// </summary>
+    public async Task<IReadOnlyList<WriteOutcome>> CreateAsync(ObjectPair pair, IReadOnlyList<(string Key, IReadOnlyDictionary<string, string?> Values)> creates,
+        IReadOnlyDictionary<string, FieldKind> kinds, CancellationToken ct)
+    {
+        var outcomes = new List<WriteOutcome>();
+        foreach (var group in creates.GroupBy(c => c.Values.GetValueOrDefault("OwnerId") is not null))
+        {
+            foreach (var chunk in group.Chunk(SalesforceClient.CollectionBatchSize))
+            {
+                var records = chunk.Select(c => SObjectRecord.Create(pair.SalesforceObject, null,
+                    c.Values.Where(v => v.Value is not null).Select(v => KeyValuePair.Create(v.Key, Typed(kinds.GetValueOrDefault(v.Key, FieldKind.Text), v.Value))))).ToList();
+                var results = await salesforce.UpsertAsync(pair.SalesforceObject, pair.SalesforceTwinIdField, records, ct, autoAssign: !group.Key);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var result = results[i];
+                    if (result.Success)
+                    {
+                        outcomes.Add(WriteOutcome.Ok(chunk[i].Key, result.Id, result.Created ?? true));
+                        continue;
+                    }
+                    var error = result.Errors.FirstOrDefault() ?? new SalesforceError("UNKNOWN", "Salesforce refused the record without a reason", []);
+                    outcomes.Add(WriteOutcome.Failed(chunk[i].Key, error.Code, error.Message, error.Fields) with { Duplicates = error.DuplicateRecordIds });
+                }
+            }
         }
         return outcomes;
     }

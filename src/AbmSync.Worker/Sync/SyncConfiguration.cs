@@ -24,6 +24,7 @@ public sealed class SyncConfiguration
         Accounts = Load(Path.Combine(Directory, "accounts.yaml"), MappingLoader.LoadFile, problems)!;
         Rules = Load(Path.Combine(Directory, "rules.yaml"), RulesLoader.LoadFile, problems)!;
         Contacts = Load(Path.Combine(Directory, "contacts.yaml"), MappingLoader.LoadFile, problems)!;
+        Leads = Load(Path.Combine(Directory, "leads.yaml"), MappingLoader.LoadFile, problems)!;
         if (problems.Count > 0)
         {
             throw new ConfigurationFileException(problems);
@@ -36,12 +37,17 @@ public sealed class SyncConfiguration
         {
             throw new ConfigurationFileException([new ConfigurationProblem(Contacts.Location.File, 1, 1, "contacts.yaml must pair Salesforce Contact with HubSpot contacts")]);
         }
+        if (Leads.SalesforceObject != "Lead")
+        {
+            throw new ConfigurationFileException([new ConfigurationProblem(Leads.Location.File, 1, 1, "leads.yaml must pair Salesforce Lead with HubSpot contacts")]);
+        }
         TierAssigner = new TierAssigner(Rules.Tiering);
     }
 
     public string Directory { get; }
     public ObjectMapping Accounts { get; }
     public ObjectMapping Contacts { get; }
+    public ObjectMapping Leads { get; }
     public RulesFile Rules { get; }
     public TierAssigner TierAssigner { get; }
 

@@ -26,7 +26,8 @@ public sealed partial class SyncRunner
         // A pair planned once in this run (from its Salesforce side) is not planned again from its HubSpot side.
         items = [.. items.Where(i => i.SalesforceId is null || !run.Planned.Contains(i.SalesforceId))];
         await ResolveLinksAsync(run, items, ct);
-        items = [.. items.Where(i => i.SalesforceId is null || (!run.Planned.Contains(i.SalesforceId) && run.Request.Partition.Contains(i.SalesforceId)))];
+        items = [.. items.Where(i => i.SalesforceId is null ? run.Request.Partition.Contains(i.Key) : !run.Planned.Contains(i.SalesforceId) && run.Request.Partition.Contains(i.SalesforceId))];
+        await FollowSiblingAsync(run, items);
         if (items.Count > 0)
         {
             var ids = items.Where(i => i.SalesforceId is not null).Select(i => i.SalesforceId!).ToList();
@@ -42,7 +43,7 @@ public sealed partial class SyncRunner
             await LoadParentLinksAsync(run, items, ct);
             await ReadChangeTimesAsync(run, items, ct);
             Plan(run, items);
-            foreach (var item in items.Where(i => i.Plan is not null))
+            foreach (var item in items.Where(i => i.Plan is not null && i.SalesforceId is not null))
             {
                 run.Planned.Add(item.SalesforceId!);
             }
@@ -51,6 +52,7 @@ public sealed partial class SyncRunner
                 CheckBudget(SalesforceAdapter.CallsFor(items.Count(i => i.Plan?.SalesforceWrites.Count > 0)));
                 await WriteHubSpotAsync(run, items, commit, ct);
                 await WriteSalesforceAsync(run, items, commit, ct);
+                await WriteHubSpotTwinIdsAsync(run, items, ct);
             }
             Record(run, items, commit);
         }
@@ -81,6 +83,7 @@ public sealed partial class SyncRunner
         var bySalesforce = await store.GetLinksAsync(pair.Name, [.. items.Where(i => i.SalesforceId is not null).Select(i => i.SalesforceId!)]);
         var byHubSpot = await store.GetLinksByHubSpotIdAsync(pair.Name, [.. items.Where(i => i.SalesforceId is null).Select(i => i.HubSpotId!)]);
         var unlinked = new List<Item>();
+        var hubSpotUnlinked = new List<Item>();
         foreach (var item in items)
         {
             if (item.SalesforceId is { } sfId)
@@ -97,20 +100,34 @@ public sealed partial class SyncRunner
             }
             else if (byHubSpot.TryGetValue(item.HubSpotId!, out var link))
             {
+                if (link.Status == LinkStatuses.Converted)
+                {
+                    // A converted lead's HubSpot record belongs to its contact now.
+                    item.Skip = "its lead was converted";
+                    continue;
+                }
                 item.Link = link;
                 item.SalesforceId = link.SalesforceId;
+            }
+            else if (pair.CreateInSalesforce)
+            {
+                hubSpotUnlinked.Add(item);
             }
             else
             {
                 item.Skip = "not linked";
             }
         }
+        await ResolveHubSpotUnlinkedAsync(run, hubSpotUnlinked, ct);
         items.RemoveAll(i => i.Skip is not null && i.SalesforceId is null);
         if (unlinked.Count == 0)
         {
             return;
         }
         var index = await MatchIndexAsync(run, ct);
+        var convertedLeads = pair.Mapping.Match.Contains(MatchKey.ConvertedLead) && pair.ConvertedFrom is { } leadPair
+            ? await ConvertedLeadTwinsAsync(leadPair, [.. unlinked.Where(i => !index.BySalesforceId.ContainsKey(i.SalesforceId!)).Select(i => i.SalesforceId!)], ct)
+            : [];
         foreach (var item in unlinked)
         {
             var sfId = item.SalesforceId!;
@@ -120,6 +137,15 @@ public sealed partial class SyncRunner
                 item.HubSpotId = carrying.Id;
                 item.LinkReason = "linked-id";
                 index.Claimed[carrying.Id] = sfId;
+                continue;
+            }
+            // A contact converted from a linked lead takes over the lead's HubSpot record: the person stays one contact.
+            if (convertedLeads.TryGetValue(sfId, out var converted) && !index.Claimed.ContainsKey(converted.HubSpotId))
+            {
+                item.HubSpotId = converted.HubSpotId;
+                item.LinkReason = "converted-lead";
+                item.ConvertedLeadId = converted.SalesforceId;
+                index.Claimed[converted.HubSpotId] = sfId;
                 continue;
             }
             if (pair.Mapping.Match.Contains(MatchKey.Domain) && Domain(pair, item.Salesforce!) is { } domain
@@ -135,6 +161,19 @@ public sealed partial class SyncRunner
             }
             item.LinkReason = "created";
         }
+    }
+
+    /// <summary>Contact id → the link of the lead converted into it, for leads that are linked and not yet taken over.</summary>
+    async Task<Dictionary<string, RecordLink>> ConvertedLeadTwinsAsync(string leadPair, IReadOnlyList<string> contactIds, CancellationToken ct)
+    {
+        if (contactIds.Count == 0)
+        {
+            return [];
+        }
+        var leads = await salesforceSide.ReadConvertedLeadsAsync(contactIds, ct);
+        var links = await store.GetLinksAsync(leadPair, [.. leads.Values]);
+        return leads.Where(l => links.TryGetValue(l.Value, out var link) && link.Status == LinkStatuses.Active)
+            .ToDictionary(l => l.Key, l => links[l.Value], StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -249,13 +288,13 @@ public sealed partial class SyncRunner
         }
         var needHubSpot = items.Where(i => i.Live && i.HubSpot is null && i.HubSpotId is not null).Select(i => i.HubSpotId!).ToList();
         var hubSpotTwins = await hubSpotSide.ReadByIdsAsync(pair, needHubSpot, ct);
-        var needSalesforce = items.Where(i => i.Live && i.Salesforce is null).Select(i => i.SalesforceId!).ToList();
+        var needSalesforce = items.Where(i => i.Live && i.Salesforce is null && i.SalesforceId is not null).Select(i => i.SalesforceId!).ToList();
         var salesforceTwins = await salesforceSide.ReadByIdsAsync(pair, needSalesforce, ct);
         foreach (var item in items.Where(i => i.Live))
         {
             item.HubSpot ??= item.HubSpotId is null ? null : hubSpotTwins.GetValueOrDefault(item.HubSpotId);
-            item.Salesforce ??= salesforceTwins.GetValueOrDefault(item.SalesforceId!);
-            if (item.Salesforce is null)
+            item.Salesforce ??= item.SalesforceId is null ? null : salesforceTwins.GetValueOrDefault(item.SalesforceId);
+            if (item.Salesforce is null && item.SalesforceId is not null)
             {
                 // A HubSpot change whose Salesforce twin is gone or was never read (deleted): deletes are reconciliation's.
                 item.Skip = "salesforce twin not found";
@@ -379,8 +418,8 @@ public sealed partial class SyncRunner
     {
         foreach (var item in items.Where(i => i.Live))
         {
-            var link = item.HubSpotId is null ? LinkState.Unlinked : LinkState.Linked;
-            var sf = SalesforceAdapter.ToSide(run.Pair, item.Salesforce!, salesforceIdentity.UserId, item.SalesforceTimes);
+            var link = item.HubSpotId is null || item.SalesforceId is null ? LinkState.Unlinked : LinkState.Linked;
+            var sf = item.Salesforce is null ? null : SalesforceAdapter.ToSide(run.Pair, item.Salesforce, salesforceIdentity.UserId, item.SalesforceTimes);
             var hs = item.HubSpot is null ? null : HubSpotAdapter.ToSide(run.Pair, item.HubSpot) with { FieldTimes = item.HubSpotTimes };
             // A twin found by matching has no baselines of ours: its values are its owners', compared as they stand.
             var baselines = item.Link is null ? FieldBaselines.Empty : item.Baselines!;
@@ -394,7 +433,7 @@ public sealed partial class SyncRunner
             run.Conflicts += item.Plan.Conflicts.Count;
             if (run.Plans.Count < MaxPlansShown && (!item.Plan.IsEmpty || item.Plan.Conflicts.Count > 0))
             {
-                var tierFrom = sf.Values.GetValueOrDefault(AbmFields.SalesforceTier);
+                var tierFrom = sf?.Values.GetValueOrDefault(AbmFields.SalesforceTier);
                 item.Plan.SalesforceWrites.TryGetValue(AbmFields.SalesforceTier, out var tierTo);
                 run.Plans.Add(new PlannedRecord(item.SalesforceId, item.HubSpotId, item.Plan.Link.Kind.ToString(),
                     item.Plan.SalesforceWrites, item.Plan.HubSpotWrites, item.Plan.Conflicts, item.Plan.Corrections, item.Plan.Notes,
@@ -404,11 +443,11 @@ public sealed partial class SyncRunner
             if (item.Plan.HubSpotWrites.Count > 0)
             {
                 run.Writes.Add(new PlannedWrite("HubSpot", item.Plan.Link.Kind == LinkActionKind.CreateInHubSpot ? "create" : "update",
-                    item.SalesforceId!, item.HubSpotId, item.Plan.HubSpotWrites.ToDictionary(w => w.Key, w => w.Value ?? "")));
+                    item.Key, item.HubSpotId, item.Plan.HubSpotWrites.ToDictionary(w => w.Key, w => w.Value ?? "")));
             }
             if (item.Plan.SalesforceWrites.Count > 0)
             {
-                run.Writes.Add(new PlannedWrite("Salesforce", "update", item.SalesforceId!, item.HubSpotId,
+                run.Writes.Add(new PlannedWrite("Salesforce", item.Plan.Link.Kind == LinkActionKind.CreateInSalesforce ? "create" : "update", item.Key, item.HubSpotId,
                     item.Plan.SalesforceWrites.ToDictionary(w => w.Key, w => w.Value ?? "")));
             }
         }
@@ -428,7 +467,7 @@ public sealed partial class SyncRunner
         {
             outcomes.AddRange(await hubSpotSide.UpdateAsync(pair, [.. chunk.Select(i => (i.SalesforceId!, i.HubSpotId!, i.Plan!.HubSpotWrites))], ct));
         }
-        var byKey = items.Where(i => i.SalesforceId is not null).ToDictionary(i => i.SalesforceId!, StringComparer.Ordinal);
+        var byKey = items.ToDictionary(i => i.Key, StringComparer.Ordinal);
         foreach (var outcome in outcomes)
         {
             var item = byKey[outcome.Key];
@@ -455,7 +494,7 @@ public sealed partial class SyncRunner
     {
         var pair = run.Pair;
         var updates = new List<(string Id, IReadOnlyDictionary<string, string?> Values)>();
-        foreach (var item in items.Where(i => i.Live && i.Failure is null))
+        foreach (var item in items.Where(i => i.Live && i.Failure is null && i.Plan!.Link.Kind != LinkActionKind.CreateInSalesforce))
         {
             var values = new Dictionary<string, string?>(item.Plan!.SalesforceWrites, StringComparer.Ordinal);
             if (item.Plan.Link.Kind == LinkActionKind.CreateInHubSpot && item.HubSpotId is { } created)
@@ -469,6 +508,7 @@ public sealed partial class SyncRunner
                 updates.Add((item.SalesforceId!, values));
             }
         }
+        await CreateInSalesforceAsync(run, items, ct);
         if (updates.Count == 0)
         {
             return;
@@ -499,10 +539,6 @@ public sealed partial class SyncRunner
         var now = time.GetUtcNow();
         foreach (var item in items)
         {
-            if (item.SalesforceId is not { } sfId)
-            {
-                continue;
-            }
             if (item.Failure is { } failure)
             {
                 commit.Failures.Add(failure);
@@ -510,6 +546,14 @@ public sealed partial class SyncRunner
             if (item.SalesforceFailure is { } salesforceFailure)
             {
                 commit.Failures.Add(salesforceFailure);
+            }
+            if (item.TwinIdFailure is { } twinIdFailure)
+            {
+                commit.Failures.Add(twinIdFailure);
+            }
+            if (item.SalesforceId is not { } sfId)
+            {
+                continue;
             }
             if (item.Plan is { } plan && item.Skip is null)
             {
@@ -523,12 +567,22 @@ public sealed partial class SyncRunner
                     {
                         run.Linked++;
                     }
+                    if (item.ConvertedLeadId is { } lead && pair.ConvertedFrom is { } leadPair)
+                    {
+                        commit.LinkStatuses.Add((leadPair, lead, LinkStatuses.Converted));
+                    }
+                    if (item.Salesforce is null)
+                    {
+                        // Came from HubSpot without a twin: a failure recorded under its HubSpot key is over.
+                        commit.Succeeded.Add((Side.Salesforce, HubSpotKey.For(hsId)));
+                    }
                 }
-                if (hubSpotHolds && item.HubSpotId is not null)
+                // Linked through the duplicate rule, the pair was never compared: no baselines, so the next run plans it as a first link.
+                if (hubSpotHolds && item.HubSpotId is not null && !item.LinkedByDuplicateRule)
                 {
                     commit.Written.Add((Side.HubSpot, sfId, Written(plan.NewBaselines.HubSpot)));
                 }
-                if (salesforceHolds)
+                if (salesforceHolds && !item.LinkedByDuplicateRule)
                 {
                     commit.Written.Add((Side.Salesforce, sfId, Written(plan.NewBaselines.Salesforce)));
                 }

@@ -18,7 +18,7 @@ public sealed partial class SyncRunner
     {
         var pair = run.Pair;
         var retry = (await store.GetDeadLettersAsync(pair.Name, "open")).Where(d => d.Side == Side.Salesforce || d.Side == Side.HubSpot)
-            .Select(d => d.RecordId).Concat(run.Request.ReRead).Distinct(StringComparer.Ordinal).ToList();
+            .Select(d => d.RecordId).Concat(run.Request.ReRead).Where(id => !HubSpotKey.IsHubSpotKey(id)).Distinct(StringComparer.Ordinal).ToList();
         if (retry.Count > 0)
         {
             var records = await salesforceSide.ReadByIdsAsync(pair, retry, ct);
@@ -109,16 +109,27 @@ public sealed partial class SyncRunner
     async Task ReadHubSpotAsync(RunState run, CancellationToken ct)
     {
         var pair = run.Pair;
+        // HubSpot records whose create in Salesforce failed are read again first, whatever the cursor says.
+        var retry = (await store.GetDeadLettersAsync(pair.Name, "open")).Select(d => d.RecordId).Concat(run.Request.ReRead)
+            .Where(HubSpotKey.IsHubSpotKey).Select(HubSpotKey.IdOf).Distinct(StringComparer.Ordinal).ToList();
+        if (retry.Count > 0 && pair.CreateInSalesforce)
+        {
+            var records = await hubSpotSide.ReadByIdsAsync(pair, retry, ct);
+            run.HubSpotPages.Add(new Page([.. records.Values.Where(r => run.SeenHubSpot.Add((r.Id, r.UpdatedAt))).Select(r => new Item { HubSpotId = r.Id, HubSpot = r })], null));
+        }
         var cursor = await CursorAsync(run, Side.HubSpot);
         var startCursor = new SyncCursor(run.StartedAt - options.Value.CursorOverlap, "");
-        if (cursor is null && !run.Request.Full)
+        // A pair that creates in Salesforce reads, on its first run, every HubSpot record its filter lets in (an MQL
+        // with no twin yet); one that does not has nothing to learn from HubSpot that the Salesforce pass did not plan.
+        var firstRun = cursor is null && !run.Request.Full;
+        if (firstRun && !pair.CreateInSalesforce)
         {
             run.HubSpotCursorAtEnd = startCursor;
             return;
         }
         var since = run.Request.Full || cursor is null ? DateTimeOffset.UnixEpoch : cursor.ModifiedAt - options.Value.CursorOverlap;
         DateTimeOffset? watermark = null;
-        await foreach (var page in hubSpotSide.ReadChangedAsync(pair, since, ct))
+        await foreach (var page in hubSpotSide.ReadChangedAsync(pair, since, ct, onlyIncluded: firstRun))
         {
             var items = new List<Item>();
             foreach (var record in page.Records)
@@ -133,7 +144,7 @@ public sealed partial class SyncRunner
             run.HubSpotPages.Add(new Page(items, null));
         }
         // The cursor never passes this run's start: a change committed while the read ran is read next time.
-        var end = watermark is { } w && w < startCursor.ModifiedAt ? w : startCursor.ModifiedAt;
+        var end = !firstRun && watermark is { } w && w < startCursor.ModifiedAt ? w : startCursor.ModifiedAt;
         run.HubSpotCursorAtEnd = new SyncCursor(end, "");
     }
 

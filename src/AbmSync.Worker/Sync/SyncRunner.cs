@@ -85,6 +85,11 @@ public sealed partial class SyncRunner(
             ct = leaseLost.Token;
 
             run.Kinds = await schema.EnsureAsync(pair, request.DryRun, ct);
+            if (pair.ExcludePersonAccounts && run.Kinds.Salesforce.ContainsKey(ObjectPair.PersonAccountField))
+            {
+                // The org has person accounts: a consumer is not a target account, and its contact not a buyer.
+                pair = run.Pair = pair.WithoutPersonAccounts();
+            }
             await binding.EnsureAsync(request.DryRun, ct);
             run.Owners = await owners.GetAsync(ct);
             run.Context = new PlanContext(pair.Mapping, run.StartedAt,
@@ -151,7 +156,7 @@ public sealed partial class SyncRunner(
             {
                 await store.ReleaseLeaseAsync(scope, LeaseDirection, holder);
             }
-            var counts = new RunCounts(run.Read, run.HubSpotCreated + run.HubSpotUpdated, run.SalesforceUpdated, run.DeadLettered,
+            var counts = new RunCounts(run.Read, run.HubSpotCreated + run.HubSpotUpdated, run.SalesforceUpdated + run.SalesforceCreated, run.DeadLettered,
                 (int)salesforceScope.Calls, (int)hubSpotScope.Calls);
             // The final status is recorded whatever happened above: a run that cannot say how it ended shows as abandoned.
             await store.FinishRunAsync(runId, status, counts, message);
@@ -237,6 +242,7 @@ public sealed partial class SyncRunner(
             Conflicts = run.Conflicts,
             Excluded = run.Excluded,
             Deleted = run.Deleted,
+            SalesforceCreated = run.SalesforceCreated,
             Plans = run.Plans,
         };
     }
@@ -257,7 +263,8 @@ public sealed partial class SyncRunner(
     sealed class RunState(long id, ObjectPair pair, SyncRequest request, DateTimeOffset startedAt)
     {
         public long Id { get; } = id;
-        public ObjectPair Pair { get; } = pair;
+        /// <summary>The pair, narrowed once the org's schema is known (person accounts left out where it has them).</summary>
+        public ObjectPair Pair { get; set; } = pair;
         public SyncRequest Request { get; } = request;
         public DateTimeOffset StartedAt { get; } = startedAt;
         public SchemaKinds? Kinds { get; set; }
@@ -283,6 +290,7 @@ public sealed partial class SyncRunner(
         public int HubSpotCreated { get; set; }
         public int HubSpotUpdated { get; set; }
         public int SalesforceUpdated { get; set; }
+        public int SalesforceCreated { get; set; }
         public int DeadLettered { get; set; }
         public int Linked { get; set; }
         public int Corrections { get; set; }
@@ -317,6 +325,14 @@ public sealed partial class SyncRunner(
         public bool SalesforceWritten { get; set; }
         public RecordFailure? Failure { get; set; }
         public RecordFailure? SalesforceFailure { get; set; }
+        /// <summary>The twin id write after a create in Salesforce failed: the link stands, the write is retried.</summary>
+        public RecordFailure? TwinIdFailure { get; set; }
+        /// <summary>The lead whose HubSpot record this contact takes over (match key converted-lead).</summary>
+        public string? ConvertedLeadId { get; set; }
+        /// <summary>Linked through the org's duplicate rule on create: no baselines yet; the next run plans the pair as a first link.</summary>
+        public bool LinkedByDuplicateRule { get; set; }
+        /// <summary>The record's key in the state store: its Salesforce id, or for a HubSpot record without one, hubspot:{id}.</summary>
+        public string Key => SalesforceId ?? HubSpotKey.For(HubSpotId!);
         public string? Skip { get; set; }
         /// <summary>Left the inclusion filter: only the rules' values are planned (the tier taken back).</summary>
         public bool RulesOnly { get; set; }

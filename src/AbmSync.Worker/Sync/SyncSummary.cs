@@ -107,5 +107,22 @@ public sealed record SyncSummary(
     public int Excluded { get; init; }
     /// <summary>Records deleted in Salesforce since the cursor (read through queryAll): they leave the rules' population.</summary>
     public int Deleted { get; init; }
+    /// <summary>Salesforce records created from their HubSpot twins (MQLs as contacts or leads).</summary>
+    public int SalesforceCreated { get; init; }
     public IReadOnlyList<PlannedRecord> Plans { get; init; } = [];
+}
+
+/// <summary>
+/// The state store keys a record by its Salesforce id; a HubSpot record that has no Salesforce twin yet (a create in
+/// Salesforce that failed, or one flagged as ambiguous) is keyed <c>hubspot:{id}</c> until it has one.
+/// </summary>
+public static class HubSpotKey
+{
+    const string Prefix = "hubspot:";
+
+    public static string For(string hubSpotId) => Prefix + hubSpotId;
+
+    public static bool IsHubSpotKey(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
+
+    public static string IdOf(string key) => key[Prefix.Length..];
 }

@@ -301,6 +301,51 @@ public sealed class SalesforceClientTests
     }
 
     [Fact]
+    public async Task UpsertAsync_WithoutAutoAssign_SendsTheAssignmentRuleHeaderFalse_AndReadsDuplicateMatches()
+    {
+        using var host = Start();
+        host.Server.Given(Request.Create().WithPath($"{DataPath}/composite/sobjects/Lead/ABM_HubSpot_Id__c").UsingPatch())
+            .RespondWith(Json(200, """
+                [{"success":false,"errors":[{"duplicateResult":{"allowSave":true,"duplicateRule":"Standard_Lead_Duplicate_Rule",
+                   "duplicateRuleEntityType":"Lead","errorMessage":"Use one of these records?",
+                   "matchResults":[{"entityType":"Lead","errors":[],"matchEngine":"ExactMatchEngine",
+                     "matchRecords":[{"additionalInformation":[],"fieldDiffs":[],"matchConfidence":100.0,
+                        "record":{"attributes":{"type":"Lead","url":"/services/data/v66.0/sobjects/Lead/00QA00000000000001"},"Id":"00QA00000000000001"}},
+                       {"additionalInformation":[],"fieldDiffs":[],"matchConfidence":100.0,
+                        "record":{"attributes":{"type":"Lead","url":"/services/data/v66.0/sobjects/Lead/00QA00000000000002"},"Id":"00QA00000000000002"}}],
+                     "rule":"Standard_Lead_Match_Rule_v1_0","size":2,"success":true}]},
+                   "statusCode":"DUPLICATES_DETECTED","message":"Use one of these records?","fields":[]}]},
+                 {"id":"00QA00000000000003","success":true,"errors":[],"created":true}]
+                """));
+        var records = new[] { "201", "202" }
+            .Select(h => SObjectRecord.Create("Lead", null, [new("ABM_HubSpot_Id__c", h), new("LastName", "L " + h), new("Company", "C")])).ToList();
+
+        var results = await host.Client.UpsertAsync("Lead", "ABM_HubSpot_Id__c", records, autoAssign: false);
+
+        Assert.Equal("DUPLICATES_DETECTED", results[0].Errors.Single().Code);
+        Assert.Equal(["00QA00000000000001", "00QA00000000000002"], results[0].Errors.Single().DuplicateRecordIds);
+        Assert.True(results[1].Success);
+        Assert.Empty(SalesforceErrorWithoutDuplicates().DuplicateRecordIds);
+        var request = host.Requests($"{DataPath}/composite/sobjects/Lead/ABM_HubSpot_Id__c").Single().RequestMessage;
+        Assert.Equal("FALSE", request.Headers!["Sforce-Auto-Assign"].Single());
+    }
+
+    [Fact]
+    public async Task UpdateAsync_ByDefault_LeavesTheAssignmentRuleHeaderOut()
+    {
+        using var host = Start();
+        host.Server.Given(Request.Create().WithPath($"{DataPath}/composite/sobjects").UsingPatch())
+            .RespondWith(Json(200, """[{"id":"00QA00000000000001","success":true,"errors":[]}]"""));
+
+        await host.Client.UpdateAsync([SObjectRecord.Create("Lead", "00QA00000000000001", [new("Title", "CTO")])]);
+
+        Assert.False(host.Requests($"{DataPath}/composite/sobjects", "PATCH").Single().RequestMessage.Headers!.ContainsKey("Sforce-Auto-Assign"));
+    }
+
+    static SalesforceError SalesforceErrorWithoutDuplicates() =>
+        SalesforceClient.ParseSaveResult(JsonNode.Parse("""{"success":false,"errors":[{"statusCode":"REQUIRED_FIELD_MISSING","message":"m","fields":["LastName"]}]}""")).Errors.Single();
+
+    [Fact]
     public async Task RetrieveAsync_KeepsIdOrderAndNullsForInvisibleIds()
     {
         using var host = Start();

@@ -17,6 +17,7 @@ public class CliTests
             var source = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
             File.Copy(Path.Combine(source, "rules.yaml"), Path.Combine(directory.FullName, "rules.yaml"));
             File.Copy(Path.Combine(source, "contacts.yaml"), Path.Combine(directory.FullName, "contacts.yaml"));
+            File.Copy(Path.Combine(source, "leads.yaml"), Path.Combine(directory.FullName, "leads.yaml"));
             var accounts = File.ReadAllLines(Path.Combine(source, "accounts.yaml"));
             var line = Array.FindIndex(accounts, l => l.Contains("hubspot: domain", StringComparison.Ordinal));
             accounts[line] = accounts[line].Replace("transform: domain", "transfrom: domain", StringComparison.Ordinal);
