@@ -57,13 +57,15 @@ var kills = new Option<int>("--kills") { Description = "SIGKILLs of the worker, 
 var held = new Option<int>("--held") { Description = "Kills that land between a write call's send and its checkpoint (the sandbox's hold hook)", DefaultValueFactory = _ => 4 };
 var bulkThreshold = new Option<int>("--bulk-threshold") { Description = "Salesforce:BulkThreshold of the one resumed run on Bulk API 2.0", DefaultValueFactory = _ => 500 };
 var pageSize = new Option<int>("--page-size") { Description = "Salesforce:QueryBatchSize of every run (200-2000)", DefaultValueFactory = _ => 200 };
+var killLogs = new Option<string?>("--logs") { Description = "Keep each worker run's output in this directory, one file per run" };
+var verboseWorker = new Option<bool>("--verbose-worker") { Description = "Run the worker with --verbose (its log goes to the --logs files)" };
 var kill = new Command("kill", "SIGKILL `abmsync sync --object all` at seeded moments, resume each time; the end state must equal an uninterrupted run on a same-seed twin sandbox.")
 {
-    killAccounts, kills, held, bulkThreshold, pageSize,
+    killAccounts, kills, held, bulkThreshold, pageSize, killLogs, verboseWorker,
 };
 kill.SetAction((parse, ct) => AbmSync.Bench.Kill.KillScenario.RunAsync(parse.InvocationConfiguration.Output,
     new(parse.GetValue(killAccounts), parse.GetValue(kills), parse.GetValue(held), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)),
-        parse.GetValue(inProcess), parse.GetValue(bulkThreshold), parse.GetValue(pageSize)), ct));
+        parse.GetValue(inProcess), parse.GetValue(bulkThreshold), parse.GetValue(pageSize), parse.GetValue(killLogs), parse.GetValue(verboseWorker)), ct));
 root.Subcommands.Add(kill);
 
 // The child process side of BenchSandbox: not for people.

@@ -24,6 +24,12 @@ public sealed record KillSettings
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromMinutes(15);
 
     public string MappingsDirectory { get; init; } = Path.Combine(KillHarness.RepositoryRoot(), "mappings");
+
+    /// <summary>Where each worker run's standard output and error are kept (one file per run), for whoever chases a finding; null keeps nothing.</summary>
+    public string? LogDirectory { get; init; }
+
+    /// <summary>Runs the worker with <c>--verbose</c>: its log (each HTTP call included) goes to the log files.</summary>
+    public bool VerboseWorker { get; init; }
 }
 
 /// <summary>One kill: what was planned, and where it landed.</summary>
@@ -268,7 +274,21 @@ public static class KillHarness
         return environment;
     }
 
-    static string[] SyncAll => ["sync", "--object", "all"];
+    static string[] SyncAll(KillSettings settings) => settings.VerboseWorker ? ["--verbose", "sync", "--object", "all"] : ["sync", "--object", "all"];
+
+    static int logs;
+
+    /// <summary>Keeps a finished or killed run's output where <see cref="KillSettings.LogDirectory"/> says.</summary>
+    static void Keep(KillSettings settings, KillWorld world, string name, WorkerProcess worker)
+    {
+        if (settings.LogDirectory is not { } directory)
+        {
+            return;
+        }
+        Directory.CreateDirectory(directory);
+        var file = Path.Combine(directory, $"{Interlocked.Increment(ref logs):00}-{world.Name}-{name.Replace(' ', '-')}.log");
+        File.WriteAllText(file, $"# exit {worker.ExitCode}\n# stdout\n{worker.Output}\n# stderr\n{worker.Error}");
+    }
 
     /// <summary>The reference run, watched from outside: the sandbox's write count as each pair starts gives each pair's writes.</summary>
     static async Task<(RunOutcome Run, List<PhaseProfile> Phases)> ReferenceAsync(KillWorld world, string directory, Dictionary<string, string> environment,
@@ -277,7 +297,7 @@ public static class KillHarness
         var probe = new StateProbe(Path.Combine(directory, "data", "abmsync.db"));
         await world.ResetStatsAsync(ct);
         var clock = Stopwatch.StartNew();
-        using var worker = WorkerProcess.Start(environment, directory, SyncAll);
+        using var worker = WorkerProcess.Start(environment, directory, SyncAll(settings));
         var starts = new List<(long RunId, WorldCalls At)>();
         long seen = 0;
         while (!worker.HasExited)
@@ -296,6 +316,7 @@ public static class KillHarness
         }
         var exit = await worker.WaitAsync(TimeSpan.FromMinutes(1), ct) ?? -1;
         clock.Stop();
+        Keep(settings, world, "reference run", worker);
         var end = await world.BothStatsAsync(ct);
         var runs = await probe.RunsAfterAsync(0, ct);
         var phases = new List<PhaseProfile>();
@@ -316,7 +337,7 @@ public static class KillHarness
         var before = await probe.LastRunIdAsync(ct);
         await world.ResetStatsAsync(ct);
         var clock = Stopwatch.StartNew();
-        using var worker = WorkerProcess.Start(environment, directory, SyncAll);
+        using var worker = WorkerProcess.Start(environment, directory, SyncAll(settings));
         var exit = await worker.WaitAsync(settings.RunTimeout, ct);
         if (exit is null)
         {
@@ -324,6 +345,7 @@ public static class KillHarness
             throw new TimeoutException($"{name} took more than {settings.RunTimeout}: {worker.Error}");
         }
         clock.Stop();
+        Keep(settings, world, name, worker);
         return new RunOutcome(name, exit.Value, clock.Elapsed, await world.BothStatsAsync(ct), await probe.RunsAfterAsync(before, ct), worker.Output, worker.Error);
     }
 
@@ -343,7 +365,7 @@ public static class KillHarness
         int exit;
         var exitedFirst = false;
         TimeSpan at;
-        using (var worker = WorkerProcess.Start(environment, directory, SyncAll))
+        using (var worker = WorkerProcess.Start(environment, directory, SyncAll(settings)))
         {
             try
             {
@@ -389,11 +411,11 @@ public static class KillHarness
                             }
                             break;
                         default:
-                            while (!worker.HasExited && clock.Elapsed - started < TimeSpan.FromMilliseconds(spec.Parameter))
+                            while (!worker.HasExited && clock.Elapsed - started < spec.Delay)
                             {
                                 if (await probe.RunAsync(pairRun.Id, ct) is { Running: false } ended)
                                 {
-                                    note = $"{spec.Pair} {ended.Status} before {spec.Parameter} ms: killed as it ended";
+                                    note = $"{spec.Pair} {ended.Status} before its {spec.Parameter}‰: killed as it ended";
                                     break;
                                 }
                                 await Task.Delay(Poll, ct);
@@ -404,6 +426,7 @@ public static class KillHarness
                 exitedFirst = worker.HasExited;
                 at = clock.Elapsed;
                 exit = worker.Kill();
+                Keep(settings, world, $"run {run} kill {spec.Number}", worker);
                 if (exitedFirst || exit != KilledBySignal)
                 {
                     note = $"the worker exited {exit} before the kill{(note.Length > 0 ? "; " + note : "")}; {Last(worker.Output)} {Last(worker.Error)}".TrimEnd();
@@ -422,9 +445,18 @@ public static class KillHarness
                 }
             }
         }
-        if (spec.Mode == KillMode.Held && await world.HoldAsync(spec.Port, ct) is { } after && (after.Armed || after.Held))
+        if (spec.Mode == KillMode.Held)
         {
-            throw new InvalidOperationException($"the {spec.Port} hold is still {(after.Held ? "holding" : "armed")} after DELETE /_sandbox/hold");
+            // The emulator lets go of the held call once it sees the dead client's connection close: give it a moment.
+            var deadline = Stopwatch.StartNew();
+            while (await world.HoldAsync(spec.Port, ct) is { } after && (after.Armed || after.Held))
+            {
+                if (deadline.Elapsed > TimeSpan.FromSeconds(10))
+                {
+                    throw new InvalidOperationException($"the {spec.Port} hold is still {(after.Held ? "holding" : "armed")} 10 s after DELETE /_sandbox/hold");
+                }
+                await Task.Delay(Poll, ct);
+            }
         }
         var calls = await world.BothStatsAsync(ct);
         var runs = await probe.RunsAfterAsync(before, ct);

@@ -7,7 +7,10 @@ public enum KillMode
     Held,
     /// <summary>After the worker has committed k pages of the pair.</summary>
     Page,
-    /// <summary>A fixed time after the worker started the pair: anywhere, reads included.</summary>
+    /// <summary>
+    /// A share (per mille) of the time the reference took for the pair, after the worker started it: anywhere, reads
+    /// included. A share, not milliseconds, so that one seed plans the same kills on any machine.
+    /// </summary>
     Delay,
 }
 
@@ -17,14 +20,17 @@ public sealed record PhaseProfile(string Pair, long SalesforceWrites, long HubSp
     public long Writes(Api api) => api == Api.Salesforce ? SalesforceWrites : HubSpotWrites;
 }
 
-/// <summary>One planned kill: in which pair, how, and its seeded parameter (n-th write, k-th page, or milliseconds).</summary>
-public sealed record KillSpec(int Number, string Pair, KillMode Mode, int Parameter, Api Port)
+/// <summary>One planned kill: in which pair, how, and its seeded parameter (n-th write call, k-th page, or per mille of the pair's time).</summary>
+public sealed record KillSpec(int Number, string Pair, KillMode Mode, int Parameter, Api Port, TimeSpan ReferenceTime)
 {
+    /// <summary>For a delay kill: its share of the reference's time for the pair.</summary>
+    public TimeSpan Delay => ReferenceTime * Parameter / 1000;
+
     public string Describe() => Mode switch
     {
         KillMode.Held => $"hold {Port}'s write call #{Parameter} after {Pair} starts",
         KillMode.Page => $"after {Pair} page #{Parameter} commits",
-        _ => $"{Parameter} ms after {Pair} starts",
+        _ => $"{Parameter}‰ of {Pair}'s reference time ({Delay.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} s) after it starts",
     };
 }
 
@@ -81,10 +87,10 @@ public sealed record KillPlan(IReadOnlyList<KillSpec> Kills, int BulkRun, int Se
                     parameter = 1 + random.Next((int)Math.Max(1, phase.Pages / share));
                     break;
                 default:
-                    parameter = random.Next((int)Math.Max(1, phase.Duration.TotalMilliseconds / share));
+                    parameter = random.Next(1000 / share);
                     break;
             }
-            specs.Add(new KillSpec(i + 1, phase.Pair, mode, parameter, port));
+            specs.Add(new KillSpec(i + 1, phase.Pair, mode, parameter, port, phase.Duration));
         }
         return new KillPlan(specs, BulkRun: 1 + random.Next(kills), seed);
     }

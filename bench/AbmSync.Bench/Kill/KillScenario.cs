@@ -8,7 +8,8 @@ namespace AbmSync.Bench.Kill;
 /// </summary>
 public static class KillScenario
 {
-    public sealed record Settings(int Accounts, int Kills, int Held, int Seed, TimeSpan Latency, bool InProcess, int BulkThreshold, int PageSize);
+    public sealed record Settings(int Accounts, int Kills, int Held, int Seed, TimeSpan Latency, bool InProcess, int BulkThreshold, int PageSize,
+        string? LogDirectory, bool VerboseWorker);
 
     public static async Task<int> RunAsync(TextWriter output, Settings settings, CancellationToken ct)
     {
@@ -34,6 +35,8 @@ public static class KillScenario
             Seed = settings.Seed,
             BulkThreshold = settings.BulkThreshold,
             PageSize = settings.PageSize,
+            LogDirectory = settings.LogDirectory is { } logs ? Path.GetFullPath(logs) : null,
+            VerboseWorker = settings.VerboseWorker,
         }, output, ct);
         return report.Failures.Count == 0 && report.CoverageGaps.Count == 0 ? 0 : 1;
     }

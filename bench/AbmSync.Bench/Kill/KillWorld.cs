@@ -41,7 +41,10 @@ public sealed class KillWorld(string name, Uri salesforceUrl, Uri hubSpotUrl, IR
     public async Task<CallCount> StatsAsync(Api api, CancellationToken ct)
     {
         var stats = JsonNode.Parse(await http.GetStringAsync(new Uri(Url(api), "/_sandbox/stats"), ct))!;
-        return new CallCount((long)stats["calls"]!, (long)stats["writes"]!);
+        var bulk = stats["byEndpoint"] is JsonObject endpoints
+            ? endpoints.Where(e => e.Key.Contains("/jobs/", StringComparison.Ordinal)).Sum(e => (long)e.Value!)
+            : 0;
+        return new CallCount((long)stats["calls"]!, (long)stats["writes"]!, bulk);
     }
 
     public async Task<WorldCalls> BothStatsAsync(CancellationToken ct) => new(await StatsAsync(Api.Salesforce, ct), await StatsAsync(Api.HubSpot, ct));
@@ -89,9 +92,12 @@ public sealed class KillWorld(string name, Uri salesforceUrl, Uri hubSpotUrl, IR
     public void Dispose() => http.Dispose();
 }
 
-public readonly record struct CallCount(long Calls, long Writes)
+/// <summary>Calls, writes among them, and Bulk API 2.0 job calls among them.</summary>
+public readonly record struct CallCount(long Calls, long Writes, long Bulk)
 {
-    public static CallCount operator +(CallCount a, CallCount b) => new(a.Calls + b.Calls, a.Writes + b.Writes);
+    public static CallCount operator +(CallCount a, CallCount b) => new(a.Calls + b.Calls, a.Writes + b.Writes, a.Bulk + b.Bulk);
+
+    public override string ToString() => $"{Report.N(Calls)} ({Report.N(Writes)} writes{(Bulk > 0 ? $", {Report.N(Bulk)} bulk" : "")})";
 }
 
 /// <summary>Calls counted by each emulator over one step.</summary>
@@ -102,5 +108,5 @@ public readonly record struct WorldCalls(CallCount Salesforce, CallCount HubSpot
     public static WorldCalls operator +(WorldCalls a, WorldCalls b) => new(a.Salesforce + b.Salesforce, a.HubSpot + b.HubSpot);
 
     public override string ToString() =>
-        $"SF {Report.N(Salesforce.Calls)} ({Report.N(Salesforce.Writes)} writes), HS {Report.N(HubSpot.Calls)} ({Report.N(HubSpot.Writes)} writes)";
+        $"SF {Salesforce}, HS {HubSpot}";
 }
