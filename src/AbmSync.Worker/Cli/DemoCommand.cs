@@ -23,8 +23,8 @@ public static class DemoCommand
     {
         public bool CountsAgree => Salesforce == SalesforceSandbox && HubSpot == HubSpotSandbox;
         public bool Succeeded => Summaries.All(s => s.Status == "succeeded");
-        public int Read => Summaries.Sum(s => s.RecordsRead);
-        public int SalesforceWritten => Summaries.Sum(s => s.SalesforceUpdated);
+        public int Read => Summaries.Sum(s => s.RecordsRead + s.HubSpotRead);
+        public int SalesforceWritten => Summaries.Sum(s => s.SalesforceCreated + s.SalesforceUpdated);
         public int HubSpotWritten => Summaries.Sum(s => s.HubSpotCreated + s.HubSpotUpdated);
         public int Conflicts => Summaries.Sum(s => s.Conflicts);
         public TimeSpan Elapsed => TimeSpan.FromTicks(Summaries.Sum(s => s.Elapsed.Ticks));
@@ -74,17 +74,25 @@ public static class DemoCommand
             var edited = await EditOneAccountAsync(host, sandbox, ct);
             var contacts = (await host.Services.GetRequiredService<StateStore>().AllLinksAsync(ObjectPairs.Contacts))
                 .OrderBy(l => l.SalesforceId, StringComparer.Ordinal).Take(2).ToList();
+            var store = host.Services.GetRequiredService<StateStore>();
+            var shared = (await store.AllLinksAsync(ObjectPairs.Contacts)).Select(l => l.HubSpotId).ToHashSet(StringComparer.Ordinal);
+            // Leads whose HubSpot contact is theirs alone: where a contact shares it, the fields follow the contact.
+            var leads = (await store.AllLinksAsync(ObjectPairs.Leads))
+                .Where(l => l.Status == LinkStatuses.Active && !shared.Contains(l.HubSpotId))
+                .OrderBy(l => l.SalesforceId, StringComparer.Ordinal).Take(2).ToList();
             await sandbox.EditAsSalesRepAsync("Contact", contacts[0].SalesforceId, new { Title = "VP Revenue Operations" }, ct);
-            output.WriteLine($"A sales rep edits account {edited} (NumberOfEmployees = 1000) and contact {contacts[0].SalesforceId} (Title) through the Salesforce API.");
+            await sandbox.EditAsSalesRepAsync("Lead", leads[0].SalesforceId, new { Title = "Director of Demand Generation" }, ct);
+            output.WriteLine($"A sales rep edits account {edited} (NumberOfEmployees = 1000), contact {contacts[0].SalesforceId} (Title) and lead {leads[0].SalesforceId} (Title) through the Salesforce API.");
             output.WriteLine();
             passes.Add(await PassAsync("3. after a rep's edits", host, sandbox, probe, output, ct));
             var (company, account, name) = await RenameOneCompanyAsync(host, sandbox, ct);
             await sandbox.EditAsMarketerAsync("contacts", contacts[1].HubSpotId, new Dictionary<string, string> { ["phone"] = "+1 617 555 0142" }, ct);
+            await sandbox.EditAsMarketerAsync("contacts", leads[1].HubSpotId, new Dictionary<string, string> { ["jobtitle"] = "Marketing Operations Lead" }, ct);
             // Both sides change one contact's title (latest-wins): the marketer first, the rep a moment later.
             await sandbox.EditAsMarketerAsync("contacts", contacts[0].HubSpotId, new Dictionary<string, string> { ["jobtitle"] = "Head of Marketing Ops" }, ct);
             await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
             await sandbox.EditAsSalesRepAsync("Contact", contacts[0].SalesforceId, new { Title = "Chief Revenue Officer" }, ct);
-            output.WriteLine($"A marketer renames HubSpot company {company} (the twin of account {account}) to \"{name}\" (the name is two-way) and edits contact {contacts[1].HubSpotId}'s phone in HubSpot;");
+            output.WriteLine($"A marketer renames HubSpot company {company} (the twin of account {account}) to \"{name}\" (the name is two-way), edits contact {contacts[1].HubSpotId}'s phone and the title of {leads[1].HubSpotId} (lead {leads[1].SalesforceId}'s twin) in HubSpot;");
             output.WriteLine($"the marketer and then the rep change the title of contact {contacts[0].SalesforceId} on their own sides (latest-wins: the rep's later edit should win).");
             output.WriteLine();
             passes.Add(await PassAsync("4. after HubSpot edits", host, sandbox, probe, output, ct));
@@ -145,14 +153,14 @@ public static class DemoCommand
     }
 
     /// <summary>
-    /// Pass 3 carries the rep's two edits to HubSpot (an account's employees, a contact's title) and writes the
-    /// account's new tier back. Pass 4 carries the company's new name and the contact's phone to Salesforce, and the
-    /// contested title to HubSpot, by latest-wins. Pass 5 writes nothing.
+    /// Pass 3 carries the rep's three edits to HubSpot (an account's employees, a contact's and a lead's title) and
+    /// writes the account's new tier back. Pass 4 carries the company's new name, the contact's phone and the lead's
+    /// title to Salesforce, and the contested title to HubSpot, by latest-wins. Pass 5 writes nothing.
     /// </summary>
     static bool Crossed(IReadOnlyList<Pass> passes) =>
         passes.Count == 5
-        && passes[2].HubSpotWritten == 2
-        && passes[3].SalesforceWritten == 2 && passes[3].HubSpotWritten == 1 && passes[3].Conflicts == 1
+        && passes[2].HubSpotWritten == 3
+        && passes[3].SalesforceWritten == 3 && passes[3].HubSpotWritten == 1 && passes[3].Conflicts == 1
         && passes[4].SalesforceWritten + passes[4].HubSpotWritten == 0;
 
     static async Task<CallCounts> SandboxCountsAsync(HttpClient probe, Uri baseUrl, CancellationToken ct)

@@ -38,7 +38,7 @@ public static class SummaryPrinter
             }
         }
         var name = s.Object.Length == 0 ? "Sync" : char.ToUpperInvariant(s.Object[0]) + s.Object[1..];
-        output.WriteLine(string.Create(inv, $"{name} run {s.RunId} {s.Status}: read Salesforce {s.RecordsRead} ({s.Excluded} not included), HubSpot {s.HubSpotRead}; unchanged {s.RecordsUnchanged}, HubSpot created {s.HubSpotCreated} / updated {s.HubSpotUpdated}, Salesforce updated {s.SalesforceUpdated}, newly linked {s.Linked}, corrections {s.Corrections}, conflicts {s.Conflicts}, dead-lettered {s.DeadLettered}"));
+        output.WriteLine(string.Create(inv, $"{name} run {s.RunId} {s.Status}: read Salesforce {s.RecordsRead} ({s.Excluded} not included), HubSpot {s.HubSpotRead}; unchanged {s.RecordsUnchanged}, HubSpot created {s.HubSpotCreated} / updated {s.HubSpotUpdated}, Salesforce created {s.SalesforceCreated} / updated {s.SalesforceUpdated}, newly linked {s.Linked}, corrections {s.Corrections}, conflicts {s.Conflicts}, dead-lettered {s.DeadLettered}"));
         // Tiers and owners are the accounts' rules: a pair without population rules has none to show.
         if (s.AccountsPerTier.Count > 0)
         {

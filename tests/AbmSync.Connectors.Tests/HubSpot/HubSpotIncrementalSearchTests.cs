@@ -90,6 +90,32 @@ public sealed class HubSpotIncrementalSearchTests
         Assert.Equal("ASCENDING", first.RootElement.GetProperty("sorts")[0].GetProperty("direction").GetString());
     }
 
+    [Fact]
+    public async Task ReadModified_WithConditions_SendsThemInEverySearchAsStructuredFilters()
+    {
+        var start = T0.ToUnixTimeMilliseconds();
+        var portal = new FakeSearchPortal([.. Enumerable.Range(0, 250).Select(i => ((long)i + 1, start + i))], "lastmodifieddate");
+        using var f = HubSpotFixture.Create(new() { ["HubSpot:SearchRequestsPerSecond"] = "100" });
+        f.Server.Given(Request.Create().WithPath("/crm/v3/objects/contacts/search").UsingPost())
+            .RespondWith(Response.Create().WithCallback(portal.Answer));
+        string[] stages = ["marketingqualifiedlead", "customer' OR 1=1"];
+
+        await foreach (var _ in f.Client.ReadModifiedAsync("contacts", ["email"], T0, where: [new HubSpotFilter("lifecyclestage", "IN", Values: stages)]))
+        {
+        }
+
+        Assert.Equal(2, portal.Requests.Count);
+        Assert.All(portal.Requests, r =>
+        {
+            using var body = JsonDocument.Parse(r);
+            var filters = body.RootElement.GetProperty("filterGroups")[0].GetProperty("filters").EnumerateArray().ToList();
+            var stage = Assert.Single(filters, x => x.GetProperty("propertyName").GetString() == "lifecyclestage");
+            Assert.Equal("IN", stage.GetProperty("operator").GetString());
+            Assert.Equal(stages, stage.GetProperty("values").EnumerateArray().Select(v => v.GetString()));
+            Assert.Contains(filters, x => x.GetProperty("propertyName").GetString() == "lastmodifieddate");
+        });
+    }
+
     /// <summary>A search endpoint over fixed records that enforces the 10,000 cap and orders ties unpredictably.</summary>
     private sealed class FakeSearchPortal(List<(long Id, long Ms)> records, string modifiedProperty)
     {
@@ -111,6 +137,10 @@ public sealed class HubSpotIncrementalSearchTests
             {
                 var property = filter.GetProperty("propertyName").GetString();
                 var op = filter.GetProperty("operator").GetString();
+                if (property is not ("hs_object_id" or "lastmodifieddate" or "hs_lastmodifieddate"))
+                {
+                    continue; // a condition on another property: every fixed record passes it
+                }
                 var value = long.Parse(filter.GetProperty("value").GetString()!, CultureInfo.InvariantCulture);
                 Func<(long Id, long Ms), long> field = property == "hs_object_id" ? r => r.Id : r => r.Ms;
                 query = op switch
