@@ -47,7 +47,7 @@ hubspotRate.SetAction((parse, ct) => HubSpotScenarios.RateAsync(parse.Invocation
 root.Subcommands.Add(hubspotRate);
 
 var syncAccounts = new Option<int>("--accounts") { Description = "Salesforce accounts in the sandbox org", DefaultValueFactory = _ => 10_000 };
-var sync = new Command("sync", "The worker's accounts sync, twice: API calls per 1,000 accounts for each system.") { syncAccounts };
+var sync = new Command("sync", "The worker's sync of every pair (accounts, contacts, leads), three runs: API calls per 1,000 records of each pair for each system.") { syncAccounts };
 sync.SetAction((parse, ct) => SyncScenario.RunAsync(parse.InvocationConfiguration.Output,
     new(parse.GetValue(syncAccounts), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)), parse.GetValue(inProcess)), ct));
 root.Subcommands.Add(sync);

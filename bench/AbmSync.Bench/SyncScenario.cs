@@ -10,12 +10,15 @@ using Microsoft.Extensions.Hosting;
 
 namespace AbmSync.Bench;
 
-/// <summary>The worker's accounts sync, run twice over the same sandbox: calls per 1,000 accounts for each system.</summary>
+/// <summary>
+/// The worker's sync of every pair in dependency order (accounts, contacts, leads), run three times over the same
+/// sandbox: calls per 1,000 records of each pair's Salesforce object, for each system.
+/// </summary>
 public static class SyncScenario
 {
     public sealed record Settings(int Accounts, int Seed, TimeSpan Latency, bool InProcess);
 
-    sealed record Pass(string Name, SyncSummary Summary, SandboxStatsSnapshot Salesforce, SandboxStatsSnapshot HubSpot, TimeSpan Elapsed);
+    sealed record Pass(string Name, string Pair, SyncSummary Summary, SandboxStatsSnapshot Salesforce, SandboxStatsSnapshot HubSpot, TimeSpan Elapsed);
 
     public static async Task<int> RunAsync(TextWriter output, Settings settings, CancellationToken ct)
     {
@@ -40,41 +43,41 @@ public static class SyncScenario
             await host.StartAsync(ct);
             await host.Services.GetRequiredService<StateStore>().MigrateAsync(ct);
 
-            var passes = new List<Pass>
-            {
-                await PassAsync("first run", host, sandbox, ct),
-                await PassAsync("second run, nothing changed", host, sandbox, ct),
-            };
+            var passes = new List<Pass>();
+            passes.AddRange(await PassAsync("first run", host, sandbox, ct));
+            passes.AddRange(await PassAsync("second run, nothing changed", host, sandbox, ct));
             var edits = await EditOnePercentEachSideAsync(host, sandbox, ct);
-            passes.Add(await PassAsync($"1% changed on each side ({edits} + {edits} edits)", host, sandbox, ct));
+            passes.AddRange(await PassAsync($"1% of accounts changed on each side ({edits} + {edits} edits)", host, sandbox, ct));
+            // The first run reads every record of each object (no cursor yet): the org's size per pair.
+            var inOrg = passes.Where(p => p.Name == "first run").ToDictionary(p => p.Pair, p => Math.Max(1, p.Summary.RecordsRead));
             await host.StopAsync(ct);
 
             output.WriteLine();
-            output.WriteLine($"== sync: the worker's accounts sync, {settings.Accounts:N0} accounts, seed {settings.Seed}, latency {settings.Latency.TotalMilliseconds:0} ms, sandbox seeded in {sandbox.SeedTime.TotalSeconds:N1} s");
+            output.WriteLine($"== sync: the worker's sync of every pair, {settings.Accounts:N0} accounts, seed {settings.Seed}, latency {settings.Latency.TotalMilliseconds:0} ms, sandbox seeded in {sandbox.SeedTime.TotalSeconds:N1} s");
             output.WriteLine($"   {Environment.ProcessorCount} cores, .NET {Environment.Version}, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC");
             output.WriteLine();
-            var per = 1000.0 / settings.Accounts;
             Report.Table(output,
-                ["run", "status", "read", "SF calls", "SF writes", "SF calls / 1,000", "HS calls", "HS writes", "HS calls / 1,000", "written SF/HS", "wall time"],
+                ["run", "pair", "status", "read SF/HS", "SF calls", "SF writes", "SF calls / 1,000", "HS calls", "HS writes", "HS calls / 1,000", "created SF/HS", "written SF/HS", "wall time"],
                 passes.Select(p => (IReadOnlyList<string>)
                 [
-                    p.Name, p.Summary.Status, Report.N(p.Summary.RecordsRead),
-                    Report.N(p.Salesforce.Calls), Report.N(p.Salesforce.Writes), Report.F(p.Salesforce.Calls * per),
-                    Report.N(p.HubSpot.Calls), Report.N(p.HubSpot.Writes), Report.F(p.HubSpot.Calls * per),
-                    $"{Report.N(p.Summary.SalesforceUpdated)}/{Report.N(p.Summary.HubSpotCreated + p.Summary.HubSpotUpdated)}",
+                    p.Name, p.Pair, p.Summary.Status, $"{Report.N(p.Summary.RecordsRead)}/{Report.N(p.Summary.HubSpotRead)}",
+                    Report.N(p.Salesforce.Calls), Report.N(p.Salesforce.Writes), Report.F(p.Salesforce.Calls * 1000.0 / inOrg[p.Pair]),
+                    Report.N(p.HubSpot.Calls), Report.N(p.HubSpot.Writes), Report.F(p.HubSpot.Calls * 1000.0 / inOrg[p.Pair]),
+                    $"{Report.N(p.Summary.SalesforceCreated)}/{Report.N(p.Summary.HubSpotCreated)}",
+                    $"{Report.N(p.Summary.SalesforceCreated + p.Summary.SalesforceUpdated)}/{Report.N(p.Summary.HubSpotCreated + p.Summary.HubSpotUpdated)}",
                     Report.F(p.Elapsed.TotalSeconds, 2) + " s",
-                ]), textColumns: 2);
-            output.WriteLine($"Calls per 1,000 are per 1,000 accounts in the org; the mapping's inclusion filter let {passes[0].Summary.RecordsRead:N0} of them take part.");
+                ]), textColumns: 3);
+            output.WriteLine($"Calls per 1,000 are per 1,000 records of the pair's Salesforce object in the org ({string.Join(", ", inOrg.Select(o => $"{o.Key} {o.Value:N0}"))}), whatever the inclusion filter lets take part.");
             output.WriteLine();
             var rows = new List<IReadOnlyList<string>>();
             foreach (var p in passes)
             {
-                rows.AddRange(p.Salesforce.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[p.Name, "Salesforce", e.Key, Report.N(e.Value)]));
-                rows.AddRange(p.HubSpot.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[p.Name, "HubSpot", e.Key, Report.N(e.Value)]));
+                rows.AddRange(p.Salesforce.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[p.Name, p.Pair, "Salesforce", e.Key, Report.N(e.Value)]));
+                rows.AddRange(p.HubSpot.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[p.Name, p.Pair, "HubSpot", e.Key, Report.N(e.Value)]));
             }
-            output.WriteLine("GET /_sandbox/stats byEndpoint, per run (reset before each run):");
+            output.WriteLine("GET /_sandbox/stats byEndpoint, per run and pair (reset before each):");
             output.WriteLine();
-            Report.Table(output, ["run", "system", "endpoint", "calls"], rows, textColumns: 3);
+            Report.Table(output, ["run", "pair", "system", "endpoint", "calls"], rows, textColumns: 4);
             return passes.All(p => p.Summary.Status == "succeeded") ? 0 : 1;
         }
         finally
@@ -122,14 +125,19 @@ public static class SyncScenario
         return count;
     }
 
-    static async Task<Pass> PassAsync(string name, IHost host, BenchSandbox sandbox, CancellationToken ct)
+    static async Task<List<Pass>> PassAsync(string name, IHost host, BenchSandbox sandbox, CancellationToken ct)
     {
-        host.Services.GetRequiredService<SalesforceCallCounter>().Reset();
-        host.Services.GetRequiredService<HubSpotCallCounter>().Reset();
-        await sandbox.ResetStatsAsync(ct);
-        var clock = Stopwatch.StartNew();
-        var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(), ct);
-        clock.Stop();
-        return new Pass(name, summary, await sandbox.StatsAsync(Api.Salesforce, ct), await sandbox.StatsAsync(Api.HubSpot, ct), clock.Elapsed);
+        var passes = new List<Pass>();
+        foreach (var pair in ObjectPairs.All)
+        {
+            host.Services.GetRequiredService<SalesforceCallCounter>().Reset();
+            host.Services.GetRequiredService<HubSpotCallCounter>().Reset();
+            await sandbox.ResetStatsAsync(ct);
+            var clock = Stopwatch.StartNew();
+            var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(Object: pair), ct);
+            clock.Stop();
+            passes.Add(new Pass(name, pair, summary, await sandbox.StatsAsync(Api.Salesforce, ct), await sandbox.StatsAsync(Api.HubSpot, ct), clock.Elapsed));
+        }
+        return passes;
     }
 }

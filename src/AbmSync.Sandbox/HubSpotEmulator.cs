@@ -38,6 +38,8 @@ public sealed partial class HubSpotEmulator
     }
 
     public SandboxStats Stats { get; } = new();
+    /// <summary>The hold hook of this port, <c>/_sandbox/hold</c> (kill tests).</summary>
+    public SandboxHold Hold { get; } = new();
 
     /// <summary>The portal's id (Hub ID), as account-info details answers it.</summary>
     public long PortalId { get; }

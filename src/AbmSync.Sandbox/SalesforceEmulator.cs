@@ -18,6 +18,8 @@ public sealed class SalesforceEmulator
     }
 
     public SandboxStats Stats { get; } = new();
+    /// <summary>The hold hook of this port, <c>/_sandbox/hold</c> (kill tests).</summary>
+    public SandboxHold Hold { get; } = new();
     public Uri? BaseUrl { get; set; }
 
     /// <summary>The org as seen from inside: its records, ids of the integration and sales-rep users.</summary>

@@ -62,7 +62,8 @@ public sealed class SandboxHost : IAsyncDisposable
 
     /// <summary>
     /// Edits a record the way a sales rep would: the rep's own credentials, the public REST API, so that the org
-    /// records the rep as last modifier. Throws with the org's answer when the edit is refused.
+    /// records the rep as last modifier. Throws with the org's answer when the edit is refused. Like a person's edit in
+    /// the UI (whose "assign using active assignment rule" box is unticked by default), it runs no assignment rule.
     /// </summary>
     public async Task EditAsSalesRepAsync(string sObject, string id, object fields, CancellationToken cancellationToken = default) =>
         await AsSalesRepAsync(HttpMethod.Patch, $"sobjects/{sObject}/{id}", fields, $"the sales rep's edit of {sObject} {id}", cancellationToken);
@@ -78,6 +79,18 @@ public sealed class SandboxHost : IAsyncDisposable
     /// <summary>Deletes a record as a sales rep would.</summary>
     public async Task DeleteAsSalesRepAsync(string sObject, string id, CancellationToken cancellationToken = default) =>
         await AsSalesRepAsync(HttpMethod.Delete, $"sobjects/{sObject}/{id}", null, $"the sales rep's delete of {sObject} {id}", cancellationToken);
+
+    /// <summary>
+    /// Converts a lead as the sales rep would with the Convert button: a contact from the lead under
+    /// <paramref name="accountId"/> (or under a new account named after the lead's Company when null), and the lead
+    /// marked converted, all with the rep as last modifier (<see cref="Salesforce.SalesforceOrg.ConvertLead"/>). In
+    /// process, because the REST API has no lead-convert resource; so it is no API call in the stats.
+    /// </summary>
+    public Task<Salesforce.LeadConversion> ConvertLeadAsSalesRepAsync(string leadId, string? accountId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Salesforce.Org.ConvertLead(leadId, accountId, Salesforce.Org.SalesRepUserId));
+    }
 
     async Task<string> AsSalesRepAsync(HttpMethod method, string resource, object? body, string what, CancellationToken cancellationToken)
     {
@@ -96,6 +109,8 @@ public sealed class SandboxHost : IAsyncDisposable
             Content = body is null ? null : System.Net.Http.Json.JsonContent.Create(body),
         };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.RootElement.GetProperty("access_token").GetString());
+        // A person's save in the UI, not an integration's: the lead assignment rule would otherwise take the lead away.
+        request.Headers.Add("Sforce-Auto-Assign", "FALSE");
         using var response = await http.SendAsync(request, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -132,8 +147,8 @@ public sealed class SandboxHost : IAsyncDisposable
         var portalWorld = options.SeedHubSpot ? world : new SyntheticWorld { Seed = world.Seed, Reps = world.Reps, Businesses = [], People = [], Deals = [] };
         var hubSpot = new HubSpotEmulator(portalWorld, options, time);
 
-        var salesforceApp = Build(options.SalesforcePort, options.Latency, salesforce.Stats, salesforce.Export, salesforce.Map);
-        var hubSpotApp = Build(options.HubSpotPort, options.Latency, hubSpot.Stats, hubSpot.Export, hubSpot.Map);
+        var salesforceApp = Build(options.SalesforcePort, options.Latency, salesforce.Stats, salesforce.Hold, salesforce.Export, salesforce.Map);
+        var hubSpotApp = Build(options.HubSpotPort, options.Latency, hubSpot.Stats, hubSpot.Hold, hubSpot.Export, hubSpot.Map);
         await salesforceApp.StartAsync(cancellationToken);
         try
         {
@@ -150,7 +165,7 @@ public sealed class SandboxHost : IAsyncDisposable
         return host;
     }
 
-    static WebApplication Build(int port, TimeSpan latency, SandboxStats stats, Func<object> export, Action<WebApplication> map)
+    static WebApplication Build(int port, TimeSpan latency, SandboxStats stats, SandboxHold hold, Func<object> export, Action<WebApplication> map)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -168,22 +183,27 @@ public sealed class SandboxHost : IAsyncDisposable
         });
         app.UseRouting();
         // Counted after routing, so the key is the route template, and before the handler, so a failed call counts too.
+        // The hold hook counts the same writes, so "the n-th write" means what the stats say it means.
         app.Use(async (context, next) =>
         {
             if (context.GetEndpoint() is RouteEndpoint endpoint && !context.Request.Path.StartsWithSegments("/_sandbox"))
             {
                 var kind = endpoint.Metadata.GetMetadata<CallKindMetadata>()?.Kind ?? CallKind.Other;
-                stats.Record($"{context.Request.Method} /{endpoint.RoutePattern.RawText?.TrimStart('/')}", kind);
+                var key = $"{context.Request.Method} /{endpoint.RoutePattern.RawText?.TrimStart('/')}";
+                stats.Record(key, kind);
+                if (kind == CallKind.Write)
+                {
+                    await hold.InvokeWrite(context, key, next);
+                    CountThrottled(context, stats);
+                    return;
+                }
             }
             else if (!context.Request.Path.StartsWithSegments("/_sandbox"))
             {
                 stats.Record($"{context.Request.Method} (unmatched)", CallKind.Other);
             }
             await next(context);
-            if (context.Response.StatusCode == StatusCodes.Status429TooManyRequests)
-            {
-                stats.RecordThrottled();
-            }
+            CountThrottled(context, stats);
         });
 
         app.MapGet("/_sandbox/stats", () => Results.Json(stats.Snapshot()));
@@ -193,8 +213,55 @@ public sealed class SandboxHost : IAsyncDisposable
             return Results.Json(stats.Snapshot());
         });
         app.MapGet("/_sandbox/export", () => Results.Json(export()));
+        MapHold(app, hold);
         map(app);
         return app;
+    }
+
+    static void CountThrottled(HttpContext context, SandboxStats stats)
+    {
+        if (context.Response.StatusCode == StatusCodes.Status429TooManyRequests)
+        {
+            stats.RecordThrottled();
+        }
+    }
+
+    /// <summary>The hold hook's surface: arm, state, release, disarm (<see cref="SandboxHold"/>).</summary>
+    static void MapHold(WebApplication app, SandboxHold hold)
+    {
+        app.MapGet("/_sandbox/hold", () => Results.Json(hold.Snapshot()));
+        app.MapPost("/_sandbox/hold", async (HttpRequest request) =>
+        {
+            int? afterWrites = null;
+            try
+            {
+                var body = await System.Text.Json.Nodes.JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+                if (body is System.Text.Json.Nodes.JsonObject json && json["afterWrites"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<int>(out var n))
+                {
+                    afterWrites = n;
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+            if (afterWrites is not >= 1)
+            {
+                return Results.Json(new { error = "The body must be {\"afterWrites\": n} with a whole number n of at least 1." }, statusCode: 400);
+            }
+            return hold.Arm(afterWrites.Value)
+                ? Results.Json(hold.Snapshot())
+                : Results.Json(new { error = "A call is held (or being executed to be held): release it, or DELETE /_sandbox/hold, first." }, statusCode: 409);
+        });
+        app.MapPost("/_sandbox/hold/release", () => hold.Release()
+            ? Results.Json(hold.Snapshot())
+            : Results.Json(new { error = "No call is held." }, statusCode: 409));
+        app.MapDelete("/_sandbox/hold", () =>
+        {
+            hold.Disarm();
+            return Results.Json(hold.Snapshot());
+        });
+        // Stopping the sandbox must not wait on a held call: release it so the server can drain.
+        app.Lifetime.ApplicationStopping.Register(hold.Disarm);
     }
 
     static Uri BoundAddress(WebApplication app)

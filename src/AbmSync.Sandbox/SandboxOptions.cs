@@ -24,6 +24,12 @@ public sealed record SandboxOptions
     /// fit in memory.
     /// </summary>
     public bool SeedHubSpot { get; init; } = true;
+    /// <summary>
+    /// Person accounts in the org. 0 (the default) is an org without the feature, where <c>IsPersonAccount</c> does not
+    /// exist; N &gt; 0 enables it and adds N person accounts after every other seeded record, so the rest of the world
+    /// keeps its ids and values.
+    /// </summary>
+    public int PersonAccounts { get; init; }
 
     /// <summary>Salesforce org's daily API request allocation.</summary>
     public int SalesforceDailyLimit { get; init; } = 100_000;

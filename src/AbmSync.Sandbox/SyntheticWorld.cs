@@ -219,7 +219,7 @@ public sealed class SyntheticWorld
 
     static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
 
-    static readonly string[] FirstNames =
+    internal static readonly string[] FirstNames =
     [
         "Ada", "Alan", "Amara", "Ana", "Ben", "Bianca", "Carlos", "Chen", "Chloe", "Dana", "Diego", "Elena", "Emil", "Fatima",
         "Felix", "Grace", "Hana", "Hugo", "Ines", "Ivan", "Jamal", "Jana", "Jonas", "Kai", "Kenji", "Lara", "Leo", "Lina",
@@ -227,7 +227,7 @@ public sealed class SyntheticWorld
         "Tess", "Uma", "Victor", "Wen", "Yara", "Yusuf", "Zoe", "Zeynep",
     ];
 
-    static readonly string[] LastNames =
+    internal static readonly string[] LastNames =
     [
         "Adams", "Almeida", "Bauer", "Becker", "Brown", "Chen", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Gupta",
         "Hansen", "Ito", "Jansen", "Kim", "Kowalski", "Larsen", "Lopez", "Meyer", "Moreau", "Nakamura", "Novak", "Okafor",
@@ -252,7 +252,7 @@ public sealed class SyntheticWorld
     static readonly string[] NameQualifiers = ["Group", "Global", "Holdings", "Technologies", "International", "Digital"];
     static readonly string[] LegalSuffixes = ["", "", " Inc.", " Ltd", " GmbH", " LLC", " Corp.", " S.A."];
     static readonly string[] TopLevelDomains = [".com", ".com", ".com", ".io", ".co.uk", ".de", ".net", ".ai"];
-    static readonly string[] PersonalMailDomains = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "proton.me"];
+    internal static readonly string[] PersonalMailDomains = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "proton.me"];
     static readonly string[] Regions = ["NA-East", "NA-West", "EMEA", "APAC"];
     static readonly string[] AccountTypes = ["Prospect", "Prospect", "Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Competitor", "Other"];
 
@@ -283,9 +283,9 @@ public sealed class SyntheticWorld
         "VP Sales", "Sales Operations Manager", "Data Analyst", "Product Manager", "Intern",
     ];
 
-    static readonly string[] Countries = ["US", "US", "US", "CA", "GB", "DE", "FR", "NL", "AU", "JP", "BR", "IN", "SG"];
+    internal static readonly string[] Countries = ["US", "US", "US", "CA", "GB", "DE", "FR", "NL", "AU", "JP", "BR", "IN", "SG"];
 
-    static readonly Dictionary<string, string[]> CitiesByCountry = new()
+    internal static readonly Dictionary<string, string[]> CitiesByCountry = new()
     {
         ["US"] = ["New York", "San Francisco", "Austin", "Chicago", "Boston", "Seattle"],
         ["CA"] = ["Toronto", "Vancouver", "Montreal"],

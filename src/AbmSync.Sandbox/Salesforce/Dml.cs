@@ -41,7 +41,8 @@ public sealed record RecordInput(SfObject Type, string? Id, IReadOnlyDictionary<
 /// Writes: JSON conversion (whose failures fail the whole request, as deserialization does in the real API) and
 /// per-record validation and application (whose failures are per-record results). Callers hold the store's gate.
 /// </summary>
-public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<string, UserAccess>? accessOf = null)
+public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<string, UserAccess>? accessOf = null,
+    OrgRules.LeadAssignmentRule? leadAssignment = null)
 {
     readonly System.Collections.Concurrent.ConcurrentQueue<string> injectedLocks = new();
 
@@ -169,8 +170,12 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
 
     /// <summary>Creates, updates or deletes one record, or answers why not. Changes are recorded in <paramref name="undo"/>.</summary>
     /// <param name="allowDuplicates">The caller sent <c>Sforce-Duplicate-Rule-Header: allowSave=true</c>.</param>
+    /// <param name="autoAssign">
+    /// Run the active assignment rule on a Lead saved: REST writes do unless <c>Sforce-Auto-Assign: FALSE</c>; Bulk API
+    /// 2.0 ingest does not (it would need the job's assignmentRuleId, which the sandbox does not serve).
+    /// </param>
     public SaveResult Save(DmlOp op, RecordInput input, SfRecord? target, string userId, List<(SfRecord Record, object?[]? Before)> undo,
-        bool allowDuplicates = false)
+        bool allowDuplicates = false, bool autoAssign = false)
     {
         var type = input.Type;
         var access = accessOf?.Invoke(userId) ?? UserAccess.Full;
@@ -267,6 +272,12 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
         {
             record[name] = value;
         }
+        if (autoAssign && leadAssignment is not null && type.Name == "Lead")
+        {
+            // Assignment rules run after the save's validation, so an owner the request names is checked and then
+            // replaced: the rule decides, whatever OwnerId the caller sent.
+            record["OwnerId"] = leadAssignment.QueueId;
+        }
         Derive(record);
         var stamp = Stamp(record, userId);
         if (creating)
@@ -275,6 +286,23 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
         }
         Track(record, before, userId, stamp, undo);
         return new SaveResult(record.Id, [], creating);
+    }
+
+    /// <summary>
+    /// A change the platform makes itself, past the checks a caller's save meets (read-only fields, a converted lead):
+    /// lead conversion marks the lead. Stamped, tracked and undoable like any save.
+    /// </summary>
+    public void SystemUpdate(SfRecord record, IReadOnlyDictionary<string, object?> values, string userId, List<(SfRecord Record, object?[]? Before)> undo)
+    {
+        var before = record.Snapshot();
+        undo.Add((record, before));
+        foreach (var (name, value) in values)
+        {
+            record[name] = value;
+        }
+        Derive(record);
+        var stamp = Stamp(record, userId);
+        Track(record, before, userId, stamp, undo);
     }
 
     /// <summary>Object permissions: create, edit and delete each need their own grant.</summary>
@@ -431,7 +459,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
                 }
                 return (number, null);
             case SfType.Reference when value is ExternalRef reference:
-                var parentType = field.ReferenceTo.Select(store.Schema.Find).FirstOrDefault(t => t is not null);
+                var parentType = store.Schema.Target(field);
                 var keyField = parentType?.Field(reference.KeyField);
                 if (parentType is null || keyField is null || (!keyField.ExternalId && keyField.Type != SfType.Id))
                 {

@@ -22,8 +22,25 @@ public static partial class OrgRules
             ["Lead"] = ("ABM_Lead_Email_Duplicate_Rule", "ABM_Lead_Email_Matching_Rule"),
         };
 
+    public const string LeadQueueName = "Lead Intake";
+    public const string LeadQueueDeveloperName = "Lead_Intake";
+    public const string LeadAssignmentRuleName = "Lead Intake Routing";
+
+    /// <summary>
+    /// Whether a REST write runs the active assignment rules: the Assignment Rule Header (<c>Sforce-Auto-Assign</c>)
+    /// is TRUE when absent, and only FALSE (in any case) turns it off. An AssignmentRule id names the rule to run; the
+    /// org has one lead rule, so any value but FALSE runs it.
+    /// </summary>
+    public static bool AutoAssign(string? header) => !string.Equals(header?.Trim(), "FALSE", StringComparison.OrdinalIgnoreCase);
+
     [GeneratedRegex(@"^\+?[0-9 ().\-]+(\s*(x|ext\.?)\s*[0-9]{1,6})?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PhoneShape();
+
+    /// <summary>
+    /// The org's active default lead assignment rule: one entry without criteria that gives every lead to the Lead Intake
+    /// queue, as an org routes inbound leads to a queue its SDRs work from.
+    /// </summary>
+    public sealed record LeadAssignmentRule(string Id, string QueueId);
 
     /// <summary>
     /// Validation rules run on the record as it would be saved (the request's values over the stored ones), on every

@@ -3,10 +3,12 @@ namespace AbmSync.Sandbox.Salesforce;
 /// <summary>The seeded org: the synthetic world's Salesforce side, deterministic from the seed.</summary>
 public static class OrgSeeder
 {
-    public sealed record Seeded(string IntegrationUserId, string SalesRepUserId, string OrgId);
+    public sealed record Seeded(string IntegrationUserId, string SalesRepUserId, string OrgId, OrgRules.LeadAssignmentRule LeadAssignment);
 
-    public static Seeded Seed(OrgStore store, SyntheticWorld world)
+    /// <param name="personAccounts">How many person accounts to add; only with a schema that has IsPersonAccount.</param>
+    public static Seeded Seed(OrgStore store, SyntheticWorld world, int personAccounts = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(personAccounts);
         var schema = store.Schema;
         var users = schema.Find("User")!;
         var accounts = schema.Find("Account")!;
@@ -143,8 +145,98 @@ public static class OrgSeeder
             }
         }
 
+        // Everything below is minted after the world's records, each kind under its own key prefix and from its own
+        // random stream, so that the default world's ids and values are the same with or without it.
+        var assignment = SeedLeadRouting(store, integration.Id, orgCreated);
+        if (personAccounts > 0)
+        {
+            SeedPersonAccounts(store, world, personAccounts, userIds);
+        }
+
         var orgId = SalesforceId.Mint("00D", world.Seed, 1);
-        return new Seeded(integration.Id, userIds[salesRep.Index], orgId);
+        return new Seeded(integration.Id, userIds[salesRep.Index], orgId, assignment);
+    }
+
+    /// <summary>The Lead Intake queue and the active lead assignment rule that fills it, set up with the org.</summary>
+    static OrgRules.LeadAssignmentRule SeedLeadRouting(OrgStore store, string adminId, DateTimeOffset orgCreated)
+    {
+        var queue = store.Add(store.Schema.Find("Group")!);
+        Defaults(queue);
+        queue["Name"] = OrgRules.LeadQueueName;
+        queue["DeveloperName"] = OrgRules.LeadQueueDeveloperName;
+        queue["Type"] = "Queue";
+        queue["Email"] = "lead-intake@abmsync-demo.example";
+        queue["OwnerId"] = adminId;
+        SetUp(queue, adminId, orgCreated);
+
+        var rule = store.Add(store.Schema.Find("AssignmentRule")!);
+        Defaults(rule);
+        rule["Name"] = OrgRules.LeadAssignmentRuleName;
+        rule["SobjectType"] = "Lead";
+        rule["Active"] = true;
+        SetUp(rule, adminId, orgCreated);
+        return new OrgRules.LeadAssignmentRule(rule.Id, queue.Id);
+    }
+
+    static void SetUp(SfRecord record, string adminId, DateTimeOffset at)
+    {
+        record["CreatedDate"] = at;
+        record["CreatedById"] = adminId;
+        record["LastModifiedDate"] = at;
+        record["LastModifiedById"] = adminId;
+        record["SystemModstamp"] = at;
+    }
+
+    /// <summary>
+    /// Person accounts: an Account and its one Contact, both with IsPersonAccount = true, for a consumer who buys
+    /// directly. Named after the person, owned by an active account executive, with a personal email unique in the org.
+    /// </summary>
+    static void SeedPersonAccounts(OrgStore store, SyntheticWorld world, int count, Dictionary<int, string> userIds)
+    {
+        var accounts = store.Schema.Find("Account")!;
+        var contacts = store.Schema.Find("Contact")!;
+        var email = contacts.Field("Email")!;
+        var random = new Random(unchecked(world.Seed * 7919 + 0x5041));
+        var owners = world.Reps.Where(r => r.Role == RepRole.AccountExecutive && r.IsActive).Select(r => userIds[r.Index]).ToList();
+        for (var i = 0; i < count; i++)
+        {
+            var first = SyntheticWorld.FirstNames[random.Next(SyntheticWorld.FirstNames.Length)];
+            var last = SyntheticWorld.LastNames[random.Next(SyntheticWorld.LastNames.Length)];
+            var domain = SyntheticWorld.PersonalMailDomains[random.Next(SyntheticWorld.PersonalMailDomains.Length)];
+            var address = $"{first}.{last}@{domain}".ToLowerInvariant();
+            for (var n = 2; store.WithValue(contacts, email, address).Any(); n++)
+            {
+                address = $"{first}.{last}{n}@{domain}".ToLowerInvariant();
+            }
+            var owner = owners[random.Next(owners.Count)];
+            var created = SyntheticWorld.Epoch.AddDays(-random.Next(1, 700)).AddSeconds(random.Next(0, 86_400));
+            var country = SyntheticWorld.Countries[random.Next(SyntheticWorld.Countries.Length)];
+
+            var account = store.Add(accounts);
+            Defaults(account);
+            account["Name"] = $"{first} {last}";
+            // Consumers who bought or may buy: types the account filters keep (they leave out partners and competitors).
+            account["Type"] = i % 3 == 0 ? "Customer - Direct" : "Prospect";
+            account["BillingCountry"] = country;
+            account["BillingCity"] = SyntheticWorld.CitiesByCountry[country][random.Next(SyntheticWorld.CitiesByCountry[country].Length)];
+            account["OwnerId"] = owner;
+            account["IsPersonAccount"] = true;
+            Audit(store, account, created, random, owner);
+
+            var contact = store.Add(contacts);
+            Defaults(contact);
+            contact["AccountId"] = account.Id;
+            contact["FirstName"] = first;
+            contact["LastName"] = last;
+            contact["Name"] = $"{first} {last}";
+            contact["Email"] = address;
+            contact["OwnerId"] = owner;
+            contact["IsPersonAccount"] = true;
+            // The platform saves a person account's two halves together: one creation, one last change.
+            contact["CreatedDate"] = account["CreatedDate"];
+            contact["CreatedById"] = owner;
+            SetModified(store, contact, (DateTimeOffset)account["SystemModstamp"]!, owner);
+        }
     }
 
     static void FillUser(SfRecord user, string first, string last, string email, string username, string alias, bool active, DateTimeOffset created)

@@ -45,15 +45,17 @@ public sealed partial class SalesforceOrg
         this.time = time;
         this.stats = stats;
         this.baseUrl = baseUrl;
-        Schema = SfSchema.Create();
+        ArgumentOutOfRangeException.ThrowIfNegative(options.PersonAccounts);
+        Schema = SfSchema.Create(personAccounts: options.PersonAccounts > 0);
         Store = new OrgStore(Schema, world.Seed, time);
-        var seeded = OrgSeeder.Seed(Store, world);
+        var seeded = OrgSeeder.Seed(Store, world, options.PersonAccounts);
         IntegrationUserId = seeded.IntegrationUserId;
         SalesRepUserId = seeded.SalesRepUserId;
         OrgId = seeded.OrgId;
+        LeadAssignment = seeded.LeadAssignment;
         faults = Faults.Parse(options.SalesforceFaults, world.Seed);
         integrationAccess = UserAccess.Of(PermissionSet.Integration);
-        dml = new Dml(Store, faults.Lock > 0 ? () => faults.Roll(faults.Lock) ? 1 : 0 : null, AccessOf);
+        dml = new Dml(Store, faults.Lock > 0 ? () => faults.Roll(faults.Lock) ? 1 : 0 : null, AccessOf, LeadAssignment);
         engine = new SoqlEngine(Store);
         usageWindowStart = time.GetUtcNow();
         InitAuth(options.SalesforceJwtCertificatePath);
@@ -66,6 +68,8 @@ public sealed partial class SalesforceOrg
     /// <summary>The active account executive whose client credentials the sandbox hands to tests.</summary>
     public string SalesRepUserId { get; }
     public string OrgId { get; }
+    /// <summary>The active lead assignment rule (an AssignmentRule id) and the Lead Intake queue it gives leads to (a Group id).</summary>
+    public OrgRules.LeadAssignmentRule LeadAssignment { get; }
     /// <summary>The ids <c>lock:p</c> refused with UNABLE_TO_LOCK_ROW, once per refusal (in process only, not over HTTP).</summary>
     public IReadOnlyList<string> InjectedRowLocks => dml.InjectedLocks;
     public long ApiUsed => Interlocked.Read(ref apiUsed);
@@ -92,12 +96,15 @@ public sealed partial class SalesforceOrg
         return false;
     }
 
+    /// <summary><c>Sforce-Auto-Assign</c> on a REST write: the active assignment rule runs unless it says FALSE.</summary>
+    static bool AutoAssign(HttpContext http) => OrgRules.AutoAssign(http.Request.Headers["Sforce-Auto-Assign"].ToString());
+
     public JsonObject Export()
     {
         lock (Store.Gate)
         {
             var export = new JsonObject();
-            foreach (var type in new[] { "Account", "Contact", "Lead", "Opportunity", "User" })
+            foreach (var type in new[] { "Account", "Contact", "Lead", "Opportunity", "User", "Group", "AssignmentRule" })
             {
                 var sObject = Schema.Find(type)!;
                 var list = new JsonArray();
@@ -707,7 +714,7 @@ public sealed partial class SalesforceOrg
         SaveResult result;
         lock (Store.Gate)
         {
-            result = dml.Save(DmlOp.Create, input, null, Caller(http), [], AllowDuplicates(http));
+            result = dml.Save(DmlOp.Create, input, null, Caller(http), [], AllowDuplicates(http), AutoAssign(http));
         }
         return result.Success
             ? SfJson.Result(new JsonObject { ["id"] = result.Id, ["success"] = true, ["errors"] = new JsonArray() }, 201)
@@ -735,7 +742,7 @@ public sealed partial class SalesforceOrg
             {
                 return SfJson.Error(404, "NOT_FOUND", "The requested resource does not exist");
             }
-            var result = dml.Save(DmlOp.Update, input, target, Caller(http), [], AllowDuplicates(http));
+            var result = dml.Save(DmlOp.Update, input, target, Caller(http), [], AllowDuplicates(http), AutoAssign(http));
             return result.Success ? Results.StatusCode(204) : RecordError(result);
         }
     }
@@ -781,7 +788,8 @@ public sealed partial class SalesforceOrg
                 var values = new Dictionary<SfField, object?>(input.Values) { [key] = value };
                 input = input with { Values = values };
             }
-            var result = dml.Save(matches.Count == 0 ? DmlOp.Create : DmlOp.Update, input, matches.Count == 0 ? null : matches[0], Caller(http), [], AllowDuplicates(http));
+            var result = dml.Save(matches.Count == 0 ? DmlOp.Create : DmlOp.Update, input, matches.Count == 0 ? null : matches[0], Caller(http), [],
+                AllowDuplicates(http), AutoAssign(http));
             if (!result.Success)
             {
                 return RecordError(result);
@@ -854,6 +862,7 @@ public sealed partial class SalesforceOrg
 
         var results = new SaveResult[inputs.Count];
         var allowDuplicates = AllowDuplicates(http);
+        var autoAssign = AutoAssign(http);
         lock (Store.Gate)
         {
             var undo = new List<(SfRecord, object?[]?)>();
@@ -862,7 +871,7 @@ public sealed partial class SalesforceOrg
             {
                 for (var i = 0; i < inputs.Count; i++)
                 {
-                    results[i] = SaveOne(op, inputs[i], key, caller, undo, allowDuplicates);
+                    results[i] = SaveOne(op, inputs[i], key, caller, undo, allowDuplicates, autoAssign);
                 }
             }
             if (allOrNone && results.Any(r => !r.Success))
@@ -882,12 +891,12 @@ public sealed partial class SalesforceOrg
         return SfJson.Result(new JsonArray([.. results.Select(r => (JsonNode)r.ToJson(upsert: op == DmlOp.Upsert))]));
     }
 
-    SaveResult SaveOne(DmlOp op, RecordInput input, SfField? key, string caller, List<(SfRecord, object?[]?)> undo, bool allowDuplicates)
+    SaveResult SaveOne(DmlOp op, RecordInput input, SfField? key, string caller, List<(SfRecord, object?[]?)> undo, bool allowDuplicates, bool autoAssign)
     {
         switch (op)
         {
             case DmlOp.Create:
-                return dml.Save(DmlOp.Create, input, null, caller, undo, allowDuplicates) with { Created = null };
+                return dml.Save(DmlOp.Create, input, null, caller, undo, allowDuplicates, autoAssign) with { Created = null };
             case DmlOp.Update:
                 if (string.IsNullOrEmpty(input.Id))
                 {
@@ -902,7 +911,7 @@ public sealed partial class SalesforceOrg
                 {
                     return SaveResult.Fail(SalesforceId.Normalize(input.Id), "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
                 }
-                return dml.Save(DmlOp.Update, input, target, caller, undo, allowDuplicates) with { Created = null };
+                return dml.Save(DmlOp.Update, input, target, caller, undo, allowDuplicates, autoAssign) with { Created = null };
             default:
                 ArgumentNullException.ThrowIfNull(key);
                 if (!input.Values.TryGetValue(key, out var raw) || raw is not string value || value.Length == 0)
@@ -915,7 +924,7 @@ public sealed partial class SalesforceOrg
                     return SaveResult.Fail(null, "DUPLICATE_EXTERNAL_ID",
                         $"{key.Name}: more than one record found for external id field: [{string.Join(", ", matches.Select(m => m.Id))}]", key.Name);
                 }
-                var result = dml.Save(matches.Count == 0 ? DmlOp.Create : DmlOp.Update, input, matches.Count == 0 ? null : matches[0], caller, undo, allowDuplicates);
+                var result = dml.Save(matches.Count == 0 ? DmlOp.Create : DmlOp.Update, input, matches.Count == 0 ? null : matches[0], caller, undo, allowDuplicates, autoAssign);
                 return result with { Created = result.Success ? matches.Count == 0 : false };
         }
     }

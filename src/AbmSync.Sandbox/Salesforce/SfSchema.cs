@@ -129,14 +129,34 @@ public sealed class SfSchema
     /// </summary>
     public static readonly string[] HistoryDataTypes = ["Boolean", "Currency", "DateOnly", "DateTime", "Double", "DynamicEnum", "Email", "EntityId", "Percent", "Phone", "Text", "Url"];
 
-    public static SfSchema Create()
+    /// <param name="personAccounts">
+    /// The org has person accounts enabled: Account and Contact carry <c>IsPersonAccount</c>. Without them the field
+    /// does not exist at all, as in an org that never enabled the feature (it cannot be turned off once on).
+    /// </param>
+    public static SfSchema Create(bool personAccounts = false)
     {
-        var account = Account();
-        var contact = Contact();
+        var account = Account(personAccounts);
+        var contact = Contact(personAccounts);
         account.History = HistoryObject(account, "AccountId");
         contact.History = HistoryObject(contact, "ContactId");
-        return new([account, contact, Lead(), Opportunity(), User(), account.History, contact.History]);
+        return new([account, contact, Lead(), Opportunity(), User(), Group(), AssignmentRule(), account.History, contact.History]);
     }
+
+    /// <summary>
+    /// The object a lookup's relationship path traverses to. A polymorphic lookup (Lead.Owner: Group or User) resolves
+    /// its fields against User, as SOQL's polymorphic Name object offers the user fields (Name, Email, Username…);
+    /// on a queue-owned lead those read the queue's values, or null where a Group has no such field.
+    /// </summary>
+    public SfObject? Target(SfField reference) =>
+        reference.ReferenceTo.Count > 1 && reference.ReferenceTo.Contains("User", StringComparer.Ordinal)
+            ? Find("User")
+            : reference.ReferenceTo.Select(Find).FirstOrDefault(t => t is not null);
+
+    /// <summary>Group.Type values (the queue is the only kind the org has; the others exist in every org's picklist).</summary>
+    public static readonly string[] GroupTypes = ["Regular", "Role", "RoleAndSubordinates", "Organization", "Queue"];
+
+    /// <summary><c>IsPersonAccount</c> on Account and Contact: read-only, set by the platform when a person account is made.</summary>
+    static SfField PersonAccountFlag() => ReadOnly(Checkbox("IsPersonAccount", "Is Person Account"));
 
     /// <summary>
     /// The name a history row gives a tracked field. The platform does not always use the API name: an account's Name
@@ -227,7 +247,7 @@ public sealed class SfSchema
         InlineHelpText = $"Id of the matching HubSpot {counterpart}. Set by the AbmSync engine when it links the two records; do not edit, or the link breaks.",
     };
 
-    static SfObject Account() => new("Account", "Account", "Accounts", "001",
+    static SfObject Account(bool personAccounts) => new("Account", "Account", "Accounts", "001",
     [
         .. System("Account"),
         Text("Name", "Account Name", 255) with { Nillable = false },
@@ -255,12 +275,13 @@ public sealed class SfSchema
         Checkbox("ABM_Stalled__c", "ABM Stalled") with { InlineHelpText = "Ticked when the account shows no engagement and no opportunity progress for the configured number of days. Set by the AbmSync engine, not by people." },
         Checkbox("ABM_Surge__c", "ABM Surge") with { InlineHelpText = "Ticked when engagement at this account suddenly rises well above its usual level. Set by the AbmSync engine, not by people." },
         HubSpotId("company"),
+        .. (personAccounts ? [PersonAccountFlag()] : Array.Empty<SfField>()),
     ])
     {
         TrackedFields = AccountTrackedFields,
     };
 
-    static SfObject Contact() => new("Contact", "Contact", "Contacts", "003",
+    static SfObject Contact(bool personAccounts) => new("Contact", "Contact", "Contacts", "003",
     [
         .. System("Contact"),
         Ref("AccountId", "Account ID", "Account", "Account"),
@@ -275,6 +296,7 @@ public sealed class SfSchema
         Owner(),
         HubSpotId("contact"),
         Picklist("ABM_Buying_Role__c", "ABM Buying Role", BuyingRoles) with { InlineHelpText = "The contact's role in the buying committee, inferred from the job title. Set by the AbmSync engine, not by people." },
+        .. (personAccounts ? [PersonAccountFlag()] : Array.Empty<SfField>()),
     ])
     {
         TrackedFields = ContactTrackedFields,
@@ -333,6 +355,42 @@ public sealed class SfSchema
         Text("Alias", "Alias", 8) with { Nillable = false },
         Text("Title", "Title", 80),
         Checkbox("IsActive", "Active"),
+    ], writable: false);
+
+    /// <summary>
+    /// Group as the object reference lists its fields (no IsDeleted: a deleted group is gone). Read-only here, like
+    /// User: the org's one queue is set up, not written through the API.
+    /// </summary>
+    static SfObject Group() => new("Group", "Group", "Groups", "00G",
+    [
+        Id(),
+        Text("Name", "Name", 40) with { Nillable = false },
+        Text("DeveloperName", "Developer Name", 80),
+        Picklist("Type", "Type", GroupTypes, restricted: true) with { Length = 40, Nillable = false },
+        new SfField("Email", "Email", SfType.Email) { Length = 255 },
+        Checkbox("DoesSendEmailToMembers", "Send Email to Members"),
+        Checkbox("DoesIncludeBosses", "Include Bosses"),
+        Ref("OwnerId", "Owner ID", "User", "Owner") with { Nillable = false },
+        Ref("RelatedId", "Related ID", "User", "Related"),
+        ReadOnly(new SfField("CreatedDate", "Created Date", SfType.DateTime) { Nillable = false }),
+        ReadOnly(Ref("CreatedById", "Created By ID", "User", "CreatedBy") with { Nillable = false }),
+        ReadOnly(new SfField("LastModifiedDate", "Last Modified Date", SfType.DateTime) { Nillable = false }),
+        ReadOnly(Ref("LastModifiedById", "Last Modified By ID", "User", "LastModifiedBy") with { Nillable = false }),
+        ReadOnly(new SfField("SystemModstamp", "System Modstamp", SfType.DateTime) { Nillable = false }),
+    ], writable: false);
+
+    /// <summary>AssignmentRule (Setup → Lead Assignment Rules): which rule is active for which object. Read-only.</summary>
+    static SfObject AssignmentRule() => new("AssignmentRule", "Assignment Rule", "Assignment Rules", "01Q",
+    [
+        Id(),
+        Text("Name", "Name", 120),
+        Picklist("SobjectType", "SObject Type", ["Case", "Lead"], restricted: true) with { Length = 40 },
+        Checkbox("Active", "Active"),
+        ReadOnly(new SfField("CreatedDate", "Created Date", SfType.DateTime) { Nillable = false }),
+        ReadOnly(Ref("CreatedById", "Created By ID", "User", "CreatedBy") with { Nillable = false }),
+        ReadOnly(new SfField("LastModifiedDate", "Last Modified Date", SfType.DateTime) { Nillable = false }),
+        ReadOnly(Ref("LastModifiedById", "Last Modified By ID", "User", "LastModifiedBy") with { Nillable = false }),
+        ReadOnly(new SfField("SystemModstamp", "System Modstamp", SfType.DateTime) { Nillable = false }),
     ], writable: false);
 
     /// <summary>Derived stage facts of the standard Opportunity stage picklist.</summary>

@@ -88,7 +88,9 @@ public sealed class SoqlParser
         }
         Expect("FROM");
         var objectToken = Next();
-        if (objectToken.Kind != Kind.Ident || Reserved.Contains(objectToken.Text) || objectToken.Text.Contains('.'))
+        // GROUP is reserved for GROUP BY, yet Group is an object name SOQL takes after FROM (the org's queues are Groups).
+        var reserved = Reserved.Contains(objectToken.Text) && !string.Equals(objectToken.Text, "Group", StringComparison.OrdinalIgnoreCase);
+        if (objectToken.Kind != Kind.Ident || reserved || objectToken.Text.Contains('.'))
         {
             throw Unexpected(objectToken);
         }
@@ -316,8 +318,7 @@ public sealed class SoqlParser
                     $"Didn't understand relationship '{parts[i]}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."));
             }
             relationships.Add(relationship);
-            // A polymorphic lookup (Lead.Owner: Group or User) traverses to the first target this org has.
-            type = relationship.ReferenceTo.Select(schema.Find).First(t => t is not null)!;
+            type = schema.Target(relationship)!;
         }
         // A field that field-level security hides answers as one that does not exist, as the API does.
         var field = type.Field(parts[^1]) is { } known && access.CanRead(type, known) ? known : throw new SfRequestException(400, "INVALID_FIELD", Located(token,

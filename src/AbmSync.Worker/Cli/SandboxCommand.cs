@@ -21,7 +21,8 @@ public static class SandboxCommand
         var tokenTtl = new Option<int>("--token-ttl") { Description = "Salesforce access-token lifetime in seconds", DefaultValueFactory = _ => 7200 };
         var dailyLimit = new Option<int>("--salesforce-daily-limit") { Description = "Salesforce daily API request allocation", DefaultValueFactory = _ => 100_000 };
         var emptyPortal = new Option<bool>("--empty-portal") { Description = "Start the HubSpot portal without seeded records (owners and default properties only)" };
-        foreach (var option in new Option[] { salesforcePort, hubSpotPort, accounts, seed, latency, hubSpotRate, salesforceFaults, hubSpotFaults, faults, tokenTtl, dailyLimit, emptyPortal })
+        var personAccounts = new Option<int>("--person-accounts") { Description = "Enable person accounts in the org and seed this many (0: the feature is off)" };
+        foreach (var option in new Option[] { salesforcePort, hubSpotPort, accounts, seed, latency, hubSpotRate, salesforceFaults, hubSpotFaults, faults, tokenTtl, dailyLimit, emptyPortal, personAccounts })
         {
             command.Options.Add(option);
         }
@@ -30,6 +31,10 @@ public static class SandboxCommand
             if (result.GetValue(accounts) < 0)
             {
                 result.AddError("--accounts must be 0 or more");
+            }
+            if (result.GetValue(personAccounts) < 0)
+            {
+                result.AddError("--person-accounts must be 0 or more");
             }
         });
         command.SetAction(async (parse, ct) =>
@@ -47,6 +52,7 @@ public static class SandboxCommand
                 TokenTtl = TimeSpan.FromSeconds(parse.GetValue(tokenTtl)),
                 SalesforceDailyLimit = parse.GetValue(dailyLimit),
                 SeedHubSpot = !parse.GetValue(emptyPortal),
+                PersonAccounts = parse.GetValue(personAccounts),
             };
             SandboxHost sandbox;
             try

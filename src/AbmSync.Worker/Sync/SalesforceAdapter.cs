@@ -92,7 +92,7 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
     public async Task<Dictionary<string, List<SObjectRecord>>> ReadByEmailsAsync(ObjectPair pair, string emailField, IReadOnlyCollection<string> emails, CancellationToken ct)
     {
         var found = new Dictionary<string, List<SObjectRecord>>(StringComparer.Ordinal);
-        foreach (var chunk in emails.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery))
+        foreach (var chunk in ByQueryLength(emails.Distinct(StringComparer.Ordinal)))
         {
             var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields]).Where(Soql.Field(emailField).In((IEnumerable<string>)chunk));
             await foreach (var page in salesforce.QueryPagesAsync(query, ct: ct))
@@ -108,6 +108,32 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// Values for <c>IN</c> lists, chunked so that each query's URL stays well under the request-line limits on the
+    /// way (Salesforce takes 16,384 characters; common proxies and servers 8,192): emails are longer than ids.
+    /// </summary>
+    static IEnumerable<string[]> ByQueryLength(IEnumerable<string> values, int budget = 6_000)
+    {
+        var chunk = new List<string>();
+        var length = 0;
+        foreach (var value in values)
+        {
+            var cost = Uri.EscapeDataString(value).Length + 9;
+            if (chunk.Count > 0 && (length + cost > budget || chunk.Count == IdsPerQuery))
+            {
+                yield return [.. chunk];
+                chunk.Clear();
+                length = 0;
+            }
+            chunk.Add(value);
+            length += cost;
+        }
+        if (chunk.Count > 0)
+        {
+            yield return [.. chunk];
+        }
     }
 
     /// <summary>Contact id → the lead converted into it, for the given contacts (Lead.ConvertedContactId).</summary>

@@ -190,4 +190,126 @@ public class LeadSyncTests
         Assert.Equal(0L, (await harness.StatsAsync(harness.Sandbox.SalesforceUrl)).Writes + (await harness.StatsAsync(harness.Sandbox.HubSpotUrl)).Writes);
         Assert.Empty(await harness.Store.AllLinksAsync(ObjectPairs.Leads));
     }
+
+    [Fact]
+    public async Task ConvertedLead_ItsHubSpotContactMovesToTheContact_HoldingBothIds_NothingCreated()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 80, seed: 27);
+        await SyncAllAsync(harness);
+        var shared = (await harness.Store.AllLinksAsync(ObjectPairs.Contacts)).Select(l => l.HubSpotId).ToHashSet(StringComparer.Ordinal);
+        var lead = (await harness.Store.AllLinksAsync(ObjectPairs.Leads)).Where(l => !shared.Contains(l.HubSpotId))
+            .OrderBy(l => l.SalesforceId, StringComparer.Ordinal).First();
+        var account = (await harness.Store.AllLinksAsync(ObjectPairs.Accounts)).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).First();
+        var peopleBefore = (await harness.HubSpotExportAsync())["contacts"]!.AsArray().Count;
+
+        var conversion = await harness.Sandbox.ConvertLeadAsSalesRepAsync(lead.SalesforceId, account.SalesforceId);
+        // The rep also corrects the new contact's email: the move follows ConvertedContactId, not the email.
+        await harness.Sandbox.EditAsSalesRepAsync("Contact", conversion.ContactId, new { Email = "moved.by.conversion@example.com" });
+        await SyncAllAsync(harness);
+        await harness.ResetStatsAsync();
+        await SyncAllAsync(harness);
+
+        var hubSpot = await harness.HubSpotExportAsync();
+        Assert.Equal(peopleBefore, hubSpot["contacts"]!.AsArray().Count);
+        var person = hubSpot["contacts"]!.AsArray().Single(c => (string)c!["id"]! == lead.HubSpotId)!;
+        Assert.Equal(conversion.ContactId, Prop(person, "abm_salesforce_id"));
+        Assert.Equal(lead.SalesforceId, Prop(person, "abm_salesforce_lead_id"));
+        Assert.Equal("moved.by.conversion@example.com", Prop(person, "email"));
+        var contactLink = (await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [conversion.ContactId]))[conversion.ContactId];
+        Assert.Equal((lead.HubSpotId, "converted-lead"), (contactLink.HubSpotId, contactLink.LinkReason));
+        Assert.Equal(LinkStatuses.Converted, (await harness.Store.GetLinksAsync(ObjectPairs.Leads, [lead.SalesforceId]))[lead.SalesforceId].Status);
+        var contact = (await harness.SalesforceExportAsync())["Contact"]!.AsArray().Single(c => (string)c!["Id"]! == conversion.ContactId)!;
+        Assert.Equal(lead.HubSpotId, (string?)contact["ABM_HubSpot_Id__c"]);
+        Assert.Contains(hubSpot["associations"]!.AsArray(), a => (string)a!["from"]! == "companies" && (string)a["fromId"]! == account.HubSpotId
+            && (string)a["toId"]! == lead.HubSpotId && (int)a["typeId"]! == 2);
+        Assert.Equal(0L, (await harness.StatsAsync(harness.Sandbox.SalesforceUrl)).Writes + (await harness.StatsAsync(harness.Sandbox.HubSpotUrl)).Writes);
+    }
+
+    [Fact]
+    public async Task PersonAccounts_WhereTheOrgHasThem_DoNotTakePart()
+    {
+        await using var harness = await SyncHarness.StartAsync(sandboxOptions: new Sandbox.SandboxOptions { Accounts = 60, Seed = 28, PersonAccounts = 6 });
+
+        await SyncAllAsync(harness);
+
+        var salesforce = await harness.SalesforceExportAsync();
+        var personAccounts = salesforce["Account"]!.AsArray().Where(a => (bool?)a!["IsPersonAccount"] == true).Select(a => (string)a!["Id"]!).ToHashSet(StringComparer.Ordinal);
+        var personContacts = salesforce["Contact"]!.AsArray().Where(c => (bool?)c!["IsPersonAccount"] == true).Select(c => (string)c!["Id"]!).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(6, personAccounts.Count);
+        Assert.Equal(6, personContacts.Count);
+        var hubSpot = await harness.HubSpotExportAsync();
+        Assert.DoesNotContain(hubSpot["companies"]!.AsArray(), c => personAccounts.Contains(Prop(c!, "abm_salesforce_id") ?? ""));
+        Assert.DoesNotContain(hubSpot["contacts"]!.AsArray(), c => personContacts.Contains(Prop(c!, "abm_salesforce_id") ?? ""));
+        Assert.Empty(await harness.Store.GetLinksAsync(ObjectPairs.Accounts, personAccounts));
+        Assert.Empty(await harness.Store.GetLinksAsync(ObjectPairs.Contacts, personContacts));
+        // Business accounts still take part.
+        Assert.NotEmpty(await harness.Store.AllLinksAsync(ObjectPairs.Accounts));
+    }
+
+    [Fact]
+    public async Task LeadsCreatedFromHubSpot_KeepTheOwnerWeSet_OthersGoThroughTheOrgsAssignmentRule()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 120, seed: 29);
+        var before = (await harness.SalesforceExportAsync())["Lead"]!.AsArray().Select(l => (string)l!["Id"]!).ToHashSet(StringComparer.Ordinal);
+
+        await SyncAllAsync(harness);
+
+        var salesforce = await harness.SalesforceExportAsync();
+        var hubSpot = await harness.HubSpotExportAsync();
+        var userByEmail = salesforce["User"]!.AsArray().Where(u => (bool?)u!["IsActive"] == true)
+            .ToDictionary(u => ((string)u!["Email"]!).ToLowerInvariant(), u => (string)u!["Id"]!);
+        var ownerUser = hubSpot["owners"]!.AsArray().Where(o => (string?)o!["email"] is { } e && userByEmail.ContainsKey(e.ToLowerInvariant()))
+            .ToDictionary(o => (string)o!["id"]!, o => userByEmail[((string)o!["email"]!).ToLowerInvariant()]);
+        var queue = (string)salesforce["Group"]!.AsArray().Single(g => (string?)g!["Type"] == "Queue")!["Id"]!;
+        var people = hubSpot["contacts"]!.AsArray().ToDictionary(c => (string)c!["id"]!, c => c!);
+        var created = salesforce["Lead"]!.AsArray().Where(l => !before.Contains((string)l!["Id"]!)).ToList();
+        var (kept, routed) = (0, 0);
+        foreach (var lead in created)
+        {
+            var owner = Prop(people[(string)lead!["ABM_HubSpot_Id__c"]!], "hubspot_owner_id");
+            if (owner is not null && ownerUser.TryGetValue(owner, out var user))
+            {
+                Assert.Equal(user, (string?)lead["OwnerId"]);
+                kept++;
+            }
+            else
+            {
+                Assert.Equal(queue, (string?)lead["OwnerId"]);
+                routed++;
+            }
+        }
+        Assert.True(kept > 0, "no created lead had a HubSpot owner with a Salesforce user");
+        Assert.True(routed > 0, "every created lead had a mapped owner: the assignment rule was not seen");
+        // Our later updates never route a lead again.
+        var mine = created.First(l => (string?)l!["OwnerId"] != queue)!;
+        await harness.Sandbox.EditAsMarketerAsync("contacts", (string)mine["ABM_HubSpot_Id__c"]!, new Dictionary<string, string> { ["jobtitle"] = "Routed? No" });
+        await SyncAllAsync(harness);
+        var after = (await harness.SalesforceExportAsync())["Lead"]!.AsArray().Single(l => (string)l!["Id"]! == (string)mine["Id"]!)!;
+        Assert.Equal(("Routed? No", (string?)mine["OwnerId"]), ((string?)after["Title"], (string?)after["OwnerId"]));
+    }
+
+    [Fact]
+    public async Task OneLeadEditEachSide_TenCycles_FirstCarriesThem_LaterCyclesWriteNothing()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 30);
+        await SyncAllAsync(harness);
+        var shared = (await harness.Store.AllLinksAsync(ObjectPairs.Contacts)).Select(l => l.HubSpotId).ToHashSet(StringComparer.Ordinal);
+        var links = (await harness.Store.AllLinksAsync(ObjectPairs.Leads)).Where(l => !shared.Contains(l.HubSpotId))
+            .OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
+        await harness.Sandbox.EditAsSalesRepAsync("Lead", links[0].SalesforceId, new { Title = "Head of Growth" });
+        await harness.Sandbox.EditAsMarketerAsync("contacts", links[1].HubSpotId, new Dictionary<string, string> { ["phone"] = "+1 555 0199" });
+
+        var writes = new List<(int Salesforce, int HubSpot)>();
+        for (var cycle = 1; cycle <= 10; cycle++)
+        {
+            var summary = await harness.SyncAsync(new SyncRequest(Object: ObjectPairs.Leads));
+            Assert.Equal("succeeded", summary.Status);
+            writes.Add((summary.SalesforceUpdated + summary.SalesforceCreated, summary.HubSpotUpdated + summary.HubSpotCreated));
+        }
+
+        Assert.Equal((1, 1), writes[0]);
+        Assert.All(writes.Skip(1), w => Assert.Equal((0, 0), w));
+        Assert.Equal("Head of Growth", Prop((await harness.HubSpotExportAsync())["contacts"]!.AsArray().Single(c => (string)c!["id"]! == links[0].HubSpotId)!, "jobtitle"));
+        Assert.Equal("+1 555 0199", (string?)(await harness.SalesforceExportAsync())["Lead"]!.AsArray().Single(l => (string)l!["Id"]! == links[1].SalesforceId)!["Phone"]);
+    }
 }
