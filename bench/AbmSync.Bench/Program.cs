@@ -63,6 +63,13 @@ var kill = new Command("kill", "SIGKILL `abmsync sync --object all` at seeded mo
 {
     killAccounts, kills, held, bulkThreshold, pageSize, killLogs, verboseWorker,
 };
+kill.Validators.Add(result =>
+{
+    if (result.GetValue(kills) < 1 || result.GetValue(held) < 0 || result.GetValue(held) > result.GetValue(kills))
+    {
+        result.AddError("--kills must be 1 or more, and --held between 0 and --kills");
+    }
+});
 kill.SetAction((parse, ct) => AbmSync.Bench.Kill.KillScenario.RunAsync(parse.InvocationConfiguration.Output,
     new(parse.GetValue(killAccounts), parse.GetValue(kills), parse.GetValue(held), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)),
         parse.GetValue(inProcess), parse.GetValue(bulkThreshold), parse.GetValue(pageSize), parse.GetValue(killLogs), parse.GetValue(verboseWorker)), ct));

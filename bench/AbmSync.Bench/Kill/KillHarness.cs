@@ -23,7 +23,8 @@ public sealed record KillSettings
     /// <summary>Longest any one worker run may take before the harness gives up on it.</summary>
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromMinutes(15);
 
-    public string MappingsDirectory { get; init; } = Path.Combine(KillHarness.RepositoryRoot(), "mappings");
+    /// <summary>The mappings every run uses; null: the repository's <c>mappings/</c> above this assembly.</summary>
+    public string? MappingsDirectory { get; init; }
 
     /// <summary>Where each worker run's standard output and error are kept (one file per run), for whoever chases a finding; null keeps nothing.</summary>
     public string? LogDirectory { get; init; }
@@ -262,7 +263,7 @@ public static class KillHarness
     {
         var environment = new Dictionary<string, string>(world.WorkerEnvironment, StringComparer.Ordinal)
         {
-            ["ABMSYNC__Mappings__Directory"] = settings.MappingsDirectory,
+            ["ABMSYNC__Mappings__Directory"] = settings.MappingsDirectory ?? Path.Combine(RepositoryRoot(), "mappings"),
             ["ABMSYNC__Salesforce__QueryBatchSize"] = settings.PageSize.ToString(CultureInfo.InvariantCulture),
         };
         if (bulk)
