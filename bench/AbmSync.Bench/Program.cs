@@ -52,6 +52,29 @@ sync.SetAction((parse, ct) => SyncScenario.RunAsync(parse.InvocationConfiguratio
     new(parse.GetValue(syncAccounts), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)), parse.GetValue(inProcess)), ct));
 root.Subcommands.Add(sync);
 
+var killAccounts = new Option<int>("--accounts") { Description = "Salesforce accounts in each of the two sandboxes", DefaultValueFactory = _ => 5_000 };
+var kills = new Option<int>("--kills") { Description = "SIGKILLs of the worker, each followed by a resumed run", DefaultValueFactory = _ => 10 };
+var held = new Option<int>("--held") { Description = "Kills that land between a write call's send and its checkpoint (the sandbox's hold hook)", DefaultValueFactory = _ => 4 };
+var bulkThreshold = new Option<int>("--bulk-threshold") { Description = "Salesforce:BulkThreshold of the one resumed run on Bulk API 2.0", DefaultValueFactory = _ => 500 };
+var pageSize = new Option<int>("--page-size") { Description = "Salesforce:QueryBatchSize of every run (200-2000)", DefaultValueFactory = _ => 200 };
+var killLogs = new Option<string?>("--logs") { Description = "Keep each worker run's output in this directory, one file per run" };
+var verboseWorker = new Option<bool>("--verbose-worker") { Description = "Run the worker with --verbose (its log goes to the --logs files)" };
+var kill = new Command("kill", "SIGKILL `abmsync sync --object all` at seeded moments, resume each time; the end state must equal an uninterrupted run on a same-seed twin sandbox.")
+{
+    killAccounts, kills, held, bulkThreshold, pageSize, killLogs, verboseWorker,
+};
+kill.Validators.Add(result =>
+{
+    if (result.GetValue(kills) < 1 || result.GetValue(held) < 0 || result.GetValue(held) > result.GetValue(kills))
+    {
+        result.AddError("--kills must be 1 or more, and --held between 0 and --kills");
+    }
+});
+kill.SetAction((parse, ct) => AbmSync.Bench.Kill.KillScenario.RunAsync(parse.InvocationConfiguration.Output,
+    new(parse.GetValue(killAccounts), parse.GetValue(kills), parse.GetValue(held), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)),
+        parse.GetValue(inProcess), parse.GetValue(bulkThreshold), parse.GetValue(pageSize), parse.GetValue(killLogs), parse.GetValue(verboseWorker)), ct));
+root.Subcommands.Add(kill);
+
 // The child process side of BenchSandbox: not for people.
 var serveAccounts = new Option<int>("--accounts") { DefaultValueFactory = _ => 1000 };
 var serveRate = new Option<string>("--hubspot-rate") { DefaultValueFactory = _ => "190/10s" };
