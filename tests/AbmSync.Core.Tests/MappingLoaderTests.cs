@@ -120,4 +120,29 @@ public class MappingLoaderTests
 
         Assert.Contains(error.Problems, p => p.Line == 4 && p.Reason.Contains("default is the text Salesforce holds", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Load_Pipelines_AreReadInOrder_AndDuplicatesAreRefused()
+    {
+        var yaml = """
+            version: 1
+            pair: { salesforce: Opportunity, hubspot: deals }
+            fields:
+              - salesforce: StageName
+                hubspot: dealstage
+                direction: two-way
+                conflict: salesforce-wins
+                pipelines:
+                  default: { Qualification: qualifiedtobuy, Needs Analysis: qualifiedtobuy }
+                  renewals: { Qualification: renewal-review }
+            """;
+
+        var field = MappingLoader.Load("opportunities.yaml", yaml).Fields.Single();
+
+        Assert.Equal(["default", "renewals"], field.Pipelines!.Select(p => p.Pipeline));
+        Assert.Equal(["Qualification", "Needs Analysis"], field.Pipelines![0].Values.Keys);
+        var bad = Assert.Throws<ConfigurationFileException>(() => MappingLoader.Load("opportunities.yaml",
+            yaml.Replace("renewals: { Qualification: renewal-review }", "default: { Qualification: renewal-review }")));
+        Assert.Contains(bad.Problems, p => p.Line == 10 && p.Reason.Contains("default", StringComparison.Ordinal));
+    }
 }

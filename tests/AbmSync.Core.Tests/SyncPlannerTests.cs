@@ -639,4 +639,76 @@ public class SyncPlannerTests
         Assert.Equal(Plans.Values(("LastName", "[not provided]")), plan.SalesforceWrites);
         Assert.Empty(plan.HubSpotWrites);
     }
+
+    static FieldMapping StageField() => new("StageName", "dealstage", SyncDirection.TwoWay, ConflictPolicy.SalesforceWins, FieldTransform.None, null,
+        new SourceLocation("opportunities.yaml", 1), Pipelines:
+        [
+            new PipelineValueMap("default", new Dictionary<string, string> { ["Qualification"] = "qualifiedtobuy", ["Needs Analysis"] = "qualifiedtobuy", ["Closed Won"] = "closedwon" }, new SourceLocation("opportunities.yaml", 2)),
+            new PipelineValueMap("renewals", new Dictionary<string, string> { ["Qualification"] = "renewal-review", ["Closed Won"] = "renewal-won" }, new SourceLocation("opportunities.yaml", 3)),
+        ]);
+
+    static ObjectMapping DealMapping(params FieldMapping[] fields) => Plans.Mapping(fields) with { SalesforceObject = "Opportunity", HubSpotObject = "deals" };
+
+    [Fact]
+    public void Plan_ManyToOneStageMap_RoundTripKeepsTheSalesforceStage_AHubSpotMoveTakesTheFirstListed()
+    {
+        var mapping = DealMapping(StageField());
+        var create = SyncPlanner.Plan(Plans.Context(mapping), new PlanInput(Plans.Record("006A", ("StageName", "Needs Analysis")), null, LinkState.Unlinked, FieldBaselines.Empty));
+        Assert.Equal(Plans.Values(("pipeline", "default"), ("dealstage", "qualifiedtobuy")), create.HubSpotWrites);
+
+        // Read back: qualifiedtobuy is also Qualification's stage, but a round trip never turns Needs Analysis into it.
+        var deal = Plans.Record("9", ("dealstage", "qualifiedtobuy"), ("pipeline", "default"));
+        var again = SyncPlanner.Plan(Plans.Context(mapping), Plans.Linked(Plans.Record("006A", ("StageName", "Needs Analysis")), deal, create.NewBaselines));
+        Assert.True(again.IsEmpty);
+        var firstLink = SyncPlanner.Plan(Plans.Context(mapping), new PlanInput(Plans.Record("006A", ("StageName", "Needs Analysis")), deal, LinkState.Unlinked, FieldBaselines.Empty));
+        Assert.True(firstLink.IsEmpty);
+
+        // A person moves the deal in HubSpot: its new stage maps back to the first Salesforce stage listed for it.
+        var moved = SyncPlanner.Plan(Plans.Context(mapping), Plans.Linked(Plans.Record("006A", ("StageName", "Closed Won")),
+            Plans.Record("9", ("dealstage", "qualifiedtobuy"), ("pipeline", "default")),
+            Plans.Baselines(Plans.Values(("StageName", "Closed Won")), Plans.Values(("dealstage", "closedwon")))));
+        Assert.Equal(Plans.Values(("StageName", "Qualification")), moved.SalesforceWrites);
+    }
+
+    [Fact]
+    public void Plan_PipelinedField_UsesTheDealsOwnPipelinesMap()
+    {
+        var mapping = DealMapping(StageField());
+        var deal = Plans.Record("9", ("dealstage", "renewal-review"), ("pipeline", "renewals"));
+        var baselines = Plans.Baselines(Plans.Values(("StageName", "Closed Won")), Plans.Values(("dealstage", "renewal-won")));
+
+        var fromHubSpot = SyncPlanner.Plan(Plans.Context(mapping), Plans.Linked(Plans.Record("006A", ("StageName", "Closed Won")), deal, baselines));
+        var fromSalesforce = SyncPlanner.Plan(Plans.Context(mapping), Plans.Linked(Plans.Record("006A", ("StageName", "Closed Won")),
+            Plans.Record("9", ("dealstage", "renewal-review"), ("pipeline", "renewals")),
+            Plans.Baselines(Plans.Values(("StageName", "Qualification")), Plans.Values(("dealstage", "renewal-review")))));
+
+        Assert.Equal(Plans.Values(("StageName", "Qualification")), fromHubSpot.SalesforceWrites);
+        Assert.Equal(Plans.Values(("dealstage", "renewal-won")), fromSalesforce.HubSpotWrites);
+    }
+
+    [Theory]
+    [InlineData("Asia/Tokyo")]
+    [InlineData("America/Los_Angeles")]
+    [InlineData("Pacific/Kiritimati")]
+    [InlineData("Etc/GMT+12")]
+    public void Plan_DateAgainstDateTime_ConvertedInThePortalsZone_ARoundTripNeverMovesTheDay(string zoneId)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        var close = new FieldMapping("CloseDate", "closedate", SyncDirection.TwoWay, ConflictPolicy.LatestWins, FieldTransform.Date, null, new SourceLocation("opportunities.yaml", 1));
+        var mapping = DealMapping(close);
+        var context = Plans.Context(mapping, salesforceKinds: new() { ["CloseDate"] = FieldKind.Date }, hubSpotKinds: new() { ["closedate"] = FieldKind.DateTime }) with { HubSpotTimeZone = zone };
+
+        var create = SyncPlanner.Plan(context, new PlanInput(Plans.Record("006A", ("CloseDate", "2026-12-31")), null, LinkState.Unlinked, FieldBaselines.Empty));
+        var written = create.HubSpotWrites["closedate"]!;
+        var local = TimeZoneInfo.ConvertTime(DateTimeOffset.Parse(written, System.Globalization.CultureInfo.InvariantCulture), zone);
+        Assert.Equal((2026, 12, 31, 0), (local.Year, local.Month, local.Day, local.Hour));
+
+        var back = SyncPlanner.Plan(context, Plans.Linked(Plans.Record("006A", ("CloseDate", "2026-12-31")), Plans.Record("9", ("closedate", written)), create.NewBaselines));
+        Assert.True(back.IsEmpty);
+        // A person sets the close date in HubSpot late in the portal's day: Salesforce gets that day, not UTC's.
+        var lateEvening = TimeZoneInfo.ConvertTimeToUtc(new DateTime(2027, 1, 15, 23, 30, 0, DateTimeKind.Unspecified), zone);
+        var moved = SyncPlanner.Plan(context, Plans.Linked(Plans.Record("006A", ("CloseDate", "2026-12-31")),
+            Plans.Record("9", ("closedate", new DateTimeOffset(lateEvening, TimeSpan.Zero).ToString("O", System.Globalization.CultureInfo.InvariantCulture))), create.NewBaselines));
+        Assert.Equal(Plans.Values(("CloseDate", "2027-01-15")), moved.SalesforceWrites);
+    }
 }

@@ -157,7 +157,7 @@ public static class MappingLoader
                 continue;
             }
             var line = (int)field.Start.Line;
-            var f = reader.Entries(field, "a field", "salesforce", "hubspot", "direction", "conflict", "transform", "values", "link", "default");
+            var f = reader.Entries(field, "a field", "salesforce", "hubspot", "direction", "conflict", "transform", "values", "link", "default", "pipelines");
             reader.Require(f, field, "a field", "salesforce", "hubspot", "direction");
             var salesforce = reader.String(f.GetValueOrDefault("salesforce"), "salesforce");
             var hubSpot = reader.String(f.GetValueOrDefault("hubspot"), "hubspot");
@@ -210,6 +210,49 @@ public static class MappingLoader
                 values = dict;
             }
 
+            // pipelines: { PIPELINE: { SALESFORCE VALUE: STAGE ID, ... }, ... } — a deal's stage is one of its pipeline's.
+            List<PipelineValueMap>? pipelines = null;
+            if (reader.Mapping(f.GetValueOrDefault("pipelines"), "pipelines") is { } pipelineNodes)
+            {
+                pipelines = [];
+                if (values is not null || transform != FieldTransform.None)
+                {
+                    reader.Error(f["pipelines"], "pipelines holds the value maps itself: it takes no values and no transform");
+                }
+                foreach (var (k, v) in pipelineNodes.Children)
+                {
+                    var pipelineId = reader.String(k, "a pipeline id");
+                    var stages = new Dictionary<string, string>(StringComparer.Ordinal);
+                    if (reader.Mapping(v, $"pipeline '{pipelineId}'") is { } stageNodes)
+                    {
+                        foreach (var (from, to) in stageNodes.Children)
+                        {
+                            var salesforceValue = reader.String(from, "a Salesforce value");
+                            if (to is not YamlScalarNode { Value: { Length: > 0 } stage })
+                            {
+                                reader.Error(to, "a stage map entry must map to a HubSpot stage id");
+                            }
+                            else if (salesforceValue is not null && !stages.TryAdd(salesforceValue, stage))
+                            {
+                                reader.Error(from, $"value '{salesforceValue}' is mapped twice in pipeline '{pipelineId}'");
+                            }
+                        }
+                    }
+                    if (pipelineId is not null)
+                    {
+                        if (pipelines.Any(p => p.Pipeline == pipelineId))
+                        {
+                            reader.Error(k, $"pipeline '{pipelineId}' is listed twice");
+                        }
+                        pipelines.Add(new PipelineValueMap(pipelineId, stages, new SourceLocation(reader.File, (int)k.Start.Line)));
+                    }
+                }
+                if (pipelines.Count == 0)
+                {
+                    reader.Error(f["pipelines"], "pipelines needs at least one pipeline");
+                }
+            }
+
             if (direction == SyncDirection.TwoWay && !f.ContainsKey("conflict"))
             {
                 reader.Error(field, "a two-way field needs a conflict policy (conflict: salesforce-wins, hubspot-wins, latest-wins, prefer-salesforce-unless-blank or prefer-hubspot-unless-blank)");
@@ -237,7 +280,7 @@ public static class MappingLoader
             }
             if (salesforce is not null && hubSpot is not null && direction is not null)
             {
-                fields.Add(new FieldMapping(salesforce, hubSpot, direction.Value, conflict, transform, values, new SourceLocation(reader.File, line), link, salesforceDefault));
+                fields.Add(new FieldMapping(salesforce, hubSpot, direction.Value, conflict, transform, values, new SourceLocation(reader.File, line), link, salesforceDefault, pipelines));
             }
         }
         return fields;

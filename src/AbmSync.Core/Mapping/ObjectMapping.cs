@@ -26,6 +26,7 @@ public sealed record SourceLocation(string File, int Line)
 }
 
 /// <summary>One mapped field pair.</summary>
+/// <param name="Pipelines">Per HubSpot pipeline, the value map of a pipelined field (a deal's stage); the first is the default.</param>
 /// <param name="SalesforceDefault">
 /// What Salesforce holds where HubSpot has nothing, for a field Salesforce requires (a Lead's LastName and Company):
 /// HubSpot's blank travels to Salesforce as this value, and this value travels back to HubSpot as blank, so a record
@@ -40,8 +41,20 @@ public sealed record FieldMapping(
     IReadOnlyDictionary<string, string>? Values,
     SourceLocation Location,
     string? LinkPair = null,
-    string? SalesforceDefault = null)
+    string? SalesforceDefault = null,
+    IReadOnlyList<PipelineValueMap>? Pipelines = null)
 {
+    /// <summary>The HubSpot property that names a record's pipeline (deals): it chooses the value map of a pipelined field.</summary>
+    public const string PipelineProperty = "pipeline";
+
+    /// <summary>
+    /// The field as it applies to a record in <paramref name="pipeline"/>: a pipelined field (a deal's stage) takes
+    /// that pipeline's value map; a record with no pipeline yet (a create) the first listed.
+    /// </summary>
+    public FieldMapping InPipeline(string? pipeline) => Pipelines is not { Count: > 0 } maps
+        ? this
+        : this with { Values = (maps.FirstOrDefault(m => m.Pipeline == pipeline) ?? maps[0]).Values };
+
     /// <summary>
     /// A HubSpot name <c>associations.{objectType}</c> is not a property: it is the record's primary association to
     /// that object type, which travels with the parent's link (<see cref="FieldTransform.Link"/>).
@@ -56,6 +69,12 @@ public sealed record FieldMapping(
     public bool FlowsToHubSpot => Direction is SyncDirection.ToHubSpot or SyncDirection.TwoWay;
     public bool FlowsToSalesforce => Direction is SyncDirection.ToSalesforce or SyncDirection.TwoWay;
 }
+
+/// <summary>
+/// One pipeline's value map of a pipelined field: Salesforce value → HubSpot stage id, in the order written. Several
+/// Salesforce values may map to one stage; HubSpot → Salesforce then takes the first listed.
+/// </summary>
+public sealed record PipelineValueMap(string Pipeline, IReadOnlyDictionary<string, string> Values, SourceLocation Location);
 
 /// <summary>A structured inclusion condition on one field (never raw SOQL or raw filter text).</summary>
 public sealed record InclusionCondition(

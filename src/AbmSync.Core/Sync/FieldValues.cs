@@ -57,8 +57,9 @@ public static class FieldValues
     /// <c>""</c> = no counterpart, i.e. blank), then written as the HubSpot property's kind. An owner with no HubSpot
     /// counterpart gives <see cref="ConvertedValue.Unmapped"/> rather than a blank, so that it never clears an owner.
     /// </summary>
+    /// <param name="zone">The HubSpot portal's time zone: a Salesforce date is midnight there as a HubSpot date-time.</param>
     public static ConvertedValue ToHubSpotValue(
-        FieldMapping field, string? salesforceValue, FieldKind salesforceKind, FieldKind hubSpotKind, OwnerMap owners)
+        FieldMapping field, string? salesforceValue, FieldKind salesforceKind, FieldKind hubSpotKind, OwnerMap owners, TimeZoneInfo? zone = null)
     {
         var text = ValueKinds.Canonical(salesforceKind, salesforceValue);
         if (text is null || (field.SalesforceDefault is { } placeholder && text == placeholder))
@@ -76,6 +77,10 @@ public static class FieldValues
                 break;
             default:
                 text = Reshape(field.Transform, text);
+                if (field.Transform == FieldTransform.Date && hubSpotKind == FieldKind.DateTime && text is not null)
+                {
+                    text = MidnightIn(text, zone);
+                }
                 break;
         }
         if (text is not null && field.Values is { } map)
@@ -97,9 +102,9 @@ public static class FieldValues
     /// </summary>
     public static ConvertedValue ToSalesforceValue(
         FieldMapping field, string? hubSpotValue, string? currentSalesforceValue, FieldKind salesforceKind,
-        FieldKind hubSpotKind, OwnerMap owners)
+        FieldKind hubSpotKind, OwnerMap owners, TimeZoneInfo? zone = null)
     {
-        var forward = ToHubSpotValue(field, currentSalesforceValue, salesforceKind, hubSpotKind, owners);
+        var forward = ToHubSpotValue(field, currentSalesforceValue, salesforceKind, hubSpotKind, owners, zone);
         if (forward.IsMapped && ValueKinds.Same(hubSpotKind, forward.Value, hubSpotValue))
         {
             return new ConvertedValue(ValueKinds.Canonical(salesforceKind, currentSalesforceValue) ?? field.SalesforceDefault, null);
@@ -136,10 +141,31 @@ public static class FieldValues
         else
         {
             // Domain, trim, lower, upper and date are normalizations: applied on the way in they give the form the
-            // forward transform would have produced.
-            text = Reshape(field.Transform, text);
+            // forward transform would have produced. A date-time becomes the day it is in the portal's time zone.
+            text = field.Transform == FieldTransform.Date ? DayIn(text, zone) : Reshape(field.Transform, text);
         }
         return new ConvertedValue(ValueKinds.Canonical(salesforceKind, text), null);
+    }
+
+    /// <summary>A calendar day as the instant it starts in <paramref name="zone"/> (UTC when none is known).</summary>
+    static string MidnightIn(string day, TimeZoneInfo? zone)
+    {
+        var date = DateOnly.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        var utc = TimeZoneInfo.ConvertTimeToUtc(local, zone ?? TimeZoneInfo.Utc);
+        return ValueKinds.Canonical(FieldKind.DateTime, new DateTimeOffset(utc, TimeSpan.Zero).ToString("O", CultureInfo.InvariantCulture))!;
+    }
+
+    /// <summary>The calendar day an instant falls on in <paramref name="zone"/>; a plain date stays as it is.</summary>
+    static string? DayIn(string text, TimeZoneInfo? zone)
+    {
+        var t = text.Trim();
+        if (!DateOnly.TryParseExact(t, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
+            && ValueKinds.TryInstant(t, out var instant))
+        {
+            return DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone ?? TimeZoneInfo.Utc).DateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        }
+        return Reshape(FieldTransform.Date, t);
     }
 
     static string? Reshape(FieldTransform transform, string text)

@@ -29,6 +29,7 @@ public sealed record OwnerMap(Func<string, string?> HubSpotOwnerOf, Func<string,
 /// <param name="HubSpotKinds">HubSpot property name → kind; a property not listed is text.</param>
 /// <param name="CreateInHubSpot">Whether a Salesforce record with no twin may be created in HubSpot.</param>
 /// <param name="CreateInSalesforce">Whether a HubSpot record with no twin may be created in Salesforce.</param>
+/// <param name="HubSpotTimeZone">The portal's time zone: where a Salesforce date meets a HubSpot date-time.</param>
 /// <param name="LatestWinsFallback">The policy used when <c>latest-wins</c> cannot tell which change came last.</param>
 public sealed record PlanContext(
     ObjectMapping Mapping,
@@ -39,7 +40,8 @@ public sealed record PlanContext(
     bool CreateInHubSpot,
     bool CreateInSalesforce,
     ConflictPolicy LatestWinsFallback = ConflictPolicy.SalesforceWins,
-    Func<string, OwnerMap>? Links = null)
+    Func<string, OwnerMap>? Links = null,
+    TimeZoneInfo? HubSpotTimeZone = null)
 {
     /// <summary>
     /// The id translation of a linked field: Salesforce id ↔ its twin's HubSpot id in the named pair, the same shape as

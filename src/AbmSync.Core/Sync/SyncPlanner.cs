@@ -150,7 +150,7 @@ public static class SyncPlanner
         {
             foreach (var field in context.Mapping.Fields)
             {
-                var pair = new Pair(context, input, field, sf, hs);
+                var pair = new Pair(context, input, field.InPipeline(hs.Values.GetValueOrDefault(FieldMapping.PipelineProperty)), sf, hs);
                 switch (field.Direction)
                 {
                     case SyncDirection.ToHubSpot:
@@ -183,9 +183,15 @@ public static class SyncPlanner
                 {
                     continue;
                 }
+                // A new deal goes into the first listed pipeline; one from HubSpot keeps its own.
+                var inPipeline = field.InPipeline(present == SyncSide.HubSpot ? record.Values.GetValueOrDefault(FieldMapping.PipelineProperty) : null);
+                if (target == SyncSide.HubSpot && field.Pipelines is [var first, ..])
+                {
+                    Writes(target)[FieldMapping.PipelineProperty] = first.Pipeline;
+                }
                 var pair = present == SyncSide.Salesforce
-                    ? new Pair(context, input, field, record, empty)
-                    : new Pair(context, input, field, empty, record);
+                    ? new Pair(context, input, inPipeline, record, empty)
+                    : new Pair(context, input, inPipeline, empty, record);
                 var converted = pair.Desired(target);
                 // The source side's baseline is what it holds; the new record's is what the create writes (blank
                 // included, so the next run knows the field was considered and holds nothing). Fields flowing only
@@ -412,8 +418,8 @@ public static class SyncPlanner
 
         /// <summary>The value <paramref name="target"/> should hold for the other side's current value.</summary>
         public ConvertedValue Desired(SyncSide target) => target == SyncSide.HubSpot
-            ? FieldValues.ToHubSpotValue(Field, Current(SyncSide.Salesforce), Kind(SyncSide.Salesforce), Kind(SyncSide.HubSpot), Ids)
-            : FieldValues.ToSalesforceValue(Field, Current(SyncSide.HubSpot), Current(SyncSide.Salesforce), Kind(SyncSide.Salesforce), Kind(SyncSide.HubSpot), Ids);
+            ? FieldValues.ToHubSpotValue(Field, Current(SyncSide.Salesforce), Kind(SyncSide.Salesforce), Kind(SyncSide.HubSpot), Ids, Context.HubSpotTimeZone)
+            : FieldValues.ToSalesforceValue(Field, Current(SyncSide.HubSpot), Current(SyncSide.Salesforce), Kind(SyncSide.Salesforce), Kind(SyncSide.HubSpot), Ids, Context.HubSpotTimeZone);
 
         /// <summary>The id translation this field needs: owners, or the links of the pair it points at.</summary>
         OwnerMap Ids => Field.Transform == FieldTransform.Link ? Context.LinksOf(Field.LinkPair!) : Context.Owners;
