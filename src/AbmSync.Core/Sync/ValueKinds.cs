@@ -77,7 +77,7 @@ public static class ValueKinds
     }
 
     /// <summary>Reads a point in time in the forms the two APIs use; a time without an offset is UTC.</summary>
-    internal static bool TryInstant(string text, out DateTimeOffset value)
+    public static bool TryInstant(string text, out DateTimeOffset value)
     {
         var t = text.Trim();
         // HubSpot date and datetime properties may come as epoch milliseconds.

@@ -20,7 +20,7 @@ public static class AdminCommands
         {
             var configuration = host.Services.GetRequiredService<SyncConfiguration>();
             output.WriteLine($"{Path.Combine(configuration.Directory, "accounts.yaml")}: {configuration.Accounts.Fields.Count} fields, Salesforce {configuration.Accounts.SalesforceObject} ↔ HubSpot {configuration.Accounts.HubSpotObject}");
-            foreach (var (file, mapping) in new[] { ("contacts.yaml", configuration.Contacts), ("leads.yaml", configuration.Leads) })
+            foreach (var (file, mapping) in new[] { ("contacts.yaml", configuration.Contacts), ("leads.yaml", configuration.Leads), ("opportunities.yaml", configuration.Opportunities) })
             {
                 output.WriteLine($"{Path.Combine(configuration.Directory, file)}: {mapping.Fields.Count} fields, Salesforce {mapping.SalesforceObject} ↔ HubSpot {mapping.HubSpotObject}");
             }

@@ -59,7 +59,7 @@ public static class SyncCommands
     {
         var option = new Option<string>("--object")
         {
-            Description = "What to sync: accounts, contacts, leads, or all (every pair this version syncs, in dependency order)",
+            Description = "What to sync: accounts, contacts, leads, opportunities, or all (every pair this version syncs, in dependency order)",
             DefaultValueFactory = _ => ObjectPairs.Accounts,
         };
         option.AcceptOnlyFromAmong([.. AllObjects, "all"]);

@@ -280,6 +280,16 @@ public sealed partial class StateStore(string provider, string connectionString,
             new { objectName, direction, mode, now = Now() });
     }
 
+    /// <summary>When the first real (not dry) run of an object started, if one did: what existed before it is not new.</summary>
+    public async Task<DateTimeOffset?> FirstRunStartedAtAsync(string objectName)
+    {
+        await using var connection = Open();
+        var first = await connection.ExecuteScalarAsync<string?>(
+            "SELECT MIN(started_at) FROM sync_run WHERE object = @objectName AND mode NOT LIKE 'dry-run%'",
+            new { objectName });
+        return first is null ? null : Parse(first);
+    }
+
     /// <summary>Records that a run is alive and holds its lease until <paramref name="leaseExpiresAt"/>.</summary>
     public async Task MarkRunAliveAsync(long runId, DateTimeOffset leaseExpiresAt)
     {

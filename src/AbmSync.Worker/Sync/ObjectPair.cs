@@ -19,6 +19,10 @@ namespace AbmSync.Worker.Sync;
 /// A HubSpot record is created in Salesforce by this pair only when its link fields resolve (a contact whose company
 /// is linked to an account); one whose parent is not linked is left to the sibling (created as a lead).
 /// </param>
+/// <param name="CreateInSalesforceOnlyNew">
+/// Only HubSpot records created after the pair's first sync are created in Salesforce: a portal's existing deals are
+/// not copied into the org as opportunities a second time (deals match by linked id only, never by name).
+/// </param>
 /// <param name="ExcludePersonAccounts">Where the org has person accounts (<c>IsPersonAccount</c>), they do not take part.</param>
 /// <param name="ConvertedFrom">The lead pair whose converted leads' twins this pair's records take over (match key converted-lead).</param>
 public sealed record ObjectPair(
@@ -34,10 +38,14 @@ public sealed record ObjectPair(
     bool FieldsFollowSibling = false,
     bool CreateInSalesforceUnderParent = false,
     bool ExcludePersonAccounts = false,
-    string? ConvertedFrom = null)
+    string? ConvertedFrom = null,
+    bool CreateInSalesforceOnlyNew = false)
 {
     /// <summary>The Salesforce field that says a record is a person account, in orgs that have them.</summary>
     public const string PersonAccountField = "IsPersonAccount";
+
+    /// <summary>When a HubSpot record was created.</summary>
+    public const string CreatedProperty = "createdate";
 
     public string SalesforceObject => Mapping.SalesforceObject;
 
@@ -67,6 +75,8 @@ public sealed record ObjectPair(
             .Concat(Rules?.HubSpotProperties ?? [])
             .Append(HubSpotTwinIdProperty)
             .Concat(SiblingTwinIdProperty is { } sibling ? [sibling] : [])
+            .Concat(Mapping.Fields.Any(f => f.Pipelines is { Count: > 0 }) ? [FieldMapping.PipelineProperty] : [])
+            .Concat(CreateInSalesforceOnlyNew ? [CreatedProperty] : [])
             .Distinct(StringComparer.Ordinal),
     ];
 
@@ -98,12 +108,13 @@ public static class ObjectPairs
     public const string Accounts = "accounts";
     public const string Contacts = "contacts";
     public const string Leads = "leads";
+    public const string Opportunities = "opportunities";
 
     /// <summary>
     /// Every pair, in dependency order: a contact waits for its account's link; a lead comes after the contacts, whose
     /// records its HubSpot contacts may already be (the contact's fields win) or become (a converted lead).
     /// </summary>
-    public static readonly IReadOnlyList<string> All = [Accounts, Contacts, Leads];
+    public static readonly IReadOnlyList<string> All = [Accounts, Contacts, Leads, Opportunities];
 
     public static ObjectPair For(string name, SyncConfiguration configuration) => name switch
     {
@@ -119,6 +130,10 @@ public static class ObjectPairs
             Leads, configuration.Leads, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceLeadId,
             [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null,
             Sibling: Contacts, FieldsFollowSibling: true),
+        Opportunities => new ObjectPair(
+            Opportunities, configuration.Opportunities, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
+            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null, CreateInSalesforceUnderParent: true,
+            CreateInSalesforceOnlyNew: true),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such object pair"),
     };
 }

@@ -45,11 +45,18 @@ public sealed partial class SchemaGuard(
             // The daily allocation and the org's use of it, before the first page: the run's budget starts from here.
             cache.OrgLimits = await salesforce.GetLimitsAsync(ct);
             var problems = new List<ConfigurationProblem>();
-            CheckSalesforce(describe, pair.Mapping, problems);
+            // A pipelined field (a deal's stage) is checked as one value-mapped field per pipeline, at that pipeline's line.
+            var mapping = pair.Mapping with
+            {
+                Fields = [.. pair.Mapping.Fields.SelectMany(f => f.Pipelines is { Count: > 0 } pipelines
+                    ? pipelines.Select(p => f.InPipeline(p.Pipeline) with { Location = p.Location })
+                    : [f])],
+            };
+            CheckSalesforce(describe, mapping, problems);
             if (!dryRun || created.Count == 0)
             {
-                CheckHubSpot(hubSpotProperties, pair.Mapping, problems);
-                CheckTypes(describe, hubSpotProperties, pair.Mapping, problems);
+                CheckHubSpot(hubSpotProperties, mapping, problems);
+                CheckTypes(describe, hubSpotProperties, mapping, problems);
             }
             if (problems.Count > 0)
             {

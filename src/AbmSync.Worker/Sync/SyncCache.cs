@@ -18,6 +18,9 @@ public sealed class SyncCache
     /// <summary>The (org, portal) this process checked the state store's binding against.</summary>
     public (string Org, string Portal)? BoundTo { get; set; }
 
+    /// <summary>The HubSpot portal's time zone (account details), where a Salesforce date meets a HubSpot date-time.</summary>
+    public TimeZoneInfo HubSpotTimeZone { get; set; } = TimeZoneInfo.Utc;
+
     public SemaphoreSlim OwnersGate { get; } = new(1, 1);
     public (OwnerMap Map, DateTimeOffset At)? Owners { get; set; }
 }

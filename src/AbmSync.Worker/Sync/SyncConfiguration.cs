@@ -25,6 +25,7 @@ public sealed class SyncConfiguration
         Rules = Load(Path.Combine(Directory, "rules.yaml"), RulesLoader.LoadFile, problems)!;
         Contacts = Load(Path.Combine(Directory, "contacts.yaml"), MappingLoader.LoadFile, problems)!;
         Leads = Load(Path.Combine(Directory, "leads.yaml"), MappingLoader.LoadFile, problems)!;
+        Opportunities = Load(Path.Combine(Directory, "opportunities.yaml"), MappingLoader.LoadFile, problems)!;
         if (problems.Count > 0)
         {
             throw new ConfigurationFileException(problems);
@@ -37,6 +38,10 @@ public sealed class SyncConfiguration
         {
             throw new ConfigurationFileException([new ConfigurationProblem(Contacts.Location.File, 1, 1, "contacts.yaml must pair Salesforce Contact with HubSpot contacts")]);
         }
+        if (Opportunities.SalesforceObject != "Opportunity")
+        {
+            throw new ConfigurationFileException([new ConfigurationProblem(Opportunities.Location.File, 1, 1, "opportunities.yaml must pair Salesforce Opportunity with HubSpot deals")]);
+        }
         if (Leads.SalesforceObject != "Lead")
         {
             throw new ConfigurationFileException([new ConfigurationProblem(Leads.Location.File, 1, 1, "leads.yaml must pair Salesforce Lead with HubSpot contacts")]);
@@ -48,6 +53,7 @@ public sealed class SyncConfiguration
     public ObjectMapping Accounts { get; }
     public ObjectMapping Contacts { get; }
     public ObjectMapping Leads { get; }
+    public ObjectMapping Opportunities { get; }
     public RulesFile Rules { get; }
     public TierAssigner TierAssigner { get; }
 

@@ -43,6 +43,14 @@ public sealed partial class SyncRunner
             }
         }
         var candidates = items.Where(i => i.Skip is null).ToList();
+        if (pair.CreateInSalesforceOnlyNew && candidates.Count > 0 && await store.FirstRunStartedAtAsync(pair.Name) is { } firstSync)
+        {
+            foreach (var item in candidates.Where(i => !(ValueKinds.TryInstant(i.HubSpot![ObjectPair.CreatedProperty] ?? "", out var created) && created >= firstSync)))
+            {
+                item.Skip = $"it existed in HubSpot before the first sync of {pair.Name}; link it by setting its {pair.HubSpotTwinIdProperty}";
+            }
+            candidates.RemoveAll(i => i.Skip is not null);
+        }
         if (pair.Sibling is { } siblingPair && candidates.Count > 0)
         {
             var linked = await store.GetLinksByHubSpotIdAsync(siblingPair, [.. candidates.Select(i => i.HubSpotId!)]);

@@ -95,7 +95,8 @@ public sealed partial class SyncRunner(
             run.Context = new PlanContext(pair.Mapping, run.StartedAt,
                 new Core.Sync.OwnerMap(id => run.Owners.HubSpotOwnerOf(id), id => run.Owners.SalesforceUserOf(id)),
                 run.Kinds.Salesforce, run.Kinds.HubSpot, pair.CreateInHubSpot, pair.CreateInSalesforce,
-                Links: linkPair => run.ParentLinks.GetValueOrDefault(linkPair) ?? Core.Sync.OwnerMap.None);
+                Links: linkPair => run.ParentLinks.GetValueOrDefault(linkPair) ?? Core.Sync.OwnerMap.None,
+                HubSpotTimeZone: cache.HubSpotTimeZone);
             // Records that left the filter keep only what the rules take back: a mapping without fields.
             run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
             pair.Rules?.Load(await store.GetDecisionsAsync(pair.Name, TierRules.Kind));

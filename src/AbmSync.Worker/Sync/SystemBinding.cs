@@ -20,7 +20,9 @@ public sealed class SystemBinding(SalesforceIdentity salesforceIdentity, HubSpot
             return;
         }
         var org = salesforceIdentity.OrgId ?? throw new InvalidOperationException("the Salesforce org is not known before the first Salesforce call");
-        var portal = (await hubSpot.GetAccountDetailsAsync(ct)).PortalId.ToString(CultureInfo.InvariantCulture);
+        var details = await hubSpot.GetAccountDetailsAsync(ct);
+        var portal = details.PortalId.ToString(CultureInfo.InvariantCulture);
+        cache.HubSpotTimeZone = Zone(details.TimeZone);
         var (boundOrg, boundPortal) = dryRun
             ? await store.GetSystemBindingAsync() ?? (org, portal)
             : await store.BindSystemsAsync(org, portal);
@@ -39,6 +41,22 @@ public sealed class SystemBinding(SalesforceIdentity salesforceIdentity, HubSpot
                 "Its links, baselines and cursors belong to the other org or portal (a sandbox refreshed from production?). Point Storage:ConnectionString at a state store for these systems, or a new one.");
         }
         cache.BoundTo = (org, portal);
+    }
+
+    /// <summary>The portal's IANA time zone; UTC when it names none this machine knows.</summary>
+    static TimeZoneInfo Zone(string? id)
+    {
+        if (id is { Length: > 0 })
+        {
+            try
+            {
+                return TimeZoneInfo.FindSystemTimeZoneById(id);
+            }
+            catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+            {
+            }
+        }
+        return TimeZoneInfo.Utc;
     }
 
     /// <summary>An org id read as 15 or 18 characters is one org.</summary>

@@ -233,6 +233,7 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
     [
         "Contact.FirstName", "Contact.Title", "Contact.Phone", "Contact.Email", "Contact.AccountId",
         "Lead.FirstName", "Lead.Email", "Lead.Phone", "Lead.Title",
+        "Opportunity.AccountId", "Opportunity.Amount",
     ];
 
     [Fact]
@@ -272,8 +273,8 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
             var p = o.Value;
             Assert.Equal("true", p.Element(Ns + "allowRead")!.Value);
             Assert.Equal("true", p.Element(Ns + "allowEdit")!.Value);
-            // The engine creates contacts and leads from HubSpot; accounts and opportunities are created by people.
-            Assert.Equal(o.Key is "Contact" or "Lead" ? "true" : "false", p.Element(Ns + "allowCreate")!.Value);
+            // The engine creates contacts, leads and opportunities from HubSpot; accounts are created by people.
+            Assert.Equal(o.Key is "Contact" or "Lead" or "Opportunity" ? "true" : "false", p.Element(Ns + "allowCreate")!.Value);
             Assert.Equal("false", p.Element(Ns + "allowDelete")!.Value);
             // Modify All would need delete; the integration user never deletes.
             Assert.Equal("false", p.Element(Ns + "modifyAllRecords")!.Value);

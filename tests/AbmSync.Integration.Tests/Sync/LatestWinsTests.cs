@@ -18,6 +18,7 @@ public sealed class LatestWinsTests : IDisposable
         File.Copy(Path.Combine(shipped, "rules.yaml"), Path.Combine(mappings.FullName, "rules.yaml"));
         File.Copy(Path.Combine(shipped, "contacts.yaml"), Path.Combine(mappings.FullName, "contacts.yaml"));
         File.Copy(Path.Combine(shipped, "leads.yaml"), Path.Combine(mappings.FullName, "leads.yaml"));
+        File.Copy(Path.Combine(shipped, "opportunities.yaml"), Path.Combine(mappings.FullName, "opportunities.yaml"));
         var accounts = File.ReadAllText(Path.Combine(shipped, "accounts.yaml"))
             .Replace("{ salesforce: Name, hubspot: name, direction: two-way, conflict: salesforce-wins, transform: trim }",
                 "{ salesforce: Name, hubspot: name, direction: two-way, conflict: latest-wins, transform: trim }", StringComparison.Ordinal);

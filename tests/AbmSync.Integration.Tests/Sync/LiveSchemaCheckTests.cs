@@ -28,6 +28,7 @@ public class LiveSchemaCheckTests
             File.Copy(Path.Combine(source, "rules.yaml"), Path.Combine(directory.FullName, "rules.yaml"));
             File.Copy(Path.Combine(source, "contacts.yaml"), Path.Combine(directory.FullName, "contacts.yaml"));
             File.Copy(Path.Combine(source, "leads.yaml"), Path.Combine(directory.FullName, "leads.yaml"));
+            File.Copy(Path.Combine(source, "opportunities.yaml"), Path.Combine(directory.FullName, "opportunities.yaml"));
             var lines = File.ReadAllLines(Path.Combine(source, "accounts.yaml")).ToList();
             var index = lines.FindIndex(l => l.Contains(original, StringComparison.Ordinal));
             Assert.True(index >= 0, $"the shipped mapping no longer contains {original}");

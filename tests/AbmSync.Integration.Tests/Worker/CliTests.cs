@@ -18,6 +18,7 @@ public class CliTests
             File.Copy(Path.Combine(source, "rules.yaml"), Path.Combine(directory.FullName, "rules.yaml"));
             File.Copy(Path.Combine(source, "contacts.yaml"), Path.Combine(directory.FullName, "contacts.yaml"));
             File.Copy(Path.Combine(source, "leads.yaml"), Path.Combine(directory.FullName, "leads.yaml"));
+            File.Copy(Path.Combine(source, "opportunities.yaml"), Path.Combine(directory.FullName, "opportunities.yaml"));
             var accounts = File.ReadAllLines(Path.Combine(source, "accounts.yaml"));
             var line = Array.FindIndex(accounts, l => l.Contains("hubspot: domain", StringComparison.Ordinal));
             accounts[line] = accounts[line].Replace("transform: domain", "transfrom: domain", StringComparison.Ordinal);
