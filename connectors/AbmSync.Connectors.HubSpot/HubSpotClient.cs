@@ -67,12 +67,14 @@ public sealed partial class HubSpotClient
     // ---------------------------------------------------------------- reads
 
     /// <summary>One page of GET {objects}/{type}; pass the previous page's <see cref="HubSpotPage.NextAfter"/> as <paramref name="after"/>.</summary>
+    /// <param name="archived">True lists the archived (deleted) records instead of the live ones.</param>
     public async Task<HubSpotPage> ListAsync(
         string objectType,
         IReadOnlyCollection<string> properties,
         string? after = null,
         int limit = MaxListLimit,
-        CancellationToken ct = default)
+        CancellationToken ct = default,
+        bool archived = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxListLimit);
@@ -87,7 +89,7 @@ public sealed partial class HubSpotClient
             query.Append("&after=").Append(Uri.EscapeDataString(after));
         }
 
-        query.Append("&archived=false");
+        query.Append(archived ? "&archived=true" : "&archived=false");
         using var doc = await SendAsync(HttpMethod.Get, query.ToString(), null, ct);
         var root = doc.RootElement;
         return new HubSpotPage([.. HubSpotJson.Results(root).Select(HubSpotJson.ParseObject)], HubSpotJson.NextAfter(root));
@@ -97,12 +99,13 @@ public sealed partial class HubSpotClient
     public async IAsyncEnumerable<HubSpotPage> ListAllAsync(
         string objectType,
         IReadOnlyCollection<string> properties,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default,
+        bool archived = false)
     {
         string? after = null;
         do
         {
-            var page = await ListAsync(objectType, properties, after, MaxListLimit, ct);
+            var page = await ListAsync(objectType, properties, after, MaxListLimit, ct, archived);
             yield return page;
             after = page.NextAfter;
         }

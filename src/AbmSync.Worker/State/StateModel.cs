@@ -17,6 +17,12 @@ public static class LinkStatuses
 
     /// <summary>A lead's link after the contact it was converted to took over its HubSpot record.</summary>
     public const string Converted = "converted";
+
+    /// <summary>A tombstone: the Salesforce record was deleted (its twin deleted too, unlinked, or kept by onDelete).</summary>
+    public const string SalesforceDeleted = "salesforce-deleted";
+
+    /// <summary>A tombstone: the HubSpot record was archived or deleted.</summary>
+    public const string HubSpotDeleted = "hubspot-deleted";
 }
 
 public sealed record SyncCursor(DateTimeOffset ModifiedAt, string RecordId);

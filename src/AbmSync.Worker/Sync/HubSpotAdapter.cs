@@ -44,6 +44,30 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
         }
     }
 
+    /// <summary>Every archived (deleted) record of the pair's object, a page of 100 at a time.</summary>
+    public async IAsyncEnumerable<IReadOnlyList<HubSpotObject>> ListArchivedAsync(ObjectPair pair, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var page in hubSpot.ListAllAsync(pair.HubSpotObject, [pair.HubSpotTwinIdProperty], ct, archived: true))
+        {
+            yield return [.. page.Results.Select(r => r with { Archived = true })];
+        }
+    }
+
+    /// <summary>Archives records by id, 100 per call; the ids HubSpot did not archive come back with why.</summary>
+    public async Task<Dictionary<string, string>> ArchiveAsync(ObjectPair pair, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        var refused = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in ids.Chunk(HubSpotClient.MaxBatchSize))
+        {
+            var result = await hubSpot.BatchArchiveAsync(pair.HubSpotObject, chunk, ct);
+            foreach (var outcome in result.Outcomes.Where(o => o.Error is not null))
+            {
+                refused[outcome.InputId] = $"{outcome.Error!.Category}: {outcome.Error.Message}";
+            }
+        }
+        return refused;
+    }
+
     /// <summary>Records by id; a merged-away id answers with its survivor (keyed here by the id asked for).</summary>
     public async Task<Dictionary<string, HubSpotObject>> ReadByIdsAsync(ObjectPair pair, IReadOnlyCollection<string> ids, CancellationToken ct)
     {

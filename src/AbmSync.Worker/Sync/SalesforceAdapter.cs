@@ -342,6 +342,15 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
         return outcomes;
     }
 
+    /// <summary>Deletes records by id, 200 per call; each outcome keyed by its id.</summary>
+    public async Task<IReadOnlyList<WriteOutcome>> DeleteAsync(IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        var results = await salesforce.DeleteAsync(ids, ct);
+        return [.. ids.Select((id, i) => results[i].Success
+            ? WriteOutcome.Ok(id, id)
+            : WriteOutcome.Failed(id, results[i].Errors.FirstOrDefault()?.Code ?? "UNKNOWN", results[i].Errors.FirstOrDefault()?.Message ?? "Salesforce refused the delete"))];
+    }
+
     /// <summary>The JSON value Salesforce expects for a field of this kind: numbers and booleans as themselves, the rest as text.</summary>
     static object? Typed(FieldKind kind, string? text) => text is null ? null : kind switch
     {

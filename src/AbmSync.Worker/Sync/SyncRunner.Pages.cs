@@ -53,6 +53,7 @@ public sealed partial class SyncRunner
                 await WriteHubSpotAsync(run, items, commit, ct);
                 await WriteSalesforceAsync(run, items, commit, ct);
                 await WriteHubSpotTwinIdsAsync(run, items, ct);
+                await ApplyDeletesAsync(run, items, ct);
             }
             Record(run, items, commit);
         }
@@ -90,8 +91,17 @@ public sealed partial class SyncRunner
             {
                 if (bySalesforce.TryGetValue(sfId, out var link))
                 {
+                    if (Tombstone(item, link) is { } why)
+                    {
+                        item.Skip = why;
+                        continue;
+                    }
                     item.Link = link;
                     item.HubSpotId = link.HubSpotId;
+                }
+                else if (item.SalesforceDeleted)
+                {
+                    item.Skip = "deleted, and never linked";
                 }
                 else if (item.Skip is null && !item.RulesOnly)
                 {
@@ -106,8 +116,17 @@ public sealed partial class SyncRunner
                     item.Skip = "its lead was converted";
                     continue;
                 }
+                if (Tombstone(item, link) is { } why)
+                {
+                    item.Skip = why;
+                    continue;
+                }
                 item.Link = link;
                 item.SalesforceId = link.SalesforceId;
+            }
+            else if (item.HubSpotDeleted)
+            {
+                item.Skip = "archived, and never linked";
             }
             else if (pair.CreateInSalesforce)
             {
@@ -160,6 +179,28 @@ public sealed partial class SyncRunner
                 continue;
             }
             item.LinkReason = "created";
+        }
+    }
+
+    /// <summary>
+    /// A link whose record was deleted on one side stays as a tombstone: nothing is created again for either record,
+    /// and match keys cannot claim them. The deleted record coming back (an undelete, a restore from HubSpot's recycle
+    /// bin) re-links to its surviving twin. Returns why the item is skipped, or null to go on.
+    /// </summary>
+    static string? Tombstone(Item item, RecordLink link)
+    {
+        switch (link.Status)
+        {
+            case LinkStatuses.SalesforceDeleted when item.Salesforce is not null && !item.SalesforceDeleted:
+            case LinkStatuses.HubSpotDeleted when item.HubSpot is not null && !item.HubSpotDeleted:
+                item.NewLinkStatus = LinkStatuses.Active;
+                return null;
+            case LinkStatuses.SalesforceDeleted:
+                return "its Salesforce record was deleted: nothing is created again";
+            case LinkStatuses.HubSpotDeleted:
+                return "its HubSpot record was deleted: nothing is created again";
+            default:
+                return null;
         }
     }
 
@@ -280,7 +321,7 @@ public sealed partial class SyncRunner
             {
                 continue;
             }
-            if (!run.Request.Full && item.Link is not null && Unchanged(run, item))
+            if (!run.Request.Full && item.Link is not null && !item.SalesforceDeleted && !item.HubSpotDeleted && item.NewLinkStatus is null && Unchanged(run, item))
             {
                 item.Skip = "unchanged";
                 run.Unchanged++;
@@ -296,14 +337,14 @@ public sealed partial class SyncRunner
             item.Salesforce ??= item.SalesforceId is null ? null : salesforceTwins.GetValueOrDefault(item.SalesforceId);
             if (item.Salesforce is null && item.SalesforceId is not null)
             {
-                // A HubSpot change whose Salesforce twin is gone or was never read (deleted): deletes are reconciliation's.
-                item.Skip = "salesforce twin not found";
+                // A linked record's Salesforce twin that no query finds any more was deleted (emptied from the recycle bin).
+                item.SalesforceDeleted = true;
                 continue;
             }
-            if (item.HubSpotId is not null && item.HubSpot is null)
+            if (item.HubSpotId is not null && item.HubSpot is null && !item.SalesforceDeleted)
             {
-                item.Failure = new RecordFailure(Side.HubSpot, item.SalesforceId!, "OBJECT_NOT_FOUND",
-                    $"the linked HubSpot {pair.HubSpotObject} {item.HubSpotId} was not found (deleted or merged away)", []);
+                // Gone for good (a GDPR delete, or archived and purged): a merged-away id would have answered with its survivor.
+                item.HubSpotDeleted = true;
             }
         }
     }
@@ -418,9 +459,11 @@ public sealed partial class SyncRunner
     {
         foreach (var item in items.Where(i => i.Live))
         {
-            var link = item.HubSpotId is null || item.SalesforceId is null ? LinkState.Unlinked : LinkState.Linked;
-            var sf = item.Salesforce is null ? null : SalesforceAdapter.ToSide(run.Pair, item.Salesforce, salesforceIdentity.UserId, item.SalesforceTimes);
-            var hs = item.HubSpot is null ? null : HubSpotAdapter.ToSide(run.Pair, item.HubSpot) with { FieldTimes = item.HubSpotTimes };
+            var link = item.SalesforceDeleted && item.Link is not null ? LinkState.TwinDeleted(SyncSide.Salesforce)
+                : item.HubSpotDeleted && item.Link is not null ? LinkState.TwinDeleted(SyncSide.HubSpot)
+                : item.HubSpotId is null || item.SalesforceId is null ? LinkState.Unlinked : LinkState.Linked;
+            var sf = item.Salesforce is null ? null : SalesforceAdapter.ToSide(run.Pair, item.Salesforce, salesforceIdentity.UserId, item.SalesforceTimes) with { Deleted = item.SalesforceDeleted };
+            var hs = item.HubSpot is null ? null : HubSpotAdapter.ToSide(run.Pair, item.HubSpot) with { FieldTimes = item.HubSpotTimes, Deleted = item.HubSpotDeleted };
             // A twin found by matching has no baselines of ours: its values are its owners', compared as they stand.
             var baselines = item.Link is null ? FieldBaselines.Empty : item.Baselines!;
             item.Plan = SyncPlanner.Plan(item.RulesOnly ? run.RulesOnlyContext! : run.Context!, new PlanInput(sf, hs, link, baselines, RuleValuesFor(run, item)));
@@ -530,6 +573,57 @@ public sealed partial class SyncRunner
     }
 
     /// <summary>
+    /// Carries out each deleted record's onDelete: the link becomes a tombstone naming the deleted side, and with
+    /// <c>propagate</c> the twin is archived in HubSpot or deleted in Salesforce. An account is never deleted by a
+    /// sync (its cascade would take its contacts and opportunities along): its link is ended instead.
+    /// </summary>
+    async Task ApplyDeletesAsync(RunState run, List<Item> items, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        foreach (var item in items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.Unlink))
+        {
+            item.NewLinkStatus = item.SalesforceDeleted ? LinkStatuses.SalesforceDeleted : LinkStatuses.HubSpotDeleted;
+        }
+        var toArchive = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.DeleteInHubSpot).ToList();
+        if (toArchive.Count > 0)
+        {
+            var refused = await hubSpotSide.ArchiveAsync(pair, [.. toArchive.Select(i => i.HubSpotId!)], ct);
+            foreach (var item in toArchive)
+            {
+                if (refused.TryGetValue(item.HubSpotId!, out var why))
+                {
+                    item.Failure = new RecordFailure(Side.HubSpot, item.SalesforceId!, "ARCHIVE_REFUSED", why, []);
+                }
+                else
+                {
+                    item.NewLinkStatus = LinkStatuses.SalesforceDeleted;
+                }
+            }
+        }
+        var toDelete = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.DeleteInSalesforce).ToList();
+        if (pair.SalesforceObject == "Account")
+        {
+            toDelete.ForEach(i => i.NewLinkStatus = LinkStatuses.HubSpotDeleted);
+            return;
+        }
+        if (toDelete.Count > 0)
+        {
+            var byId = toDelete.ToDictionary(i => i.SalesforceId!, StringComparer.Ordinal);
+            foreach (var outcome in await salesforceSide.DeleteAsync([.. byId.Keys], ct))
+            {
+                if (outcome.Success)
+                {
+                    byId[outcome.Key].NewLinkStatus = LinkStatuses.HubSpotDeleted;
+                }
+                else
+                {
+                    byId[outcome.Key].SalesforceFailure = new RecordFailure(Side.Salesforce, outcome.Key, outcome.Code!, outcome.Message!, []);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// What the page leaves in the state store: a link for every twin that exists now, each side's baselines where that
     /// side holds what the plan meant (written, or nothing to write), decisions, failures, and resolved dead letters.
     /// </summary>
@@ -553,6 +647,22 @@ public sealed partial class SyncRunner
             }
             if (item.SalesforceId is not { } sfId)
             {
+                continue;
+            }
+            if (item.Plan?.Link.Kind is LinkActionKind.Unlink or LinkActionKind.DeleteInHubSpot or LinkActionKind.DeleteInSalesforce)
+            {
+                // The link stays as a tombstone with the side that was deleted; no baselines, nothing else.
+                if (item.NewLinkStatus is { } status && item.Failure is null && item.SalesforceFailure is null)
+                {
+                    commit.LinkStatuses.Add((pair.Name, sfId, status));
+                    commit.Succeeded.Add((Side.Salesforce, sfId));
+                    commit.Succeeded.Add((Side.HubSpot, sfId));
+                    run.Unlinked++;
+                }
+                if (pair.Rules?.ToStored(sfId, run.Id, now) is { } gone)
+                {
+                    commit.Decisions.Add(gone);
+                }
                 continue;
             }
             if (item.Plan is { } plan && item.Skip is null)

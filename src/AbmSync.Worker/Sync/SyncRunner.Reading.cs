@@ -66,12 +66,13 @@ public sealed partial class SyncRunner
             }
             if (record.GetBool("IsDeleted") == true)
             {
-                // Deleted: it stops counting towards caps now, and its decision says so. What happens to its twin is
-                // the mapping's onDelete, which reconciliation applies; an incremental run leaves the twin alone.
+                // Deleted: it stops counting towards caps now, and its decision says so. Its twin gets the mapping's
+                // onDelete (propagate, unlink or ignore) once the page finds its link.
                 run.Deleted++;
-                if (run.Pair.Rules?.Exclude(record.Id!, "Not on the target list: deleted in Salesforce.") == true)
+                run.Pair.Rules?.Exclude(record.Id!, "Not on the target list: deleted in Salesforce.");
+                if (run.Request.Partition.Contains(record.Id!))
                 {
-                    items.Add(new Item { SalesforceId = record.Id, Salesforce = record, Skip = "deleted" });
+                    items.Add(new Item { SalesforceId = record.Id, Salesforce = record, SalesforceDeleted = true });
                 }
                 continue;
             }
@@ -142,6 +143,15 @@ public sealed partial class SyncRunner
             }
             watermark = page.Watermark ?? watermark;
             run.HubSpotPages.Add(new Page(items, null));
+        }
+        if (!firstRun)
+        {
+            // Archived records never show in a search by modification time: they are listed apart. A link already
+            // marked deleted makes a record listed again a no-op.
+            await foreach (var archived in hubSpotSide.ListArchivedAsync(pair, ct))
+            {
+                run.HubSpotPages.Add(new Page([.. archived.Select(r => new Item { HubSpotId = r.Id, HubSpot = r, HubSpotDeleted = true })], null));
+            }
         }
         // The cursor never passes this run's start: a change committed while the read ran is read next time.
         var end = !firstRun && watermark is { } w && w < startCursor.ModifiedAt ? w : startCursor.ModifiedAt;

@@ -244,6 +244,7 @@ public sealed partial class SyncRunner(
             Excluded = run.Excluded,
             Deleted = run.Deleted,
             SalesforceCreated = run.SalesforceCreated,
+            Unlinked = run.Unlinked,
             Plans = run.Plans,
         };
     }
@@ -292,6 +293,8 @@ public sealed partial class SyncRunner(
         public int HubSpotUpdated { get; set; }
         public int SalesforceUpdated { get; set; }
         public int SalesforceCreated { get; set; }
+        /// <summary>Links ended by a delete on one side (the mapping's onDelete carried out).</summary>
+        public int Unlinked { get; set; }
         public int DeadLettered { get; set; }
         public int Linked { get; set; }
         public int Corrections { get; set; }
@@ -332,6 +335,12 @@ public sealed partial class SyncRunner(
         public string? ConvertedLeadId { get; set; }
         /// <summary>Linked through the org's duplicate rule on create: no baselines yet; the next run plans the pair as a first link.</summary>
         public bool LinkedByDuplicateRule { get; set; }
+        /// <summary>Deleted in Salesforce (read through queryAll, or gone when its twin's change was read).</summary>
+        public bool SalesforceDeleted { get; set; }
+        /// <summary>Archived in HubSpot, or gone for good (a GDPR delete) when its twin's change was read.</summary>
+        public bool HubSpotDeleted { get; set; }
+        /// <summary>The link status this page leaves, when a delete (or an undelete) changes it.</summary>
+        public string? NewLinkStatus { get; set; }
         /// <summary>The record's key in the state store: its Salesforce id, or for a HubSpot record without one, hubspot:{id}.</summary>
         public string Key => SalesforceId ?? HubSpotKey.For(HubSpotId!);
         public string? Skip { get; set; }

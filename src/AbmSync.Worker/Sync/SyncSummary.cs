@@ -109,6 +109,8 @@ public sealed record SyncSummary(
     public int Deleted { get; init; }
     /// <summary>Salesforce records created from their HubSpot twins (MQLs as contacts or leads).</summary>
     public int SalesforceCreated { get; init; }
+    /// <summary>Links ended because a record was deleted on one side; the twin followed the mapping's onDelete.</summary>
+    public int Unlinked { get; init; }
     public IReadOnlyList<PlannedRecord> Plans { get; init; } = [];
 }
 

@@ -1,0 +1,101 @@
+using System.Net.Http.Headers;
+using AbmSync.Sandbox;
+using AbmSync.Worker.State;
+using AbmSync.Worker.Sync;
+
+namespace AbmSync.Integration.Tests.Sync;
+
+/// <summary>
+/// Deletes on either side: the mapping's onDelete decides the twin's fate, the link stays as a tombstone, and nothing
+/// deleted is ever created again by a later sync.
+/// </summary>
+public class DeleteTests
+{
+    static async Task SyncAllAsync(SyncHarness harness)
+    {
+        foreach (var pair in ObjectPairs.All)
+        {
+            var summary = await harness.SyncAsync(new SyncRequest(Object: pair));
+            Assert.True(summary.Status == "succeeded", $"{pair}: {summary.Status} {summary.Message}");
+        }
+    }
+
+    static async Task ArchiveAsMarketerAsync(SyncHarness harness, string objectType, string id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(harness.Sandbox.HubSpotUrl, $"/crm/v3/objects/{objectType}/{id}"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
+        (await harness.Http.SendAsync(request)).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Live (not archived, not deleted) people on one side.</summary>
+    static async Task<int> LiveAsync(SyncHarness harness, bool hubSpot) => hubSpot
+        ? (await harness.HubSpotExportAsync())["contacts"]!.AsArray().Count(c => (bool?)c!["archived"] != true)
+        : (await harness.SalesforceExportAsync())["Contact"]!.AsArray().Count(c => (bool?)c!["IsDeleted"] != true);
+
+    static async Task<SyncHarness> StartWithAsync(int seed, Func<string, string, string>? edit = null)
+    {
+        var mappings = Directory.CreateTempSubdirectory("abmsync-mappings-");
+        foreach (var file in Directory.GetFiles(Path.Combine(SyncHarness.RepositoryRoot(), "mappings"), "*.yaml"))
+        {
+            var text = File.ReadAllText(file);
+            File.WriteAllText(Path.Combine(mappings.FullName, Path.GetFileName(file)), edit?.Invoke(Path.GetFileName(file), text) ?? text);
+        }
+        return await SyncHarness.StartAsync(accounts: 60, seed: seed, settings: new Dictionary<string, string?> { ["Mappings:Directory"] = mappings.FullName });
+    }
+
+    [Fact]
+    public async Task DeletedOnEitherSide_Unlink_TheLinkIsATombstone_AndNothingIsCreatedAgain()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 41);
+        await SyncAllAsync(harness);
+        var links = (await harness.Store.AllLinksAsync(ObjectPairs.Contacts)).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
+        var (deletedInSalesforce, deletedInHubSpot) = (links[0], links[1]);
+        var peopleBefore = await LiveAsync(harness, hubSpot: true);
+        var contactsBefore = await LiveAsync(harness, hubSpot: false);
+
+        await harness.Sandbox.DeleteAsSalesRepAsync("Contact", deletedInSalesforce.SalesforceId);
+        await ArchiveAsMarketerAsync(harness, "contacts", deletedInHubSpot.HubSpotId);
+        await SyncAllAsync(harness);
+
+        var after = await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [deletedInSalesforce.SalesforceId, deletedInHubSpot.SalesforceId]);
+        Assert.Equal(LinkStatuses.SalesforceDeleted, after[deletedInSalesforce.SalesforceId].Status);
+        Assert.Equal(LinkStatuses.HubSpotDeleted, after[deletedInHubSpot.SalesforceId].Status);
+        // onDelete: unlink leaves each twin where it is.
+        Assert.Contains((await harness.HubSpotExportAsync())["contacts"]!.AsArray(), c => (string)c!["id"]! == deletedInSalesforce.HubSpotId);
+        Assert.Contains((await harness.SalesforceExportAsync())["Contact"]!.AsArray(), c => (string)c!["Id"]! == deletedInHubSpot.SalesforceId);
+
+        // People keep editing the twins left behind: neither deleted record comes back, and no error piles up.
+        await harness.Sandbox.EditAsMarketerAsync("contacts", deletedInSalesforce.HubSpotId, new Dictionary<string, string> { ["lifecyclestage"] = "salesqualifiedlead", ["jobtitle"] = "Still here" });
+        await harness.Sandbox.EditAsSalesRepAsync("Contact", deletedInHubSpot.SalesforceId, new { Title = "Still here too" });
+        await SyncAllAsync(harness);
+        await SyncAllAsync(harness);
+
+        Assert.Equal(peopleBefore - 1, await LiveAsync(harness, hubSpot: true));
+        Assert.Equal(contactsBefore - 1, await LiveAsync(harness, hubSpot: false));
+        Assert.DoesNotContain(await harness.Store.GetDeadLettersAsync(ObjectPairs.Contacts, "open"),
+            d => d.RecordId == deletedInSalesforce.SalesforceId || d.RecordId == deletedInHubSpot.SalesforceId);
+    }
+
+    [Fact]
+    public async Task Propagate_ASalesforceDeleteArchivesTheTwin_ButAHubSpotDeleteNeverDeletesAnAccount()
+    {
+        await using var harness = await StartWithAsync(42, (file, text) => file is "contacts.yaml" or "accounts.yaml" ? text.Replace("onDelete: unlink", "onDelete: propagate") : text);
+        await SyncAllAsync(harness);
+        var contact = (await harness.Store.AllLinksAsync(ObjectPairs.Contacts)).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).First();
+        var account = (await harness.Store.AllLinksAsync(ObjectPairs.Accounts)).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).Last();
+
+        await harness.Sandbox.DeleteAsSalesRepAsync("Contact", contact.SalesforceId);
+        await ArchiveAsMarketerAsync(harness, "companies", account.HubSpotId);
+        await SyncAllAsync(harness);
+
+        Assert.DoesNotContain((await harness.HubSpotExportAsync())["contacts"]!.AsArray(), c => (string)c!["id"]! == contact.HubSpotId && (bool?)c["archived"] != true);
+        Assert.Contains((await harness.SalesforceExportAsync())["Account"]!.AsArray(), a => (string)a!["Id"]! == account.SalesforceId && (bool?)a["IsDeleted"] != true);
+        Assert.Equal(LinkStatuses.SalesforceDeleted, (await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [contact.SalesforceId]))[contact.SalesforceId].Status);
+        Assert.Equal(LinkStatuses.HubSpotDeleted, (await harness.Store.GetLinksAsync(ObjectPairs.Accounts, [account.SalesforceId]))[account.SalesforceId].Status);
+        // The account's next edit creates no second company.
+        var companies = (await harness.HubSpotExportAsync())["companies"]!.AsArray().Count(c => (bool?)c!["archived"] != true);
+        await harness.EditAccountAsSalesRepAsync(account.SalesforceId, new { NumberOfEmployees = 1234 });
+        await SyncAllAsync(harness);
+        Assert.Equal(companies, (await harness.HubSpotExportAsync())["companies"]!.AsArray().Count(c => (bool?)c!["archived"] != true));
+    }
+}
