@@ -107,7 +107,7 @@ public static class AdminCommands
         retry.Options.Add(id);
         retry.SetAction((parse, ct) => WithHost(verbose, parse, async (host, output) =>
         {
-            var count = await host.Services.GetRequiredService<StateStore>().RequeueDeadLettersAsync(null, parse.GetValue(id));
+            var count = (await host.Services.GetRequiredService<StateStore>().RetryDeadLettersAsync(null, parse.GetValue(id))).Queued;
             output.WriteLine($"{count} dead letter(s) queued for the next run.");
             return ExitCodes.Success;
         }, ct));
