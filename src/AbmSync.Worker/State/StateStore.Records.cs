@@ -288,8 +288,8 @@ public sealed partial class StateStore
     /// A failure opens a dead letter or adds an attempt to the open (or parked) one of that record and side. Each
     /// attempt sets when the next may be made, from <see cref="DeadLetterBackoff"/>; the failure after the last step
     /// parks it. A record waiting for its parent has not failed: it stays open and due, its attempts as they were (1
-    /// for a new letter), never parked. A real failure after a wait counts as the attempt the waiting letter already shows, so that waiting
-    /// costs nothing.
+    /// for a new letter), never parked. A real failure after a wait counts as the attempt the waiting letter already
+    /// shows, so that waiting costs nothing.
     /// </summary>
     async Task RecordFailuresAsync(DbConnection connection, DbTransaction transaction, PageCommit page, string now)
     {
@@ -323,7 +323,9 @@ public sealed partial class StateStore
         parameters.Add("runId", page.RunId);
         parameters.Add("maxAttempts", MaxAttempts);
         parameters.Add("waitingCode", DeadLetterCodes.WaitingForParent);
-        foreach (var f in page.Failures)
+        // A record can fail twice on one side within a page (its update, then the write of its twin's id): that is one
+        // attempt, recorded as its last failure.
+        foreach (var f in page.Failures.GroupBy(f => (f.Side, f.RecordId)).Select(g => g.Last()))
         {
             parameters.Add("side", f.Side);
             parameters.Add("recordId", f.RecordId);

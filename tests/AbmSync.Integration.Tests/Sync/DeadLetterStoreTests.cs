@@ -90,6 +90,26 @@ public class DeadLetterStoreTests
     [Theory]
     [InlineData("Sqlite")]
     [InlineData("Postgres")]
+    public async Task TwoFailuresOfOneRecordAndSideInOnePage_AreOneAttempt_KeptAsTheLast(string provider)
+    {
+        await using var state = await TestStore.CreateAsync(provider, Schedule);
+        var page = new PageCommit(ObjectPairs.Accounts, await state.Store.StartRunAsync(ObjectPairs.Accounts, "two-way", "incremental"));
+        page.Failures.Add(new RecordFailure(Side.Salesforce, Record, "UNABLE_TO_LOCK_ROW", "the update was locked", []));
+        page.Failures.Add(new RecordFailure(Side.Salesforce, Record, "FIELD_INTEGRITY_EXCEPTION", "the twin id was refused", [AbmFields.SalesforceHubSpotId]));
+        page.Failures.Add(new RecordFailure(Side.HubSpot, Record, "VALIDATION_ERROR", "the company was refused", []));
+
+        await state.Store.CommitPageAsync(page);
+
+        var letters = (await state.Store.GetDeadLettersAsync(ObjectPairs.Accounts, null)).ToDictionary(d => d.Side);
+        Assert.Equal(2, letters.Count);
+        Assert.Equal((1, "FIELD_INTEGRITY_EXCEPTION", state.Clock.GetUtcNow() + Schedule[0]),
+            (letters[Side.Salesforce].Attempts, letters[Side.Salesforce].Code, letters[Side.Salesforce].NextAttemptAt));
+        Assert.Equal(1, letters[Side.HubSpot].Attempts);
+    }
+
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("Postgres")]
     public async Task Retry_ReopensParkedAndCutsBackoffShort_LeavesDiscardedAndResolvedAlone(string provider)
     {
         await using var state = await TestStore.CreateAsync(provider, Schedule);
