@@ -323,8 +323,7 @@ public sealed partial class StateStore
         parameters.Add("runId", page.RunId);
         parameters.Add("maxAttempts", MaxAttempts);
         parameters.Add("waitingCode", DeadLetterCodes.WaitingForParent);
-        // A record can fail twice on one side within a page (its update, then the write of its twin's id): that is one
-        // attempt, recorded as its last failure.
+        // A page that reports one record twice on one side made one attempt at it: recorded once, as its last failure.
         foreach (var f in page.Failures.GroupBy(f => (f.Side, f.RecordId)).Select(g => g.Last()))
         {
             parameters.Add("side", f.Side);
