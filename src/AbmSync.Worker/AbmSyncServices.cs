@@ -62,7 +62,8 @@ public static class AbmSyncServices
         services.AddSingleton(sp =>
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            return new StateStore(storage.Provider, storage.ConnectionString, sp.GetRequiredService<TimeProvider>());
+            return new StateStore(storage.Provider, storage.ConnectionString, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IOptions<SyncOptions>>().Value.DeadLetterSchedule);
         });
         services.AddSingleton<SyncConfiguration>();
         services.AddSingleton<SyncCache>();

@@ -39,7 +39,7 @@ public sealed class MappingsOptions
 }
 
 /// <summary>How runs read and write (section <c>Sync</c>).</summary>
-public sealed class SyncOptions
+public sealed class SyncOptions : IValidatableObject
 {
     public const string Section = "Sync";
 
@@ -64,6 +64,57 @@ public sealed class SyncOptions
     /// <summary>Times a record failing with a retryable error (UNABLE_TO_LOCK_ROW) is re-submitted within a run.</summary>
     [Range(0, 5)]
     public int RetryableResubmissions { get; set; } = 2;
+
+    /// <summary>
+    /// How long a dead letter waits before a run tries its record again: the first step after its first failure, the
+    /// second after its second, and so on; the failure after the last step parks it until a person runs
+    /// <c>abmsync dead-letters retry</c>. Unset, <see cref="DefaultDeadLetterBackoff"/>. In settings, one duration
+    /// per index: <c>Sync:DeadLetterBackoff:0 = 00:01:00</c>, or a JSON array. A record waiting for its parent's link
+    /// (<c>WAITING_FOR_PARENT</c>) has not failed: it is tried every run and never parked.
+    /// </summary>
+    // Nullable rather than defaulted: the configuration binder appends a bound array to a default one instead of replacing it.
+    public TimeSpan[]? DeadLetterBackoff { get; set; }
+
+    /// <summary>
+    /// The next run at once (a row lock or a timeout is usually gone by then), then 5 minutes, 15 minutes and an hour;
+    /// parked at the 5th failure. Under the worker's default five-minute cron this is a retry on the next run, the one
+    /// after, then after 15 minutes and an hour.
+    /// </summary>
+    public static IReadOnlyList<TimeSpan> DefaultDeadLetterBackoff { get; } =
+        [TimeSpan.Zero, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1)];
+
+    /// <summary>The schedule in force: <see cref="DeadLetterBackoff"/>, or the default when it is not set.</summary>
+    public IReadOnlyList<TimeSpan> DeadLetterSchedule => DeadLetterBackoff ?? DefaultDeadLetterBackoff;
+
+    /// <summary>Most steps a schedule may have: past this, a record that never goes through is retried for days.</summary>
+    public const int MaxDeadLetterSteps = 20;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (DeadLetterBackoff is not { } steps)
+        {
+            yield break;
+        }
+        if (steps.Length is 0 or > MaxDeadLetterSteps)
+        {
+            yield return new ValidationResult(
+                $"Sync:DeadLetterBackoff must list 1 to {MaxDeadLetterSteps} durations (each failure's wait before the next try; the failure after the last parks the record), not {steps.Length}.",
+                [nameof(DeadLetterBackoff)]);
+            yield break;
+        }
+        for (var i = 0; i < steps.Length; i++)
+        {
+            if (steps[i] < TimeSpan.Zero || steps[i] > TimeSpan.FromDays(7))
+            {
+                yield return new ValidationResult($"Sync:DeadLetterBackoff:{i} must be between 00:00:00 and 7.00:00:00.", [nameof(DeadLetterBackoff)]);
+            }
+            else if (i > 0 && steps[i] < steps[i - 1])
+            {
+                // A wait that shrinks is almost certainly a typo (00:15:00 for 01:50:00), and never a backoff.
+                yield return new ValidationResult($"Sync:DeadLetterBackoff:{i} must be at least as long as the step before it.", [nameof(DeadLetterBackoff)]);
+            }
+        }
+    }
 }
 
 /// <summary>The worker's recurring jobs and dashboard (section <c>Worker</c>).</summary>

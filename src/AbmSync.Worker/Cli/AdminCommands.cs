@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using AbmSync.Connectors.Salesforce;
 using AbmSync.Worker.State;
 using AbmSync.Worker.Sync;
@@ -81,40 +82,203 @@ public static class AdminCommands
         return command;
     }
 
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>
+    /// <c>abmsync dead-letters list|retry|discard</c>: what failed and why, what we tried to write, when it is tried
+    /// again. A table or one line for a person, <c>--json</c> for scripts; an id that names no dead letter (or none of
+    /// <c>--object</c>) is one line and exit 2.
+    /// </summary>
     public static Command DeadLetters(Option<bool> verbose)
     {
-        var list = new Command("list", "List the records that failed, with why.");
-        var status = new Option<string>("--status") { Description = "open, parked, resolved or all", DefaultValueFactory = _ => "all" };
-        status.AcceptOnlyFromAmong("open", "parked", "resolved", "all");
+        var list = new Command("list", "List the records that failed, with why, what was tried and when they are tried again.");
+        var listObject = DeadLetterObjectOption();
+        var status = new Option<string>("--status") { Description = "open, parked, resolved, discarded or all", DefaultValueFactory = _ => "all" };
+        status.AcceptOnlyFromAmong([.. DeadLetterStatuses.All, "all"]);
+        var listJson = JsonOption();
+        list.Options.Add(listObject);
         list.Options.Add(status);
+        list.Options.Add(listJson);
         list.SetAction((parse, ct) => WithHost(verbose, parse, async (host, output) =>
         {
             var wanted = parse.GetValue(status);
-            var letters = await host.Services.GetRequiredService<StateStore>().GetDeadLettersAsync(null, wanted == "all" ? null : wanted);
-            if (letters.Count == 0)
+            var letters = await host.Services.GetRequiredService<StateStore>().GetDeadLettersAsync(parse.GetValue(listObject), wanted == "all" ? null : wanted);
+            var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+            if (parse.GetValue(listJson))
             {
-                output.WriteLine("No dead letters.");
+                output.WriteLine(JsonSerializer.Serialize(letters.Select(d => ToJson(d, now)), Json));
             }
-            foreach (var d in letters)
+            else
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"#{d.Id} {d.Status} {d.Object} {d.RecordId} → {d.Side}: {d.Code}: {d.Message}{(d.Fields is null ? "" : $" [{d.Fields}]")} (attempts {d.Attempts}, last {d.LastFailedAt:u})"));
+                PrintDeadLetters(output, letters, now);
             }
             return ExitCodes.Success;
         }, ct));
-        var retry = new Command("retry", "Put parked dead letters back in the queue of the next run.");
-        var id = new Option<long?>("--id") { Description = "Only this dead letter" };
-        retry.Options.Add(id);
+
+        var retry = new Command("retry", "Make dead letters due on the next run: parked ones are re-opened, open ones stop waiting for their backoff.");
+        var retryObject = DeadLetterObjectOption();
+        var retryId = new Option<long?>("--id") { Description = "Only this dead letter" };
+        var retryJson = JsonOption();
+        retry.Options.Add(retryObject);
+        retry.Options.Add(retryId);
+        retry.Options.Add(retryJson);
         retry.SetAction((parse, ct) => WithHost(verbose, parse, async (host, output) =>
         {
-            var count = await host.Services.GetRequiredService<StateStore>().RequeueDeadLettersAsync(null, parse.GetValue(id));
-            output.WriteLine($"{count} dead letter(s) queued for the next run.");
+            var store = host.Services.GetRequiredService<StateStore>();
+            var objectName = parse.GetValue(retryObject);
+            var id = parse.GetValue(retryId);
+            if (id is { } one)
+            {
+                var letter = await FindAsync(store, one, objectName, parse.InvocationConfiguration.Error);
+                if (letter is null)
+                {
+                    return ExitCodes.Configuration;
+                }
+                if (letter.Status is DeadLetterStatuses.Resolved or DeadLetterStatuses.Discarded)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync(letter.Status == DeadLetterStatuses.Resolved
+                        ? $"dead letter #{one} is resolved: its record went through; there is nothing to retry."
+                        : $"dead letter #{one} is discarded: a discarded dead letter is never retried.");
+                    return ExitCodes.Configuration;
+                }
+            }
+            var result = await store.RetryDeadLettersAsync(objectName, id);
+            if (parse.GetValue(retryJson))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { reopened = result.Reopened, madeDue = result.MadeDue, queued = result.Queued }, Json));
+            }
+            else if (id is not null && result.Queued == 0)
+            {
+                output.WriteLine($"Dead letter #{id} is already due: the next run tries it.");
+            }
+            else
+            {
+                output.WriteLine($"{result.Queued} dead letter(s) due on the next run: {result.Reopened} parked re-opened, {result.MadeDue} no longer waiting for their backoff.");
+            }
             return ExitCodes.Success;
         }, ct));
+
+        var discard = new Command("discard", "Give up on a dead letter: no run retries it again, and it stays listed as discarded.");
+        var discardObject = DeadLetterObjectOption();
+        var discardId = new Option<long>("--id") { Description = "The dead letter to discard (its # in dead-letters list)", Required = true };
+        var discardJson = JsonOption();
+        discard.Options.Add(discardObject);
+        discard.Options.Add(discardId);
+        discard.Options.Add(discardJson);
+        discard.SetAction((parse, ct) => WithHost(verbose, parse, async (host, output) =>
+        {
+            var store = host.Services.GetRequiredService<StateStore>();
+            var id = parse.GetValue(discardId);
+            if (await FindAsync(store, id, parse.GetValue(discardObject), parse.InvocationConfiguration.Error) is not { } letter)
+            {
+                return ExitCodes.Configuration;
+            }
+            if (letter.Status == DeadLetterStatuses.Resolved)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"dead letter #{id} is resolved: its record went through; there is nothing to discard.");
+                return ExitCodes.Configuration;
+            }
+            // Discarding twice leaves it as the first time did: a script may repeat itself.
+            var changed = letter.Status != DeadLetterStatuses.Discarded && await store.DiscardDeadLetterAsync(id);
+            var after = await store.GetDeadLetterAsync(id) ?? letter;
+            if (after.Status != DeadLetterStatuses.Discarded)
+            {
+                // Resolved by a run between the read and the update.
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"dead letter #{id} is {after.Status} now; it was not discarded.");
+                return ExitCodes.Configuration;
+            }
+            if (parse.GetValue(discardJson))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { id, status = after.Status, changed }, Json));
+            }
+            else
+            {
+                output.WriteLine(changed
+                    ? $"Discarded dead letter #{id} ({after.Object} {after.RecordId} → {after.Side}: {after.Code}): no run retries it; it stays listed."
+                    : $"Dead letter #{id} was already discarded.");
+            }
+            return ExitCodes.Success;
+        }, ct));
+
         var command = new Command("dead-letters", "Records that failed to sync.");
         command.Subcommands.Add(list);
         command.Subcommands.Add(retry);
+        command.Subcommands.Add(discard);
         return command;
+    }
+
+    static Option<string?> DeadLetterObjectOption()
+    {
+        var option = new Option<string?>("--object") { Description = $"Only this object pair's dead letters: {string.Join(", ", ObjectPairs.All)}" };
+        option.AcceptOnlyFromAmong([.. ObjectPairs.All]);
+        return option;
+    }
+
+    static Option<bool> JsonOption() => new("--json") { Description = "JSON on standard output, for scripts" };
+
+    /// <summary>The dead letter with this id (of this object when one is given), or one line on standard error saying there is none.</summary>
+    static async Task<DeadLetter?> FindAsync(StateStore store, long id, string? objectName, TextWriter error)
+    {
+        var letter = await store.GetDeadLetterAsync(id);
+        if (letter is not null && (objectName is null || letter.Object == objectName))
+        {
+            return letter;
+        }
+        await error.WriteLineAsync(letter is null
+            ? $"no dead letter #{id} (abmsync dead-letters list shows their ids)"
+            : $"dead letter #{id} is one of {letter.Object}, not of {objectName}");
+        return null;
+    }
+
+    static bool IsDue(DeadLetter d, DateTimeOffset now) => d.Status == DeadLetterStatuses.Open && (d.NextAttemptAt is not { } next || next <= now);
+
+    static object ToJson(DeadLetter d, DateTimeOffset now) => new
+    {
+        id = d.Id,
+        @object = d.Object,
+        side = d.Side,
+        recordId = d.RecordId,
+        status = d.Status,
+        code = d.Code,
+        message = d.Message,
+        fields = d.Fields?.Split(',') ?? [],
+        attempts = d.Attempts,
+        firstFailedAt = d.FirstFailedAt,
+        lastFailedAt = d.LastFailedAt,
+        nextAttemptAt = d.NextAttemptAt,
+        due = IsDue(d, now),
+        payload = d.Payload,
+    };
+
+    /// <summary>One row per dead letter, then the writes it tried beneath it (the way <c>plan</c> shows writes), then the count.</summary>
+    static void PrintDeadLetters(TextWriter output, IReadOnlyList<DeadLetter> letters, DateTimeOffset now)
+    {
+        if (letters.Count == 0)
+        {
+            output.WriteLine("No dead letters.");
+            return;
+        }
+        var inv = CultureInfo.InvariantCulture;
+        string[] header = ["ID", "STATUS", "OBJECT", "SIDE", "RECORD", "CODE", "ATTEMPTS", "NEXT ATTEMPT", "LAST FAILED", "MESSAGE"];
+        var rows = letters.Select(d => (Letter: d, Cells: new[]
+        {
+            $"#{d.Id}", d.Status, d.Object, d.Side, d.RecordId, d.Code, d.Attempts.ToString(inv),
+            d.Status != DeadLetterStatuses.Open ? "-" : IsDue(d, now) ? "next run" : d.NextAttemptAt!.Value.ToString("u", inv),
+            d.LastFailedAt.ToString("u", inv),
+            d.Fields is null ? d.Message : $"{d.Message} [{d.Fields}]",
+        })).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r.Cells[i].Length))).ToArray();
+        string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
+        output.WriteLine(Line(header));
+        foreach (var (letter, cells) in rows)
+        {
+            output.WriteLine(Line(cells));
+            foreach (var (field, value) in (letter.Payload ?? new Dictionary<string, string?>()).OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                output.WriteLine($"      tried {field} = {value ?? "(clear)"}");
+            }
+        }
+        output.WriteLine(string.Create(inv, $"{letters.Count} dead letter(s): {string.Join(", ", letters.CountBy(d => d.Status).OrderBy(c => DeadLetterStatuses.All.ToList().IndexOf(c.Key)).Select(c => $"{c.Value} {c.Key}"))}."));
     }
 
     public static Command Explain(Option<bool> verbose)
@@ -158,9 +322,11 @@ public static class AdminCommands
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"run {r.Id} {r.Object} {r.Mode} {r.Status}{(r.Status == "abandoned" && r.LastSeenAlive is { } seen ? $" (its process stopped; last seen alive {seen:u})" : "")} {r.StartedAt:u}: read {r.RecordsRead}, HubSpot records written {r.HubSpotRecordsWritten}, Salesforce records written {r.SalesforceRecordsWritten}, dead-lettered {r.DeadLettered}; API calls Salesforce {r.SalesforceCalls}, HubSpot {r.HubSpotCalls}{(r.Message is null ? "" : " — " + r.Message)}"));
             }
-            var open = await store.GetDeadLettersAsync(null, "open");
-            var parked = await store.GetDeadLettersAsync(null, "parked");
-            output.WriteLine($"dead letters: {open.Count} open (retried by the next run), {parked.Count} parked (abmsync dead-letters retry)");
+            var open = await store.GetDeadLettersAsync(null, DeadLetterStatuses.Open);
+            var parked = await store.GetDeadLettersAsync(null, DeadLetterStatuses.Parked);
+            var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+            var due = open.Count(d => IsDue(d, now));
+            output.WriteLine($"dead letters: {open.Count} open ({due} due on the next run, {open.Count - due} backing off), {parked.Count} parked (abmsync dead-letters retry)");
             return ExitCodes.Success;
         }, ct));
         return command;

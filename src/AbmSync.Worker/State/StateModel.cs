@@ -29,12 +29,52 @@ public sealed record SyncCursor(DateTimeOffset ModifiedAt, string RecordId);
 
 public sealed record WrittenValues(IReadOnlyDictionary<string, string> Values, string Hash);
 
+/// <summary>
+/// A record that failed to sync on one side. <see cref="Payload"/> is what we tried to write there (field → value);
+/// <see cref="NextAttemptAt"/> is when a run may try it again (null: the next run).
+/// </summary>
 public sealed record DeadLetter(
     long Id, string Object, string Side, string RecordId, string Code, string Message, string? Fields, int Attempts,
-    string Status, DateTimeOffset FirstFailedAt, DateTimeOffset LastFailedAt);
+    string Status, DateTimeOffset FirstFailedAt, DateTimeOffset LastFailedAt,
+    IReadOnlyDictionary<string, string?>? Payload = null, DateTimeOffset? NextAttemptAt = null);
+
+/// <summary>Where a dead letter is.</summary>
+public static class DeadLetterStatuses
+{
+    /// <summary>Read again by id by the runs once it is due.</summary>
+    public const string Open = "open";
+
+    /// <summary>Failed on every step of the backoff: waits for a person (<c>abmsync dead-letters retry</c>).</summary>
+    public const string Parked = "parked";
+
+    /// <summary>The record went through later.</summary>
+    public const string Resolved = "resolved";
+
+    /// <summary>A person gave up on it: never retried, kept for the record.</summary>
+    public const string Discarded = "discarded";
+
+    public static readonly IReadOnlyList<string> All = [Open, Parked, Resolved, Discarded];
+}
+
+/// <summary>Dead-letter codes the store treats differently from a failure.</summary>
+public static class DeadLetterCodes
+{
+    /// <summary>
+    /// The record's parent (a contact's account) is not linked yet. Nothing failed: it is read again every run, costs
+    /// no attempt, and goes through once the parent is linked.
+    /// </summary>
+    public const string WaitingForParent = "WAITING_FOR_PARENT";
+}
 
 /// <summary>A failure to record: a new dead letter, or one more attempt of an existing one.</summary>
-public sealed record RecordFailure(string Side, string RecordId, string Code, string Message, IReadOnlyList<string> Fields);
+public sealed record RecordFailure(string Side, string RecordId, string Code, string Message, IReadOnlyList<string> Fields)
+{
+    /// <summary>
+    /// The writes we tried on <see cref="Side"/>, field → value, kept as JSON with the dead letter so that a person
+    /// sees what was refused. Field values only: never a token or any other secret.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?>? Payload { get; init; }
+}
 
 public sealed record Decision(
     string Object, string RecordId, string Kind, string? Value, int? Score, string? Detail, string Reason, string? OwnerId,

@@ -1,4 +1,7 @@
+using System.Data;
+using System.Data.Common;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Dapper;
 
@@ -113,6 +116,7 @@ public sealed partial class StateStore
 
     // ---- dead letters ----
 
+    /// <summary>Dead letters of an object (or every object) in a status (or every status), oldest first.</summary>
     public async Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string? objectName, string? status)
     {
         await using var connection = Open();
@@ -121,19 +125,71 @@ public sealed partial class StateStore
             WHERE (@objectName IS NULL OR object = @objectName) AND (@status IS NULL OR status = @status)
             ORDER BY id
             """, new { objectName, status });
-        return [.. rows.Select(r => new DeadLetter(
-            Long(r.id), (string)r.@object, (string)r.side, (string)r.record_id, (string)r.code, (string)r.message, (string?)r.fields,
-            Int(r.attempts), (string)r.status, Parse((string)r.first_failed_at), Parse((string)r.last_failed_at)))];
+        return [.. rows.Select(ToDeadLetter)];
     }
 
-    /// <summary>Puts parked dead letters back in the queue for the next run. Returns how many.</summary>
-    public async Task<int> RequeueDeadLettersAsync(string? objectName, long? id)
+    /// <summary>
+    /// The open dead letters a run starting at <paramref name="now"/> reads again: those whose backoff is over (or
+    /// that have none, such as a record waiting for its parent). Parked and discarded ones are never due.
+    /// </summary>
+    public async Task<IReadOnlyList<DeadLetter>> GetDueDeadLettersAsync(string objectName, DateTimeOffset now)
     {
         await using var connection = Open();
-        return await connection.ExecuteAsync("""
-            UPDATE dead_letter SET status = 'open', attempts = 0
+        var rows = await connection.QueryAsync($"""
+            SELECT * FROM dead_letter
+            WHERE object = @objectName AND status = 'open' AND (next_attempt_at IS NULL OR next_attempt_at{TextOrder} <= @now)
+            ORDER BY id
+            """, new { objectName, now = Text(now) });
+        return [.. rows.Select(ToDeadLetter)];
+    }
+
+    public async Task<DeadLetter?> GetDeadLetterAsync(long id)
+    {
+        await using var connection = Open();
+        var row = await connection.QuerySingleOrDefaultAsync("SELECT * FROM dead_letter WHERE id = @id", new { id });
+        return row is null ? null : ToDeadLetter(row);
+    }
+
+    // Timestamps are text in one format that sorts in time order byte by byte; PostgreSQL compares text in the
+    // database's locale unless told otherwise.
+    string TextOrder => IsPostgres ? " COLLATE \"C\"" : "";
+
+    static DeadLetter ToDeadLetter(dynamic r) => new(
+        Long(r.id), (string)r.@object, (string)r.side, (string)r.record_id, (string)r.code, (string)r.message, (string?)r.fields,
+        Int(r.attempts), (string)r.status, Parse((string)r.first_failed_at), Parse((string)r.last_failed_at),
+        r.payload is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>((string)r.payload),
+        ParseOrNull((string?)r.next_attempt_at));
+
+    /// <summary>
+    /// Makes dead letters due on the next run: parked ones are re-opened with their attempts counted afresh, open ones
+    /// still backing off lose their wait. Discarded and resolved ones are left alone.
+    /// </summary>
+    public async Task<DeadLetterRetry> RetryDeadLettersAsync(string? objectName, long? id)
+    {
+        await using var connection = Open();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var madeDue = await connection.ExecuteAsync($"""
+            UPDATE dead_letter SET next_attempt_at = NULL
+            WHERE status = 'open' AND next_attempt_at{TextOrder} > @now
+                AND (@objectName IS NULL OR object = @objectName) AND (@id IS NULL OR id = @id)
+            """, new { objectName, id, now = Now() }, transaction);
+        var reopened = await connection.ExecuteAsync("""
+            UPDATE dead_letter SET status = 'open', attempts = 0, next_attempt_at = NULL
             WHERE status = 'parked' AND (@objectName IS NULL OR object = @objectName) AND (@id IS NULL OR id = @id)
-            """, new { objectName, id });
+            """, new { objectName, id }, transaction);
+        await transaction.CommitAsync();
+        return new DeadLetterRetry(reopened, madeDue);
+    }
+
+    /// <summary>
+    /// Marks an open or parked dead letter discarded: no run reads it again, and it stays in the table. False when it
+    /// is not open or parked (resolved, already discarded, or no such id).
+    /// </summary>
+    public async Task<bool> DiscardDeadLetterAsync(long id)
+    {
+        await using var connection = Open();
+        return await connection.ExecuteAsync(
+            "UPDATE dead_letter SET status = 'discarded', next_attempt_at = NULL WHERE id = @id AND status IN ('open', 'parked')", new { id }) == 1;
     }
 
     // ---- owners ----
@@ -207,23 +263,14 @@ public sealed partial class StateStore
                 new { d.Object, d.RecordId, d.Kind, d.Value, d.Score, d.Detail, d.Reason, d.OwnerId, locked = d.Locked ? 1 : 0, d.RunId, decidedAt = Text(d.DecidedAt) },
                 transaction);
         }
-        foreach (var f in page.Failures)
+        if (page.Failures.Count > 0)
         {
-            await connection.ExecuteAsync("""
-                INSERT INTO dead_letter (object, side, record_id, code, message, fields, attempts, status, first_failed_at, last_failed_at, last_run_id)
-                VALUES (@objectName, @Side, @RecordId, @Code, @Message, @fields, 1, 'open', @now, @now, @runId)
-                ON CONFLICT (object, side, record_id) WHERE status <> 'resolved' DO UPDATE SET
-                    code = excluded.code, message = excluded.message, fields = excluded.fields, attempts = dead_letter.attempts + 1,
-                    last_failed_at = excluded.last_failed_at, last_run_id = excluded.last_run_id,
-                    status = CASE WHEN dead_letter.attempts + 1 >= @maxAttempts THEN 'parked' ELSE dead_letter.status END
-                """,
-                new { objectName = page.Object, f.Side, f.RecordId, f.Code, f.Message, fields = f.Fields.Count == 0 ? null : string.Join(",", f.Fields), now, runId = page.RunId, maxAttempts = MaxAttempts },
-                transaction);
+            await RecordFailuresAsync(connection, transaction, page, now);
         }
         foreach (var (side, recordId) in page.Succeeded)
         {
             await connection.ExecuteAsync(
-                "UPDATE dead_letter SET status = 'resolved', last_run_id = @runId WHERE object = @objectName AND side = @side AND record_id = @recordId AND status <> 'resolved'",
+                "UPDATE dead_letter SET status = 'resolved', next_attempt_at = NULL, last_run_id = @runId WHERE object = @objectName AND side = @side AND record_id = @recordId AND status IN ('open', 'parked')",
                 new { objectName = page.Object, side, recordId, runId = page.RunId }, transaction);
         }
         if (page.Cursor is { } cursor)
@@ -236,4 +283,63 @@ public sealed partial class StateStore
         }
         await transaction.CommitAsync();
     }
+
+    /// <summary>
+    /// A failure opens a dead letter or adds an attempt to the open (or parked) one of that record and side. Each
+    /// attempt sets when the next may be made, from <see cref="DeadLetterBackoff"/>; the failure after the last step
+    /// parks it. A record waiting for its parent has not failed: it stays open and due, its attempts as they were (1
+    /// for a new letter), never parked. A real failure after a wait counts as the attempt the waiting letter already
+    /// shows, so that waiting costs nothing.
+    /// </summary>
+    async Task RecordFailuresAsync(DbConnection connection, DbTransaction transaction, PageCommit page, string now)
+    {
+        var at = Parse(now);
+        var parameters = new DynamicParameters();
+        // When the next attempt may be made after attempt n: one parameter per step, picked by the attempts the row
+        // ends with, so that the count and the wait come from one statement whatever the row held before.
+        var dueAfter = new StringBuilder();
+        for (var step = 0; step < DeadLetterBackoff.Count; step++)
+        {
+            parameters.Add($"due{step + 1}", Text(at + DeadLetterBackoff[step]));
+            dueAfter.Append(CultureInfo.InvariantCulture, $" WHEN {step + 1} THEN @due{step + 1}");
+        }
+        const string Attempts = """
+            (CASE WHEN @waiting = 1 OR dead_letter.code = @waitingCode
+                THEN (CASE WHEN dead_letter.attempts < 1 THEN 1 ELSE dead_letter.attempts END)
+                ELSE dead_letter.attempts + 1 END)
+            """;
+        var sql = $"""
+            INSERT INTO dead_letter (object, side, record_id, code, message, fields, payload, attempts, status, first_failed_at, last_failed_at, last_run_id, next_attempt_at)
+            VALUES (@objectName, @side, @recordId, @code, @message, @fields, @payload, 1, 'open', @now, @now, @runId, CASE WHEN @waiting = 1 THEN NULL ELSE @due1 END)
+            ON CONFLICT (object, side, record_id) WHERE status IN ('open', 'parked') DO UPDATE SET
+                code = excluded.code, message = excluded.message, fields = excluded.fields, payload = excluded.payload,
+                last_failed_at = excluded.last_failed_at, last_run_id = excluded.last_run_id,
+                attempts = {Attempts},
+                status = CASE WHEN @waiting = 1 THEN 'open' WHEN {Attempts} >= @maxAttempts THEN 'parked' ELSE 'open' END,
+                next_attempt_at = CASE WHEN @waiting = 1 OR {Attempts} >= @maxAttempts THEN NULL ELSE (CASE {Attempts}{dueAfter} END) END
+            """;
+        parameters.Add("objectName", page.Object);
+        parameters.Add("now", now);
+        parameters.Add("runId", page.RunId);
+        parameters.Add("maxAttempts", MaxAttempts);
+        parameters.Add("waitingCode", DeadLetterCodes.WaitingForParent);
+        // A page that reports one record twice on one side made one attempt at it: recorded once, as its last failure.
+        foreach (var f in page.Failures.GroupBy(f => (f.Side, f.RecordId)).Select(g => g.Last()))
+        {
+            parameters.Add("side", f.Side);
+            parameters.Add("recordId", f.RecordId);
+            parameters.Add("code", f.Code);
+            parameters.Add("message", f.Message);
+            parameters.Add("fields", f.Fields.Count == 0 ? null : string.Join(",", f.Fields), DbType.String);
+            parameters.Add("payload", f.Payload is null ? null : JsonSerializer.Serialize(f.Payload), DbType.String);
+            parameters.Add("waiting", f.Code == DeadLetterCodes.WaitingForParent ? 1 : 0);
+            await connection.ExecuteAsync(sql, parameters, transaction);
+        }
+    }
+}
+
+/// <summary>What <c>dead-letters retry</c> changed: parked letters re-opened, open ones whose wait was cut short.</summary>
+public sealed record DeadLetterRetry(int Reopened, int MadeDue)
+{
+    public int Queued => Reopened + MadeDue;
 }

@@ -13,10 +13,14 @@ namespace AbmSync.Worker.State;
 /// One class over SQL that SQLite and PostgreSQL both speak; the few differences (the auto-numbered key, list
 /// parameters, SQLite's pragmas, each database's migration lock, PostgreSQL's lease clock) are named where they occur.
 /// </summary>
-public sealed partial class StateStore(string provider, string connectionString, TimeProvider time)
+/// <param name="deadLetterBackoff">How long a dead letter waits after each failure (<see cref="SyncOptions.DeadLetterBackoff"/>); null: the default.</param>
+public sealed partial class StateStore(string provider, string connectionString, TimeProvider time, IReadOnlyList<TimeSpan>? deadLetterBackoff = null)
 {
-    /// <summary>After this many failed attempts a dead letter is parked: it waits for a person (<c>abmsync dead-letters retry</c>).</summary>
-    public const int MaxAttempts = 5;
+    /// <summary>The wait after a dead letter's 1st, 2nd, … failure; the failure after the last step parks it.</summary>
+    public IReadOnlyList<TimeSpan> DeadLetterBackoff { get; } = deadLetterBackoff is { Count: > 0 } steps ? [.. steps] : SyncOptions.DefaultDeadLetterBackoff;
+
+    /// <summary>At this many failed attempts a dead letter is parked: it waits for a person (<c>abmsync dead-letters retry</c>).</summary>
+    public int MaxAttempts => DeadLetterBackoff.Count + 1;
 
     public string Provider { get; } = provider;
 

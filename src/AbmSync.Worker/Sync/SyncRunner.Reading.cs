@@ -17,7 +17,7 @@ public sealed partial class SyncRunner
     async Task ReadSalesforceAsync(RunState run, CancellationToken ct)
     {
         var pair = run.Pair;
-        var retry = (await store.GetDeadLettersAsync(pair.Name, "open")).Where(d => d.Side == Side.Salesforce || d.Side == Side.HubSpot)
+        var retry = (await store.GetDueDeadLettersAsync(pair.Name, time.GetUtcNow())).Where(d => d.Side == Side.Salesforce || d.Side == Side.HubSpot)
             .Select(d => d.RecordId).Concat(run.Request.ReRead).Where(id => !HubSpotKey.IsHubSpotKey(id)).Distinct(StringComparer.Ordinal).ToList();
         if (retry.Count > 0)
         {
@@ -111,7 +111,7 @@ public sealed partial class SyncRunner
     {
         var pair = run.Pair;
         // HubSpot records whose create in Salesforce failed are read again first, whatever the cursor says.
-        var retry = (await store.GetDeadLettersAsync(pair.Name, "open")).Select(d => d.RecordId).Concat(run.Request.ReRead)
+        var retry = (await store.GetDueDeadLettersAsync(pair.Name, time.GetUtcNow())).Select(d => d.RecordId).Concat(run.Request.ReRead)
             .Where(HubSpotKey.IsHubSpotKey).Select(HubSpotKey.IdOf).Distinct(StringComparer.Ordinal).ToList();
         if (retry.Count > 0 && pair.CreateInSalesforce)
         {
