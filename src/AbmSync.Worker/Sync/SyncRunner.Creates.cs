@@ -217,7 +217,7 @@ public sealed partial class SyncRunner
                     outcome.Code == "DUPLICATES_DETECTED"
                         ? $"Salesforce's duplicate rule matched {outcome.Duplicates.Count} {pair.SalesforceObject} records ({string.Join(", ", outcome.Duplicates.Take(5))}){(outcome.Duplicates.Count == 1 ? ", already linked to another HubSpot record" : "")}; nothing was created. Merge them, or link one by setting its {pair.SalesforceTwinIdField} to {item.HubSpotId}."
                         : outcome.Message!,
-                    outcome.Fields);
+                    outcome.Fields) { Payload = item.Plan!.SalesforceWrites };
             }
         }
         if (twinIds.Count > 0)

@@ -516,7 +516,8 @@ public sealed partial class SyncRunner
             var item = byKey[outcome.Key];
             if (!outcome.Success)
             {
-                item.Failure = new RecordFailure(Side.HubSpot, outcome.Key, outcome.Code!, outcome.Message!, outcome.Fields);
+                // The writes we tried go with it: `dead-letters list` shows what was refused, not only why.
+                item.Failure = new RecordFailure(Side.HubSpot, outcome.Key, outcome.Code!, outcome.Message!, outcome.Fields) { Payload = item.Plan!.HubSpotWrites };
                 continue;
             }
             item.HubSpotWritten = true;
@@ -567,7 +568,7 @@ public sealed partial class SyncRunner
             }
             else
             {
-                item.SalesforceFailure = new RecordFailure(Side.Salesforce, outcome.Key, outcome.Code!, outcome.Message!, outcome.Fields);
+                item.SalesforceFailure = new RecordFailure(Side.Salesforce, outcome.Key, outcome.Code!, outcome.Message!, outcome.Fields) { Payload = item.SalesforceValues };
             }
         }
     }

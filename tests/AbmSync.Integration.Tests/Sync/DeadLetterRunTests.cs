@@ -38,6 +38,8 @@ public class DeadLetterRunTests
         var letters = await store.GetDeadLettersAsync(ObjectPairs.Accounts, null);
         Assert.True(letters.Count >= 10, $"only {letters.Count} dead letters: the lock fault did not bite");
         Assert.All(letters, l => Assert.Equal((Side.Salesforce, "UNABLE_TO_LOCK_ROW", 1, DeadLetterStatuses.Open), (l.Side, l.Code, l.Attempts, l.Status)));
+        // Each letter keeps the writes that were refused: the tier write-back with the twin's id.
+        Assert.All(letters, l => Assert.True(l.Payload?.ContainsKey("ABM_HubSpot_Id__c") == true, $"{l.RecordId}: no payload"));
         // The records the cursor itself reads again every run (the newest modstamp) are left out of what follows.
         var newest = await world.NewestAccountsAsync();
         var watched = letters.Select(l => l.RecordId).Where(id => !newest.Contains(id)).ToHashSet(StringComparer.Ordinal);
