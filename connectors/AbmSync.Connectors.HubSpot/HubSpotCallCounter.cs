@@ -149,6 +149,19 @@ public sealed partial class HubSpotCallCounter
             return (template, kind);
         }
 
+        // /crm/v3/pipelines/{objectType}[/{pipelineId}[/stages[/{stageId}]]] (also /crm/pipelines/{version}/...)
+        if (TryPrefix(segments, "pipelines", out prefix, out rest) && rest.Length >= 1)
+        {
+            var template = rest.Length switch
+            {
+                1 => $"{prefix}/{{objectType}}",
+                2 => $"{prefix}/{{objectType}}/{{pipelineId}}",
+                3 => $"{prefix}/{{objectType}}/{{pipelineId}}/stages",
+                _ => $"{prefix}/{{objectType}}/{{pipelineId}}/stages/{{stageId}}",
+            };
+            return (template, isGet ? CallKind.Read : CallKind.Other);
+        }
+
         // /account-info/v3/details or /account-info/{yyyy-mm}/details: which portal the token reaches.
         if (segments is ["account-info", _, "details"])
         {
