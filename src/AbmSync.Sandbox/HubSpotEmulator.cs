@@ -10,7 +10,7 @@ namespace AbmSync.Sandbox;
 
 /// <summary>
 /// The HubSpot portal emulator: CRM objects (v3 and date-versioned paths), search, properties, owners, associations
-/// v4 and OAuth, seeded from the synthetic world, written from HubSpot's API documentation.
+/// v4, deal pipelines and OAuth, seeded from the synthetic world, written from HubSpot's API documentation.
 /// </summary>
 public sealed partial class HubSpotEmulator
 {
@@ -108,6 +108,10 @@ public sealed partial class HubSpotEmulator
         objects.Map(Versioned(app.MapGroup("/crm/objects/{version}")));
         properties.Map(app.MapGroup("/crm/v3/properties"));
         properties.Map(Versioned(app.MapGroup("/crm/properties/{version}")));
+        // The Pipelines spec has a date-versioned family too: /crm/pipelines/2026-03/{objectType}.
+        var pipelines = new HsPipelinesApi();
+        pipelines.Map(app.MapGroup("/crm/v3/pipelines"));
+        pipelines.Map(Versioned(app.MapGroup("/crm/pipelines/{version}")));
         var owners = new HsOwnersApi(portal);
         owners.Map(app.MapGroup("/crm/v3/owners"));
         owners.Map(Versioned(app.MapGroup("/crm/owners/{version}")));

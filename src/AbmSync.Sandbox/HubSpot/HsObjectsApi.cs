@@ -126,6 +126,26 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         return values;
     }
 
+    /// <summary>
+    /// Rules that tie one property to another, checked once each value is valid on its own: a deal's stage must be a
+    /// stage of its pipeline, and a new deal given a stage but no pipeline is in the default one (HubSpot assumes it).
+    /// </summary>
+    static void CrossChecks(string type, Dictionary<string, string?> values, HsRecord? existing, List<HsIssue> issues)
+    {
+        if (issues.Count > 0)
+        {
+            return;
+        }
+        if (HsPipelines.StageIssue(type, values, existing) is { } stage)
+        {
+            issues.Add(stage);
+        }
+        else if (type == HsSchema.Deals && existing is null && values.GetValueOrDefault("dealstage") is not null && !values.ContainsKey("pipeline"))
+        {
+            values["pipeline"] = HsPipelines.DefaultId;
+        }
+    }
+
     IResult List(HttpContext context, string objectType)
     {
         if (HsSchema.Resolve(objectType) is not { } type)
@@ -246,6 +266,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         lock (portal.Sync)
         {
             var (values, issues) = portal.Validate(type, PropertiesOf(body));
+            CrossChecks(type, values, null, issues);
             if (AssociationIssue(type, body["associations"]) is { } associationProblem)
             {
                 return associationProblem;
@@ -332,6 +353,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                 return HsJson.NotFound("resource not found", objectId);
             }
             var (values, issues) = portal.Validate(type, PropertiesOf(body));
+            CrossChecks(type, values, record, issues);
             if (issues.Count == 0 && portal.UniqueConflict(type, values, record.Id) is { } conflict)
             {
                 issues.Add(conflict);
@@ -423,6 +445,7 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
             foreach (var input in items)
             {
                 var (values, issues) = portal.Validate(type, PropertiesOf(input));
+                CrossChecks(type, values, null, issues);
                 if (issues.Count == 0 && portal.UniqueConflict(type, values, null, batchSeen) is { } conflict)
                 {
                     issues.Add(conflict);
@@ -501,8 +524,12 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                     return NonUnique(type, idProperty);
                 }
                 var (values, valueIssues) = portal.Validate(type, PropertiesOf(input));
-                issues.AddRange(valueIssues);
                 var record = portal.Resolve(type, id, idProperty);
+                if (record is not null)
+                {
+                    CrossChecks(type, values, record, valueIssues);
+                }
+                issues.AddRange(valueIssues);
                 if (record is null)
                 {
                     missing.Add(id);
@@ -567,8 +594,9 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
                 var raw = PropertiesOf(input);
                 raw[idProperty] = id;
                 var (values, valueIssues) = portal.Validate(type, raw);
-                issues.AddRange(valueIssues);
                 var existing = portal.Resolve(type, id, idProperty);
+                CrossChecks(type, values, existing, valueIssues);
+                issues.AddRange(valueIssues);
                 if (valueIssues.Count == 0 && portal.UniqueConflict(type, values, existing?.Id, batchSeen) is { } conflict)
                 {
                     issues.Add(conflict);

@@ -161,14 +161,6 @@ internal static class HsSchema
     public static string[] AlwaysProperties(string type) =>
         [CreatedProperty(type), ModifiedProperty(type), "hs_object_id"];
 
-    /// <summary>Deal stages of HubSpot's default sales pipeline.</summary>
-    public static readonly (string Value, string Label)[] DealStages =
-    [
-        ("appointmentscheduled", "Appointment Scheduled"), ("qualifiedtobuy", "Qualified To Buy"),
-        ("presentationscheduled", "Presentation Scheduled"), ("decisionmakerboughtin", "Decision Maker Bought-In"),
-        ("contractsent", "Contract Sent"), ("closedwon", "Closed Won"), ("closedlost", "Closed Lost"),
-    ];
-
     /// <summary>
     /// HubSpot's default company industry options (the LinkedIn-derived list). Values are the upper-case enum names;
     /// labels are derived from them, which is close to but not exactly HubSpot's wording.
@@ -378,9 +370,11 @@ internal static class HsSchema
                 Group("salesforceinformation", "Salesforce information");
                 Prop("dealname", "Deal Name", "string", "text", "dealinformation");
                 Prop("amount", "Amount", "number", "number", "dealinformation");
+                // The stage property offers every pipeline's stages; which of them a deal may take depends on its pipeline.
                 Prop("dealstage", "Deal Stage", "enumeration", "radio", "dealinformation",
-                    options: DealStages.Select((s, i) => new HsOption(s.Label, s.Value, i)));
-                Prop("pipeline", "Pipeline", "enumeration", "select", "dealinformation", options: Opts(("default", "Sales Pipeline")));
+                    options: HsPipelines.Deals.SelectMany(p => p.Stages).Select((s, i) => new HsOption(s.Label, s.Id, i)));
+                Prop("pipeline", "Pipeline", "enumeration", "select", "dealinformation",
+                    options: HsPipelines.Deals.Select(p => new HsOption(p.Label, p.Id, p.DisplayOrder)));
                 Prop("closedate", "Close Date", "datetime", "date", "dealinformation");
                 Prop("dealtype", "Deal Type", "enumeration", "radio", "dealinformation",
                     options: Opts(("newbusiness", "New Business"), ("existingbusiness", "Existing Business")));
