@@ -58,6 +58,10 @@ public sealed partial class SchemaGuard(
                 CheckHubSpot(hubSpotProperties, mapping, problems);
                 CheckTypes(describe, hubSpotProperties, mapping, problems);
             }
+            if (pair.Mapping.Fields.Any(f => f.Pipelines is { Count: > 0 }))
+            {
+                await CheckPipelinesAsync(pair.Mapping, problems, ct);
+            }
             if (problems.Count > 0)
             {
                 throw new ConfigurationFileException(problems);
@@ -305,6 +309,70 @@ public sealed partial class SchemaGuard(
         SyncDirection.ToSalesforce => "to-salesforce",
         _ => "two-way",
     };
+
+    /// <summary>
+    /// A pipelined field's maps against HubSpot's pipelines: each pipeline exists, each stage is one of that
+    /// pipeline's, and won and lost agree on both sides (a Salesforce stage that is won maps to a HubSpot stage that is
+    /// closed with probability 1, one that is lost to a closed stage with probability 0), where the org answers
+    /// OpportunityStage.
+    /// </summary>
+    async Task CheckPipelinesAsync(ObjectMapping mapping, List<ConfigurationProblem> problems, CancellationToken ct)
+    {
+        var pipelines = (await hubSpot.GetPipelinesAsync(mapping.HubSpotObject, ct)).Where(p => !p.Archived).ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var salesforceStages = await SalesforceStagesAsync(mapping.SalesforceObject, ct);
+        foreach (var field in mapping.Fields.Where(f => f.Pipelines is { Count: > 0 }))
+        {
+            foreach (var map in field.Pipelines!)
+            {
+                if (!pipelines.TryGetValue(map.Pipeline, out var pipeline))
+                {
+                    problems.Add(Problem(map.Location, $"HubSpot {mapping.HubSpotObject} have no pipeline '{map.Pipeline}'; they have: {string.Join(", ", pipelines.Keys)}"));
+                    continue;
+                }
+                var stages = pipeline.Stages.Where(st => !st.Archived).ToDictionary(st => st.Id, StringComparer.Ordinal);
+                foreach (var (salesforceValue, stageId) in map.Values)
+                {
+                    if (!stages.TryGetValue(stageId, out var stage))
+                    {
+                        problems.Add(Problem(map.Location, $"'{stageId}' is not a stage of the HubSpot pipeline '{map.Pipeline}' ({pipeline.Label}); its stages: {string.Join(", ", stages.Keys)}"));
+                    }
+                    else if (salesforceStages.TryGetValue(salesforceValue, out var facts) && (facts.IsWon != stage.IsWon || (facts.IsClosed && !facts.IsWon) != stage.IsLost))
+                    {
+                        problems.Add(Problem(map.Location, $"'{salesforceValue}' is {Outcome(facts.IsClosed, facts.IsWon)} in Salesforce but HubSpot stage '{stageId}' is {Outcome(stage.IsClosed, stage.IsWon)}: won and lost must agree"));
+                    }
+                }
+            }
+        }
+
+        static string Outcome(bool closed, bool won) => won ? "won" : closed ? "lost" : "open";
+    }
+
+    /// <summary>The org's opportunity stages with whether each is closed and won; empty where the org does not answer OpportunityStage.</summary>
+    async Task<Dictionary<string, (bool IsClosed, bool IsWon)>> SalesforceStagesAsync(string sObject, CancellationToken ct)
+    {
+        var stages = new Dictionary<string, (bool, bool)>(StringComparer.Ordinal);
+        if (sObject != "Opportunity")
+        {
+            return stages;
+        }
+        try
+        {
+            await foreach (var page in salesforce.QueryPagesAsync(SoqlQuery.From("OpportunityStage").Select("ApiName", "IsClosed", "IsWon"), ct: ct))
+            {
+                foreach (var stage in page.Records)
+                {
+                    if (stage.GetString("ApiName") is { } name)
+                    {
+                        stages[name] = (stage.GetBool("IsClosed") == true, stage.GetBool("IsWon") == true);
+                    }
+                }
+            }
+        }
+        catch (SalesforceApiException e) when (e.ErrorCode is "INVALID_TYPE" or "INVALID_FIELD")
+        {
+        }
+        return stages;
+    }
 
     static ConfigurationProblem Problem(SourceLocation location, string reason) => new(location.File, location.Line, 1, reason);
 

@@ -52,4 +52,44 @@ public class LiveSchemaCheckTests
             directory.Delete(recursive: true);
         }
     }
+
+    public static TheoryData<string, string, string> BadStageMaps => new()
+    {
+        { "        Closed Won: closedwon", "        Closed Won: closedwonn", "'closedwonn' is not a stage of the HubSpot pipeline 'default'" },
+        { "      default:", "      defualt:", "have no pipeline 'defualt'" },
+        { "        Prospecting: appointmentscheduled", "        Prospectng: appointmentscheduled", "value map names 'Prospectng'" },
+    };
+
+    /// <summary>A stage map is checked per pipeline against the org's picklist and HubSpot's pipelines, at the pipeline's line.</summary>
+    [Theory]
+    [MemberData(nameof(BadStageMaps))]
+    public async Task SyncOpportunities_StageMapAgainstThePipelines_StopsWithFileLineReason(string original, string replacement, string reason)
+    {
+        var directory = Directory.CreateTempSubdirectory("abmsync-schema-");
+        try
+        {
+            var source = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
+            foreach (var file in Directory.GetFiles(source, "*.yaml"))
+            {
+                File.Copy(file, Path.Combine(directory.FullName, Path.GetFileName(file)));
+            }
+            var lines = File.ReadAllLines(Path.Combine(source, "opportunities.yaml")).ToList();
+            var index = lines.FindIndex(l => l == original);
+            Assert.True(index >= 0, $"the shipped mapping no longer contains {original}");
+            lines[index] = replacement;
+            File.WriteAllLines(Path.Combine(directory.FullName, "opportunities.yaml"), lines);
+            var pipelineLine = lines.FindLastIndex(index, l => l.StartsWith("      ", StringComparison.Ordinal) && !l.StartsWith("        ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(':')) + 1;
+            await using var harness = await SyncHarness.StartAsync(accounts: 20, settings: new Dictionary<string, string?> { ["Mappings:Directory"] = directory.FullName });
+            await harness.ResetStatsAsync();
+
+            var error = await Assert.ThrowsAsync<ConfigurationFileException>(() => harness.SyncAsync(new AbmSync.Worker.Sync.SyncRequest(Object: AbmSync.Worker.Sync.ObjectPairs.Opportunities)));
+
+            Assert.Contains(error.Problems, p => p.File.EndsWith("opportunities.yaml", StringComparison.Ordinal) && p.Line == pipelineLine && p.Reason.Contains(reason, StringComparison.Ordinal));
+            Assert.Equal(0, (await harness.StatsAsync(harness.Sandbox.SalesforceUrl)).Writes + (await harness.StatsAsync(harness.Sandbox.HubSpotUrl)).Writes);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }
