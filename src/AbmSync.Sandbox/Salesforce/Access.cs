@@ -69,10 +69,12 @@ public sealed class UserAccess
     /// <summary>
     /// Whether field-level security governs the field. Required fields (not nillable, not a checkbox), system and
     /// derived read-only fields are outside FLS: a real deploy refuses fieldPermissions on them, so they follow the
-    /// object's permissions. A checkbox is never null yet is FLS-controlled like any optional field.
+    /// object's permissions. A checkbox is never null yet is FLS-controlled like any optional field. The standard
+    /// fields of an object whose access follows another's (OpportunityContactRole's Role and IsPrimary) are outside
+    /// it too, as such an object has no permissions of its own to narrow.
     /// </summary>
     public static bool Governed(SfObject type, SfField field) =>
-        type.HistoryParent is null && type.Writable && (field.Createable || field.Updateable) && (field.Nillable || field.Type == SfType.Boolean);
+        type.HistoryParent is null && type.AccessFrom is null && type.Writable && (field.Createable || field.Updateable) && (field.Nillable || field.Type == SfType.Boolean);
 
     ObjectGrant Grant(SfObject type)
     {
@@ -87,6 +89,12 @@ public sealed class UserAccess
             // User: every API user sees the org's users (ViewAllUsers widens sharing, which the sandbox does not model);
             // a permission set cannot grant objectPermissions on User.
             return new ObjectGrant(true, false, false, false);
+        }
+        if (type.AccessFrom is { } governing)
+        {
+            // Changing an opportunity's contact roles is editing the opportunity: edit grants all three writes.
+            var parent = set.Objects.GetValueOrDefault(governing) ?? new ObjectGrant(false, false, false, false);
+            return new ObjectGrant(parent.Read, parent.Edit, parent.Edit, parent.Edit);
         }
         var grant = set.Objects.GetValueOrDefault(owner.Name) ?? new ObjectGrant(false, false, false, false);
         return type.HistoryParent is null ? grant : grant with { Create = false, Edit = false, Delete = false };

@@ -285,7 +285,28 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
             record["CreatedDate"] = record["SystemModstamp"];
         }
         Track(record, before, userId, stamp, undo);
+        KeepOnePrimary(record, userId, stamp, undo);
         return new SaveResult(record.Id, [], creating);
+    }
+
+    /// <summary>
+    /// "Each Opportunity has only one primary contact" (OpportunityContactRole.IsPrimary): a role saved as primary
+    /// takes the flag from the opportunity's other roles, which are saved with it (one transaction, one stamp).
+    /// </summary>
+    void KeepOnePrimary(SfRecord record, string userId, DateTimeOffset stamp, List<(SfRecord Record, object?[]? Before)> undo)
+    {
+        if (record.Type.Name != "OpportunityContactRole" || record["IsPrimary"] is not true || record["OpportunityId"] is not string opportunityId)
+        {
+            return;
+        }
+        foreach (var other in store.WithValue(record.Type, record.Type.Field("OpportunityId")!, opportunityId).Where(r => r != record && r["IsPrimary"] is true).ToList())
+        {
+            undo.Add((other, other.Snapshot()));
+            other["IsPrimary"] = false;
+            other["SystemModstamp"] = stamp;
+            other["LastModifiedDate"] = stamp;
+            other["LastModifiedById"] = userId;
+        }
     }
 
     /// <summary>

@@ -152,6 +152,7 @@ public static class OrgSeeder
         {
             SeedPersonAccounts(store, world, personAccounts, userIds);
         }
+        SeedContactRoles(store, world.Seed);
 
         var orgId = SalesforceId.Mint("00D", world.Seed, 1);
         return new Seeded(integration.Id, userIds[salesRep.Index], orgId, assignment);
@@ -238,6 +239,70 @@ public static class OrgSeeder
             SetModified(store, contact, (DateTimeOffset)account["SystemModstamp"]!, owner);
         }
     }
+
+    /// <summary>
+    /// Contact roles: about three opportunities in five at an account with contacts name one to three of that
+    /// account's people, each in the role their title suggests (a CFO the economic buyer, a CTO the technical buyer…),
+    /// and most of them one primary contact. Added by the opportunity's owner between its creation and its last change.
+    /// </summary>
+    static void SeedContactRoles(OrgStore store, int seed)
+    {
+        var roles = store.Schema.Find("OpportunityContactRole")!;
+        var contacts = store.Schema.Find("Contact")!;
+        var opportunities = store.Schema.Find("Opportunity")!;
+        var random = new Random(unchecked(seed * 7919 + 0x4F43));
+        var people = store.All(contacts)
+            .Where(c => !c.IsDeleted && c["IsPersonAccount"] is not true && c["AccountId"] is string)
+            .GroupBy(c => (string)c["AccountId"]!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        foreach (var opportunity in store.All(opportunities).ToList())
+        {
+            if (opportunity.IsDeleted || opportunity["AccountId"] is not string accountId || !people.TryGetValue(accountId, out var atAccount)
+                || random.NextDouble() >= 0.6)
+            {
+                continue;
+            }
+            var pool = atAccount.ToList();
+            var count = Math.Min(pool.Count, random.Next(1, 4));
+            var hasPrimary = random.NextDouble() < 0.85;
+            var owner = (string)opportunity["OwnerId"]!;
+            var opened = (DateTimeOffset)opportunity["CreatedDate"]!;
+            var lastChange = (DateTimeOffset)opportunity["SystemModstamp"]!;
+            for (var i = 0; i < count; i++)
+            {
+                var pick = random.Next(pool.Count);
+                var contact = pool[pick];
+                pool.RemoveAt(pick);
+                var role = store.Add(roles);
+                Defaults(role);
+                role["OpportunityId"] = opportunity.Id;
+                role["ContactId"] = contact.Id;
+                role["Role"] = random.NextDouble() < 0.05 ? null : RoleFor(contact["Title"] as string, random);
+                role["IsPrimary"] = hasPrimary && i == 0;
+                // No later than the opportunity's own last change, so the org's latest stamp (and every later write's) stays as it was.
+                var added = opened.AddSeconds(Math.Floor(Math.Max(0, (lastChange - opened).TotalSeconds) * random.NextDouble()));
+                role["CreatedDate"] = added;
+                role["CreatedById"] = owner;
+                SetModified(store, role, added, owner);
+            }
+        }
+    }
+
+    /// <summary>The role a rep would give someone with this title; one in five is a judgement call the title does not predict.</summary>
+    static string RoleFor(string? title, Random random) => random.NextDouble() < 0.2
+        ? SfSchema.ContactRoles[random.Next(SfSchema.ContactRoles.Length)]
+        : title switch
+        {
+            "Chief Executive Officer" or "Chief Operating Officer" or "COO" => "Executive Sponsor",
+            "Chief Financial Officer" or "CFO" or "VP Finance" => "Economic Buyer",
+            "Chief Technology Officer" or "CTO" or "VP Engineering" or "Director of IT" => "Technical Buyer",
+            "IT Manager" or "Solutions Architect" or "Senior Software Engineer" or "Data Analyst" => "Evaluator",
+            "Head of Procurement" or "Purchasing Director" => "Economic Decision Maker",
+            "Procurement Manager" => "Other",
+            "VP Marketing" or "VP Sales" or "Head of Operations" => "Decision Maker",
+            "Marketing Manager" or "Demand Generation Manager" or "Operations Manager" or "Sales Operations Manager" or "Product Manager" => "Business User",
+            _ => "Influencer",
+        };
 
     static void FillUser(SfRecord user, string first, string last, string email, string username, string alias, bool active, DateTimeOffset created)
     {

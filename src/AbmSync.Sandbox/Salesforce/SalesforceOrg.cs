@@ -104,7 +104,7 @@ public sealed partial class SalesforceOrg
         lock (Store.Gate)
         {
             var export = new JsonObject();
-            foreach (var type in new[] { "Account", "Contact", "Lead", "Opportunity", "User", "Group", "AssignmentRule" })
+            foreach (var type in new[] { "Account", "Contact", "Lead", "Opportunity", "OpportunityContactRole", "User", "Group", "AssignmentRule" })
             {
                 var sObject = Schema.Find(type)!;
                 var list = new JsonArray();

@@ -89,6 +89,11 @@ public sealed class SfObject
     public SfObject? History { get; internal set; }
     /// <summary>On a history object: the object whose changes it records.</summary>
     public SfObject? HistoryParent { get; init; }
+    /// <summary>
+    /// The object whose permissions govern this one, for a junction object that has none of its own:
+    /// OpportunityContactRole follows Opportunity (read with read; create, edit and delete with edit).
+    /// </summary>
+    public string? AccessFrom { get; init; }
 
     public SfField? Field(string name) => byName.GetValueOrDefault(name);
     public SfField? Relationship(string name) => byRelationship.GetValueOrDefault(name);
@@ -113,6 +118,8 @@ public sealed class SfSchema
     public static readonly string[] AccountTypes = ["Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller", "Installation Partner", "Technology Partner", "Partner", "Competitor", "Other"];
     public static readonly string[] LeadSources = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"];
     public static readonly string[] OpportunityTypes = ["Existing Customer - Upgrade", "Existing Customer - Replacement", "Existing Customer - Downgrade", "New Customer"];
+    /// <summary>OpportunityContactRole.Role: the values of the standard picklist as a new org has them.</summary>
+    public static readonly string[] ContactRoles = ["Business User", "Decision Maker", "Economic Buyer", "Economic Decision Maker", "Evaluator", "Executive Sponsor", "Influencer", "Technical Buyer", "Other"];
 
     /// <summary>
     /// The fields this org tracks, as a real org's Setup → Fields → Set History Tracking would (at most 20 an object).
@@ -139,7 +146,7 @@ public sealed class SfSchema
         var contact = Contact(personAccounts);
         account.History = HistoryObject(account, "AccountId");
         contact.History = HistoryObject(contact, "ContactId");
-        return new([account, contact, Lead(), Opportunity(), User(), Group(), AssignmentRule(), account.History, contact.History]);
+        return new([account, contact, Lead(), Opportunity(), User(), Group(), AssignmentRule(), account.History, contact.History, OpportunityContactRole()]);
     }
 
     /// <summary>
@@ -352,6 +359,25 @@ public sealed class SfSchema
         HubSpotId("deal"),
         Checkbox("ABM_Marketing_Influenced__c", "ABM Marketing Influenced") with { InlineHelpText = "Ticked when the account was engaged within the attribution window before this opportunity was created. Set by the AbmSync engine, not by people." },
     ]);
+
+    /// <summary>
+    /// OpportunityContactRole as the object reference describes it: OpportunityId required and not updateable once
+    /// set, ContactId required and updateable, Role a picklist, IsPrimary a checkbox (one primary per opportunity). It
+    /// has no owner and no object permissions of its own: "The API applies user access rights to the associated
+    /// Opportunity for this object, but not to the associated Contact."
+    /// </summary>
+    static SfObject OpportunityContactRole() => new("OpportunityContactRole", "Opportunity Contact Role", "Opportunity Contact Roles", "00K",
+    [
+        .. System("OpportunityContactRole", mergeable: false),
+        // Indexed: the platform keeps one primary per opportunity, so a save looks up the opportunity's other roles.
+        Ref("OpportunityId", "Opportunity ID", "Opportunity", "Opportunity") with { Nillable = false, Updateable = false, Indexed = true },
+        Ref("ContactId", "Contact ID", "Contact", "Contact") with { Nillable = false },
+        Picklist("Role", "Role", ContactRoles),
+        Checkbox("IsPrimary", "Primary"),
+    ])
+    {
+        AccessFrom = "Opportunity",
+    };
 
     static SfObject User() => new("User", "User", "Users", "005",
     [
