@@ -1,0 +1,141 @@
+using System.Globalization;
+using AbmSync.Connectors.HubSpot;
+using AbmSync.Connectors.Salesforce;
+using AbmSync.Core.Accounts;
+using AbmSync.Core.Mapping;
+using AbmSync.Core.Sync;
+using AbmSync.Worker.State;
+
+namespace AbmSync.Worker.Sync;
+
+/// <summary>A page's writes: HubSpot first (creates by upsert, updates by id), then Salesforce, then the deletes' onDelete.</summary>
+public sealed partial class SyncRunner
+{
+    async Task WriteHubSpotAsync(RunState run, List<Item> items, PageCommit commit, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var creates = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.CreateInHubSpot).ToList();
+        var updates = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.None && i.HubSpotId is not null && i.Plan.HubSpotWrites.Count > 0).ToList();
+        var outcomes = new List<WriteOutcome>();
+        foreach (var chunk in creates.Chunk(HubSpotClient.MaxBatchSize))
+        {
+            outcomes.AddRange(await hubSpotSide.CreateAsync(pair, [.. chunk.Select(i => (i.SalesforceId!, i.Plan!.HubSpotWrites))], ct));
+        }
+        foreach (var chunk in updates.Chunk(HubSpotClient.MaxBatchSize))
+        {
+            outcomes.AddRange(await hubSpotSide.UpdateAsync(pair, [.. chunk.Select(i => (i.SalesforceId!, i.HubSpotId!, i.Plan!.HubSpotWrites))], ct));
+        }
+        var byKey = items.ToDictionary(i => i.Key, StringComparer.Ordinal);
+        foreach (var outcome in outcomes)
+        {
+            var item = byKey[outcome.Key];
+            if (!outcome.Success)
+            {
+                // The writes we tried go with it: `dead-letters list` shows what was refused, not only why.
+                item.Failure = new RecordFailure(Side.HubSpot, outcome.Key, outcome.Code!, outcome.Message!, outcome.Fields) { Payload = item.Plan!.HubSpotWrites };
+                continue;
+            }
+            item.HubSpotWritten = true;
+            if (item.Plan!.Link.Kind == LinkActionKind.CreateInHubSpot)
+            {
+                item.HubSpotId = outcome.Id;
+                run.HubSpotCreated += outcome.Created ? 1 : 0;
+                run.HubSpotUpdated += outcome.Created ? 0 : 1;
+            }
+            else
+            {
+                run.HubSpotUpdated++;
+            }
+        }
+    }
+
+    async Task WriteSalesforceAsync(RunState run, List<Item> items, PageCommit commit, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var updates = new List<(string Id, IReadOnlyDictionary<string, string?> Values)>();
+        foreach (var item in items.Where(i => i.Live && i.Failure is null && i.Plan!.Link.Kind != LinkActionKind.CreateInSalesforce))
+        {
+            var values = new Dictionary<string, string?>(item.Plan!.SalesforceWrites, StringComparer.Ordinal);
+            if (item.Plan.Link.Kind == LinkActionKind.CreateInHubSpot && item.HubSpotId is { } created)
+            {
+                // The twin's id is known only now that it exists.
+                values[pair.SalesforceTwinIdField] = created;
+            }
+            if (values.Count > 0)
+            {
+                item.SalesforceValues = values;
+                updates.Add((item.SalesforceId!, values));
+            }
+        }
+        await CreateInSalesforceAsync(run, items, ct);
+        if (updates.Count == 0)
+        {
+            return;
+        }
+        var byId = items.Where(i => i.SalesforceId is not null).ToDictionary(i => i.SalesforceId!, StringComparer.Ordinal);
+        foreach (var outcome in await salesforceSide.UpdateAsync(pair.SalesforceObject, updates, run.Kinds!.Salesforce, ct))
+        {
+            var item = byId[outcome.Key];
+            if (outcome.Success)
+            {
+                item.SalesforceWritten = true;
+                run.SalesforceUpdated++;
+            }
+            else
+            {
+                item.SalesforceFailure = new RecordFailure(Side.Salesforce, outcome.Key, outcome.Code!, outcome.Message!, outcome.Fields) { Payload = item.SalesforceValues };
+            }
+        }
+    }
+
+    /// <summary>
+    /// Carries out each deleted record's onDelete: the link becomes a tombstone naming the deleted side, and with
+    /// <c>propagate</c> the twin is archived in HubSpot or deleted in Salesforce. An account is never deleted by a
+    /// sync (its cascade would take its contacts and opportunities along): its link is ended instead.
+    /// </summary>
+    async Task ApplyDeletesAsync(RunState run, List<Item> items, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        foreach (var item in items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.Unlink))
+        {
+            item.NewLinkStatus = item.SalesforceDeleted ? LinkStatuses.SalesforceDeleted : LinkStatuses.HubSpotDeleted;
+        }
+        var toArchive = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.DeleteInHubSpot).ToList();
+        if (toArchive.Count > 0)
+        {
+            var refused = await hubSpotSide.ArchiveAsync(pair, [.. toArchive.Select(i => i.HubSpotId!)], ct);
+            foreach (var item in toArchive)
+            {
+                if (refused.TryGetValue(item.HubSpotId!, out var why))
+                {
+                    item.Failure = new RecordFailure(Side.HubSpot, item.SalesforceId!, "ARCHIVE_REFUSED", why, []);
+                }
+                else
+                {
+                    item.NewLinkStatus = LinkStatuses.SalesforceDeleted;
+                }
+            }
+        }
+        var toDelete = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.DeleteInSalesforce).ToList();
+        if (pair.SalesforceObject == "Account")
+        {
+            toDelete.ForEach(i => i.NewLinkStatus = LinkStatuses.HubSpotDeleted);
+            return;
+        }
+        if (toDelete.Count > 0)
+        {
+            var byId = toDelete.ToDictionary(i => i.SalesforceId!, StringComparer.Ordinal);
+            foreach (var outcome in await salesforceSide.DeleteAsync([.. byId.Keys], ct))
+            {
+                if (outcome.Success)
+                {
+                    byId[outcome.Key].NewLinkStatus = LinkStatuses.HubSpotDeleted;
+                }
+                else
+                {
+                    byId[outcome.Key].SalesforceFailure = new RecordFailure(Side.Salesforce, outcome.Key, outcome.Code!, outcome.Message!, []);
+                }
+            }
+        }
+    }
+}
