@@ -708,7 +708,10 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
             {
                 return HsJson.ValidationError("Cannot merge an object with itself");
             }
-            return HsJson.Answer(200, portal.ToJson(HsMerge.Merge(portal, primary, merged, actor), null, all: true));
+            var result = HsMerge.GivesNewId(type)
+                ? HsMerge.MergeIntoNew(portal, primary, merged, actor)
+                : HsMerge.MergeKeepingPrimaryId(portal, primary, merged, actor);
+            return HsJson.Answer(200, portal.ToJson(result, null, all: true));
         }
     }
 }

@@ -553,6 +553,26 @@ internal sealed class HsPortal(TimeProvider time)
         Associations.RemoveAll(record.Type, record.Id);
     }
 
+    /// <summary>
+    /// Takes a record out of the portal for good, as a merge does with the records it replaces: its unique values and
+    /// every association are released, and it is no longer stored. Unlike <see cref="Archive"/> it leaves the values
+    /// of other records alone; the caller moves what pointed at it.
+    /// </summary>
+    public void Retire(HsRecord record, DateTimeOffset at)
+    {
+        record.Archived = true;
+        record.ArchivedAt = at;
+        foreach (var (name, index) in unique[record.Type])
+        {
+            if (record.Props.TryGetValue(name, out var value) && index.TryGetValue(Key(value), out var holder) && holder == record.Id)
+            {
+                index.Remove(Key(value));
+            }
+        }
+        Associations.RemoveAll(record.Type, record.Id);
+        Remove(record);
+    }
+
     public void IndexSeeded(HsRecord record)
     {
         foreach (var (name, index) in unique[record.Type])
