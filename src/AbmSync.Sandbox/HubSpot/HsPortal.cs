@@ -115,6 +115,8 @@ internal sealed class HsPortal(TimeProvider time)
     public Dictionary<string, Dictionary<long, long>> MergedInto { get; } = HsSchema.ObjectTypes
         .ToDictionary(t => t, _ => new Dictionary<long, long>(), StringComparer.Ordinal);
     public HsAssociations Associations { get; } = new();
+    /// <summary>Emails GDPR deletion blocklisted: deleted contacts' and the ones asked for that matched no contact (lower-cased).</summary>
+    public SortedSet<string> GdprBlocklist { get; } = new(StringComparer.Ordinal);
 
     readonly Dictionary<string, long> nextId = new(StringComparer.Ordinal)
     {
