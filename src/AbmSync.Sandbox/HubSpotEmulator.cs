@@ -82,6 +82,7 @@ public sealed partial class HubSpotEmulator
             export["merges"] = new JsonObject(HsSchema.ObjectTypes.Select(t => KeyValuePair.Create(t,
                 (JsonNode?)new JsonObject(portal.MergedInto[t].OrderBy(m => m.Key).Select(m => KeyValuePair.Create(
                     m.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)m.Value.ToString(CultureInfo.InvariantCulture)))))));
+            export["gdprBlocklist"] = new JsonArray(portal.GdprBlocklist.Select(e => (JsonNode)e).ToArray());
             export["associations"] = new JsonArray(portal.Associations.All()
                 .Where(a => string.CompareOrdinal(a.From, a.To) < 0)
                 .OrderBy(a => a.From, StringComparer.Ordinal).ThenBy(a => a.FromId).ThenBy(a => a.To, StringComparer.Ordinal).ThenBy(a => a.ToId)

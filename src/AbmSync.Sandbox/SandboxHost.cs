@@ -92,6 +92,18 @@ public sealed class SandboxHost : IAsyncDisposable
         return Task.FromResult(Salesforce.Org.ConvertLead(leadId, accountId, Salesforce.Org.SalesRepUserId));
     }
 
+    /// <summary>
+    /// Merges Accounts, Contacts or Leads as the sales rep would with the Merge button: <paramref name="loserIds"/>
+    /// (one or two) are deleted into <paramref name="masterId"/>, with MasterRecordId set, and their related records
+    /// move to the master, all with the rep as last modifier (<see cref="Salesforce.SalesforceOrg.Merge"/>). In process,
+    /// because merge is a SOAP call the REST API has no resource for; so it is no API call in the stats.
+    /// </summary>
+    public Task<Salesforce.MergeOutcome> MergeAsSalesRepAsync(string sObject, string masterId, IReadOnlyList<string> loserIds, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Salesforce.Org.Merge(sObject, masterId, loserIds, Salesforce.Org.SalesRepUserId));
+    }
+
     async Task<string> AsSalesRepAsync(HttpMethod method, string resource, object? body, string what, CancellationToken cancellationToken)
     {
         using var http = new HttpClient();

@@ -98,13 +98,15 @@ internal sealed class HsAssociationsApi(HsPortal portal)
             {
                 return HsJson.ValidationError($"There is no default association from {from} to {to}");
             }
-            if (Missing(from, fromId, to, toId) is { } missing)
+            var (fromRecord, toRecord, missing) = Lookup(from, fromId, to, toId);
+            if (missing is { } m)
             {
-                return missing;
+                return HsJson.NotFound(DoesNotExist(m.Type, m.Id), m.Id);
             }
-            portal.Associate(from, ParseId(fromId)!.Value, to, ParseId(toId)!.Value, typeId, HsGate.Actor(context));
+            // A merged-away id names its merge's result, so the link lands on the record that exists.
+            portal.Associate(from, fromRecord!.Id, to, toRecord!.Id, typeId, HsGate.Actor(context));
             var now = portal.Now;
-            return HsJson.Answer(200, HsJson.BatchEnvelope(now, now, new JsonArray(DefaultResult(fromId, toId, typeId))));
+            return HsJson.Answer(200, HsJson.BatchEnvelope(now, now, new JsonArray(DefaultResult(fromRecord.IdText, toRecord.IdText, typeId))));
         }
     }
 
@@ -129,10 +131,10 @@ internal sealed class HsAssociationsApi(HsPortal portal)
         return (fromRecord, toRecord, null);
     }
 
-    static string DoesNotExist(string type, string id) => $"{HsSchema.Singular(type).ToLowerInvariant()} {id} does not exist";
+    /// <summary>The id a record answers to now: a merged-away id's merge result, else the id as given.</summary>
+    long Current(string type, long id) => portal.Find(type, id)?.Id ?? id;
 
-    IResult? Missing(string from, string fromId, string to, string toId) =>
-        Lookup(from, fromId, to, toId).Missing is { } missing ? HsJson.NotFound(DoesNotExist(missing.Type, missing.Id), missing.Id) : null;
+    static string DoesNotExist(string type, string id) => $"{HsSchema.Singular(type).ToLowerInvariant()} {id} does not exist";
 
     /// <summary>Validates association specs; the type ids to write, or the problem.</summary>
     static (List<(int TypeId, string Category)> Specs, string? Problem) Specs(string from, string to, JsonNode? node)
@@ -174,24 +176,25 @@ internal sealed class HsAssociationsApi(HsPortal portal)
         }
         lock (portal.Sync)
         {
-            if (Missing(from, fromId, to, toId) is { } missing)
+            var (fromRecord, toRecord, missing) = Lookup(from, fromId, to, toId);
+            if (missing is { } m)
             {
-                return missing;
+                return HsJson.NotFound(DoesNotExist(m.Type, m.Id), m.Id);
             }
             foreach (var (typeId, category) in specs)
             {
-                portal.Associate(from, ParseId(fromId)!.Value, to, ParseId(toId)!.Value, typeId, HsGate.Actor(context), category);
+                portal.Associate(from, fromRecord!.Id, to, toRecord!.Id, typeId, HsGate.Actor(context), category);
             }
-            return HsJson.Answer(201, LabelledResult(from, fromId, to, toId, specs));
+            return HsJson.Answer(201, LabelledResult(from, fromRecord!.Id, to, toRecord!.Id, specs));
         }
     }
 
-    JsonObject LabelledResult(string from, string fromId, string to, string toId, List<(int TypeId, string Category)> specs) => new()
+    static JsonObject LabelledResult(string from, long fromId, string to, long toId, List<(int TypeId, string Category)> specs) => new()
     {
         ["fromObjectTypeId"] = HsSchema.TypeId(from),
-        ["fromObjectId"] = ParseId(fromId),
+        ["fromObjectId"] = fromId,
         ["toObjectTypeId"] = HsSchema.TypeId(to),
-        ["toObjectId"] = ParseId(toId),
+        ["toObjectId"] = toId,
         ["labels"] = new JsonArray(specs.Select(s => HsAssociations.Describe(from, to, s.TypeId).Label)
             .Where(l => l is not null).Select(l => (JsonNode)l!).ToArray()),
     };
@@ -207,7 +210,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
         {
             if (ParseId(fromId) is { } f && ParseId(toId) is { } t)
             {
-                portal.Unassociate(from, f, to, t, HsGate.Actor(context));
+                portal.Unassociate(from, Current(from, f), to, Current(to, t), HsGate.Actor(context));
             }
             return Results.StatusCode(204);
         }
@@ -316,7 +319,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
                 {
                     portal.Associate(from, fromRecord!.Id, to, toRecord!.Id, typeId, HsGate.Actor(context), category);
                 }
-                results.Add(LabelledResult(from, fromId, to, toId, specs));
+                results.Add(LabelledResult(from, fromRecord!.Id, to, toRecord!.Id, specs));
             }
             return Completed(201, batch, results, errors);
         }
@@ -374,7 +377,7 @@ internal sealed class HsAssociationsApi(HsPortal portal)
                 {
                     if (ParseId(HsJson.ValueText(target["id"])) is { } t)
                     {
-                        portal.Unassociate(from, f, to, t, HsGate.Actor(context));
+                        portal.Unassociate(from, Current(from, f), to, Current(to, t), HsGate.Actor(context));
                     }
                 }
             }

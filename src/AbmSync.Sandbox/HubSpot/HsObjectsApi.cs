@@ -644,7 +644,14 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
         }
     }
 
-    /// <summary>Contacts only: deletes permanently (not restorable, not listed as archived).</summary>
+    /// <summary>
+    /// Contacts only: "Permanently delete a contact and all associated content to follow GDPR" (the spec). The contact
+    /// is gone for good, archived reads included, and unassociated from every record; an id merged into it no longer
+    /// resolves. With <c>idProperty: email</c> and no such contact, "the email address will be added to a blocklist"
+    /// and the call succeeds. The blocklist holds deleted contacts' emails too, and is in the export; it does not
+    /// refuse API creates, since HubSpot's knowledge base says a permanently deleted contact "may only be added back
+    /// … through an API request" (or a form or an email), and the sandbox has neither UI nor imports to block.
+    /// </summary>
     async Task<IResult> GdprDelete(HttpContext context, string objectType)
     {
         if (HsSchema.Resolve(objectType) != HsSchema.Contacts)
@@ -668,12 +675,26 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
             {
                 return NonUnique(HsSchema.Contacts, idProperty);
             }
-            if (portal.Resolve(HsSchema.Contacts, id, idProperty) is not { } record)
+            var record = portal.Resolve(HsSchema.Contacts, id, idProperty) ?? portal.Resolve(HsSchema.Contacts, id, idProperty, archived: true);
+            if (record is null)
             {
+                if (idProperty == "email")
+                {
+                    portal.GdprBlocklist.Add(id.Trim().ToLowerInvariant());
+                    return Results.StatusCode(204);
+                }
                 return HsJson.NotFound("Object not found.  objectId are usually numeric.", id);
             }
-            portal.Archive(record);
-            portal.Remove(record);
+            if (record.Props.TryGetValue("email", out var email))
+            {
+                portal.GdprBlocklist.Add(email);
+            }
+            portal.Retire(record, portal.Now);
+            var merges = portal.MergedInto[HsSchema.Contacts];
+            foreach (var old in merges.Where(m => m.Value == record.Id).Select(m => m.Key).ToList())
+            {
+                merges.Remove(old);
+            }
             return Results.StatusCode(204);
         }
     }
@@ -708,7 +729,10 @@ internal sealed class HsObjectsApi(HsPortal portal, Func<Uri?> baseUrl)
             {
                 return HsJson.ValidationError("Cannot merge an object with itself");
             }
-            return HsJson.Answer(200, portal.ToJson(HsMerge.Merge(portal, primary, merged, actor), null, all: true));
+            var result = HsMerge.GivesNewId(type)
+                ? HsMerge.MergeIntoNew(portal, primary, merged, actor)
+                : HsMerge.MergeKeepingPrimaryId(portal, primary, merged, actor);
+            return HsJson.Answer(200, portal.ToJson(result, null, all: true));
         }
     }
 }

@@ -115,6 +115,8 @@ internal sealed class HsPortal(TimeProvider time)
     public Dictionary<string, Dictionary<long, long>> MergedInto { get; } = HsSchema.ObjectTypes
         .ToDictionary(t => t, _ => new Dictionary<long, long>(), StringComparer.Ordinal);
     public HsAssociations Associations { get; } = new();
+    /// <summary>Emails GDPR deletion blocklisted: deleted contacts' and the ones asked for that matched no contact (lower-cased).</summary>
+    public SortedSet<string> GdprBlocklist { get; } = new(StringComparer.Ordinal);
 
     readonly Dictionary<string, long> nextId = new(StringComparer.Ordinal)
     {
@@ -551,6 +553,26 @@ internal sealed class HsPortal(TimeProvider time)
             }
         }
         Associations.RemoveAll(record.Type, record.Id);
+    }
+
+    /// <summary>
+    /// Takes a record out of the portal for good, as a merge does with the records it replaces: its unique values and
+    /// every association are released, and it is no longer stored. Unlike <see cref="Archive"/> it leaves the values
+    /// of other records alone; the caller moves what pointed at it.
+    /// </summary>
+    public void Retire(HsRecord record, DateTimeOffset at)
+    {
+        record.Archived = true;
+        record.ArchivedAt = at;
+        foreach (var (name, index) in unique[record.Type])
+        {
+            if (record.Props.TryGetValue(name, out var value) && index.TryGetValue(Key(value), out var holder) && holder == record.Id)
+            {
+                index.Remove(Key(value));
+            }
+        }
+        Associations.RemoveAll(record.Type, record.Id);
+        Remove(record);
     }
 
     public void IndexSeeded(HsRecord record)

@@ -254,7 +254,7 @@ internal static partial class HsSeed
     static void MergeAt(HsPortal portal, HsRecord primary, HsRecord duplicate, HsActor actor, DateTimeOffset at)
     {
         var before = primary.UpdatedAt;
-        HsMerge.Merge(portal, primary, duplicate, actor, at);
+        HsMerge.MergeKeepingPrimaryId(portal, primary, duplicate, actor, at);
         // The survivor's modification time never moves backwards: a merge older than its last change leaves it.
         if (before > at)
         {

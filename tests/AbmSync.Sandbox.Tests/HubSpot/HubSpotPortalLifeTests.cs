@@ -54,26 +54,6 @@ public sealed class HubSpotPortalLifeTests
     }
 
     [Fact]
-    public async Task Merge_SurvivorListsMergedIds_AndTheOldIdResolvesToIt()
-    {
-        await using var portal = await Portal.StartAsync();
-        var companies = portal.Export()["companies"]!.AsArray();
-        var primary = companies[0]!["id"]!.GetValue<string>();
-        var merged = companies[1]!["id"]!.GetValue<string>();
-        var (status, body, _) = await portal.Post("/crm/v3/objects/companies/merge", new JsonObject { ["primaryObjectId"] = primary, ["objectIdToMerge"] = merged });
-        Assert.Equal(200, status);
-        Assert.Equal(primary, body!["id"]!.GetValue<string>());
-        Assert.Contains(merged, body["properties"]!["hs_merged_object_ids"]!.GetValue<string>().Split(';'));
-
-        var (found, old, _) = await portal.Get($"/crm/v3/objects/companies/{merged}");
-        Assert.Equal(200, found);
-        Assert.Equal(primary, old!["id"]!.GetValue<string>());
-        var (_, batch, _) = await portal.Post("/crm/v3/objects/companies/batch/read", Portal.Inputs(new JsonObject { ["id"] = merged }));
-        Assert.Equal(primary, batch!["results"]![0]!["id"]!.GetValue<string>());
-        Assert.Equal(primary, portal.Export()["merges"]!["companies"]![merged]!.GetValue<string>());
-    }
-
-    [Fact]
     public async Task Seed_HasMergedAndArchivedRecords()
     {
         await using var portal = await Portal.StartAsync(new SandboxOptions { Accounts = 1000, Seed = 4 });
