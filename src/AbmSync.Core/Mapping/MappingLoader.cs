@@ -45,6 +45,12 @@ public static class MappingLoader
         ["ignore"] = DeletePolicy.Ignore,
     };
 
+    static readonly Dictionary<string, MergePolicy> MergePolicies = new(StringComparer.Ordinal)
+    {
+        ["merge-twins"] = MergePolicy.MergeTwins,
+        ["unlink"] = MergePolicy.Unlink,
+    };
+
     static readonly Dictionary<string, MatchKey> MatchKeys = new(StringComparer.Ordinal)
     {
         ["linked-id"] = MatchKey.LinkedId,
@@ -77,7 +83,7 @@ public static class MappingLoader
             reader.ThrowIfAny();
             throw new InvalidOperationException("unreachable: a failed parse reports a problem");
         }
-        var top = reader.Entries(root, "the mapping file", "version", "pair", "include", "match", "onDelete", "fields");
+        var top = reader.Entries(root, "the mapping file", "version", "pair", "include", "match", "onDelete", "onMerge", "fields");
         reader.Require(top, root, "the mapping file", "version", "pair", "fields");
 
         var version = reader.Int(top.GetValueOrDefault("version"), "version", 1, int.MaxValue);
@@ -132,12 +138,13 @@ public static class MappingLoader
         }
 
         var onDelete = reader.Enum(top.GetValueOrDefault("onDelete"), "onDelete", DeletePolicies) ?? DeletePolicy.Unlink;
+        var onMerge = reader.Enum(top.GetValueOrDefault("onMerge"), "onMerge", MergePolicies) ?? MergePolicy.MergeTwins;
         var fields = ReadFields(reader, top.GetValueOrDefault("fields"));
 
         reader.ThrowIfAny();
         return new ObjectMapping(
             version!.Value, salesforceObject!, hubSpotObject!, includeSalesforce, includeHubSpot, match, onDelete, fields,
-            new SourceLocation(file, 1));
+            new SourceLocation(file, 1)) { OnMerge = onMerge };
     }
 
     static List<FieldMapping> ReadFields(YamlNodeReader reader, YamlNode? node)

@@ -95,4 +95,15 @@ public sealed record ObjectMapping(
     IReadOnlyList<MatchKey> Match,
     DeletePolicy OnDelete,
     IReadOnlyList<FieldMapping> Fields,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>What a Salesforce merge does to the losers' HubSpot twins (<c>onMerge</c>).</summary>
+    public MergePolicy OnMerge { get; init; } = MergePolicy.MergeTwins;
+}
+
+/// <summary>
+/// A Salesforce merge moves the link to the master. <see cref="MergeTwins"/> (the default) also merges each loser's
+/// HubSpot twin into the master's, so HubSpot keeps one record as Salesforce does; <see cref="Unlink"/> leaves the
+/// losers' twins in HubSpot as they are, no longer linked.
+/// </summary>
+public enum MergePolicy { MergeTwins, Unlink }

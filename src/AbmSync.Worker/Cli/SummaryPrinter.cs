@@ -39,6 +39,14 @@ public static class SummaryPrinter
         }
         var name = s.Object.Length == 0 ? "Sync" : char.ToUpperInvariant(s.Object[0]) + s.Object[1..];
         output.WriteLine(string.Create(inv, $"{name} run {s.RunId} {s.Status}: read Salesforce {s.RecordsRead} ({s.Excluded} not included), HubSpot {s.HubSpotRead}; unchanged {s.RecordsUnchanged}, HubSpot created {s.HubSpotCreated} / updated {s.HubSpotUpdated}, Salesforce created {s.SalesforceCreated} / updated {s.SalesforceUpdated}, newly linked {s.Linked}, corrections {s.Corrections}, conflicts {s.Conflicts}, dead-lettered {s.DeadLettered}"));
+        if (s.Deleted + s.Unlinked + s.Merged > 0)
+        {
+            output.WriteLine(string.Create(inv, $"  deletes and merges: {s.Deleted} deleted in Salesforce, {s.Unlinked} links ended, {s.Merged} moved or merged with a merge"));
+        }
+        if (s.DeleteGap is not null)
+        {
+            output.WriteLine($"  {s.DeleteGap}");
+        }
         // Tiers and owners are the accounts' rules: a pair without population rules has none to show.
         if (s.AccountsPerTier.Count > 0)
         {

@@ -8,7 +8,14 @@ public static class Side
 }
 
 public sealed record RecordLink(string Object, string SalesforceId, string HubSpotId, string LinkReason, DateTimeOffset LinkedAt,
-    DateTimeOffset? SalesforceModstamp, string Status = LinkStatuses.Active);
+    DateTimeOffset? SalesforceModstamp, string Status = LinkStatuses.Active)
+{
+    /// <summary>For a merge tombstone: the HubSpot record the twin went into.</summary>
+    public string? MergedInto { get; init; }
+
+    /// <summary>The HubSpot record a child of this record belongs to: after a merge, the one it went into.</summary>
+    public string CurrentHubSpotId => MergedInto ?? HubSpotId;
+}
 
 /// <summary>What a link is now.</summary>
 public static class LinkStatuses
@@ -23,6 +30,15 @@ public static class LinkStatuses
 
     /// <summary>A tombstone: the HubSpot record was archived or deleted.</summary>
     public const string HubSpotDeleted = "hubspot-deleted";
+
+    /// <summary>A tombstone: the HubSpot twin was merged into another record's twin (the record it went into is kept).</summary>
+    public const string HubSpotMerged = "hubspot-merged";
+
+    /// <summary>A tombstone: the Salesforce record was merged into its master, which took over the link.</summary>
+    public const string SalesforceMerged = "salesforce-merged";
+
+    /// <summary>True for every status that means the pair no longer syncs and nothing is created again.</summary>
+    public static bool IsTombstone(string status) => status is SalesforceDeleted or HubSpotDeleted or HubSpotMerged or SalesforceMerged;
 }
 
 public sealed record SyncCursor(DateTimeOffset ModifiedAt, string RecordId);
@@ -95,6 +111,10 @@ public sealed class PageCommit(string objectName, long runId)
     public List<RecordLink> Links { get; } = [];
     /// <summary>Links of this or another pair whose status changes (a lead's link once its contact takes over).</summary>
     public List<(string Object, string SalesforceId, string Status)> LinkStatuses { get; } = [];
+    /// <summary>Merge tombstones: the link's status and the HubSpot record its twin went into.</summary>
+    public List<(string SalesforceId, string Status, string MergedInto)> Merged { get; } = [];
+    /// <summary>Links handed from a merged-away Salesforce record to its master (which had none).</summary>
+    public List<(string FromSalesforceId, string ToSalesforceId)> MovedLinks { get; } = [];
     public List<(string Side, string RecordId, WrittenValues Values)> Written { get; } = [];
     public List<Decision> Decisions { get; } = [];
     public List<RecordFailure> Failures { get; } = [];

@@ -38,12 +38,12 @@ public sealed partial class StateStore
         await using var connection = Open();
         foreach (var chunk in ids.Chunk(500))
         {
-            var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp, string Status)>(
-                $"SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp, status FROM record_link WHERE object = @objectName AND {InList(column, "chunk")}",
+            var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp, string Status, string? MergedInto)>(
+                $"SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp, status, merged_into FROM record_link WHERE object = @objectName AND {InList(column, "chunk")}",
                 new { objectName, chunk });
             foreach (var r in rows)
             {
-                var link = new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp), r.Status);
+                var link = new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp), r.Status) { MergedInto = r.MergedInto };
                 links[key(link)] = link;
             }
         }
@@ -62,10 +62,10 @@ public sealed partial class StateStore
     public async Task<IReadOnlyList<RecordLink>> AllLinksAsync(string objectName)
     {
         await using var connection = Open();
-        var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp, string Status)>(
-            "SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp, status FROM record_link WHERE object = @objectName",
+        var rows = await connection.QueryAsync<(string SalesforceId, string HubSpotId, string Reason, string LinkedAt, string? Modstamp, string Status, string? MergedInto)>(
+            "SELECT salesforce_id, hubspot_id, link_reason, linked_at, salesforce_modstamp, status, merged_into FROM record_link WHERE object = @objectName",
             new { objectName });
-        return [.. rows.Select(r => new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp), r.Status))];
+        return [.. rows.Select(r => new RecordLink(objectName, r.SalesforceId, r.HubSpotId, r.Reason, Parse(r.LinkedAt), ParseOrNull(r.Modstamp), r.Status) { MergedInto = r.MergedInto })];
     }
 
     public async Task<Dictionary<string, WrittenValues>> GetWrittenAsync(string objectName, string side, IReadOnlyCollection<string> recordIds)
@@ -223,6 +223,13 @@ public sealed partial class StateStore
         var now = Now();
         await using var connection = Open();
         await using var transaction = await connection.BeginTransactionAsync();
+        foreach (var (from, to) in page.MovedLinks)
+        {
+            // The master had no link: it takes the loser's (its baselines start afresh, so the next run compares as they stand).
+            await connection.ExecuteAsync(
+                "UPDATE record_link SET salesforce_id = @to, link_reason = 'salesforce-merge', status = 'active', merged_into = NULL WHERE object = @objectName AND salesforce_id = @from",
+                new { objectName = page.Object, from, to }, transaction);
+        }
         foreach (var link in page.Links)
         {
             await connection.ExecuteAsync("""
@@ -231,6 +238,7 @@ public sealed partial class StateStore
                 ON CONFLICT (object, salesforce_id) DO UPDATE SET
                     hubspot_id = excluded.hubspot_id,
                     status = excluded.status,
+                    merged_into = CASE WHEN excluded.status = 'active' THEN NULL ELSE record_link.merged_into END,
                     link_reason = CASE WHEN record_link.hubspot_id = excluded.hubspot_id THEN record_link.link_reason ELSE excluded.link_reason END,
                     linked_at = CASE WHEN record_link.hubspot_id = excluded.hubspot_id THEN record_link.linked_at ELSE excluded.linked_at END,
                     salesforce_modstamp = COALESCE(excluded.salesforce_modstamp, record_link.salesforce_modstamp)
@@ -242,6 +250,11 @@ public sealed partial class StateStore
         {
             await connection.ExecuteAsync("UPDATE record_link SET status = @status WHERE object = @objectName AND salesforce_id = @salesforceId",
                 new { objectName, salesforceId, status }, transaction);
+        }
+        foreach (var (salesforceId, status, mergedInto) in page.Merged)
+        {
+            await connection.ExecuteAsync("UPDATE record_link SET status = @status, merged_into = @mergedInto WHERE object = @objectName AND salesforce_id = @salesforceId",
+                new { objectName = page.Object, salesforceId, status, mergedInto }, transaction);
         }
         foreach (var (side, recordId, values) in page.Written)
         {

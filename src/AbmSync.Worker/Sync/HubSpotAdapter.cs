@@ -241,4 +241,25 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
     static WriteOutcome Outcome(string key, HubSpotRecordOutcome outcome) => outcome.Error is { } error
         ? WriteOutcome.Failed(key, error.Category, error.Message)
         : WriteOutcome.Ok(key, outcome.Record?.Id, outcome.IsNew == true);
+
+    /// <summary>
+    /// Merges <paramref name="mergedId"/> into <paramref name="primaryId"/> and answers the id both now read as. A
+    /// merge already made (both answer as one record) is not made again: the call is not idempotent.
+    /// </summary>
+    public async Task<string> MergeAsync(ObjectPair pair, string primaryId, string mergedId, CancellationToken ct)
+    {
+        var current = await hubSpot.BatchReadAsync(pair.HubSpotObject, [primaryId, mergedId], [ObjectPair.HubSpotMergedIdsProperty], ct: ct);
+        var answers = current.Outcomes.Where(o => o.Record is not null).ToDictionary(o => o.InputId, o => o.Record!.Id, StringComparer.Ordinal);
+        if (answers.TryGetValue(primaryId, out var a) && answers.TryGetValue(mergedId, out var b) && a == b)
+        {
+            return a;
+        }
+        if (!answers.ContainsKey(mergedId))
+        {
+            // The loser's twin is gone already: nothing to merge, the master keeps its own.
+            return answers.GetValueOrDefault(primaryId) ?? primaryId;
+        }
+        var result = await hubSpot.MergeAsync(pair.HubSpotObject, answers.GetValueOrDefault(primaryId) ?? primaryId, answers[mergedId], ct);
+        return result.Id;
+    }
 }

@@ -47,7 +47,19 @@ public sealed record ObjectPair(
     /// <summary>When a HubSpot record was created.</summary>
     public const string CreatedProperty = "createdate";
 
+    /// <summary>On a record merged away in Salesforce: the master that absorbed it.</summary>
+    public const string MasterRecordIdField = "MasterRecordId";
+
+    /// <summary>On a HubSpot merge's result: the ids it absorbed, semicolon-separated.</summary>
+    public const string HubSpotMergedIdsProperty = "hs_merged_object_ids";
+
     public string SalesforceObject => Mapping.SalesforceObject;
+
+    /// <summary>Salesforce merges these objects (a loser is deleted with its MasterRecordId); opportunities it never merges.</summary>
+    public bool SalesforceMergeable => SalesforceObject is "Account" or "Contact" or "Lead";
+
+    /// <summary>HubSpot merges contacts and companies into a new record with a new id; both old ids then read as it.</summary>
+    public bool HubSpotMergesIntoNew => HubSpotObject is "contacts" or "companies";
 
     /// <summary>The fields that are associations on the HubSpot side (a contact's primary company).</summary>
     public IReadOnlyList<FieldMapping> Associations => [.. Mapping.Fields.Where(f => f.Direction != SyncDirection.None && f.IsAssociation)];
@@ -63,6 +75,7 @@ public sealed record ObjectPair(
             .Concat(Mapping.Fields.Where(f => f.Direction != SyncDirection.None).Select(f => f.Salesforce))
             .Concat(Mapping.IncludeSalesforce.Select(c => c.Field))
             .Concat(SalesforceRuleFields)
+            .Concat(SalesforceMergeable ? [MasterRecordIdField] : [])
             .Append(SalesforceTwinIdField)
             .Distinct(StringComparer.OrdinalIgnoreCase),
     ];
@@ -77,6 +90,7 @@ public sealed record ObjectPair(
             .Concat(SiblingTwinIdProperty is { } sibling ? [sibling] : [])
             .Concat(Mapping.Fields.Any(f => f.Pipelines is { Count: > 0 }) ? [FieldMapping.PipelineProperty] : [])
             .Concat(CreateInSalesforceOnlyNew ? [CreatedProperty] : [])
+            .Concat(HubSpotMergesIntoNew ? [HubSpotMergedIdsProperty] : [])
             .Distinct(StringComparer.Ordinal),
     ];
 

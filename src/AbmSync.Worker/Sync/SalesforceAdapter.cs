@@ -68,13 +68,44 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
         }
     }
 
-    public async Task<Dictionary<string, SObjectRecord>> ReadByIdsAsync(ObjectPair pair, IReadOnlyCollection<string> ids, CancellationToken ct)
+    /// <summary>
+    /// The id of every live record of the pair's object, filter or not: the sweep that finds links whose Salesforce
+    /// record is gone when the deleted records can no longer be asked for. Bulk above the threshold, as for reads.
+    /// </summary>
+    public async Task<HashSet<string>> ReadAllIdsAsync(ObjectPair pair, CancellationToken ct)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var query = SoqlQuery.From(pair.SalesforceObject).Select("Id");
+        var first = await salesforce.QueryAsync(query, ct: ct);
+        if (first.TotalSize > salesforceOptions.Value.BulkThreshold)
+        {
+            await foreach (var records in salesforce.BulkQueryAsync(query, false, maxRecordsPerPage: BulkPageSize, ct: ct))
+            {
+                ids.UnionWith(records.Select(r => r.Id!));
+            }
+            return ids;
+        }
+        var page = first;
+        while (true)
+        {
+            ids.UnionWith(page.Records.Select(r => r.Id!));
+            if (page.Done || page.NextRecordsUrl is null)
+            {
+                return ids;
+            }
+            page = await salesforce.QueryMoreAsync(page.NextRecordsUrl, ct);
+        }
+    }
+
+    /// <param name="includeDeleted">Through queryAll: a record in the recycle bin comes back with IsDeleted (and, merged, its MasterRecordId).</param>
+    public async Task<Dictionary<string, SObjectRecord>> ReadByIdsAsync(ObjectPair pair, IReadOnlyCollection<string> ids, CancellationToken ct, bool includeDeleted = false)
     {
         var found = new Dictionary<string, SObjectRecord>(StringComparer.Ordinal);
         foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery))
         {
-            var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields]).Where(Soql.Field("Id").In((IEnumerable<string>)chunk));
-            await foreach (var page in salesforce.QueryPagesAsync(query, ct: ct))
+            var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields, .. includeDeleted ? new[] { "IsDeleted" } : []])
+                .Where(Soql.Field("Id").In((IEnumerable<string>)chunk));
+            await foreach (var page in salesforce.QueryPagesAsync(query, includeDeleted, ct: ct))
             {
                 foreach (var record in page.Records)
                 {

@@ -25,7 +25,9 @@ public sealed partial class SyncRunner
         }
         // A pair planned once in this run (from its Salesforce side) is not planned again from its HubSpot side.
         items = [.. items.Where(i => i.SalesforceId is null || !run.Planned.Contains(i.SalesforceId))];
-        await ResolveLinksAsync(run, items, ct);
+        run.TwinIdFixes.Clear();
+        run.SalesforceIdFixes.Clear();
+        await ResolveLinksAsync(run, items, commit, ct);
         items = [.. items.Where(i => i.SalesforceId is null ? run.Request.Partition.Contains(i.Key) : !run.Planned.Contains(i.SalesforceId) && run.Request.Partition.Contains(i.SalesforceId))];
         await FollowSiblingAsync(run, items);
         if (items.Count > 0)
@@ -40,6 +42,7 @@ public sealed partial class SyncRunner
                     Baseline(hubSpotBaselines.GetValueOrDefault(item.SalesforceId ?? "")));
             }
             await ReadTwinsAsync(run, items, ct);
+            await SettleHubSpotMergesAsync(run, items, commit);
             await LoadParentLinksAsync(run, items, ct);
             await ReadChangeTimesAsync(run, items, ct);
             Plan(run, items);
@@ -54,6 +57,7 @@ public sealed partial class SyncRunner
                 await WriteSalesforceAsync(run, items, commit, ct);
                 await WriteHubSpotTwinIdsAsync(run, items, ct);
                 await ApplyDeletesAsync(run, items, ct);
+                await WriteMergeFixesAsync(run, commit, ct);
             }
             Record(run, items, commit);
         }
@@ -78,11 +82,12 @@ public sealed partial class SyncRunner
     /// record is dead-lettered with the candidates, never guessed. A HubSpot change without a link waits for its
     /// Salesforce twin (this pair never creates in Salesforce).
     /// </summary>
-    async Task ResolveLinksAsync(RunState run, List<Item> items, CancellationToken ct)
+    async Task ResolveLinksAsync(RunState run, List<Item> items, PageCommit commit, CancellationToken ct)
     {
         var pair = run.Pair;
         var bySalesforce = await store.GetLinksAsync(pair.Name, [.. items.Where(i => i.SalesforceId is not null).Select(i => i.SalesforceId!)]);
         var byHubSpot = await store.GetLinksByHubSpotIdAsync(pair.Name, [.. items.Where(i => i.SalesforceId is null).Select(i => i.HubSpotId!)]);
+        var byMerge = await MergedHubSpotLinksAsync(run, items.Where(i => i.SalesforceId is null && !byHubSpot.ContainsKey(i.HubSpotId!)));
         var unlinked = new List<Item>();
         var hubSpotUnlinked = new List<Item>();
         foreach (var item in items)
@@ -124,6 +129,12 @@ public sealed partial class SyncRunner
                 item.Link = link;
                 item.SalesforceId = link.SalesforceId;
             }
+            else if (byMerge.TryGetValue(item.HubSpotId!, out var merged))
+            {
+                // A merge's result: it carries on the link of the record HubSpot kept; the twins settle once read.
+                item.Link = merged;
+                item.SalesforceId = merged.SalesforceId;
+            }
             else if (item.HubSpotDeleted)
             {
                 item.Skip = "archived, and never linked";
@@ -139,6 +150,8 @@ public sealed partial class SyncRunner
         }
         await ResolveHubSpotUnlinkedAsync(run, hubSpotUnlinked, ct);
         items.RemoveAll(i => i.Skip is not null && i.SalesforceId is null);
+        await SettleSalesforceMergesAsync(run, items, commit, ct);
+        unlinked.RemoveAll(i => i.Link is not null);
         if (unlinked.Count == 0)
         {
             return;
@@ -199,6 +212,10 @@ public sealed partial class SyncRunner
                 return "its Salesforce record was deleted: nothing is created again";
             case LinkStatuses.HubSpotDeleted:
                 return "its HubSpot record was deleted: nothing is created again";
+            case LinkStatuses.HubSpotMerged:
+                return $"its HubSpot twin was merged into {link.MergedInto}, the twin of another record: nothing is created again";
+            case LinkStatuses.SalesforceMerged:
+                return "it was merged into its master in Salesforce: nothing is created again";
             default:
                 return null;
         }
@@ -321,7 +338,9 @@ public sealed partial class SyncRunner
             {
                 continue;
             }
-            if (!run.Request.Full && item.Link is not null && !item.SalesforceDeleted && !item.HubSpotDeleted && item.NewLinkStatus is null && Unchanged(run, item))
+            // A merge's result read under its new id has the old record's values, but its link still has to move.
+            if (!run.Request.Full && item.Link is not null && item.HubSpotId == item.Link.HubSpotId && !item.SalesforceDeleted && !item.HubSpotDeleted
+                && item.NewLinkStatus is null && Unchanged(run, item))
             {
                 item.Skip = "unchanged";
                 run.Unchanged++;
@@ -329,7 +348,7 @@ public sealed partial class SyncRunner
         }
         var needHubSpot = items.Where(i => i.Live && i.HubSpot is null && i.HubSpotId is not null).Select(i => i.HubSpotId!).ToList();
         var hubSpotTwins = await hubSpotSide.ReadByIdsAsync(pair, needHubSpot, ct);
-        var needSalesforce = items.Where(i => i.Live && i.Salesforce is null && i.SalesforceId is not null).Select(i => i.SalesforceId!).ToList();
+        var needSalesforce = items.Where(i => i.Live && i.Salesforce is null && i.SalesforceId is not null && !i.SalesforceDeleted).Select(i => i.SalesforceId!).ToList();
         var salesforceTwins = await salesforceSide.ReadByIdsAsync(pair, needSalesforce, ct);
         foreach (var item in items.Where(i => i.Live))
         {
@@ -365,7 +384,7 @@ public sealed partial class SyncRunner
             var bySalesforce = await store.GetLinksAsync(field.LinkPair!, salesforceParents);
             var byHubSpot = await store.GetLinksByHubSpotIdAsync(field.LinkPair!, hubSpotParents);
             run.ParentLinks[field.LinkPair!] = new Core.Sync.OwnerMap(
-                id => bySalesforce.GetValueOrDefault(id)?.HubSpotId,
+                id => bySalesforce.GetValueOrDefault(id)?.CurrentHubSpotId,
                 id => byHubSpot.GetValueOrDefault(id)?.SalesforceId);
             foreach (var item in items.Where(i => i.Live && i.Link is null))
             {

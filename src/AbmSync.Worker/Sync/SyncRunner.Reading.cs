@@ -19,12 +19,19 @@ public sealed partial class SyncRunner
         var pair = run.Pair;
         var retry = (await store.GetDueDeadLettersAsync(pair.Name, time.GetUtcNow())).Where(d => d.Side == Side.Salesforce || d.Side == Side.HubSpot)
             .Select(d => d.RecordId).Concat(run.Request.ReRead).Where(id => !HubSpotKey.IsHubSpotKey(id)).Distinct(StringComparer.Ordinal).ToList();
+        var gone = new List<string>();
         if (retry.Count > 0)
         {
-            var records = await salesforceSide.ReadByIdsAsync(pair, retry, ct);
+            // Through queryAll: a record deleted (or merged away) since it failed comes back as such.
+            var records = await salesforceSide.ReadByIdsAsync(pair, retry, ct, includeDeleted: true);
             AddSalesforcePage(run, [.. records.Values], cursor: null);
+            gone.AddRange(retry.Where(id => !records.ContainsKey(id)));
         }
         var cursor = run.Request.Full ? null : await CursorAsync(run, Side.Salesforce);
+        if (cursor is not null)
+        {
+            gone.AddRange(await DeletedSinceAsync(run, cursor, ct));
+        }
         SyncCursor? newest = null;
         var unordered = false;
         await foreach (var (records, ordered) in salesforceSide.ReadChangedAsync(pair, cursor?.ModifiedAt - options.Value.CursorOverlap, ct))
@@ -42,6 +49,73 @@ public sealed partial class SyncRunner
             // Bulk results come in no promised order: the cursor moves once, after the last page.
             run.SalesforcePages.Add(new Page([], newest));
         }
+        await AddGoneAsync(run, gone);
+    }
+
+    /// <summary>
+    /// Records deleted since the cursor that queryAll may no longer show (emptied from the recycle bin, hard-deleted):
+    /// the <c>deleted</c> replication call. It reaches back about 30 days; an older cursor is a gap, and then every
+    /// active link's Salesforce id is checked against the ids that exist (the reconcile id sweep).
+    /// </summary>
+    async Task<IReadOnlyList<string>> DeletedSinceAsync(RunState run, SyncCursor cursor, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var now = time.GetUtcNow();
+        // The call answers whole minutes, and a record deleted in the current minute shows once it is over.
+        var start = cursor.ModifiedAt - (options.Value.CursorOverlap > TimeSpan.FromMinutes(2) ? options.Value.CursorOverlap : TimeSpan.FromMinutes(2));
+        string? gap = null;
+        if (now - start > SalesforceClient.ReplicationWindow - TimeSpan.FromMinutes(5))
+        {
+            gap = $"the last Salesforce read ({cursor.ModifiedAt:u}) is older than the {SalesforceClient.ReplicationWindow.TotalDays:0} days Salesforce reports deletes for";
+        }
+        else
+        {
+            try
+            {
+                var deleted = await salesforce.GetDeletedAsync(pair.SalesforceObject, start, now, ct);
+                if (deleted.EarliestDateAvailable is { } earliest && earliest > start)
+                {
+                    gap = $"Salesforce reports deletes only from {earliest:u}, after the last read ({cursor.ModifiedAt:u})";
+                }
+                else
+                {
+                    return [.. deleted.Records.Select(r => r.Id)];
+                }
+            }
+            catch (SalesforceApiException e) when (e.Errors.Any(x => x.Code == "INVALID_REPLICATION_DATE"))
+            {
+                gap = $"Salesforce refused the deletes since the last read ({cursor.ModifiedAt:u}): {e.Message}";
+            }
+        }
+        var live = await salesforceSide.ReadAllIdsAsync(pair, ct);
+        var missing = (await store.AllLinksAsync(pair.Name))
+            .Where(l => l.Status == LinkStatuses.Active && !HubSpotKey.IsHubSpotKey(l.SalesforceId) && !live.Contains(l.SalesforceId))
+            .Select(l => l.SalesforceId).ToList();
+        run.DeleteGap = $"{gap}: every linked id was checked against the {live.Count} records that exist instead, and {missing.Count} were gone";
+        return missing;
+    }
+
+    /// <summary>
+    /// Linked records gone from Salesforce that no read of this run showed: deleted items without a record, first in
+    /// the run (they carry no cursor), so that their twins follow the mapping's onDelete.
+    /// </summary>
+    async Task AddGoneAsync(RunState run, IReadOnlyList<string> ids)
+    {
+        var read = run.SalesforcePages.SelectMany(p => p.Items).Select(i => i.SalesforceId).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var fresh = ids.Where(id => !read.Contains(id) && run.Request.Partition.Contains(id)).Distinct(StringComparer.Ordinal).ToList();
+        if (fresh.Count == 0)
+        {
+            return;
+        }
+        var links = await store.GetLinksAsync(run.Pair.Name, fresh);
+        var items = new List<Item>();
+        foreach (var id in fresh.Where(links.ContainsKey))
+        {
+            run.Deleted++;
+            run.Pair.Rules?.Exclude(id, "Not on the target list: deleted in Salesforce.");
+            items.Add(new Item { SalesforceId = id, SalesforceDeleted = true });
+        }
+        run.SalesforcePages.Insert(0, new Page(items, null));
     }
 
     /// <summary>

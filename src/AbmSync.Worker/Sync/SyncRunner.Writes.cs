@@ -100,6 +100,7 @@ public sealed partial class SyncRunner
         {
             item.NewLinkStatus = item.SalesforceDeleted ? LinkStatuses.SalesforceDeleted : LinkStatuses.HubSpotDeleted;
         }
+        ClearTwinIdsOfDeleted(run, items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.Unlink));
         var toArchive = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.DeleteInHubSpot).ToList();
         if (toArchive.Count > 0)
         {
@@ -120,6 +121,7 @@ public sealed partial class SyncRunner
         if (pair.SalesforceObject == "Account")
         {
             toDelete.ForEach(i => i.NewLinkStatus = LinkStatuses.HubSpotDeleted);
+            ClearTwinIdsOfDeleted(run, toDelete);
             return;
         }
         if (toDelete.Count > 0)
@@ -135,6 +137,26 @@ public sealed partial class SyncRunner
                 {
                     byId[outcome.Key].SalesforceFailure = new RecordFailure(Side.Salesforce, outcome.Key, outcome.Code!, outcome.Message!, []);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The link has ended: the surviving record no longer names the deleted one (a restore re-links the pair and
+    /// writes the id again).
+    /// </summary>
+    static void ClearTwinIdsOfDeleted(RunState run, IEnumerable<Item> unlinked)
+    {
+        var pair = run.Pair;
+        foreach (var item in unlinked)
+        {
+            if (item.NewLinkStatus == LinkStatuses.HubSpotDeleted && item.Salesforce is { } sf && !item.SalesforceDeleted && sf.GetString(pair.SalesforceTwinIdField) is { Length: > 0 })
+            {
+                run.TwinIdFixes.Add(new TwinIdFix(item.SalesforceId!, null));
+            }
+            else if (item.NewLinkStatus == LinkStatuses.SalesforceDeleted && item.HubSpot is { } hs && !item.HubSpotDeleted && hs[pair.HubSpotTwinIdProperty] is { Length: > 0 })
+            {
+                run.SalesforceIdFixes.Add(new SalesforceIdFix(item.SalesforceId!, hs.Id, null));
             }
         }
     }

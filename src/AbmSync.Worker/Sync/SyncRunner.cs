@@ -245,6 +245,8 @@ public sealed partial class SyncRunner(
             Deleted = run.Deleted,
             SalesforceCreated = run.SalesforceCreated,
             Unlinked = run.Unlinked,
+            Merged = run.Merged,
+            DeleteGap = run.DeleteGap,
             Plans = run.Plans,
         };
     }
@@ -298,6 +300,12 @@ public sealed partial class SyncRunner(
         public int DeadLettered { get; set; }
         public int Linked { get; set; }
         public int Corrections { get; set; }
+        /// <summary>Links moved by a merge on either side (and twins merged in HubSpot after a Salesforce merge).</summary>
+        public int Merged { get; set; }
+        public string? DeleteGap { get; set; }
+        /// <summary>This page's twin ids to write after a merge, outside the plans.</summary>
+        public List<TwinIdFix> TwinIdFixes { get; } = [];
+        public List<SalesforceIdFix> SalesforceIdFixes { get; } = [];
         public int Conflicts { get; set; }
         public bool Finished { get; set; }
     }

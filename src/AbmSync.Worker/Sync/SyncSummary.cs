@@ -111,6 +111,10 @@ public sealed record SyncSummary(
     public int SalesforceCreated { get; init; }
     /// <summary>Links ended because a record was deleted on one side; the twin followed the mapping's onDelete.</summary>
     public int Unlinked { get; init; }
+    /// <summary>Links a merge moved to the surviving record (on either side), and HubSpot twins merged after a Salesforce merge.</summary>
+    public int Merged { get; init; }
+    /// <summary>Why the Salesforce deletes were swept by id this run (the cursor was older than the deleted-records window), or null.</summary>
+    public string? DeleteGap { get; init; }
     public IReadOnlyList<PlannedRecord> Plans { get; init; } = [];
 }
 

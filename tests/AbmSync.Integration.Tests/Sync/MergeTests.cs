@@ -1,0 +1,149 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using AbmSync.Sandbox;
+using AbmSync.Worker.State;
+using AbmSync.Worker.Sync;
+
+namespace AbmSync.Integration.Tests.Sync;
+
+/// <summary>
+/// Merges as the APIs make them today, on both sides, with deletes in the same runs: HubSpot merges contacts and
+/// companies into a new record with a new id; Salesforce deletes the losers with their MasterRecordId. After the next
+/// sync the link follows the surviving record, nothing merged or deleted is created again, and no Salesforce record
+/// points at a merged-away HubSpot id.
+/// </summary>
+public class MergeTests
+{
+    static async Task<IReadOnlyList<SyncSummary>> SyncAllAsync(SyncHarness harness)
+    {
+        var summaries = new List<SyncSummary>();
+        foreach (var pair in ObjectPairs.All)
+        {
+            var summary = await harness.SyncAsync(new SyncRequest(Object: pair));
+            Assert.True(summary.Status == "succeeded", $"{pair}: {summary.Status} {summary.Message}");
+            summaries.Add(summary);
+        }
+        return summaries;
+    }
+
+    static async Task<string> MergeAsMarketerAsync(SyncHarness harness, string objectType, string primary, string merged)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(harness.Sandbox.HubSpotUrl, $"/crm/v3/objects/{objectType}/merge"))
+        {
+            Content = JsonContent.Create(new { primaryObjectId = primary, objectIdToMerge = merged }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
+        using var response = await harness.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return (string)JsonNode.Parse(body)!["id"]!;
+    }
+
+    static async Task ArchiveAsMarketerAsync(SyncHarness harness, string objectType, string id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(harness.Sandbox.HubSpotUrl, $"/crm/v3/objects/{objectType}/{id}"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
+        (await harness.Http.SendAsync(request)).EnsureSuccessStatusCode();
+    }
+
+    static IEnumerable<JsonNode> Live(JsonObject export, string type, string deletedFlag) =>
+        export[type]!.AsArray().Where(r => (bool?)r![deletedFlag] != true).Select(r => r!);
+
+    [Fact]
+    public async Task MergesOnBothSides_AndADeleteOnEach_ThreeSyncs_LeaveWhatAPersonExpects()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 53);
+        await SyncAllAsync(harness);
+
+        var salesforce = await harness.SalesforceExportAsync();
+        var contacts = Live(salesforce, "Contact", "IsDeleted").ToList();
+        var accountLinks = (await harness.Store.AllLinksAsync(ObjectPairs.Accounts)).Where(l => l.Status == LinkStatuses.Active).ToDictionary(l => l.SalesforceId);
+        var contactLinks = (await harness.Store.AllLinksAsync(ObjectPairs.Contacts)).Where(l => l.Status == LinkStatuses.Active).ToDictionary(l => l.SalesforceId);
+        // Linked accounts that each have linked contacts, so that the children's moves can be seen too.
+        var withPeople = accountLinks.Keys.Order(StringComparer.Ordinal)
+            .Where(a => contacts.Count(c => (string?)c["AccountId"] == a && contactLinks.ContainsKey((string)c["Id"]!)) >= 2).ToList();
+        Assert.True(withPeople.Count >= 4, $"only {withPeople.Count} linked accounts with two linked contacts");
+        var (hsPrimaryAccount, hsMergedAccount, sfMaster, sfLoser) = (withPeople[0], withPeople[1], withPeople[2], withPeople[3]);
+        var peopleOf = (string account) => contacts.Where(c => (string?)c["AccountId"] == account).Select(c => (string)c["Id"]!).Where(contactLinks.ContainsKey).Order(StringComparer.Ordinal).ToList();
+        var (hsPrimaryContact, hsMergedContact) = (peopleOf(hsPrimaryAccount)[0], peopleOf(hsPrimaryAccount)[1]);
+        var deletedInSalesforce = peopleOf(sfMaster)[0];
+        var archivedInHubSpot = peopleOf(hsMergedAccount)[0];
+        var companiesBefore = Live(await harness.HubSpotExportAsync(), "companies", "archived").Count();
+        var mergedAway = new[]
+        {
+            accountLinks[hsPrimaryAccount].HubSpotId, accountLinks[hsMergedAccount].HubSpotId, accountLinks[sfMaster].HubSpotId, accountLinks[sfLoser].HubSpotId,
+            contactLinks[hsPrimaryContact].HubSpotId, contactLinks[hsMergedContact].HubSpotId,
+        };
+
+        // A marketer merges two companies and two people; a rep merges two accounts; each side deletes a contact.
+        var mergedCompany = await MergeAsMarketerAsync(harness, "companies", accountLinks[hsPrimaryAccount].HubSpotId, accountLinks[hsMergedAccount].HubSpotId);
+        var mergedPerson = await MergeAsMarketerAsync(harness, "contacts", contactLinks[hsPrimaryContact].HubSpotId, contactLinks[hsMergedContact].HubSpotId);
+        var sfMerge = await harness.Sandbox.MergeAsSalesRepAsync("Account", sfMaster, [sfLoser]);
+        await harness.Sandbox.DeleteAsSalesRepAsync("Contact", deletedInSalesforce);
+        await ArchiveAsMarketerAsync(harness, "contacts", contactLinks[archivedInHubSpot].HubSpotId);
+
+        await SyncAllAsync(harness);
+        await SyncAllAsync(harness);
+        var third = await SyncAllAsync(harness);
+
+        var accountsAfter = await harness.Store.GetLinksAsync(ObjectPairs.Accounts, [hsPrimaryAccount, hsMergedAccount, sfMaster, sfLoser]);
+        var contactsAfter = await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [hsPrimaryContact, hsMergedContact, deletedInSalesforce, archivedInHubSpot]);
+        var hubSpot = await harness.HubSpotExportAsync();
+        salesforce = await harness.SalesforceExportAsync();
+        var liveCompanies = Live(hubSpot, "companies", "archived").ToDictionary(c => (string)c["id"]!);
+        var livePeople = Live(hubSpot, "contacts", "archived").ToDictionary(c => (string)c["id"]!);
+
+        // HubSpot's company merge: the primary's account follows the new record; the other keeps no twin and gets none.
+        Assert.Equal(mergedCompany, accountsAfter[hsPrimaryAccount].HubSpotId);
+        Assert.Equal(LinkStatuses.Active, accountsAfter[hsPrimaryAccount].Status);
+        Assert.Equal(LinkStatuses.HubSpotMerged, accountsAfter[hsMergedAccount].Status);
+        Assert.Equal(mergedCompany, accountsAfter[hsMergedAccount].MergedInto);
+        Assert.Equal(hsPrimaryAccount, (string?)liveCompanies[mergedCompany]["properties"]!["abm_salesforce_id"]);
+        // The same for people.
+        Assert.Equal(mergedPerson, contactsAfter[hsPrimaryContact].HubSpotId);
+        Assert.Equal(LinkStatuses.HubSpotMerged, contactsAfter[hsMergedContact].Status);
+        // The rep's account merge: the loser's company went into the master's, as a new record the master links to.
+        var masterTwin = accountsAfter[sfMaster].HubSpotId;
+        Assert.DoesNotContain(masterTwin, mergedAway);
+        Assert.True(liveCompanies.ContainsKey(masterTwin), $"the master's twin {masterTwin} is not a live company");
+        Assert.Equal(sfMaster, (string?)liveCompanies[masterTwin]["properties"]!["abm_salesforce_id"]);
+        Assert.Equal(LinkStatuses.SalesforceMerged, accountsAfter[sfLoser].Status);
+        Assert.Contains(accountLinks[sfLoser].HubSpotId, hubSpot["merges"]!["companies"]!.AsObject().Select(m => m.Key));
+        // Two merges, two companies fewer; nothing created for the accounts that lost their twins.
+        Assert.Equal(companiesBefore - 2, liveCompanies.Count);
+
+        // No live Salesforce record points at a merged-away or missing HubSpot record.
+        foreach (var (type, live) in new[] { ("Account", liveCompanies), ("Contact", livePeople) })
+        {
+            foreach (var record in Live(salesforce, type, "IsDeleted"))
+            {
+                if ((string?)record["ABM_HubSpot_Id__c"] is { Length: > 0 } twin)
+                {
+                    Assert.True(live.ContainsKey(twin), $"{type} {(string)record["Id"]!} points at {twin}, which is no live HubSpot record (merged away: {mergedAway.Contains(twin)}, archived: {hubSpot[type == "Account" ? "companies" : "contacts"]!.AsArray().Any(r => (string)r!["id"]! == twin)})");
+                }
+            }
+        }
+        var accounts = Live(salesforce, "Account", "IsDeleted").ToDictionary(a => (string)a["Id"]!);
+        Assert.Equal(mergedCompany, (string?)accounts[hsPrimaryAccount]["ABM_HubSpot_Id__c"]);
+        Assert.Null((string?)accounts[hsMergedAccount]["ABM_HubSpot_Id__c"]);
+        Assert.Equal(masterTwin, (string?)accounts[sfMaster]["ABM_HubSpot_Id__c"]);
+
+        // The loser's contacts moved to the master in Salesforce and to the master's twin in HubSpot.
+        foreach (var moved in sfMerge.UpdatedRelatedIds.Where(id => id.StartsWith("003", StringComparison.Ordinal) && contactLinks.ContainsKey(id)))
+        {
+            var twin = (await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [moved]))[moved].HubSpotId;
+            Assert.Equal(masterTwin, (string?)livePeople[twin]["properties"]!["associatedcompanyid"]);
+        }
+
+        // The deletes: each link is a tombstone, the twin left where it was (onDelete: unlink), nothing re-created.
+        Assert.Equal(LinkStatuses.SalesforceDeleted, contactsAfter[deletedInSalesforce].Status);
+        Assert.True(livePeople.ContainsKey(contactLinks[deletedInSalesforce].HubSpotId));
+        Assert.Equal(LinkStatuses.HubSpotDeleted, contactsAfter[archivedInHubSpot].Status);
+        Assert.DoesNotContain(livePeople.Values, p => (string?)p["properties"]!["abm_salesforce_id"] == archivedInHubSpot);
+
+        // The third pass has nothing left to do.
+        Assert.All(third, s => Assert.True(s.HubSpotCreated + s.HubSpotUpdated + s.SalesforceCreated + s.SalesforceUpdated == 0,
+            $"{s.Object}: HubSpot {s.HubSpotCreated}/{s.HubSpotUpdated}, Salesforce {s.SalesforceCreated}/{s.SalesforceUpdated}: {string.Join("; ", s.Writes.Take(5).Select(w => $"{w.System} {w.Operation} {w.SalesforceId} {string.Join(",", w.Values.Keys)}"))}"));
+    }
+}
