@@ -142,6 +142,32 @@ public sealed partial class HubSpotClient
         return new HubSpotAssociationWriteResult(written, errors);
     }
 
+    /// <summary>
+    /// POST .../associations/{from}/{to}/batch/archive: removes every association between each pair (all types). The
+    /// records stay; removing a pair that is not associated is harmless, so it may be retried.
+    /// </summary>
+    public async Task<HubSpotAssociationWriteResult> BatchArchiveAssociationsAsync(
+        string fromObjectType,
+        string toObjectType,
+        IReadOnlyList<HubSpotAssociationPair> pairs,
+        CancellationToken ct = default)
+    {
+        var path = $"{AssociationsPath(fromObjectType, toObjectType)}/batch/archive";
+        var errors = new List<HubSpotError>();
+        var inputs = pairs.GroupBy(p => p.FromId, StringComparer.Ordinal)
+            .Select(g => new { from = new { id = g.Key }, to = g.Select(p => new { id = p.ToId }).ToArray() }).ToList();
+        foreach (var chunk in inputs.Chunk(MaxAssociationWriteBatch))
+        {
+            using var doc = await SendAsync(HttpMethod.Post, path, new { inputs = chunk }, ct);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                errors.AddRange(HubSpotJson.ParseBatchErrors(doc.RootElement, Options));
+            }
+        }
+
+        return new HubSpotAssociationWriteResult(pairs.Count, errors);
+    }
+
     private static HubSpotAssociatedRecord ParseAssociated(JsonElement e) => new(
         HubSpotJson.GetString(e, "toObjectId") ?? string.Empty,
         e.TryGetProperty("associationTypes", out var types) && types.ValueKind == JsonValueKind.Array

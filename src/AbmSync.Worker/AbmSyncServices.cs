@@ -77,7 +77,8 @@ public static class AbmSyncServices
     }
 
     /// <summary>A host for one CLI verb: everything but the job server and dashboard.</summary>
-    public static IHost BuildCommandHost(IReadOnlyDictionary<string, string?>? overrides = null, bool verbose = false)
+    /// <param name="time">The clock, where a test moves it (the sandbox's and the worker's must agree); the system's by default.</param>
+    public static IHost BuildCommandHost(IReadOnlyDictionary<string, string?>? overrides = null, bool verbose = false, TimeProvider? time = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -86,6 +87,10 @@ public static class AbmSyncServices
         });
         builder.Configuration.AddAbmSyncConfiguration(overrides);
         builder.Logging.AddAbmSyncLogging(verbose);
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
         builder.Services.AddAbmSync();
         return builder.Build();
     }

@@ -48,7 +48,15 @@ public class MappingLoaderTests
         { Valid.Replace("direction: to-hubspot, transform: domain", "direction: to-hubspot, conflict: hubspot-wins, transform: domain"), 9, "conflict applies only to two-way" },
         { "version: 1\npair: { salesforce: Account, hubspot: companies }\n", 1, "needs 'fields'" },
         { "version: 1\n  pair: [\n", 2, "not valid YAML" },
+        { Valid.Replace("match: [ linked-id, domain ]", "match: [ linked-id, domain ]\nonMerge: merge-both"), 7, "onMerge 'merge-both' is not one of" },
     };
+
+    [Fact]
+    public void Load_OnMerge_DefaultsToMergingTheTwins_AndUnlinkIsKept()
+    {
+        Assert.Equal(MergePolicy.MergeTwins, MappingLoader.Load("accounts.yaml", Valid).OnMerge);
+        Assert.Equal(MergePolicy.Unlink, MappingLoader.Load("accounts.yaml", Valid.Replace("match: [ linked-id, domain ]", "match: [ linked-id, domain ]\nonMerge: unlink")).OnMerge);
+    }
 
     [Theory]
     [MemberData(nameof(BadFiles))]

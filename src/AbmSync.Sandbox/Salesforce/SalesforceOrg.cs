@@ -56,7 +56,7 @@ public sealed partial class SalesforceOrg
         faults = Faults.Parse(options.SalesforceFaults, world.Seed);
         integrationAccess = UserAccess.Of(PermissionSet.Integration);
         dml = new Dml(Store, faults.Lock > 0 ? () => faults.Roll(faults.Lock) ? 1 : 0 : null, AccessOf, LeadAssignment);
-        engine = new SoqlEngine(Store);
+        engine = new SoqlEngine(Store, time);
         usageWindowStart = time.GetUtcNow();
         InitAuth(options.SalesforceJwtCertificatePath);
         InitBulk();

@@ -550,8 +550,14 @@ public sealed class SoqlParser
 }
 
 /// <summary>Runs a parsed query against the store. Callers hold the store's gate.</summary>
-public sealed class SoqlEngine(OrgStore store)
+public sealed class SoqlEngine(OrgStore store, TimeProvider? time = null)
 {
+    /// <summary>
+    /// How long a deleted record stays in the recycle bin, where queryAll finds it; after that only the <c>deleted</c>
+    /// replication call (30 days) still reports it.
+    /// </summary>
+    public static readonly TimeSpan RecycleBinRetention = TimeSpan.FromDays(15);
+
     /// <summary>
     /// The rows of a query as they were when it ran: per row, each selected value, with the parents a relationship
     /// path went through. Values are immutable, so keeping them is a snapshot, far smaller than rendered JSON.
@@ -565,7 +571,8 @@ public sealed class SoqlEngine(OrgStore store)
 
     public Outcome Run(SoqlQuery query, bool includeDeleted)
     {
-        var rows = store.All(query.From).Where(r => includeDeleted || !r.IsDeleted);
+        var emptiedBefore = (time ?? TimeProvider.System).GetUtcNow() - RecycleBinRetention;
+        var rows = store.All(query.From).Where(r => !r.IsDeleted || (includeDeleted && r["SystemModstamp"] is DateTimeOffset deletedAt && deletedAt >= emptiedBefore));
         if (query.Where is { } where)
         {
             rows = rows.Where(r => Test(where, r));

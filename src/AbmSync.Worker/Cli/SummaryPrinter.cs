@@ -43,6 +43,10 @@ public static class SummaryPrinter
         {
             output.WriteLine(string.Create(inv, $"  deletes and merges: {s.Deleted} deleted in Salesforce, {s.Unlinked} links ended, {s.Merged} moved or merged with a merge"));
         }
+        if (s.LinkSetChanges > 0)
+        {
+            output.WriteLine(string.Create(inv, $"  contact roles and associations: {s.LinkSetChanges} added or removed"));
+        }
         if (s.DeleteGap is not null)
         {
             output.WriteLine($"  {s.DeleteGap}");

@@ -113,6 +113,8 @@ public sealed class PageCommit(string objectName, long runId)
     public List<(string Object, string SalesforceId, string Status)> LinkStatuses { get; } = [];
     /// <summary>Merge tombstones: the link's status and the HubSpot record its twin went into.</summary>
     public List<(string SalesforceId, string Status, string MergedInto)> Merged { get; } = [];
+    /// <summary>Email hashes of people HubSpot deleted for good (GDPR): never created again.</summary>
+    public List<string> Forgotten { get; } = [];
     /// <summary>Links handed from a merged-away Salesforce record to its master (which had none).</summary>
     public List<(string FromSalesforceId, string ToSalesforceId)> MovedLinks { get; } = [];
     public List<(string Side, string RecordId, WrittenValues Values)> Written { get; } = [];

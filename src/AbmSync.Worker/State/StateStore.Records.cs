@@ -256,6 +256,11 @@ public sealed partial class StateStore
             await connection.ExecuteAsync("UPDATE record_link SET status = @status, merged_into = @mergedInto WHERE object = @objectName AND salesforce_id = @salesforceId",
                 new { objectName = page.Object, salesforceId, status, mergedInto }, transaction);
         }
+        foreach (var hash in page.Forgotten.Distinct(StringComparer.Ordinal))
+        {
+            await connection.ExecuteAsync("INSERT INTO forgotten_person (email_hash, forgotten_at) VALUES (@hash, @now) ON CONFLICT (email_hash) DO NOTHING",
+                new { hash, now }, transaction);
+        }
         foreach (var (side, recordId, values) in page.Written)
         {
             await connection.ExecuteAsync("""

@@ -262,4 +262,30 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
         var result = await hubSpot.MergeAsync(pair.HubSpotObject, answers.GetValueOrDefault(primaryId) ?? primaryId, answers[mergedId], ct);
         return result.Id;
     }
+
+    /// <summary>Each record's associated ids of another object type (every association type), 1,000 records per call.</summary>
+    public async Task<Dictionary<string, HashSet<string>>> ReadAssociatedAsync(ObjectPair pair, string toType, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var found = ids.Distinct(StringComparer.Ordinal).ToDictionary(id => id, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
+        if (found.Count == 0)
+        {
+            return found;
+        }
+        foreach (var associations in await hubSpot.BatchReadAssociationsAsync(pair.HubSpotObject, toType, [.. found.Keys], ct))
+        {
+            if (found.TryGetValue(associations.FromId, out var set))
+            {
+                set.UnionWith(associations.To.Select(t => t.ToId));
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Associates each pair with the given HUBSPOT_DEFINED type; answers the errors, with the ids they name.</summary>
+    public async Task<IReadOnlyList<HubSpotError>> AssociateAsync(ObjectPair pair, string toType, IReadOnlyList<HubSpotAssociationPair> pairs, int typeId, CancellationToken ct) =>
+        pairs.Count == 0 ? [] : (await hubSpot.BatchCreateAssociationsAsync(pair.HubSpotObject, toType, pairs, typeId, ct: ct)).Errors;
+
+    /// <summary>Removes every association between each pair; answers the errors.</summary>
+    public async Task<IReadOnlyList<HubSpotError>> UnassociateAsync(ObjectPair pair, string toType, IReadOnlyList<HubSpotAssociationPair> pairs, CancellationToken ct) =>
+        pairs.Count == 0 ? [] : (await hubSpot.BatchArchiveAssociationsAsync(pair.HubSpotObject, toType, pairs, ct)).Errors;
 }

@@ -39,7 +39,8 @@ public sealed record ObjectPair(
     bool CreateInSalesforceUnderParent = false,
     bool ExcludePersonAccounts = false,
     string? ConvertedFrom = null,
-    bool CreateInSalesforceOnlyNew = false)
+    bool CreateInSalesforceOnlyNew = false,
+    LinkSet? LinkSet = null)
 {
     /// <summary>The Salesforce field that says a record is a person account, in orgs that have them.</summary>
     public const string PersonAccountField = "IsPersonAccount";
@@ -116,6 +117,18 @@ public sealed record ObjectPair(
     };
 }
 
+/// <summary>
+/// A record's links to many records of another pair: child records in Salesforce (an opportunity's contact roles,
+/// <c>OpportunityContactRole</c> with OpportunityId and ContactId) and associations in HubSpot (a deal's contacts).
+/// Only records linked in <paramref name="LinkPair"/> take part; the set is merged both ways (<see cref="Core.Sync.LinkSetPlanner"/>).
+/// </summary>
+/// <param name="HubSpotAssociationTypeId">The HUBSPOT_DEFINED unlabeled type from this pair's object to the other (deal → contact: 3).</param>
+public sealed record LinkSet(string Name, string SalesforceObject, string ParentField, string ChildField, string HubSpotObject, int HubSpotAssociationTypeId, string LinkPair)
+{
+    /// <summary>The baseline's key among the record's Salesforce baselines.</summary>
+    public string BaselineKey => $"{SalesforceObject}.{ChildField}";
+}
+
 /// <summary>The pairs this version syncs, built from the loaded mapping files.</summary>
 public static class ObjectPairs
 {
@@ -147,7 +160,8 @@ public static class ObjectPairs
         Opportunities => new ObjectPair(
             Opportunities, configuration.Opportunities, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
             [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null, CreateInSalesforceUnderParent: true,
-            CreateInSalesforceOnlyNew: true),
+            CreateInSalesforceOnlyNew: true,
+            LinkSet: new LinkSet("contact roles", "OpportunityContactRole", "OpportunityId", "ContactId", "contacts", HubSpotAssociationTypeId: 3, Contacts)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such object pair"),
     };
 }

@@ -392,4 +392,53 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
 
     /// <summary>What one more page costs in Salesforce calls at most: its write-back batches and the next read.</summary>
     public static int CallsFor(int writes) => 1 + (writes + SalesforceClient.CollectionBatchSize - 1) / SalesforceClient.CollectionBatchSize;
+
+    /// <summary>A link set's child records (an opportunity's contact roles) of these parents, 200 parents per query.</summary>
+    public async Task<List<SObjectRecord>> ReadLinkSetAsync(LinkSet set, IReadOnlyCollection<string> parentIds, CancellationToken ct)
+    {
+        var rows = new List<SObjectRecord>();
+        foreach (var chunk in parentIds.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery))
+        {
+            var query = SoqlQuery.From(set.SalesforceObject).Select("Id", set.ParentField, set.ChildField).Where(Soql.Field(set.ParentField).In((IEnumerable<string>)chunk));
+            await foreach (var page in salesforce.QueryPagesAsync(query, ct: ct))
+            {
+                rows.AddRange(page.Records);
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// Parents whose link set changed since <paramref name="since"/>: a contact role added, edited or deleted (queryAll)
+    /// changes the role's SystemModstamp, not the opportunity's.
+    /// </summary>
+    public async Task<HashSet<string>> LinkSetChangedSinceAsync(LinkSet set, DateTimeOffset since, CancellationToken ct)
+    {
+        var parents = new HashSet<string>(StringComparer.Ordinal);
+        var query = SoqlQuery.From(set.SalesforceObject).Select(set.ParentField).Where(Soql.Field("SystemModstamp").Ge(since));
+        await foreach (var page in salesforce.QueryPagesAsync(query, includeDeleted: true, ct: ct))
+        {
+            parents.UnionWith(page.Records.Select(r => r.GetString(set.ParentField)).OfType<string>());
+        }
+        return parents;
+    }
+
+    /// <summary>Creates a link set's child records (parent, child), 200 per call; each outcome keyed by "parent/child".</summary>
+    public async Task<IReadOnlyList<WriteOutcome>> CreateLinkSetAsync(LinkSet set, IReadOnlyList<(string Parent, string Child)> rows, CancellationToken ct)
+    {
+        var outcomes = new List<WriteOutcome>();
+        foreach (var chunk in rows.Chunk(SalesforceClient.CollectionBatchSize))
+        {
+            var results = await salesforce.CreateAsync([.. chunk.Select(r => SObjectRecord.Create(set.SalesforceObject, null,
+                [KeyValuePair.Create<string, object?>(set.ParentField, r.Parent), KeyValuePair.Create<string, object?>(set.ChildField, r.Child)]))], ct);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var key = $"{chunk[i].Parent}/{chunk[i].Child}";
+                outcomes.Add(results[i].Success
+                    ? WriteOutcome.Ok(key, results[i].Id, created: true)
+                    : WriteOutcome.Failed(key, results[i].Errors.FirstOrDefault()?.Code ?? "UNKNOWN", results[i].Errors.FirstOrDefault()?.Message ?? "Salesforce refused the record"));
+            }
+        }
+        return outcomes;
+    }
 }

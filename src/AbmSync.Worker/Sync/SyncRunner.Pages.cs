@@ -59,6 +59,7 @@ public sealed partial class SyncRunner
                 await ApplyDeletesAsync(run, items, ct);
                 await WriteMergeFixesAsync(run, commit, ct);
             }
+            await SyncLinkSetsAsync(run, items, ct);
             Record(run, items, commit);
         }
         run.DeadLettered += commit.Failures.Count;
@@ -152,6 +153,16 @@ public sealed partial class SyncRunner
         items.RemoveAll(i => i.Skip is not null && i.SalesforceId is null);
         await SettleSalesforceMergesAsync(run, items, commit, ct);
         unlinked.RemoveAll(i => i.Link is not null);
+        if (pair.HubSpotObject == "contacts" && unlinked.Count > 0)
+        {
+            // A person HubSpot deleted for good (GDPR) is never matched or created again, whatever Salesforce holds.
+            var forgotten = await store.ForgottenAsync([.. unlinked.Select(i => Email(pair, i.Salesforce!)).OfType<string>()]);
+            foreach (var item in unlinked.Where(i => Email(pair, i.Salesforce!) is { } e && forgotten.Contains(e)))
+            {
+                item.Skip = "HubSpot deleted this person for good (a GDPR delete): never created again";
+            }
+            unlinked.RemoveAll(i => i.Skip is not null);
+        }
         if (unlinked.Count == 0)
         {
             return;
@@ -340,7 +351,7 @@ public sealed partial class SyncRunner
             }
             // A merge's result read under its new id has the old record's values, but its link still has to move.
             if (!run.Request.Full && item.Link is not null && item.HubSpotId == item.Link.HubSpotId && !item.SalesforceDeleted && !item.HubSpotDeleted
-                && item.NewLinkStatus is null && Unchanged(run, item))
+                && item.NewLinkStatus is null && !run.LinkSetChanged.Contains(item.SalesforceId ?? "") && Unchanged(run, item))
             {
                 item.Skip = "unchanged";
                 run.Unchanged++;
@@ -364,6 +375,7 @@ public sealed partial class SyncRunner
             {
                 // Gone for good (a GDPR delete, or archived and purged): a merged-away id would have answered with its survivor.
                 item.HubSpotDeleted = true;
+                item.HubSpotGone = true;
             }
         }
     }
@@ -537,6 +549,10 @@ public sealed partial class SyncRunner
             {
                 commit.Failures.Add(twinIdFailure);
             }
+            if (item.LinkSetFailure is { } linkSetFailure)
+            {
+                commit.Failures.Add(linkSetFailure);
+            }
             if (item.SalesforceId is not { } sfId)
             {
                 continue;
@@ -546,6 +562,10 @@ public sealed partial class SyncRunner
                 // The link stays as a tombstone with the side that was deleted; no baselines, nothing else.
                 if (item.NewLinkStatus is { } status && item.Failure is null && item.SalesforceFailure is null)
                 {
+                    if (item.HubSpotGone && pair.HubSpotObject == "contacts" && item.Salesforce is { } person && Email(pair, person) is { } forgotten)
+                    {
+                        commit.Forgotten.Add(StateStore.EmailHash(forgotten));
+                    }
                     commit.LinkStatuses.Add((pair.Name, sfId, status));
                     commit.Succeeded.Add((Side.Salesforce, sfId));
                     commit.Succeeded.Add((Side.HubSpot, sfId));
@@ -586,13 +606,13 @@ public sealed partial class SyncRunner
                 }
                 if (salesforceHolds && !item.LinkedByDuplicateRule)
                 {
-                    commit.Written.Add((Side.Salesforce, sfId, Written(plan.NewBaselines.Salesforce)));
+                    commit.Written.Add((Side.Salesforce, sfId, Written(WithLinkSet(run, item, plan.NewBaselines.Salesforce))));
                 }
-                if (hubSpotHolds)
+                if (hubSpotHolds && item.LinkSetFailure?.Side != Side.HubSpot)
                 {
                     commit.Succeeded.Add((Side.HubSpot, sfId));
                 }
-                if (salesforceHolds)
+                if (salesforceHolds && item.LinkSetFailure?.Side != Side.Salesforce)
                 {
                     commit.Succeeded.Add((Side.Salesforce, sfId));
                 }

@@ -26,6 +26,10 @@ public sealed partial class SyncRunner
             var records = await salesforceSide.ReadByIdsAsync(pair, retry, ct, includeDeleted: true);
             AddSalesforcePage(run, [.. records.Values], cursor: null);
             gone.AddRange(retry.Where(id => !records.ContainsKey(id)));
+            if (pair.LinkSet is not null)
+            {
+                run.LinkSetChanged.UnionWith(retry);
+            }
         }
         var cursor = run.Request.Full ? null : await CursorAsync(run, Side.Salesforce);
         if (cursor is not null)
@@ -48,6 +52,10 @@ public sealed partial class SyncRunner
         {
             // Bulk results come in no promised order: the cursor moves once, after the last page.
             run.SalesforcePages.Add(new Page([], newest));
+        }
+        if (cursor is not null)
+        {
+            await ReadLinkSetChangesAsync(run, cursor, ct);
         }
         await AddGoneAsync(run, gone);
     }

@@ -247,6 +247,7 @@ public sealed partial class SyncRunner(
             Unlinked = run.Unlinked,
             Merged = run.Merged,
             DeleteGap = run.DeleteGap,
+            LinkSetChanges = run.LinkSetChanges,
             Plans = run.Plans,
         };
     }
@@ -303,6 +304,10 @@ public sealed partial class SyncRunner(
         /// <summary>Links moved by a merge on either side (and twins merged in HubSpot after a Salesforce merge).</summary>
         public int Merged { get; set; }
         public string? DeleteGap { get; set; }
+        /// <summary>Parents whose link set changed in Salesforce (or failed before): never skipped as unchanged.</summary>
+        public HashSet<string> LinkSetChanged { get; } = new(StringComparer.Ordinal);
+        /// <summary>Link set rows created or deleted, and associations made or removed.</summary>
+        public int LinkSetChanges { get; set; }
         /// <summary>This page's twin ids to write after a merge, outside the plans.</summary>
         public List<TwinIdFix> TwinIdFixes { get; } = [];
         public List<SalesforceIdFix> SalesforceIdFixes { get; } = [];
@@ -347,6 +352,11 @@ public sealed partial class SyncRunner(
         public bool SalesforceDeleted { get; set; }
         /// <summary>Archived in HubSpot, or gone for good (a GDPR delete) when its twin's change was read.</summary>
         public bool HubSpotDeleted { get; set; }
+        /// <summary>Its HubSpot twin is gone for good, archived reads included (a GDPR delete): the person is never created again.</summary>
+        public bool HubSpotGone { get; set; }
+        /// <summary>The link set both sides agree on after this page (null: not settled, the baseline before stays).</summary>
+        public string? LinkSetBaseline { get; set; }
+        public RecordFailure? LinkSetFailure { get; set; }
         /// <summary>The link status this page leaves, when a delete (or an undelete) changes it.</summary>
         public string? NewLinkStatus { get; set; }
         /// <summary>The record's key in the state store: its Salesforce id, or for a HubSpot record without one, hubspot:{id}.</summary>

@@ -115,6 +115,8 @@ public sealed record SyncSummary(
     public int Merged { get; init; }
     /// <summary>Why the Salesforce deletes were swept by id this run (the cursor was older than the deleted-records window), or null.</summary>
     public string? DeleteGap { get; init; }
+    /// <summary>Changes to link sets (an opportunity's contact roles, a deal's contacts) made on either side.</summary>
+    public int LinkSetChanges { get; init; }
     public IReadOnlyList<PlannedRecord> Plans { get; init; } = [];
 }
 

@@ -98,4 +98,69 @@ public class DeleteTests
         await SyncAllAsync(harness);
         Assert.Equal(companies, (await harness.HubSpotExportAsync())["companies"]!.AsArray().Count(c => (bool?)c!["archived"] != true));
     }
+
+    [Fact]
+    public async Task ACursorOlderThanTheDeletedRecordsWindow_IsAGap_AndTheIdSweepFindsTheDeletes()
+    {
+        var clock = new MovableClock();
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 43, time: clock);
+        await SyncAllAsync(harness);
+        var links = (await harness.Store.AllLinksAsync(ObjectPairs.Contacts)).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
+        var (longAgo, lately) = (links[0], links[1]);
+
+        // Deleted, then 31 days without a sync: the recycle bin was emptied after 15, and the deleted records reach back 30.
+        await harness.Sandbox.DeleteAsSalesRepAsync("Contact", longAgo.SalesforceId);
+        clock.Advance(TimeSpan.FromDays(31));
+        var gap = await harness.SyncAsync(new SyncRequest(Object: ObjectPairs.Contacts));
+        Assert.Equal("succeeded", gap.Status);
+        Assert.NotNull(gap.DeleteGap);
+        Assert.Contains("30 days", gap.DeleteGap, StringComparison.Ordinal);
+        Assert.Equal(LinkStatuses.SalesforceDeleted, (await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [longAgo.SalesforceId]))[longAgo.SalesforceId].Status);
+        var twin = (await harness.HubSpotExportAsync())["contacts"]!.AsArray().Single(c => (string)c!["id"]! == longAgo.HubSpotId)!;
+        Assert.True(string.IsNullOrEmpty((string?)twin["properties"]!["abm_salesforce_id"]), "the twin left behind still names the deleted contact");
+
+        // Deleted 20 days before the next sync: out of the recycle bin, but the deleted call still reports it; no gap.
+        await harness.Sandbox.DeleteAsSalesRepAsync("Contact", lately.SalesforceId);
+        clock.Advance(TimeSpan.FromDays(20));
+        var inWindow = await harness.SyncAsync(new SyncRequest(Object: ObjectPairs.Contacts));
+        Assert.Equal("succeeded", inWindow.Status);
+        Assert.Null(inWindow.DeleteGap);
+        Assert.Equal(1, inWindow.Deleted);
+        Assert.Equal(LinkStatuses.SalesforceDeleted, (await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [lately.SalesforceId]))[lately.SalesforceId].Status);
+
+        // Neither comes back, and a later pass finds nothing more to end.
+        var after = await harness.SyncAsync(new SyncRequest(Object: ObjectPairs.Contacts));
+        Assert.Equal((0, 0), (after.Unlinked, after.HubSpotCreated));
+    }
+
+    [Fact]
+    public async Task AGdprDeletedPerson_IsNeverCreatedAgain_NotEvenFromANewSalesforceContactWithTheirEmail()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 44);
+        await SyncAllAsync(harness);
+        var link = (await harness.Store.AllLinksAsync(ObjectPairs.Contacts)).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).First();
+        var contact = (await harness.SalesforceExportAsync())["Contact"]!.AsArray().Single(c => (string)c!["Id"]! == link.SalesforceId)!;
+        var email = (string)contact["Email"]!;
+
+        using (var request = new HttpRequestMessage(HttpMethod.Post, new Uri(harness.Sandbox.HubSpotUrl, "/crm/v3/objects/contacts/gdpr-delete"))
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { objectId = link.HubSpotId }),
+        })
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
+            (await harness.Http.SendAsync(request)).EnsureSuccessStatusCode();
+        }
+        // The rep keeps editing the contact, and someone enters the person again under the same account.
+        await harness.Sandbox.EditAsSalesRepAsync("Contact", link.SalesforceId, new { Title = "Edited after the GDPR delete" });
+        await SyncAllAsync(harness);
+        var again = await harness.Sandbox.CreateAsSalesRepAsync("Contact", new { LastName = "Again", Email = email.ToUpperInvariant(), AccountId = (string)contact["AccountId"]! });
+        await SyncAllAsync(harness);
+        await SyncAllAsync(harness);
+
+        Assert.Equal(LinkStatuses.HubSpotDeleted, (await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [link.SalesforceId]))[link.SalesforceId].Status);
+        Assert.Empty(await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [again]));
+        Assert.DoesNotContain((await harness.HubSpotExportAsync())["contacts"]!.AsArray(),
+            c => string.Equals((string?)c!["properties"]!["email"], email, StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(email, await harness.Store.ForgottenAsync([email]));
+    }
 }

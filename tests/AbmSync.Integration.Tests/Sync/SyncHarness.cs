@@ -29,10 +29,12 @@ public sealed class SyncHarness : IAsyncDisposable
     public HttpClient Http { get; } = new();
     public StateStore Store => Host.Services.GetRequiredService<StateStore>();
 
-    public static async Task<SyncHarness> StartAsync(int accounts = 300, int seed = 7, IReadOnlyDictionary<string, string?>? settings = null, SandboxOptions? sandboxOptions = null)
+    /// <param name="time">One clock for the sandboxes and the worker, where a test moves time.</param>
+    public static async Task<SyncHarness> StartAsync(int accounts = 300, int seed = 7, IReadOnlyDictionary<string, string?>? settings = null, SandboxOptions? sandboxOptions = null,
+        TimeProvider? time = null)
     {
         var directory = Directory.CreateTempSubdirectory("abmsync-test-");
-        var sandbox = await SandboxHost.StartAsync(sandboxOptions ?? new SandboxOptions { Accounts = accounts, Seed = seed });
+        var sandbox = await SandboxHost.StartAsync(sandboxOptions ?? new SandboxOptions { Accounts = accounts, Seed = seed }, time);
         var configuration = sandbox.WorkerSettings();
         configuration["Storage:Provider"] = "Sqlite";
         configuration["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory.FullName, "abmsync.db")}";
@@ -41,7 +43,7 @@ public sealed class SyncHarness : IAsyncDisposable
         {
             configuration[key] = value;
         }
-        var host = AbmSyncServices.BuildCommandHost(configuration);
+        var host = AbmSyncServices.BuildCommandHost(configuration, time: time);
         await host.StartAsync();
         await host.Services.GetRequiredService<StateStore>().MigrateAsync();
         return new SyncHarness(sandbox, host, directory);

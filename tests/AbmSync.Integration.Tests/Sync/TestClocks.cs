@@ -18,3 +18,13 @@ sealed class ManualClock(DateTimeOffset start) : TimeProvider
 
     public void Advance(TimeSpan by) => now += by;
 }
+
+/// <summary>The real clock, moved forward when told: the days between two syncs pass in an instant, for both sides at once.</summary>
+sealed class MovableClock : TimeProvider
+{
+    TimeSpan offset;
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
+
+    public void Advance(TimeSpan by) => offset += by;
+}

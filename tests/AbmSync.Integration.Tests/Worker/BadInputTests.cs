@@ -149,7 +149,7 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(2, exit);
         var lines = Lines(error);
         Assert.Equal(51, lines.Length);
-        Assert.Contains(lines, l => l.EndsWith("accounts.yaml:2: unknown key 'bad0' in the mapping file; expected one of: version, pair, include, match, onDelete, fields", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith("accounts.yaml:2: unknown key 'bad0' in the mapping file; expected one of: version, pair, include, match, onDelete, onMerge, fields", StringComparison.Ordinal));
         Assert.Contains("more problems (the first 50 are listed)", lines[^1], StringComparison.Ordinal);
     }
 
