@@ -29,6 +29,7 @@ public sealed partial class HubSpotEmulator
         HsSeed.Seed(portal, world);
         // One portal per seed, as one org per seed: a state store pointed at another seed's portal sees another portal.
         PortalId = 40_000_000 + Math.Abs(world.Seed % 10_000_000);
+        portal.PortalId = PortalId;
         var human = HsSeed.HumanRep(world);
         HumanOwnerId = HsSeed.OwnerId(human).ToString(CultureInfo.InvariantCulture);
         HumanUserId = HsSeed.UserId(human);
@@ -133,8 +134,8 @@ public sealed partial class HubSpotEmulator
         ["portalId"] = PortalId,
         ["accountType"] = "SANDBOX",
         ["timeZone"] = "America/New_York",
-        ["companyCurrency"] = "USD",
-        ["additionalCurrencies"] = new JsonArray("EUR", "GBP"),
+        ["companyCurrency"] = HsSchema.CompanyCurrency,
+        ["additionalCurrencies"] = new JsonArray([.. HsSchema.AdditionalCurrencies.Select(c => (JsonNode)c)]),
         ["utcOffset"] = "-05:00",
         ["utcOffsetMilliseconds"] = -18_000_000,
         ["uiDomain"] = "app.hubspot.com",

@@ -30,6 +30,13 @@ public sealed record SandboxOptions
     /// keeps its ids and values.
     /// </summary>
     public int PersonAccounts { get; init; }
+    /// <summary>
+    /// The org's active currencies, the first its corporate currency (ISO codes, e.g. USD, EUR, GBP). Empty (the
+    /// default) is a single-currency org, where <c>CurrencyIsoCode</c> does not exist; a list enables multi-currency,
+    /// which gives every object with a currency field (Account, Opportunity) a <c>CurrencyIsoCode</c> picklist of them.
+    /// Seeded records take their currency from a stream of their own, so the rest of the world keeps its values.
+    /// </summary>
+    public IReadOnlyList<string> Currencies { get; init; } = [];
 
     /// <summary>Salesforce org's daily API request allocation.</summary>
     public int SalesforceDailyLimit { get; init; } = 100_000;

@@ -153,4 +153,51 @@ public class MappingLoaderTests
             yaml.Replace("renewals: { Qualification: renewal-review }", "default: { Qualification: renewal-review }")));
         Assert.Contains(bad.Problems, p => p.Line == 10 && p.Reason.Contains("default", StringComparison.Ordinal));
     }
+
+    const string Currency = """
+        version: 1
+        pair: { salesforce: Opportunity, hubspot: deals }
+        fields:
+          - { salesforce: Name, hubspot: dealname, direction: two-way, conflict: latest-wins }
+          - { salesforce: CurrencyIsoCode, hubspot: deal_currency_code, direction: two-way, conflict: latest-wins, whenPresent: true }
+        """;
+
+    [Fact]
+    public void Load_WhenPresent_MarksOnlyThatField()
+    {
+        var mapping = MappingLoader.Load("opportunities.yaml", Currency);
+
+        Assert.False(mapping.Fields[0].WhenPresent);
+        Assert.True(mapping.Fields[1].WhenPresent);
+        Assert.Equal(new SourceLocation("opportunities.yaml", 5), mapping.Fields[1].Location);
+        Assert.False(MappingLoader.Load("opportunities.yaml", Currency.Replace("whenPresent: true", "whenPresent: false")).Fields[1].WhenPresent);
+    }
+
+    [Theory]
+    // YAML 1.1 booleans (yes/on) and quoted text are refused: the key means one thing to every reader.
+    [InlineData("whenPresent: yes", "whenPresent must be true or false")]
+    [InlineData("whenPresent: 1", "whenPresent must be true or false")]
+    [InlineData("whenPresent: [true]", "whenPresent must be true or false")]
+    [InlineData("whenPrezent: true", "unknown key 'whenPrezent' in a field")]
+    [InlineData("whenPresent: true, whenPresent: false", "Duplicate key whenPresent")]
+    public void Load_BadWhenPresent_ReportsFileLineAndReason(string replacement, string reason)
+    {
+        var error = Assert.Throws<ConfigurationFileException>(() => MappingLoader.Load("opportunities.yaml", Currency.Replace("whenPresent: true", replacement)));
+
+        var problem = Assert.Single(error.Problems);
+        Assert.Equal(("opportunities.yaml", 5), (problem.File, problem.Line));
+        Assert.Contains(reason, problem.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("opportunities.yaml:5: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ShippedOpportunities_CarryTheCurrencyOnlyWhereTheOrgHasIt()
+    {
+        var mapping = MappingLoader.LoadFile(Path.Combine(RepositoryRoot(), "mappings", "opportunities.yaml"));
+
+        var currency = Assert.Single(mapping.Fields, f => f.Salesforce == "CurrencyIsoCode");
+        Assert.Equal(("deal_currency_code", SyncDirection.TwoWay, ConflictPolicy.LatestWins, true),
+            (currency.HubSpot, currency.Direction, currency.Conflict, currency.WhenPresent));
+        Assert.All(mapping.Fields.Where(f => f != currency), f => Assert.False(f.WhenPresent));
+    }
 }

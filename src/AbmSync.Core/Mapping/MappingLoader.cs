@@ -164,7 +164,7 @@ public static class MappingLoader
                 continue;
             }
             var line = (int)field.Start.Line;
-            var f = reader.Entries(field, "a field", "salesforce", "hubspot", "direction", "conflict", "transform", "values", "link", "default", "pipelines");
+            var f = reader.Entries(field, "a field", "salesforce", "hubspot", "direction", "conflict", "transform", "values", "link", "default", "pipelines", "whenPresent");
             reader.Require(f, field, "a field", "salesforce", "hubspot", "direction");
             var salesforce = reader.String(f.GetValueOrDefault("salesforce"), "salesforce");
             var hubSpot = reader.String(f.GetValueOrDefault("hubspot"), "hubspot");
@@ -197,6 +197,9 @@ public static class MappingLoader
             {
                 reader.Error(f["default"], "default is the text Salesforce holds where HubSpot has none; it needs a field that flows to Salesforce, no blank, and no link, owner or value map");
             }
+            // whenPresent: true — the field takes part only where both live schemas have it (Salesforce's
+            // CurrencyIsoCode exists only in multi-currency orgs); elsewhere the pair syncs without it.
+            var whenPresent = reader.Bool(f.GetValueOrDefault("whenPresent"), "whenPresent") ?? false;
             IReadOnlyDictionary<string, string>? values = null;
             if (reader.Mapping(f.GetValueOrDefault("values"), "values") is { } map)
             {
@@ -287,7 +290,7 @@ public static class MappingLoader
             }
             if (salesforce is not null && hubSpot is not null && direction is not null)
             {
-                fields.Add(new FieldMapping(salesforce, hubSpot, direction.Value, conflict, transform, values, new SourceLocation(reader.File, line), link, salesforceDefault, pipelines));
+                fields.Add(new FieldMapping(salesforce, hubSpot, direction.Value, conflict, transform, values, new SourceLocation(reader.File, line), link, salesforceDefault, pipelines, whenPresent));
             }
         }
         return fields;

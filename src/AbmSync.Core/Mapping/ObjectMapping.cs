@@ -32,6 +32,11 @@ public sealed record SourceLocation(string File, int Line)
 /// HubSpot's blank travels to Salesforce as this value, and this value travels back to HubSpot as blank, so a record
 /// created from HubSpot is neither refused nor given a made-up value on the HubSpot side.
 /// </param>
+/// <param name="WhenPresent">
+/// The field takes part only where both live schemas have it (<c>whenPresent: true</c>): Salesforce's
+/// <c>CurrencyIsoCode</c> exists only in orgs with multi-currency on. Where either side lacks it the pair syncs
+/// without it; where both have it, it is checked and synced like any other field.
+/// </param>
 public sealed record FieldMapping(
     string Salesforce,
     string HubSpot,
@@ -42,7 +47,8 @@ public sealed record FieldMapping(
     SourceLocation Location,
     string? LinkPair = null,
     string? SalesforceDefault = null,
-    IReadOnlyList<PipelineValueMap>? Pipelines = null)
+    IReadOnlyList<PipelineValueMap>? Pipelines = null,
+    bool WhenPresent = false)
 {
     /// <summary>The HubSpot property that names a record's pipeline (deals): it chooses the value map of a pipelined field.</summary>
     public const string PipelineProperty = "pipeline";

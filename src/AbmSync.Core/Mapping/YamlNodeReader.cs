@@ -155,6 +155,25 @@ internal sealed class YamlNodeReader(string file)
         return null;
     }
 
+    /// <summary>Only <c>true</c> or <c>false</c>: YAML 1.1's yes/no/on/off are refused, so a value means one thing to every reader.</summary>
+    public bool? Bool(YamlNode? node, string what)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+        switch ((node as YamlScalarNode)?.Value)
+        {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                Error(node, $"{what} must be true or false");
+                return null;
+        }
+    }
+
     public decimal? Number(YamlNode? node, string what)
     {
         if (node is null)

@@ -103,6 +103,8 @@ internal sealed class HsPortal(TimeProvider time)
 {
     public Lock Sync { get; } = new();
     public TimeProvider Time { get; } = time;
+    /// <summary>The Hub ID, which some refusals name (a deal currency the portal does not have).</summary>
+    public long PortalId { get; set; }
 
     public Dictionary<string, SortedDictionary<long, HsRecord>> Records { get; } = HsSchema.ObjectTypes
         .ToDictionary(t => t, _ => new SortedDictionary<long, HsRecord>(), StringComparer.Ordinal);
@@ -304,6 +306,11 @@ internal sealed class HsPortal(TimeProvider time)
                     return long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var owner) && Owners.TryGetValue(owner, out var o) && !o.Archived
                         ? (raw, null)
                         : (null, new HsIssue(name, "INVALID_OPTION", $"{raw} was not one of the allowed options: it is not the id of an active owner."));
+                }
+                if (type == HsSchema.Deals && name == HsSchema.DealCurrencyProperty && !def.Options.Any(op => op.Value == raw))
+                {
+                    // HubSpot's developer changelog (deal currency code validation, 2023): only the portal's currencies.
+                    return (null, new HsIssue(name, "INVALID_OPTION", $"\"{raw}\" is not a part of the current effective currency codes for portal {PortalId}"));
                 }
                 var allowed = def.Options.Select(op => op.Value).ToHashSet(StringComparer.Ordinal);
                 var parts = def.FieldType == "checkbox" ? raw.Split(';', StringSplitOptions.RemoveEmptyEntries) : [raw];

@@ -96,6 +96,18 @@ internal static class HsSchema
     public const string Companies = "companies";
     public const string Contacts = "contacts";
     public const string Deals = "deals";
+
+    /// <summary>
+    /// The portal's company currency and its additional currencies (Settings → Currencies), as account-info details
+    /// answers them. A deal's <c>deal_currency_code</c> takes only these: HubSpot validates it against the portal's
+    /// effective currency codes.
+    /// </summary>
+    public const string CompanyCurrency = "USD";
+    public static readonly string[] AdditionalCurrencies = ["EUR", "GBP"];
+    public static IEnumerable<string> Currencies => [CompanyCurrency, .. AdditionalCurrencies];
+
+    /// <summary>The deal property that holds a deal's currency (the currency its amount is in).</summary>
+    public const string DealCurrencyProperty = "deal_currency_code";
     public const string Calls = "calls";
     public const string Emails = "emails";
     public const string Meetings = "meetings";
@@ -386,6 +398,10 @@ internal static class HsSchema
                     options: trueFalse);
                 Prop("notes_last_updated", "Last Activity Date", "datetime", "date", "deal_activity", readOnly: true);
                 Prop("hs_latest_marketing_email_open_date", "Latest marketing email open date", "datetime", "date", "deal_activity", readOnly: true);
+                // Listed last so that the other properties keep their display order. Labels are the codes themselves:
+                // HubSpot's own option labels are not confirmed here.
+                Prop(DealCurrencyProperty, "Currency", "enumeration", "select", "dealinformation",
+                    options: Currencies.Select((c, i) => new HsOption(c, c, i)));
                 break;
             default:
                 Group("engagement", "Engagement");

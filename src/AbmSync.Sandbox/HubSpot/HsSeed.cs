@@ -97,6 +97,8 @@ internal static partial class HsSeed
                 ["closedate"] = HsJson.Timestamp(new DateTimeOffset(deal.CloseDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)),
                 ["hubspot_owner_id"] = OwnerOf(deal.OwnerRep),
                 ["dealtype"] = deal.Name.EndsWith("New Business", StringComparison.Ordinal) ? "newbusiness" : "existingbusiness",
+                // Deals made in the portal take its company currency, the default HubSpot gives new deals.
+                [HsSchema.DealCurrencyProperty] = HsSchema.CompanyCurrency,
             });
             record.Props["hs_is_closed"] = deal.Stage.StartsWith("Closed", StringComparison.Ordinal) ? "true" : "false";
             record.Props["hs_is_closed_won"] = deal.Stage == "Closed Won" ? "true" : "false";

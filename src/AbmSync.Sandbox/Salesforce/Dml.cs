@@ -267,6 +267,10 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
             {
                 record["Status"] = SfSchema.LeadStatuses[0];
             }
+            foreach (var field in type.Fields.Where(f => f.DefaultPicklistValue is not null))
+            {
+                record[field.Name] = field.DefaultPicklistValue;
+            }
         }
         foreach (var (name, value) in values)
         {
@@ -442,7 +446,10 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
         {
             return field.Type == SfType.Boolean
                 ? (null, new SfError("INVALID_TYPE_ON_FIELD_IN_RECORD", $"{field.Label}: value not of required type: null", [field.Name]))
-                : (null, null);
+                // A restricted picklist that is never null (a record's CurrencyIsoCode) refuses null as it refuses a bad value.
+                : field is { RestrictedPicklist: true, Nillable: false }
+                    ? (null, new SfError("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", $"{field.Label}: bad value for restricted picklist field: null", [field.Name]))
+                    : (null, null);
         }
         switch (field.Type)
         {

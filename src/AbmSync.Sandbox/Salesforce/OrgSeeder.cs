@@ -6,7 +6,8 @@ public static class OrgSeeder
     public sealed record Seeded(string IntegrationUserId, string SalesRepUserId, string OrgId, OrgRules.LeadAssignmentRule LeadAssignment);
 
     /// <param name="personAccounts">How many person accounts to add; only with a schema that has IsPersonAccount.</param>
-    public static Seeded Seed(OrgStore store, SyntheticWorld world, int personAccounts = 0)
+    /// <param name="currencies">The org's active currencies, corporate first; only with a schema that has CurrencyIsoCode.</param>
+    public static Seeded Seed(OrgStore store, SyntheticWorld world, int personAccounts = 0, IReadOnlyList<string>? currencies = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(personAccounts);
         var schema = store.Schema;
@@ -153,6 +154,10 @@ public static class OrgSeeder
             SeedPersonAccounts(store, world, personAccounts, userIds);
         }
         SeedContactRoles(store, world.Seed);
+        if (currencies is { Count: > 0 })
+        {
+            SeedCurrencies(store, currencies);
+        }
 
         var orgId = SalesforceId.Mint("00D", world.Seed, 1);
         return new Seeded(integration.Id, userIds[salesRep.Index], orgId, assignment);
@@ -192,6 +197,44 @@ public static class OrgSeeder
     /// Person accounts: an Account and its one Contact, both with IsPersonAccount = true, for a consumer who buys
     /// directly. Named after the person, owned by an active account executive, with a personal email unique in the org.
     /// </summary>
+    /// <summary>
+    /// Each account's currency is its billing country's where the org has that currency active, else the corporate
+    /// one; an opportunity is in its account's currency. Derived from values already seeded, never from a random
+    /// stream, so turning multi-currency on changes nothing else.
+    /// </summary>
+    static void SeedCurrencies(OrgStore store, IReadOnlyList<string> currencies)
+    {
+        var accounts = store.Schema.Find("Account")!;
+        var byAccount = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Every record, deleted ones (merged-away accounts) included: a recycle-bin record keeps its currency too.
+        foreach (var account in store.All(accounts))
+        {
+            var local = CurrencyOf(account["BillingCountry"] as string);
+            var currency = local is not null && currencies.Contains(local, StringComparer.Ordinal) ? local : currencies[0];
+            account[SfSchema.CurrencyField] = currency;
+            byAccount[account.Id] = currency;
+        }
+        foreach (var opportunity in store.All(store.Schema.Find("Opportunity")!))
+        {
+            opportunity[SfSchema.CurrencyField] = opportunity["AccountId"] is string id && byAccount.TryGetValue(id, out var c) ? c : currencies[0];
+        }
+    }
+
+    /// <summary>The currency of a world country (ISO 3166 alpha-2).</summary>
+    static string? CurrencyOf(string? country) => country switch
+    {
+        "US" => "USD",
+        "CA" => "CAD",
+        "GB" => "GBP",
+        "DE" or "FR" or "NL" => "EUR",
+        "AU" => "AUD",
+        "JP" => "JPY",
+        "BR" => "BRL",
+        "IN" => "INR",
+        "SG" => "SGD",
+        _ => null,
+    };
+
     static void SeedPersonAccounts(OrgStore store, SyntheticWorld world, int count, Dictionary<int, string> userIds)
     {
         var accounts = store.Schema.Find("Account")!;

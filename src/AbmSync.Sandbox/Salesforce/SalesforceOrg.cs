@@ -46,9 +46,10 @@ public sealed partial class SalesforceOrg
         this.stats = stats;
         this.baseUrl = baseUrl;
         ArgumentOutOfRangeException.ThrowIfNegative(options.PersonAccounts);
-        Schema = SfSchema.Create(personAccounts: options.PersonAccounts > 0);
+        SfSchema.ValidateCurrencies(options.Currencies);
+        Schema = SfSchema.Create(personAccounts: options.PersonAccounts > 0, currencies: options.Currencies);
         Store = new OrgStore(Schema, world.Seed, time);
-        var seeded = OrgSeeder.Seed(Store, world, options.PersonAccounts);
+        var seeded = OrgSeeder.Seed(Store, world, options.PersonAccounts, options.Currencies);
         IntegrationUserId = seeded.IntegrationUserId;
         SalesRepUserId = seeded.SalesRepUserId;
         OrgId = seeded.OrgId;
@@ -533,7 +534,7 @@ public sealed partial class SalesforceOrg
         ["picklistValues"] = new JsonArray([.. f.PicklistValues.Select(v => (JsonNode)new JsonObject
         {
             ["active"] = true,
-            ["defaultValue"] = false,
+            ["defaultValue"] = v == f.DefaultPicklistValue,
             ["label"] = v,
             ["validFor"] = null,
             ["value"] = v,

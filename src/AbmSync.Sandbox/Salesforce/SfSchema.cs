@@ -23,6 +23,8 @@ public sealed record SfField(string Name, string Label, SfType Type)
     public string? RelationshipName { get; init; }
     public bool RestrictedPicklist { get; init; }
     public IReadOnlyList<string> PicklistValues { get; init; } = [];
+    /// <summary>The picklist value a new record takes when the caller names none; describe marks it <c>defaultValue: true</c>.</summary>
+    public string? DefaultPicklistValue { get; init; }
     /// <summary>The help text the field's metadata deploys (the ABM fields'); null where there is none, as describe has it.</summary>
     public string? InlineHelpText { get; init; }
     /// <summary>Whether the store keeps a value index of the field (unique and external ids always; a duplicate rule's match field).</summary>
@@ -140,13 +142,51 @@ public sealed class SfSchema
     /// The org has person accounts enabled: Account and Contact carry <c>IsPersonAccount</c>. Without them the field
     /// does not exist at all, as in an org that never enabled the feature (it cannot be turned off once on).
     /// </param>
-    public static SfSchema Create(bool personAccounts = false)
+    /// <param name="currencies">
+    /// The org's active currencies, corporate first; empty for a single-currency org. With multi-currency on, every
+    /// object that has a currency field (here Account and Opportunity) carries <c>CurrencyIsoCode</c>; without it the
+    /// field does not exist at all.
+    /// </param>
+    public static SfSchema Create(bool personAccounts = false, IReadOnlyList<string>? currencies = null)
     {
-        var account = Account(personAccounts);
+        currencies ??= [];
+        var account = Account(personAccounts, currencies);
         var contact = Contact(personAccounts);
         account.History = HistoryObject(account, "AccountId");
         contact.History = HistoryObject(contact, "ContactId");
-        return new([account, contact, Lead(), Opportunity(), User(), Group(), AssignmentRule(), account.History, contact.History, OpportunityContactRole()]);
+        return new([account, contact, Lead(), Opportunity(currencies), User(), Group(), AssignmentRule(), account.History, contact.History, OpportunityContactRole()]);
+    }
+
+    /// <summary>The name of a record's currency in a multi-currency org (the object reference's CurrencyIsoCode).</summary>
+    public const string CurrencyField = "CurrencyIsoCode";
+
+    /// <summary>
+    /// <c>CurrencyIsoCode</c> as a multi-currency org describes it: a restricted picklist (length 3) of the active
+    /// currencies labelled "{Object} Currency", never null, defaulted on create to the corporate currency (the default a
+    /// new user's currency takes, which is what the integration user has).
+    /// </summary>
+    static SfField[] CurrencyIsoCode(string objectLabel, IReadOnlyList<string> currencies) => currencies.Count == 0
+        ? []
+        : [Picklist(CurrencyField, $"{objectLabel} Currency", currencies, restricted: true) with
+        {
+            Length = 3,
+            Nillable = false,
+            DefaultedOnCreate = true,
+            DefaultPicklistValue = currencies[0],
+        }];
+
+    /// <summary>Checks an org's currency list: ISO 4217-shaped codes (three capital letters), each once.</summary>
+    public static void ValidateCurrencies(IReadOnlyList<string> currencies)
+    {
+        var bad = currencies.FirstOrDefault(c => c.Length != 3 || !c.All(char.IsAsciiLetterUpper));
+        if (bad is not null)
+        {
+            throw new ArgumentException($"'{bad}' is not a currency code: use ISO 4217 codes such as USD, EUR, GBP");
+        }
+        if (currencies.GroupBy(c => c, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"currency {twice.Key} is listed twice");
+        }
     }
 
     /// <summary>
@@ -263,7 +303,7 @@ public sealed class SfSchema
         InlineHelpText = $"Id of the matching HubSpot {counterpart}. Set by the AbmSync engine when it links the two records; do not edit, or the link breaks.",
     };
 
-    static SfObject Account(bool personAccounts) => new("Account", "Account", "Accounts", "001",
+    static SfObject Account(bool personAccounts, IReadOnlyList<string> currencies) => new("Account", "Account", "Accounts", "001",
     [
         .. System("Account"),
         Text("Name", "Account Name", 255) with { Nillable = false },
@@ -292,6 +332,7 @@ public sealed class SfSchema
         Checkbox("ABM_Surge__c", "ABM Surge") with { InlineHelpText = "Ticked when engagement at this account suddenly rises well above its usual level. Set by the AbmSync engine, not by people." },
         HubSpotId("company"),
         .. (personAccounts ? [PersonAccountFlag()] : Array.Empty<SfField>()),
+        .. CurrencyIsoCode("Account", currencies),
     ])
     {
         TrackedFields = AccountTrackedFields,
@@ -341,7 +382,7 @@ public sealed class SfSchema
         Ref("ABM_Matched_Account__c", "ABM Matched Account", "Account", "ABM_Matched_Account__r") with { InlineHelpText = "The account this lead was matched to, by email domain or company name. Set by the AbmSync engine, not by people." },
     ]);
 
-    static SfObject Opportunity() => new("Opportunity", "Opportunity", "Opportunities", "006",
+    static SfObject Opportunity(IReadOnlyList<string> currencies) => new("Opportunity", "Opportunity", "Opportunities", "006",
     [
         .. System("Opportunity", mergeable: false),
         Ref("AccountId", "Account ID", "Account", "Account"),
@@ -358,6 +399,7 @@ public sealed class SfSchema
         Owner(),
         HubSpotId("deal"),
         Checkbox("ABM_Marketing_Influenced__c", "ABM Marketing Influenced") with { InlineHelpText = "Ticked when the account was engaged within the attribution window before this opportunity was created. Set by the AbmSync engine, not by people." },
+        .. CurrencyIsoCode("Opportunity", currencies),
     ]);
 
     /// <summary>

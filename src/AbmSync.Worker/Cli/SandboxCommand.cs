@@ -22,7 +22,8 @@ public static class SandboxCommand
         var dailyLimit = new Option<int>("--salesforce-daily-limit") { Description = "Salesforce daily API request allocation", DefaultValueFactory = _ => 100_000 };
         var emptyPortal = new Option<bool>("--empty-portal") { Description = "Start the HubSpot portal without seeded records (owners and default properties only)" };
         var personAccounts = new Option<int>("--person-accounts") { Description = "Enable person accounts in the org and seed this many (0: the feature is off)" };
-        foreach (var option in new Option[] { salesforcePort, hubSpotPort, accounts, seed, latency, hubSpotRate, salesforceFaults, hubSpotFaults, faults, tokenTtl, dailyLimit, emptyPortal, personAccounts })
+        var currencies = new Option<string?>("--currencies") { Description = "Enable multi-currency in the org with these active currencies, the corporate one first, e.g. USD,EUR,GBP (none: a single-currency org without CurrencyIsoCode)" };
+        foreach (var option in new Option[] { salesforcePort, hubSpotPort, accounts, seed, latency, hubSpotRate, salesforceFaults, hubSpotFaults, faults, tokenTtl, dailyLimit, emptyPortal, personAccounts, currencies })
         {
             command.Options.Add(option);
         }
@@ -35,6 +36,14 @@ public static class SandboxCommand
             if (result.GetValue(personAccounts) < 0)
             {
                 result.AddError("--person-accounts must be 0 or more");
+            }
+            try
+            {
+                Sandbox.Salesforce.SfSchema.ValidateCurrencies(CurrencyList(result.GetValue(currencies)));
+            }
+            catch (ArgumentException e)
+            {
+                result.AddError($"--currencies: {e.Message}");
             }
         });
         command.SetAction(async (parse, ct) =>
@@ -53,6 +62,7 @@ public static class SandboxCommand
                 SalesforceDailyLimit = parse.GetValue(dailyLimit),
                 SeedHubSpot = !parse.GetValue(emptyPortal),
                 PersonAccounts = parse.GetValue(personAccounts),
+                Currencies = CurrencyList(parse.GetValue(currencies)),
             };
             SandboxHost sandbox;
             try
@@ -84,4 +94,8 @@ public static class SandboxCommand
         });
         return command;
     }
+
+    /// <summary>"USD, eur,GBP" → [USD, EUR, GBP]: the order is kept, since the first is the corporate currency.</summary>
+    static IReadOnlyList<string> CurrencyList(string? text) =>
+        [.. (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => c.ToUpperInvariant())];
 }

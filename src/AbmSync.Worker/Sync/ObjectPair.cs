@@ -103,6 +103,15 @@ public sealed record ObjectPair(
         _ => null,
     };
 
+    /// <summary>
+    /// The pair without <paramref name="fields"/>: reads do not name them, the planner neither compares nor writes
+    /// them. For <c>whenPresent</c> fields one of the live schemas lacks (CurrencyIsoCode in a single-currency org).
+    /// </summary>
+    public ObjectPair WithoutFields(IReadOnlyCollection<FieldMapping> fields) => fields.Count == 0 ? this : this with
+    {
+        Mapping = Mapping with { Fields = [.. Mapping.Fields.Where(f => !fields.Contains(f))] },
+    };
+
     /// <summary>The pair with person accounts left out, for an org that has them (its describe lists IsPersonAccount).</summary>
     public ObjectPair WithoutPersonAccounts() => this with
     {

@@ -45,10 +45,13 @@ public sealed partial class SchemaGuard(
             // The daily allocation and the org's use of it, before the first page: the run's budget starts from here.
             cache.OrgLimits = await salesforce.GetLimitsAsync(ct);
             var problems = new List<ConfigurationProblem>();
+            // A whenPresent field that either side lacks does not take part (the runner drops it), so it has nothing to
+            // check; one that both sides have is checked like any other field.
+            var absent = AbsentOptionalFields(pair.Mapping, describe.Fields.Select(f => f.Name), properties.Select(p => p.Name));
             // A pipelined field (a deal's stage) is checked as one value-mapped field per pipeline, at that pipeline's line.
             var mapping = pair.Mapping with
             {
-                Fields = [.. pair.Mapping.Fields.SelectMany(f => f.Pipelines is { Count: > 0 } pipelines
+                Fields = [.. pair.Mapping.Fields.Where(f => !absent.Contains(f)).SelectMany(f => f.Pipelines is { Count: > 0 } pipelines
                     ? pipelines.Select(p => f.InPipeline(p.Pipeline) with { Location = p.Location })
                     : [f])],
             };
@@ -56,7 +59,12 @@ public sealed partial class SchemaGuard(
             if (!dryRun || created.Count == 0)
             {
                 CheckHubSpot(hubSpotProperties, mapping, problems);
-                CheckTypes(describe, hubSpotProperties, mapping, problems);
+                var uncovered = new List<string>();
+                CheckTypes(describe, hubSpotProperties, mapping, problems, uncovered);
+                foreach (var notice in uncovered)
+                {
+                    LogCurrenciesUncovered(logger, notice);
+                }
             }
             if (pair.Mapping.Fields.Any(f => f.Pipelines is { Count: > 0 }))
             {
@@ -81,6 +89,20 @@ public sealed partial class SchemaGuard(
         {
             cache.SchemaGate.Release();
         }
+    }
+
+    /// <summary>
+    /// The mapping's <c>whenPresent</c> fields that the org's describe or the portal's properties lack (an association
+    /// is no property: only its Salesforce side can be absent). A field either side lacks takes no part in the pair.
+    /// </summary>
+    public static IReadOnlyList<FieldMapping> AbsentOptionalFields(ObjectMapping mapping, SchemaKinds kinds) =>
+        AbsentOptionalFields(mapping, kinds.Salesforce.Keys, kinds.HubSpot.Keys);
+
+    static IReadOnlyList<FieldMapping> AbsentOptionalFields(ObjectMapping mapping, IEnumerable<string> salesforceFields, IEnumerable<string> hubSpotProperties)
+    {
+        var salesforce = salesforceFields.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var hubSpot = hubSpotProperties.ToHashSet(StringComparer.Ordinal);
+        return [.. mapping.Fields.Where(f => f.WhenPresent && (!salesforce.Contains(f.Salesforce) || (!f.IsAssociation && !hubSpot.Contains(f.HubSpot))))];
     }
 
     /// <summary>
@@ -250,7 +272,12 @@ public sealed partial class SchemaGuard(
     /// boolean or text, a date into a date or text, and a picklist into an enumeration only through options the
     /// other side has. Anything goes into text. The owner transform turns a User id into an owner id by design.
     /// </summary>
-    static void CheckTypes(SObjectDescribe describe, Dictionary<string, HubSpotProperty> properties, ObjectMapping mapping, List<ConfigurationProblem> problems)
+    /// <remarks>
+    /// A record's currency (<see cref="CurrencyField"/>) is an ISO code on both sides and never value-mapped: writing
+    /// JPY as USD would change what its amount means. An org currency the portal lacks therefore does not stop the
+    /// pair: it goes to <paramref name="uncovered"/>, and each record in it is dead-lettered with HubSpot's refusal.
+    /// </remarks>
+    static void CheckTypes(SObjectDescribe describe, Dictionary<string, HubSpotProperty> properties, ObjectMapping mapping, List<ConfigurationProblem> problems, List<string> uncovered)
     {
         foreach (var field in mapping.Fields.Where(f => f.Direction != SyncDirection.None && f.Transform is not FieldTransform.Owner and not FieldTransform.Link))
         {
@@ -279,7 +306,11 @@ public sealed partial class SchemaGuard(
             {
                 var options = hs.Options.Select(o => o.Value).ToHashSet(StringComparer.Ordinal);
                 var missing = sf.PicklistValues.Where(v => v.Active && !options.Contains(v.Value)).Select(v => $"'{v.Value}'").ToList();
-                if (missing.Count > 0)
+                if (missing.Count > 0 && string.Equals(field.Salesforce, CurrencyField, StringComparison.OrdinalIgnoreCase))
+                {
+                    uncovered.Add($"{field.Location}: HubSpot {mapping.HubSpotObject}.{field.HubSpot} has no currency {string.Join(", ", missing)} of the org; records in it are dead-lettered until the currency is added in HubSpot");
+                }
+                else if (missing.Count > 0)
                 {
                     problems.Add(Problem(field.Location, $"HubSpot {field.HubSpot} has no option for the Salesforce value(s) {string.Join(", ", missing)}; add a value map"));
                 }
@@ -375,6 +406,12 @@ public sealed partial class SchemaGuard(
     }
 
     static ConfigurationProblem Problem(SourceLocation location, string reason) => new(location.File, location.Line, 1, reason);
+
+    /// <summary>Salesforce's field for a record's currency, in orgs with multi-currency on: an ISO code, like HubSpot's deal currency.</summary>
+    public const string CurrencyField = "CurrencyIsoCode";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Notice}")]
+    static partial void LogCurrenciesUncovered(ILogger logger, string notice);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created {Count} ABM properties on HubSpot {ObjectType}")]
     static partial void LogCreatedProperties(ILogger logger, int count, string objectType);

@@ -90,6 +90,8 @@ public sealed partial class SyncRunner(
                 // The org has person accounts: a consumer is not a target account, and its contact not a buyer.
                 pair = run.Pair = pair.WithoutPersonAccounts();
             }
+            // whenPresent fields that one side's schema lacks (no CurrencyIsoCode in a single-currency org) sit this pair out.
+            pair = run.Pair = pair.WithoutFields(SchemaGuard.AbsentOptionalFields(pair.Mapping, run.Kinds));
             await binding.EnsureAsync(request.DryRun, ct);
             run.Owners = await owners.GetAsync(ct);
             run.Context = new PlanContext(pair.Mapping, run.StartedAt,
