@@ -5,6 +5,9 @@ public static class Side
 {
     public const string Salesforce = "salesforce";
     public const string HubSpot = "hubspot";
+
+    /// <summary>Not a side but its cursor: how far Salesforce's deleted records have been asked for.</summary>
+    public const string SalesforceDeletes = "salesforce-deletes";
 }
 
 public sealed record RecordLink(string Object, string SalesforceId, string HubSpotId, string LinkReason, DateTimeOffset LinkedAt,

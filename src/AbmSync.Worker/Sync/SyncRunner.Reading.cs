@@ -69,6 +69,11 @@ public sealed partial class SyncRunner
     {
         var pair = run.Pair;
         var now = time.GetUtcNow();
+        // Deletes have their own cursor: a quiet org's record cursor stays where its last change was, for months.
+        if (await CursorAsync(run, Side.SalesforceDeletes) is { } checkedUpTo && checkedUpTo.ModifiedAt > cursor.ModifiedAt)
+        {
+            cursor = checkedUpTo;
+        }
         // The call answers whole minutes, and a record deleted in the current minute shows once it is over.
         var start = cursor.ModifiedAt - (options.Value.CursorOverlap > TimeSpan.FromMinutes(2) ? options.Value.CursorOverlap : TimeSpan.FromMinutes(2));
         string? gap = null;
@@ -83,19 +88,21 @@ public sealed partial class SyncRunner
                 var deleted = await salesforce.GetDeletedAsync(pair.SalesforceObject, start, now, ct);
                 if (deleted.EarliestDateAvailable is { } earliest && earliest > start)
                 {
-                    gap = $"Salesforce reports deletes only from {earliest:u}, after the last read ({cursor.ModifiedAt:u})";
+                    gap = $"Salesforce reports deletes only from {earliest:u}, after the last check ({cursor.ModifiedAt:u})";
                 }
                 else
                 {
+                    run.DeletesCursorAtEnd = new SyncCursor(deleted.LatestDateCovered is { } covered && covered < now ? covered : now, "");
                     return [.. deleted.Records.Select(r => r.Id)];
                 }
             }
             catch (SalesforceApiException e) when (e.Errors.Any(x => x.Code == "INVALID_REPLICATION_DATE"))
             {
-                gap = $"Salesforce refused the deletes since the last read ({cursor.ModifiedAt:u}): {e.Message}";
+                gap = $"Salesforce refused the deletes since the last check ({cursor.ModifiedAt:u}): {e.Message}";
             }
         }
         var live = await salesforceSide.ReadAllIdsAsync(pair, ct);
+        run.DeletesCursorAtEnd = new SyncCursor(now, "");
         var missing = (await store.AllLinksAsync(pair.Name))
             .Where(l => l.Status == LinkStatuses.Active && !HubSpotKey.IsHubSpotKey(l.SalesforceId) && !live.Contains(l.SalesforceId))
             .Select(l => l.SalesforceId).ToList();

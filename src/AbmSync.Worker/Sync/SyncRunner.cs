@@ -126,6 +126,11 @@ public sealed partial class SyncRunner(
             {
                 await store.CommitPageAsync(new PageCommit(pair.Name, runId) { Cursor = hubSpotCursor, CursorSide = Side.HubSpot, CursorScope = scope });
             }
+            if (run.DeletesCursorAtEnd is { } deletesCursor && !request.DryRun)
+            {
+                // Only once every page is committed: a run that stops before asks for the same deletes again.
+                await store.CommitPageAsync(new PageCommit(pair.Name, runId) { Cursor = deletesCursor, CursorSide = Side.SalesforceDeletes, CursorScope = scope });
+            }
             status = "succeeded";
             return Summary(run, status, stopwatch.Elapsed, null);
         }
@@ -284,6 +289,7 @@ public sealed partial class SyncRunner(
         public List<Page> SalesforcePages { get; } = [];
         public List<Page> HubSpotPages { get; } = [];
         public SyncCursor? HubSpotCursorAtEnd { get; set; }
+        public SyncCursor? DeletesCursorAtEnd { get; set; }
         public HashSet<(string, DateTimeOffset?)> Seen { get; } = [];
         public HashSet<(string, DateTimeOffset?)> SeenHubSpot { get; } = [];
         public HashSet<string> Planned { get; } = new(StringComparer.Ordinal);

@@ -134,7 +134,7 @@ public class DeleteTests
     }
 
     [Fact]
-    public async Task AGdprDeletedPerson_IsNeverCreatedAgain_NotEvenFromANewSalesforceContactWithTheirEmail()
+    public async Task AGdprDeletedPerson_IsNeverCreatedAgain_NotEvenFromANewSalesforceLeadWithTheirEmail()
     {
         await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 44);
         await SyncAllAsync(harness);
@@ -153,12 +153,13 @@ public class DeleteTests
         // The rep keeps editing the contact, and someone enters the person again under the same account.
         await harness.Sandbox.EditAsSalesRepAsync("Contact", link.SalesforceId, new { Title = "Edited after the GDPR delete" });
         await SyncAllAsync(harness);
-        var again = await harness.Sandbox.CreateAsSalesRepAsync("Contact", new { LastName = "Again", Email = email.ToUpperInvariant(), AccountId = (string)contact["AccountId"]! });
+        // (As a lead: the org's duplicate rule keeps a second contact with the email from being saved.)
+        var again = await harness.Sandbox.CreateAsSalesRepAsync("Lead", new { LastName = "Again", Company = "Same person", Email = email.ToUpperInvariant() });
         await SyncAllAsync(harness);
         await SyncAllAsync(harness);
 
         Assert.Equal(LinkStatuses.HubSpotDeleted, (await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [link.SalesforceId]))[link.SalesforceId].Status);
-        Assert.Empty(await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [again]));
+        Assert.Empty(await harness.Store.GetLinksAsync(ObjectPairs.Leads, [again]));
         Assert.DoesNotContain((await harness.HubSpotExportAsync())["contacts"]!.AsArray(),
             c => string.Equals((string?)c!["properties"]!["email"], email, StringComparison.OrdinalIgnoreCase));
         Assert.Contains(email, await harness.Store.ForgottenAsync([email]));
