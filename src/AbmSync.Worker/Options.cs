@@ -155,3 +155,37 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
+
+/// <summary>The nightly reconciliation job (section <c>Sync:Reconcile</c>): <c>abmsync reconcile</c> on a schedule.</summary>
+public sealed class ReconcileOptions : IValidatableObject
+{
+    public const string Section = "Sync:Reconcile";
+
+    /// <summary>
+    /// Cron of the recurring <c>reconcile</c> job (five fields, the worker's time zone is UTC); empty disables it.
+    /// Nightly by default: it reads both systems in full, which costs what a full sync's read costs.
+    /// </summary>
+    public string? Cron { get; set; } = "0 3 * * *";
+
+    /// <summary>Whether the job repairs what it finds (as <c>--repair</c>) or only reports it in the log.</summary>
+    public bool Repair { get; set; } = true;
+
+    /// <summary>Which pair it reconciles: one of the pairs, or <c>all</c>.</summary>
+    public string Object { get; set; } = "all";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Hangfire parses the expression only when the job is registered, after the host started: a typo is caught here
+        // instead, as a settings problem. Five fields of cron characters; Hangfire's parser has the last word.
+        if (Cron is { Length: > 0 } cron
+            && (cron.Split(' ', StringSplitOptions.RemoveEmptyEntries) is not { Length: 5 } fields
+                || fields.Any(f => !f.All(c => char.IsAsciiLetterOrDigit(c) || c is '*' or ',' or '-' or '/' or '?' or '#'))))
+        {
+            yield return new ValidationResult($"Sync:Reconcile:Cron must be a cron expression of five fields such as '0 3 * * *' (or empty to disable the job), not '{cron}'.", [nameof(Cron)]);
+        }
+        if (Object != "all" && !Sync.ObjectPairs.All.Contains(Object))
+        {
+            yield return new ValidationResult($"Sync:Reconcile:Object must be one of {string.Join(", ", Sync.ObjectPairs.All)} or all, not '{Object}'.", [nameof(Object)]);
+        }
+    }
+}

@@ -25,6 +25,7 @@ public static class AbmSyncCli
         root.Subcommands.Add(AdminCommands.DeadLetters(Verbose));
         root.Subcommands.Add(AdminCommands.Explain(Verbose));
         root.Subcommands.Add(AdminCommands.Report(Verbose));
+        root.Subcommands.Add(ReconcileCommand.Create(Verbose));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -43,6 +43,9 @@ public static class RunCommand
         builder.Logging.AddAbmSyncLogging(verbose);
         builder.Services.AddAbmSync();
         builder.Services.AddTransient<SyncAccountsJob>();
+        builder.Services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddTransient<Reconciler>();
+        builder.Services.AddTransient<ReconcileJob>();
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         builder.Services.AddHangfire(c =>
         {
@@ -103,6 +106,15 @@ public static class RunCommand
         else
         {
             recurring.AddOrUpdate<SyncAccountsJob>(SyncAccountsJob.RecurringJobId, job => job.RunAsync(false, CancellationToken.None), worker.SyncAccountsCron);
+        }
+        var reconcile = app.Services.GetRequiredService<IOptions<ReconcileOptions>>().Value;
+        if (string.IsNullOrWhiteSpace(reconcile.Cron))
+        {
+            recurring.RemoveIfExists(ReconcileJob.RecurringJobId);
+        }
+        else
+        {
+            recurring.AddOrUpdate<ReconcileJob>(ReconcileJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), reconcile.Cron);
         }
         return app;
     }
