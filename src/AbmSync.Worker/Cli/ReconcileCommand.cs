@@ -122,7 +122,7 @@ public static class ReconcileCommand
             var run = r.Run is { } s
                 ? $"; sync run #{s.RunId} {s.Status}: HubSpot {s.HubSpotCreated} created, {s.HubSpotUpdated} updated; Salesforce {s.SalesforceCreated} created, {s.SalesforceUpdated} updated; {s.Linked} linked, {s.DeadLettered} dead-lettered{(s.Message is { } m ? $" ({m})" : "")}"
                 : "; no sync run needed";
-            output.WriteLine(string.Create(inv, $"  {r.Object}: {r.Tombstoned} orphan links tombstoned, {r.BaselinesForgotten} records' baselines nudged, {r.ReRead} records re-read{run}"));
+            output.WriteLine(string.Create(inv, $"  {r.Object}: {r.Tombstoned} orphan links tombstoned, {r.ReRead} records re-read{run}"));
         }
         output.WriteLine(string.Create(inv, $"  repaired: {string.Join(", ", DriftCategories.All.Select(c => $"{c} {outcome.Repaired.GetValueOrDefault(c)}"))}"));
         PrintReport(output, outcome.After, "After:");

@@ -101,19 +101,18 @@ public sealed partial class Reconciler
             {
                 continue;
             }
-            var nudge = Nudge(scan, sf, sfSide, link, recordBaselines, plan, [.. drifted, .. ownerMismatch && owner is not null ? [owner] : Array.Empty<FieldMapping>()]);
             if (fieldDrift.Count > 0)
             {
                 scan.Items.Add(new DriftItem(pair.Name, DriftCategories.FieldDrift, LinkId(link.SalesforceId, link.HubSpotId))
                 {
-                    SalesforceId = link.SalesforceId, HubSpotId = link.HubSpotId, Fields = [.. fieldDrift.Select(f => f.Salesforce)], ForgetSalesforceBaselines = nudge,
+                    SalesforceId = link.SalesforceId, HubSpotId = link.HubSpotId, Fields = [.. fieldDrift.Select(f => f.Salesforce)],
                 });
             }
             if (ownerMismatch)
             {
                 scan.Items.Add(new DriftItem(pair.Name, DriftCategories.OwnerMismatch, LinkId(link.SalesforceId, link.HubSpotId))
                 {
-                    SalesforceId = link.SalesforceId, HubSpotId = link.HubSpotId, Fields = [owner!.Salesforce], ForgetSalesforceBaselines = nudge,
+                    SalesforceId = link.SalesforceId, HubSpotId = link.HubSpotId, Fields = [owner!.Salesforce],
                 });
             }
         }
@@ -125,29 +124,6 @@ public sealed partial class Reconciler
         {
             scan.Notes.Add($"{unmappedOwnerRecords} linked records have a Salesforce owner with no HubSpot owner of the same email ({string.Join(", ", unmappedOwners.Take(5))}{(unmappedOwners.Count > 5 ? ", …" : "")}): not a mismatch, HubSpot keeps its owner");
         }
-    }
-
-    /// <summary>
-    /// The runner passes a re-read record by without reading its twin when its Salesforce side equals its baselines
-    /// (an echo, or a version already processed). A disagreement only HubSpot's side moved into, or that neither side
-    /// did, would then never be planned. Forgetting the Salesforce baseline of one field the two sides agree on (and
-    /// that is not blank in Salesforce) is enough for it to be planned, and changes no decision: an agreeing field
-    /// writes nothing and gets its baseline back. The drifted fields keep theirs, so each is planned as the sync plans
-    /// any change: by its direction and policy. Without such a field every baseline of the record is forgotten, and
-    /// the record is compared as a first link (see docs/architecture.md, "Reconciliation"). Null: no nudge needed.
-    /// </summary>
-    static IReadOnlyList<string>? Nudge(Scan scan, SObjectRecord sf, SideRecord sfSide, RecordLink link, FieldBaselines baselines, RecordPlan plan, IReadOnlyList<FieldMapping> drifted)
-    {
-        var fields = scan.Pair.Mapping.Fields.Where(f => f.Direction != SyncDirection.None).ToList();
-        var moved = fields.Any(f => !ValueKinds.Same(scan.Context.KindOf(SyncSide.Salesforce, f.Salesforce),
-            sfSide.Values.GetValueOrDefault(f.Salesforce), baselines.Salesforce.GetValueOrDefault(f.Salesforce)));
-        if (moved || sf.GetString(scan.Pair.SalesforceTwinIdField) != link.HubSpotId)
-        {
-            return null;
-        }
-        var agreeing = fields.FirstOrDefault(f => !drifted.Contains(f) && !ValueKinds.IsBlank(sfSide.Values.GetValueOrDefault(f.Salesforce))
-            && !plan.Notes.Any(n => n.Field == f.Salesforce || n.Field == f.HubSpot));
-        return agreeing is null ? [] : [agreeing.Salesforce];
     }
 
     /// <summary>Both sides' baselines of each record, as the runner reads them (an empty stored value is a blank).</summary>

@@ -42,12 +42,6 @@ public sealed record DriftItem(string Object, string Category, string Id)
 
     /// <summary>An orphan link's tombstone: the side whose record is gone.</summary>
     public string? Tombstone { get; init; }
-
-    /// <summary>
-    /// Salesforce baselines to forget before the repair run so that the runner does not pass the record by as
-    /// unchanged (null: none needed); an empty list forgets every baseline of the record on both sides.
-    /// </summary>
-    public IReadOnlyList<string>? ForgetSalesforceBaselines { get; init; }
 }
 
 /// <summary>Something the report says besides its counts, and repair leaves alone.</summary>
@@ -92,7 +86,7 @@ public sealed record DriftReport(IReadOnlyList<PairDrift> Pairs, long Salesforce
 }
 
 /// <summary>What one pair's repair did before and through its sync run.</summary>
-public sealed record PairRepair(string Object, int ReRead, int BaselinesForgotten, int Tombstoned, SyncSummary? Run);
+public sealed record PairRepair(string Object, int ReRead, int Tombstoned, SyncSummary? Run);
 
 /// <summary><c>reconcile --repair</c>: the report before, what was done, the report after, and what was left with why.</summary>
 public sealed record RepairOutcome(DriftReport Before, IReadOnlyList<PairRepair> Repairs, DriftReport After, IReadOnlyList<LeftItem> Left)

@@ -58,14 +58,6 @@ public sealed partial class Reconciler
         var tombstones = acting.Where(i => i.Category == DriftCategories.OrphanLink).Select(i => (i.SalesforceId!, i.Tombstone!)).ToList();
         var tombstoned = (await store.TombstoneLinksAsync(pair.Name, tombstones)).Count;
 
-        var nudged = acting.Where(i => i.ForgetSalesforceBaselines is not null).GroupBy(i => i.SalesforceId!, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First().ForgetSalesforceBaselines!, StringComparer.Ordinal);
-        var forgotten = await store.ForgetBaselinesAsync(pair.Name, Side.Salesforce,
-            nudged.ToDictionary(n => n.Key, n => n.Value.Count == 0 ? null : (IReadOnlyCollection<string>?)n.Value, StringComparer.Ordinal));
-        // A record with no agreeing field to nudge is compared as a first link: its HubSpot baselines go too.
-        await store.ForgetBaselinesAsync(pair.Name, Side.HubSpot,
-            nudged.Where(n => n.Value.Count == 0).ToDictionary(n => n.Key, _ => (IReadOnlyCollection<string>?)null, StringComparer.Ordinal));
-
         var reRead = acting.Where(i => i.Category != DriftCategories.OrphanLink)
             .Select(i => i.SalesforceId ?? HubSpotKey.For(i.HubSpotId!)).Distinct(StringComparer.Ordinal).ToList();
         SyncSummary? run = null;
@@ -75,7 +67,7 @@ public sealed partial class Reconciler
             // cursors say: it takes the pair's lease, so it never races a scheduled sync, and the run log has it.
             run = await runner.RunAsync(pair, new SyncRequest(Object: pair.Name) { ReRead = reRead }, ct);
         }
-        return new PairRepair(pair.Name, reRead.Count, forgotten, tombstoned, run);
+        return new PairRepair(pair.Name, reRead.Count, tombstoned, run);
     }
 
     static string WhyStill(DriftItem item, PairRepair repair, Dictionary<string, DeadLetter> failures)

@@ -46,10 +46,7 @@ public sealed partial class Reconciler(
     {
         // dryRun: a report creates no HubSpot property and binds no state store; the repair run does both if needed.
         var kinds = await schema.EnsureAsync(pair, dryRun: true, ct);
-        if (pair.ExcludePersonAccounts && kinds.Salesforce.ContainsKey(ObjectPair.PersonAccountField))
-        {
-            pair = pair.WithoutPersonAccounts();
-        }
+        pair = SchemaGuard.InThisOrg(pair, kinds);
         await binding.EnsureAsync(dryRun: true, ct);
         var ownerMap = await owners.GetAsync(ct);
 

@@ -92,6 +92,20 @@ public sealed partial class SchemaGuard(
     }
 
     /// <summary>
+    /// The pair as this org and portal can sync it: person accounts left out where the org has them (a consumer is
+    /// not a target account, and its contact not a buyer), and <c>whenPresent</c> fields one side's schema lacks (no
+    /// CurrencyIsoCode in a single-currency org) sitting the pair out.
+    /// </summary>
+    public static ObjectPair InThisOrg(ObjectPair pair, SchemaKinds kinds)
+    {
+        if (pair.ExcludePersonAccounts && kinds.Salesforce.ContainsKey(ObjectPair.PersonAccountField))
+        {
+            pair = pair.WithoutPersonAccounts();
+        }
+        return pair.WithoutFields(AbsentOptionalFields(pair.Mapping, kinds));
+    }
+
+    /// <summary>
     /// The mapping's <c>whenPresent</c> fields that the org's describe or the portal's properties lack (an association
     /// is no property: only its Salesforce side can be absent). A field either side lacks takes no part in the pair.
     /// </summary>

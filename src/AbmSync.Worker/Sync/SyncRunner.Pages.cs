@@ -349,9 +349,10 @@ public sealed partial class SyncRunner
             {
                 continue;
             }
-            // A merge's result read under its new id has the old record's values, but its link still has to move.
+            // A merge's result read under its new id has the old record's values, but its link still has to move. A
+            // record asked for by name (reconcile's repair, "sync this now") is planned whatever its baselines say.
             if (!run.Request.Full && item.Link is not null && item.HubSpotId == item.Link.HubSpotId && !item.SalesforceDeleted && !item.HubSpotDeleted
-                && item.NewLinkStatus is null && !run.LinkSetChanged.Contains(item.SalesforceId ?? "") && Unchanged(run, item))
+                && item.NewLinkStatus is null && !run.LinkSetChanged.Contains(item.SalesforceId ?? "") && !run.ReRead.Contains(item.Key) && Unchanged(run, item))
             {
                 item.Skip = "unchanged";
                 run.Unchanged++;

@@ -59,6 +59,7 @@ public sealed partial class SyncRunner(
         var scope = request.Partition.Key(pair.Name);
         var runId = await store.StartRunAsync(pair.Name, LeaseDirection, request.Partition.IsAll ? mode : $"{mode} {request.Partition}");
         var run = new RunState(runId, pair, request, time.GetUtcNow());
+        run.ReRead.UnionWith(request.ReRead);
         var status = "failed";
         string? message = null;
         var holder = RunLease.Holder(runId);
@@ -85,13 +86,7 @@ public sealed partial class SyncRunner(
             ct = leaseLost.Token;
 
             run.Kinds = await schema.EnsureAsync(pair, request.DryRun, ct);
-            if (pair.ExcludePersonAccounts && run.Kinds.Salesforce.ContainsKey(ObjectPair.PersonAccountField))
-            {
-                // The org has person accounts: a consumer is not a target account, and its contact not a buyer.
-                pair = run.Pair = pair.WithoutPersonAccounts();
-            }
-            // whenPresent fields that one side's schema lacks (no CurrencyIsoCode in a single-currency org) sit this pair out.
-            pair = run.Pair = pair.WithoutFields(SchemaGuard.AbsentOptionalFields(pair.Mapping, run.Kinds));
+            pair = run.Pair = SchemaGuard.InThisOrg(pair, run.Kinds);
             await binding.EnsureAsync(request.DryRun, ct);
             run.Owners = await owners.GetAsync(ct);
             run.Context = new PlanContext(pair.Mapping, run.StartedAt,
@@ -314,6 +309,8 @@ public sealed partial class SyncRunner(
         public string? DeleteGap { get; set; }
         /// <summary>Parents whose link set changed in Salesforce (or failed before): never skipped as unchanged.</summary>
         public HashSet<string> LinkSetChanged { get; } = new(StringComparer.Ordinal);
+        /// <summary>The keys the request asked to read again: planned even when they look unchanged.</summary>
+        public HashSet<string> ReRead { get; } = new(StringComparer.Ordinal);
         /// <summary>Link set rows created or deleted, and associations made or removed.</summary>
         public int LinkSetChanges { get; set; }
         /// <summary>This page's twin ids to write after a merge, outside the plans.</summary>

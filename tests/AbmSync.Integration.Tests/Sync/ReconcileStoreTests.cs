@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 
 namespace AbmSync.Integration.Tests.Sync;
 
-/// <summary>What <c>reconcile --repair</c> changes in the state store itself, on both databases: tombstones and forgotten baselines.</summary>
+/// <summary>What <c>reconcile --repair</c> changes in the state store itself, on both databases: tombstones.</summary>
 public class ReconcileStoreTests
 {
     static async Task WithStoreAsync(string provider, Func<StateStore, Task> body)
@@ -33,7 +33,7 @@ public class ReconcileStoreTests
     [Theory]
     [InlineData("Sqlite")]
     [InlineData("Postgres")]
-    public Task TombstonesOnlyActiveLinks_AndForgetsNamedOrAllBaselines_RehashingWhatStays(string provider) => WithStoreAsync(provider, async store =>
+    public Task TombstonesOnlyActiveLinks_OnceATombstoneAlwaysThatTombstone(string provider) => WithStoreAsync(provider, async store =>
     {
         await store.MigrateAsync();
         var run = await store.StartRunAsync(ObjectPairs.Accounts, SyncRunner.LeaseDirection, "incremental");
@@ -54,15 +54,5 @@ public class ReconcileStoreTests
         Assert.Equal(LinkStatuses.Active, links["001B"].Status);
         Assert.Equal(LinkStatuses.SalesforceDeleted, links["001C"].Status);
         await Assert.ThrowsAsync<ArgumentException>(() => store.TombstoneLinksAsync(ObjectPairs.Accounts, [("001B", LinkStatuses.Active)]));
-
-        Assert.Equal(2, await store.ForgetBaselinesAsync(ObjectPairs.Accounts, Side.Salesforce,
-            new Dictionary<string, IReadOnlyCollection<string>?> { ["001A"] = ["Name", "Phone"], ["001B"] = null, ["001Z"] = null }));
-        var salesforce = await store.GetWrittenAsync(ObjectPairs.Accounts, Side.Salesforce, ["001A", "001B"]);
-        Assert.Equal(new Dictionary<string, string> { ["Website"] = "acme.example" }, salesforce["001A"].Values);
-        Assert.Equal(FieldValues.Hash(new Dictionary<string, string> { ["Website"] = "acme.example" }), salesforce["001A"].Hash);
-        Assert.False(salesforce.ContainsKey("001B"));
-        // The other side is untouched, and a field the row never had changes nothing.
-        Assert.Equal("Acme", (await store.GetWrittenAsync(ObjectPairs.Accounts, Side.HubSpot, ["001A"]))["001A"].Values["name"]);
-        Assert.Equal(0, await store.ForgetBaselinesAsync(ObjectPairs.Accounts, Side.Salesforce, new Dictionary<string, IReadOnlyCollection<string>?> { ["001A"] = ["Phone"] }));
     });
 }
