@@ -32,9 +32,16 @@ public sealed partial class SyncRunner
             }
         }
         var cursor = run.Request.Full ? null : await CursorAsync(run, Side.Salesforce);
-        if (cursor is not null)
+        // Deletes have their own cursor (a quiet org's record cursor stays where its last change was, for months), and a
+        // full read asks for them too: it reads live records only.
+        if ((await CursorAsync(run, Side.SalesforceDeletes) ?? await CursorAsync(run, Side.Salesforce)) is { } deletesFrom)
         {
-            gone.AddRange(await DeletedSinceAsync(run, cursor, ct));
+            gone.AddRange(await DeletedSinceAsync(run, deletesFrom, ct));
+        }
+        else
+        {
+            // The first run: nothing was linked before it, so no delete before it matters.
+            run.DeletesCursorAtEnd = new SyncCursor(run.StartedAt - options.Value.CursorOverlap, "");
         }
         SyncCursor? newest = null;
         var unordered = false;
@@ -69,11 +76,6 @@ public sealed partial class SyncRunner
     {
         var pair = run.Pair;
         var now = time.GetUtcNow();
-        // Deletes have their own cursor: a quiet org's record cursor stays where its last change was, for months.
-        if (await CursorAsync(run, Side.SalesforceDeletes) is { } checkedUpTo && checkedUpTo.ModifiedAt > cursor.ModifiedAt)
-        {
-            cursor = checkedUpTo;
-        }
         // The call answers whole minutes, and a record deleted in the current minute shows once it is over.
         var start = cursor.ModifiedAt - (options.Value.CursorOverlap > TimeSpan.FromMinutes(2) ? options.Value.CursorOverlap : TimeSpan.FromMinutes(2));
         string? gap = null;

@@ -146,4 +146,53 @@ public class MergeTests
         Assert.All(third, s => Assert.True(s.HubSpotCreated + s.HubSpotUpdated + s.SalesforceCreated + s.SalesforceUpdated == 0,
             $"{s.Object}: HubSpot {s.HubSpotCreated}/{s.HubSpotUpdated}, Salesforce {s.SalesforceCreated}/{s.SalesforceUpdated}: {string.Join("; ", s.Writes.Take(5).Select(w => $"{w.System} {w.Operation} {w.SalesforceId} {string.Join(",", w.Values.Keys)}"))}"));
     }
+
+    [Fact]
+    public async Task ASalesforceMasterWithoutALink_TakesTheLosersTwin_NoSecondCompany()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 54);
+        await SyncAllAsync(harness);
+        var loser = (await harness.Store.AllLinksAsync(ObjectPairs.Accounts)).Where(l => l.Status == LinkStatuses.Active).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).First();
+        var companies = Live(await harness.HubSpotExportAsync(), "companies", "archived").Count();
+
+        // A rep enters the company again, then merges the synced account into the new one before any sync sees it.
+        var master = await harness.Sandbox.CreateAsSalesRepAsync("Account", new { Name = "Merged Master Co", Type = "Prospect" });
+        await harness.Sandbox.MergeAsSalesRepAsync("Account", master, [loser.SalesforceId]);
+        await SyncAllAsync(harness);
+        var second = await SyncAllAsync(harness);
+
+        var links = await harness.Store.GetLinksAsync(ObjectPairs.Accounts, [master, loser.SalesforceId]);
+        Assert.Equal((loser.HubSpotId, LinkStatuses.Active), (links[master].HubSpotId, links[master].Status));
+        Assert.False(links.ContainsKey(loser.SalesforceId));
+        var hubSpot = await harness.HubSpotExportAsync();
+        Assert.Equal(companies, Live(hubSpot, "companies", "archived").Count());
+        Assert.Equal(master, (string?)Live(hubSpot, "companies", "archived").Single(c => (string)c["id"]! == loser.HubSpotId)["properties"]!["abm_salesforce_id"]);
+        Assert.Equal(loser.HubSpotId, (string?)Live(await harness.SalesforceExportAsync(), "Account", "IsDeleted").Single(a => (string)a["Id"]! == master)["ABM_HubSpot_Id__c"]);
+        Assert.Equal(0, second.Single(s => s.Object == ObjectPairs.Accounts).HubSpotCreated);
+    }
+
+    [Fact]
+    public async Task OnMergeUnlink_LeavesTheLosersTwinInHubSpot_AndTheMasterKeepsItsOwn()
+    {
+        var mappings = Directory.CreateTempSubdirectory("abmsync-mappings-");
+        foreach (var file in Directory.GetFiles(Path.Combine(SyncHarness.RepositoryRoot(), "mappings"), "*.yaml"))
+        {
+            File.WriteAllText(Path.Combine(mappings.FullName, Path.GetFileName(file)), File.ReadAllText(file).Replace("onMerge: merge-twins", "onMerge: unlink"));
+        }
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 55, settings: new Dictionary<string, string?> { ["Mappings:Directory"] = mappings.FullName });
+        await SyncAllAsync(harness);
+        var linked = (await harness.Store.AllLinksAsync(ObjectPairs.Accounts)).Where(l => l.Status == LinkStatuses.Active).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
+        var (master, loser) = (linked[0], linked[1]);
+
+        await harness.Sandbox.MergeAsSalesRepAsync("Account", master.SalesforceId, [loser.SalesforceId]);
+        await SyncAllAsync(harness);
+
+        var links = await harness.Store.GetLinksAsync(ObjectPairs.Accounts, [master.SalesforceId, loser.SalesforceId]);
+        Assert.Equal(master.HubSpotId, links[master.SalesforceId].HubSpotId);
+        Assert.Equal(LinkStatuses.SalesforceMerged, links[loser.SalesforceId].Status);
+        var live = Live(await harness.HubSpotExportAsync(), "companies", "archived").Select(c => (string)c["id"]!).ToHashSet();
+        Assert.Contains(master.HubSpotId, live);
+        Assert.Contains(loser.HubSpotId, live);
+        Assert.DoesNotContain((await harness.HubSpotExportAsync())["merges"]!["companies"]!.AsObject(), m => m.Key == loser.HubSpotId || m.Key == master.HubSpotId);
+    }
 }
