@@ -70,6 +70,25 @@ public sealed partial class HubSpotEmulator
     [GeneratedRegex(@"^\d{4}-\d{2}$")]
     private static partial Regex VersionPattern();
 
+    /// <summary>
+    /// Restores an archived record as a marketer does from the recycle bin, within its 90 days (<see cref="HsPortal.Restore"/>).
+    /// In process: HubSpot has no API for it.
+    /// </summary>
+    public void Restore(string objectType, string id)
+    {
+        lock (portal.Sync)
+        {
+            var type = HsSchema.Resolve(objectType) ?? throw new ArgumentException($"no object type {objectType}", nameof(objectType));
+            var record = portal.Find(type, long.Parse(id, CultureInfo.InvariantCulture), archived: true)
+                ?? throw new ArgumentException($"no archived {type} {id}", nameof(id));
+            if (record.ArchivedAt is { } at && at < portal.Now - TimeSpan.FromDays(90))
+            {
+                throw new InvalidOperationException($"{type} {id} was archived more than 90 days ago: it is gone for good.");
+            }
+            portal.Restore(record);
+        }
+    }
+
     public object Export()
     {
         lock (portal.Sync)

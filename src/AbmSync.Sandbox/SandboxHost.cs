@@ -104,6 +104,22 @@ public sealed class SandboxHost : IAsyncDisposable
         return Task.FromResult(Salesforce.Org.Merge(sObject, masterId, loserIds, Salesforce.Org.SalesRepUserId));
     }
 
+    /// <summary>Restores a deleted record from the recycle bin as the sales rep would (in process, like a merge: undelete is a SOAP call).</summary>
+    public Task UndeleteAsSalesRepAsync(string id, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Salesforce.Org.Undelete(id, Salesforce.Org.SalesRepUserId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Restores an archived HubSpot record as a marketer would from the recycle bin (in process: HubSpot has no API for it).</summary>
+    public Task RestoreAsMarketerAsync(string objectType, string id, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        HubSpot.Restore(objectType, id);
+        return Task.CompletedTask;
+    }
+
     async Task<string> AsSalesRepAsync(HttpMethod method, string resource, object? body, string what, CancellationToken cancellationToken)
     {
         using var http = new HttpClient();

@@ -156,10 +156,10 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
     }
 }
 
-/// <summary>The nightly reconciliation job (section <c>Sync:Reconcile</c>): <c>abmsync reconcile</c> on a schedule.</summary>
+/// <summary>The nightly reconciliation job (section <c>Reconcile</c>): <c>abmsync reconcile</c> on a schedule.</summary>
 public sealed class ReconcileOptions : IValidatableObject
 {
-    public const string Section = "Sync:Reconcile";
+    public const string Section = "Reconcile";
 
     /// <summary>
     /// Cron of the recurring <c>reconcile</c> job (five fields, the worker's time zone is UTC); empty disables it.
@@ -181,11 +181,11 @@ public sealed class ReconcileOptions : IValidatableObject
             && (cron.Split(' ', StringSplitOptions.RemoveEmptyEntries) is not { Length: 5 } fields
                 || fields.Any(f => !f.All(c => char.IsAsciiLetterOrDigit(c) || c is '*' or ',' or '-' or '/' or '?' or '#'))))
         {
-            yield return new ValidationResult($"Sync:Reconcile:Cron must be a cron expression of five fields such as '0 3 * * *' (or empty to disable the job), not '{cron}'.", [nameof(Cron)]);
+            yield return new ValidationResult($"Reconcile:Cron must be a cron expression of five fields such as '0 3 * * *' (or empty to disable the job), not '{cron}'.", [nameof(Cron)]);
         }
         if (Object != "all" && !Sync.ObjectPairs.All.Contains(Object))
         {
-            yield return new ValidationResult($"Sync:Reconcile:Object must be one of {string.Join(", ", Sync.ObjectPairs.All)} or all, not '{Object}'.", [nameof(Object)]);
+            yield return new ValidationResult($"Reconcile:Object must be one of {string.Join(", ", Sync.ObjectPairs.All)} or all, not '{Object}'.", [nameof(Object)]);
         }
     }
 }

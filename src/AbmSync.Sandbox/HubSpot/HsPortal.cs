@@ -33,6 +33,9 @@ internal sealed class HsRecord
     public bool Archived { get; set; }
     public DateTimeOffset? ArchivedAt { get; set; }
 
+    /// <summary>The HUBSPOT_DEFINED associations an archive removed, put back by a restore where the other record is live.</summary>
+    internal List<(string To, long ToId, HsAssocType Type)>? ArchivedLinks { get; set; }
+
     public string IdText => Id.ToString(CultureInfo.InvariantCulture);
 
     Dictionary<string, (string Raw, long Ms)>? instants;
@@ -559,7 +562,52 @@ internal sealed class HsPortal(TimeProvider time)
                 }
             }
         }
+        record.ArchivedLinks = [.. HsSchema.ObjectTypes.SelectMany(to => Associations.Of(record.Type, record.Id, to)
+            .SelectMany(l => l.Types.Where(t => t.Category == "HUBSPOT_DEFINED").Select(t => (to, l.ToId, t))))];
         Associations.RemoveAll(record.Type, record.Id);
+    }
+
+    /// <summary>
+    /// Restores an archived record as a person does from the recycle bin (HubSpot offers no API for it): live again
+    /// with its id, values and associations (to records still live), modified now. Refused when another live record
+    /// now holds one of its unique values (an email).
+    /// </summary>
+    public void Restore(HsRecord record)
+    {
+        if (!record.Archived)
+        {
+            throw new InvalidOperationException($"{record.Type} {record.Id} is not archived.");
+        }
+        foreach (var (name, index) in unique[record.Type])
+        {
+            if (record.Props.TryGetValue(name, out var value) && index.TryGetValue(Key(value), out var holder) && holder != record.Id)
+            {
+                throw new InvalidOperationException($"{record.Type} {record.Id} cannot be restored: {holder} holds its {name} now.");
+            }
+        }
+        record.Archived = false;
+        record.ArchivedAt = null;
+        foreach (var (name, index) in unique[record.Type])
+        {
+            if (record.Props.TryGetValue(name, out var value))
+            {
+                index[Key(value)] = record.Id;
+            }
+        }
+        foreach (var (to, toId, type) in record.ArchivedLinks ?? [])
+        {
+            if (Find(to, toId) is { } other)
+            {
+                Associations.Add(record.Type, record.Id, to, toId, type.TypeId, type.Category);
+                // A company restored is its contacts' primary company again.
+                if (record.Type == HsSchema.Companies && to == HsSchema.Contacts && type.TypeId == 2)
+                {
+                    other.Props["associatedcompanyid"] = record.IdText;
+                }
+            }
+        }
+        record.ArchivedLinks = null;
+        Touch(record, Now);
     }
 
     /// <summary>

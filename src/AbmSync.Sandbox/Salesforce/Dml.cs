@@ -209,6 +209,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
             undo.Add((target!, target!.Snapshot()));
             Stamp(target, userId);
             target["IsDeleted"] = true;
+            target.DeletedAt = target["SystemModstamp"] as DateTimeOffset?;
             return new SaveResult(target.Id, []);
         }
 
@@ -327,6 +328,10 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
         }
         Derive(record);
         var stamp = Stamp(record, userId);
+        if (values.TryGetValue("IsDeleted", out var deleted))
+        {
+            record.DeletedAt = deleted is true ? record["SystemModstamp"] as DateTimeOffset? : null;
+        }
         Track(record, before, userId, stamp, undo);
     }
 

@@ -32,6 +32,12 @@ public sealed class SfRecord(SfObject type, string id, long order)
 
     public bool IsDeleted => this["IsDeleted"] is true;
 
+    /// <summary>
+    /// When the running org deleted it, for the recycle bin's 15 days; null for a live record and for the seeded
+    /// world's own deletions (its merges), which stay in the recycle bin.
+    /// </summary>
+    public DateTimeOffset? DeletedAt { get; set; }
+
     /// <summary>A copy of every value, to restore on rollback.</summary>
     public object?[] Snapshot() => (object?[])values.Clone();
 

@@ -572,7 +572,7 @@ public sealed class SoqlEngine(OrgStore store, TimeProvider? time = null)
     public Outcome Run(SoqlQuery query, bool includeDeleted)
     {
         var emptiedBefore = (time ?? TimeProvider.System).GetUtcNow() - RecycleBinRetention;
-        var rows = store.All(query.From).Where(r => !r.IsDeleted || (includeDeleted && r["SystemModstamp"] is DateTimeOffset deletedAt && deletedAt >= emptiedBefore));
+        var rows = store.All(query.From).Where(r => !r.IsDeleted || (includeDeleted && (r.DeletedAt is not { } deletedAt || deletedAt >= emptiedBefore)));
         if (query.Where is { } where)
         {
             rows = rows.Where(r => Test(where, r));

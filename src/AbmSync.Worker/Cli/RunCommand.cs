@@ -43,7 +43,6 @@ public static class RunCommand
         builder.Logging.AddAbmSyncLogging(verbose);
         builder.Services.AddAbmSync();
         builder.Services.AddTransient<SyncAccountsJob>();
-        builder.Services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddTransient<Reconciler>();
         builder.Services.AddTransient<ReconcileJob>();
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();

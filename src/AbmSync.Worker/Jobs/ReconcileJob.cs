@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace AbmSync.Worker.Jobs;
 
 /// <summary>
-/// The nightly reconciliation: <c>abmsync reconcile</c>, repairing by default (<c>Sync:Reconcile:Repair</c>), with
+/// The nightly reconciliation: <c>abmsync reconcile</c>, repairing by default (<c>Reconcile:Repair</c>), with
 /// each pair's categories in the log. A second delivery of the job is harmless: the report reads only, and the repair
 /// goes through sync runs, which take the pair's lease and write idempotently.
 /// </summary>

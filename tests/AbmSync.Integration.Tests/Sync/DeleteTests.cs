@@ -164,4 +164,37 @@ public class DeleteTests
             c => string.Equals((string?)c!["properties"]!["email"], email, StringComparison.OrdinalIgnoreCase));
         Assert.Contains(email, await harness.Store.ForgottenAsync([email]));
     }
+
+    [Fact]
+    public async Task AnUndeletedOrRestoredRecord_RelinksToItsSurvivingTwin_AndSyncsAgain()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 45);
+        await SyncAllAsync(harness);
+        var links = (await harness.Store.AllLinksAsync(ObjectPairs.Contacts)).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
+        var (undeleted, restored) = (links[0], links[1]);
+        await harness.Sandbox.DeleteAsSalesRepAsync("Contact", undeleted.SalesforceId);
+        await ArchiveAsMarketerAsync(harness, "contacts", restored.HubSpotId);
+        await SyncAllAsync(harness);
+        var ended = await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [undeleted.SalesforceId, restored.SalesforceId]);
+        Assert.Equal((LinkStatuses.SalesforceDeleted, LinkStatuses.HubSpotDeleted), (ended[undeleted.SalesforceId].Status, ended[restored.SalesforceId].Status));
+
+        // Out of the recycle bins again: each pair is linked again and people's edits flow.
+        await harness.Sandbox.UndeleteAsSalesRepAsync(undeleted.SalesforceId);
+        await harness.Sandbox.RestoreAsMarketerAsync("contacts", restored.HubSpotId);
+        await SyncAllAsync(harness);
+        var back = await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [undeleted.SalesforceId, restored.SalesforceId]);
+        Assert.Equal((LinkStatuses.Active, undeleted.HubSpotId), (back[undeleted.SalesforceId].Status, back[undeleted.SalesforceId].HubSpotId));
+        Assert.Equal((LinkStatuses.Active, restored.HubSpotId), (back[restored.SalesforceId].Status, back[restored.SalesforceId].HubSpotId));
+
+        await harness.Sandbox.EditAsSalesRepAsync("Contact", undeleted.SalesforceId, new { Title = "Back from the recycle bin" });
+        await harness.Sandbox.EditAsSalesRepAsync("Contact", restored.SalesforceId, new { Title = "Restored in HubSpot" });
+        await SyncAllAsync(harness);
+        var people = (await harness.HubSpotExportAsync())["contacts"]!.AsArray().ToDictionary(c => (string)c!["id"]!);
+        Assert.Equal("Back from the recycle bin", (string?)people[undeleted.HubSpotId]!["properties"]!["jobtitle"]);
+        Assert.Equal(undeleted.SalesforceId, (string?)people[undeleted.HubSpotId]!["properties"]!["abm_salesforce_id"]);
+        Assert.Equal("Restored in HubSpot", (string?)people[restored.HubSpotId]!["properties"]!["jobtitle"]);
+        var contacts = (await harness.SalesforceExportAsync())["Contact"]!.AsArray().ToDictionary(c => (string)c!["Id"]!);
+        Assert.Equal(restored.HubSpotId, (string?)contacts[restored.SalesforceId]!["ABM_HubSpot_Id__c"]);
+        Assert.NotNull((string?)contacts[restored.SalesforceId]!["AccountId"]);
+    }
 }

@@ -155,7 +155,11 @@ public class CliTests
             Assert.Contains("ok", health, StringComparison.Ordinal);
             using var dashboard = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/hangfire"));
             Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
-            Assert.Contains("sync-accounts", await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/hangfire/recurring")), StringComparison.Ordinal);
+            var recurring = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/hangfire/recurring"));
+            Assert.Contains("sync-accounts", recurring, StringComparison.Ordinal);
+            // The nightly reconciliation is scheduled next to it, on its default cron.
+            Assert.Contains("reconcile", recurring, StringComparison.Ordinal);
+            Assert.Contains("0 3 * * *", recurring, StringComparison.Ordinal);
 
             // Nothing listens beyond loopback: the machine's other addresses refuse the port.
             foreach (var address in OtherAddresses())

@@ -104,6 +104,7 @@ public class SettingsTests
         Check<MappingsOptions>(MappingsOptions.Section);
         Check<SyncOptions>(SyncOptions.Section);
         Check<WorkerOptions>(WorkerOptions.Section);
+        Check<ReconcileOptions>(ReconcileOptions.Section);
         return bound;
     }
 
