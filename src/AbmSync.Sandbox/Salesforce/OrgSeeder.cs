@@ -149,6 +149,7 @@ public static class OrgSeeder
         // Everything below is minted after the world's records, each kind under its own key prefix and from its own
         // random stream, so that the default world's ids and values are the same with or without it.
         var assignment = SeedLeadRouting(store, integration.Id, orgCreated);
+        SeedOpportunityStages(store, integration.Id, orgCreated);
         if (personAccounts > 0)
         {
             SeedPersonAccounts(store, world, personAccounts, userIds);
@@ -182,6 +183,29 @@ public static class OrgSeeder
         rule["Active"] = true;
         SetUp(rule, adminId, orgCreated);
         return new OrgRules.LeadAssignmentRule(rule.Id, queue.Id);
+    }
+
+    /// <summary>The org's opportunity stages: the Stage picklist's values in order, each with its closed and won facts.</summary>
+    static void SeedOpportunityStages(OrgStore store, string adminId, DateTimeOffset orgCreated)
+    {
+        var type = store.Schema.Find("OpportunityStage")!;
+        for (var i = 0; i < SyntheticWorld.OpportunityStages.Length; i++)
+        {
+            var name = SyntheticWorld.OpportunityStages[i];
+            var (isClosed, isWon, probability, forecast) = SfSchema.StageFacts(name);
+            var stage = store.Add(type);
+            Defaults(stage);
+            stage["MasterLabel"] = name;
+            stage["ApiName"] = name;
+            stage["IsActive"] = true;
+            stage["SortOrder"] = (decimal)(i + 1);
+            stage["IsClosed"] = isClosed;
+            stage["IsWon"] = isWon;
+            stage["DefaultProbability"] = (decimal)probability;
+            stage["ForecastCategoryName"] = forecast;
+            stage["ForecastCategory"] = forecast switch { "Best Case" => "BestCase", "Commit" => "Forecast", _ => forecast };
+            SetUp(stage, adminId, orgCreated);
+        }
     }
 
     static void SetUp(SfRecord record, string adminId, DateTimeOffset at)

@@ -154,7 +154,7 @@ public sealed class SfSchema
         var contact = Contact(personAccounts);
         account.History = HistoryObject(account, "AccountId");
         contact.History = HistoryObject(contact, "ContactId");
-        return new([account, contact, Lead(), Opportunity(currencies), User(), Group(), AssignmentRule(), account.History, contact.History, OpportunityContactRole()]);
+        return new([account, contact, Lead(), Opportunity(currencies), User(), Group(), AssignmentRule(), OpportunityStage(), account.History, contact.History, OpportunityContactRole()]);
     }
 
     /// <summary>The name of a record's currency in a multi-currency org (the object reference's CurrencyIsoCode).</summary>
@@ -459,6 +459,26 @@ public sealed class SfSchema
         Text("Name", "Name", 120),
         Picklist("SobjectType", "SObject Type", ["Case", "Lead"], restricted: true) with { Length = 40 },
         Checkbox("Active", "Active"),
+        .. Audit(),
+    ], writable: false);
+
+    /// <summary>
+    /// OpportunityStage (Setup → Opportunity Stages): one record per value of the Stage picklist, with whether it is
+    /// closed and won, its default probability and forecast category, as the object reference describes it. Read-only.
+    /// </summary>
+    static SfObject OpportunityStage() => new("OpportunityStage", "Opportunity Stage", "Opportunity Stages", "01J",
+    [
+        Id(),
+        Text("MasterLabel", "Master Label", 255) with { Nillable = false },
+        Text("ApiName", "Api Name", 255) with { Nillable = false },
+        Checkbox("IsActive", "Is Active"),
+        new SfField("SortOrder", "Sort Order", SfType.Int) { Precision = 9, Scale = 0 },
+        Checkbox("IsClosed", "Is Closed"),
+        Checkbox("IsWon", "Is Won"),
+        Picklist("ForecastCategory", "Forecast Type", ["Omitted", "Pipeline", "BestCase", "Forecast", "Closed"], restricted: true),
+        Picklist("ForecastCategoryName", "Forecast Category Name", ["Omitted", "Pipeline", "Best Case", "Commit", "Closed"], restricted: true),
+        new SfField("DefaultProbability", "Probability (%)", SfType.Percent) { Precision = 3, Scale = 0 },
+        Text("Description", "Description", 255),
         .. Audit(),
     ], writable: false);
 

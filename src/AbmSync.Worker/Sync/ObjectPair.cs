@@ -59,8 +59,11 @@ public sealed record ObjectPair(
     /// <summary>Salesforce merges these objects (a loser is deleted with its MasterRecordId); opportunities it never merges.</summary>
     public bool SalesforceMergeable => SalesforceObject is "Account" or "Contact" or "Lead";
 
-    /// <summary>HubSpot merges contacts and companies into a new record with a new id; both old ids then read as it.</summary>
-    public bool HubSpotMergesIntoNew => HubSpotObject is "contacts" or "companies";
+    /// <summary>
+    /// HubSpot merges these: contacts and companies into a new record with a new id, deals into the primary (which keeps
+    /// its id); every merged-away id then reads as the result, whose <c>hs_merged_object_ids</c> lists them.
+    /// </summary>
+    public bool HubSpotMergeable => HubSpotObject is "contacts" or "companies" or "deals";
 
     /// <summary>The fields that are associations on the HubSpot side (a contact's primary company).</summary>
     public IReadOnlyList<FieldMapping> Associations => [.. Mapping.Fields.Where(f => f.Direction != SyncDirection.None && f.IsAssociation)];
@@ -91,7 +94,7 @@ public sealed record ObjectPair(
             .Concat(SiblingTwinIdProperty is { } sibling ? [sibling] : [])
             .Concat(Mapping.Fields.Any(f => f.Pipelines is { Count: > 0 }) ? [FieldMapping.PipelineProperty] : [])
             .Concat(CreateInSalesforceOnlyNew ? [CreatedProperty] : [])
-            .Concat(HubSpotMergesIntoNew ? [HubSpotMergedIdsProperty] : [])
+            .Concat(HubSpotMergeable ? [HubSpotMergedIdsProperty] : [])
             .Distinct(StringComparer.Ordinal),
     ];
 

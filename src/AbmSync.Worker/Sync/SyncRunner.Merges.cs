@@ -39,7 +39,7 @@ public sealed partial class SyncRunner
     {
         var merged = unlinked.Where(i => i.HubSpot is { } hs && HubSpotClient.MergedIds(hs).Count > 0).ToList();
         var found = new Dictionary<string, RecordLink>(StringComparer.Ordinal);
-        if (merged.Count == 0 || !run.Pair.HubSpotMergesIntoNew)
+        if (merged.Count == 0 || !run.Pair.HubSpotMergeable)
         {
             return found;
         }
@@ -57,6 +57,33 @@ public sealed partial class SyncRunner
     }
 
     /// <summary>
+    /// Items whose HubSpot record absorbed ids another record is still linked to: a merge not settled yet. They are
+    /// planned even when their values look unchanged (a deal merge keeps the primary's id and values).
+    /// </summary>
+    async Task<HashSet<string>> UnsettledMergesAsync(RunState run, List<Item> items)
+    {
+        var unsettled = new HashSet<string>(StringComparer.Ordinal);
+        if (!run.Pair.HubSpotMergeable)
+        {
+            return unsettled;
+        }
+        var merged = items.Where(i => i.Live && i.HubSpot is { } hs && HubSpotClient.MergedIds(hs).Count > 0).ToList();
+        if (merged.Count == 0)
+        {
+            return unsettled;
+        }
+        var links = await store.GetLinksByHubSpotIdAsync(run.Pair.Name, [.. merged.SelectMany(i => AbsorbedIds(i.HubSpot!, null)).Distinct(StringComparer.Ordinal)]);
+        foreach (var item in merged)
+        {
+            if (AbsorbedIds(item.HubSpot!, null).Any(id => links.TryGetValue(id, out var l) && l.Status == LinkStatuses.Active && l.SalesforceId != item.SalesforceId))
+            {
+                unsettled.Add(item.Key);
+            }
+        }
+        return unsettled;
+    }
+
+    /// <summary>
     /// Once twins are read: a linked HubSpot twin that answered with another id, or that absorbed other records, was
     /// merged. The winner's link moves to the merged record; every other Salesforce record whose twin went into it
     /// loses its link (a tombstone naming the merged record, so that its children still find their company) and has
@@ -65,7 +92,7 @@ public sealed partial class SyncRunner
     async Task SettleHubSpotMergesAsync(RunState run, List<Item> items, PageCommit commit)
     {
         var pair = run.Pair;
-        if (!pair.HubSpotMergesIntoNew)
+        if (!pair.HubSpotMergeable)
         {
             return;
         }

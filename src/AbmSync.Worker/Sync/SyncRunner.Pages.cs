@@ -343,6 +343,7 @@ public sealed partial class SyncRunner
     async Task ReadTwinsAsync(RunState run, List<Item> items, CancellationToken ct)
     {
         var pair = run.Pair;
+        var unsettledMerges = await UnsettledMergesAsync(run, items);
         foreach (var item in items)
         {
             if (item.Failure is not null || item.Skip is not null)
@@ -352,7 +353,7 @@ public sealed partial class SyncRunner
             // A merge's result read under its new id has the old record's values, but its link still has to move. A
             // record asked for by name (reconcile's repair, "sync this now") is planned whatever its baselines say.
             if (!run.Request.Full && item.Link is not null && item.HubSpotId == item.Link.HubSpotId && !item.SalesforceDeleted && !item.HubSpotDeleted
-                && item.NewLinkStatus is null && !run.LinkSetChanged.Contains(item.SalesforceId ?? "") && !run.ReRead.Contains(item.Key) && Unchanged(run, item))
+                && item.NewLinkStatus is null && !run.LinkSetChanged.Contains(item.SalesforceId ?? "") && !run.ReRead.Contains(item.Key) && !unsettledMerges.Contains(item.Key) && Unchanged(run, item))
             {
                 item.Skip = "unchanged";
                 run.Unchanged++;

@@ -58,6 +58,9 @@ public class LiveSchemaCheckTests
         { "        Closed Won: closedwon", "        Closed Won: closedwonn", "'closedwonn' is not a stage of the HubSpot pipeline 'default'" },
         { "      default:", "      defualt:", "have no pipeline 'defualt'" },
         { "        Prospecting: appointmentscheduled", "        Prospectng: appointmentscheduled", "value map names 'Prospectng'" },
+        // Won and lost must agree: the org's OpportunityStage says Closed Lost is lost, HubSpot's closedwon is won.
+        { "        Closed Lost: closedlost", "        Closed Lost: closedwon", "'Closed Lost' is lost in Salesforce but HubSpot stage 'closedwon' is won" },
+        { "        Negotiation/Review: contractsent", "        Negotiation/Review: closedlost", "'Negotiation/Review' is open in Salesforce but HubSpot stage 'closedlost' is lost" },
     };
 
     /// <summary>A stage map is checked per pipeline against the org's picklist and HubSpot's pipelines, at the pipeline's line.</summary>

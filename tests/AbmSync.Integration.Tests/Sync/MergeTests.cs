@@ -195,4 +195,27 @@ public class MergeTests
         Assert.Contains(loser.HubSpotId, live);
         Assert.DoesNotContain((await harness.HubSpotExportAsync())["merges"]!["companies"]!.AsObject(), m => m.Key == loser.HubSpotId || m.Key == master.HubSpotId);
     }
+
+    [Fact]
+    public async Task ADealMerge_KeepsThePrimarysId_ItsOpportunityKeepsTheLink_TheOtherLosesItsTwinId()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 56);
+        await SyncAllAsync(harness);
+        var deals = (await harness.Store.AllLinksAsync(ObjectPairs.Opportunities)).Where(l => l.Status == LinkStatuses.Active).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
+        var (primary, merged) = (deals[0], deals[1]);
+
+        var result = await MergeAsMarketerAsync(harness, "deals", primary.HubSpotId, merged.HubSpotId);
+        Assert.Equal(primary.HubSpotId, result);
+        await SyncAllAsync(harness);
+        var second = await SyncAllAsync(harness);
+
+        var links = await harness.Store.GetLinksAsync(ObjectPairs.Opportunities, [primary.SalesforceId, merged.SalesforceId]);
+        Assert.Equal((LinkStatuses.Active, primary.HubSpotId), (links[primary.SalesforceId].Status, links[primary.SalesforceId].HubSpotId));
+        Assert.Equal((LinkStatuses.HubSpotMerged, primary.HubSpotId), (links[merged.SalesforceId].Status, links[merged.SalesforceId].MergedInto));
+        var opportunities = Live(await harness.SalesforceExportAsync(), "Opportunity", "IsDeleted").ToDictionary(o => (string)o["Id"]!);
+        Assert.Equal(primary.HubSpotId, (string?)opportunities[primary.SalesforceId]["ABM_HubSpot_Id__c"]);
+        Assert.Null((string?)opportunities[merged.SalesforceId]["ABM_HubSpot_Id__c"]);
+        // Nothing is created for the opportunity that lost its deal.
+        Assert.Equal(0, second.Single(s => s.Object == ObjectPairs.Opportunities).HubSpotCreated);
+    }
 }
