@@ -1,6 +1,4 @@
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using AbmSync.Sandbox;
 using AbmSync.Worker.State;
 using AbmSync.Worker.Sync;
 
@@ -12,31 +10,9 @@ namespace AbmSync.Integration.Tests.Sync;
 /// </summary>
 public class ContactRoleTests
 {
-    static async Task<IReadOnlyList<SyncSummary>> SyncAllAsync(SyncHarness harness)
-    {
-        var summaries = new List<SyncSummary>();
-        foreach (var pair in ObjectPairs.All)
-        {
-            var summary = await harness.SyncAsync(new SyncRequest(Object: pair));
-            Assert.True(summary.Status == "succeeded", $"{pair}: {summary.Status} {summary.Message}");
-            summaries.Add(summary);
-        }
-        return summaries;
-    }
-
-    static async Task<HttpResponseMessage> AsMarketerAsync(SyncHarness harness, HttpMethod method, string path)
-    {
-        using var request = new HttpRequestMessage(method, new Uri(harness.Sandbox.HubSpotUrl, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
-        var response = await harness.Http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return response;
-    }
-
     static async Task<HashSet<string>> DealContactsAsync(SyncHarness harness, string dealId)
     {
-        using var response = await AsMarketerAsync(harness, HttpMethod.Get, $"/crm/v4/objects/deals/{dealId}/associations/contacts");
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var body = JsonNode.Parse(await harness.AsMarketerAsync(HttpMethod.Get, $"/crm/v4/objects/deals/{dealId}/associations/contacts"))!;
         return [.. body["results"]!.AsArray().Select(r => r!["toObjectId"]!.ToString())];
     }
 
@@ -49,7 +25,7 @@ public class ContactRoleTests
     public async Task RolesAndDealContacts_AreOneSet_AddsAndRemovesCrossBothWays_AmongLinkedContacts()
     {
         await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 61);
-        await SyncAllAsync(harness);
+        await harness.SyncAllAsync();
         var salesforce = await harness.SalesforceExportAsync();
         var contactLinks = (await harness.Store.AllLinksAsync(ObjectPairs.Contacts)).Where(l => l.Status == LinkStatuses.Active).ToDictionary(l => l.SalesforceId);
         var opportunityLinks = (await harness.Store.AllLinksAsync(ObjectPairs.Opportunities)).Where(l => l.Status == LinkStatuses.Active).ToList();
@@ -70,9 +46,9 @@ public class ContactRoleTests
         var (byRep, byMarketer) = (people.First(p => !linkedRoles.Contains(contactLinks[p].HubSpotId)), people.Last(p => !linkedRoles.Contains(contactLinks[p].HubSpotId)));
         Assert.NotEqual(byRep, byMarketer);
         await harness.Sandbox.CreateAsSalesRepAsync("OpportunityContactRole", new { OpportunityId = opportunity, ContactId = byRep, Role = "Decision Maker" });
-        (await AsMarketerAsync(harness, HttpMethod.Put, $"/crm/v4/objects/deals/{deal}/associations/default/contacts/{contactLinks[byMarketer].HubSpotId}")).Dispose();
+        await harness.AsMarketerAsync(HttpMethod.Put, $"/crm/v4/objects/deals/{deal}/associations/default/contacts/{contactLinks[byMarketer].HubSpotId}");
         await harness.Sandbox.EditAsMarketerAsync("deals", deal, new Dictionary<string, string> { ["description"] = "Buying committee grew" });
-        var added = (await SyncAllAsync(harness)).Single(s => s.Object == ObjectPairs.Opportunities);
+        var added = (await harness.SyncAllAsync()).Single(s => s.Object == ObjectPairs.Opportunities);
 
         Assert.Equal(2, added.LinkSetChanges);
         Assert.Contains(contactLinks[byRep].HubSpotId, await DealContactsAsync(harness, deal));
@@ -81,14 +57,14 @@ public class ContactRoleTests
         // The rep removes the role again: the role change alone (the opportunity is untouched) takes it off the deal.
         var role = (await RolesAsync(harness, opportunity)).First(r => r.Contact == byRep);
         await harness.Sandbox.DeleteAsSalesRepAsync("OpportunityContactRole", role.Id);
-        var removed = (await SyncAllAsync(harness)).Single(s => s.Object == ObjectPairs.Opportunities);
+        var removed = (await harness.SyncAllAsync()).Single(s => s.Object == ObjectPairs.Opportunities);
 
         Assert.Equal(1, removed.LinkSetChanges);
         Assert.DoesNotContain(contactLinks[byRep].HubSpotId, await DealContactsAsync(harness, deal));
         Assert.Contains(byMarketer, (await RolesAsync(harness, opportunity)).Select(r => r.Contact));
 
         // Nothing left to do: no contact role or association written again.
-        var quiet = (await SyncAllAsync(harness)).Single(s => s.Object == ObjectPairs.Opportunities);
+        var quiet = (await harness.SyncAllAsync()).Single(s => s.Object == ObjectPairs.Opportunities);
         Assert.Equal(0, quiet.LinkSetChanges);
     }
 }

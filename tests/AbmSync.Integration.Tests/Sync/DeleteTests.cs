@@ -11,21 +11,10 @@ namespace AbmSync.Integration.Tests.Sync;
 /// </summary>
 public class DeleteTests
 {
-    static async Task SyncAllAsync(SyncHarness harness)
-    {
-        foreach (var pair in ObjectPairs.All)
-        {
-            var summary = await harness.SyncAsync(new SyncRequest(Object: pair));
-            Assert.True(summary.Status == "succeeded", $"{pair}: {summary.Status} {summary.Message}");
-        }
-    }
+    static Task SyncAllAsync(SyncHarness harness) => harness.SyncAllAsync();
 
-    static async Task ArchiveAsMarketerAsync(SyncHarness harness, string objectType, string id)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(harness.Sandbox.HubSpotUrl, $"/crm/v3/objects/{objectType}/{id}"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
-        (await harness.Http.SendAsync(request)).EnsureSuccessStatusCode();
-    }
+    static Task ArchiveAsMarketerAsync(SyncHarness harness, string objectType, string id) =>
+        harness.AsMarketerAsync(HttpMethod.Delete, $"/crm/v3/objects/{objectType}/{id}");
 
     /// <summary>Live (not archived, not deleted) people on one side.</summary>
     static async Task<int> LiveAsync(SyncHarness harness, bool hubSpot) => hubSpot
@@ -142,14 +131,7 @@ public class DeleteTests
         var contact = (await harness.SalesforceExportAsync())["Contact"]!.AsArray().Single(c => (string)c!["Id"]! == link.SalesforceId)!;
         var email = (string)contact["Email"]!;
 
-        using (var request = new HttpRequestMessage(HttpMethod.Post, new Uri(harness.Sandbox.HubSpotUrl, "/crm/v3/objects/contacts/gdpr-delete"))
-        {
-            Content = System.Net.Http.Json.JsonContent.Create(new { objectId = link.HubSpotId }),
-        })
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
-            (await harness.Http.SendAsync(request)).EnsureSuccessStatusCode();
-        }
+        await harness.AsMarketerAsync(HttpMethod.Post, "/crm/v3/objects/contacts/gdpr-delete", new { objectId = link.HubSpotId });
         // The rep keeps editing the contact, and someone enters the person again under the same account.
         await harness.Sandbox.EditAsSalesRepAsync("Contact", link.SalesforceId, new { Title = "Edited after the GDPR delete" });
         await SyncAllAsync(harness);

@@ -1,7 +1,4 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using AbmSync.Sandbox;
 using AbmSync.Worker.State;
 using AbmSync.Worker.Sync;
 
@@ -15,37 +12,11 @@ namespace AbmSync.Integration.Tests.Sync;
 /// </summary>
 public class MergeTests
 {
-    static async Task<IReadOnlyList<SyncSummary>> SyncAllAsync(SyncHarness harness)
-    {
-        var summaries = new List<SyncSummary>();
-        foreach (var pair in ObjectPairs.All)
-        {
-            var summary = await harness.SyncAsync(new SyncRequest(Object: pair));
-            Assert.True(summary.Status == "succeeded", $"{pair}: {summary.Status} {summary.Message}");
-            summaries.Add(summary);
-        }
-        return summaries;
-    }
+    static async Task<string> MergeAsMarketerAsync(SyncHarness harness, string objectType, string primary, string merged) =>
+        (string)JsonNode.Parse(await harness.AsMarketerAsync(HttpMethod.Post, $"/crm/v3/objects/{objectType}/merge", new { primaryObjectId = primary, objectIdToMerge = merged }))!["id"]!;
 
-    static async Task<string> MergeAsMarketerAsync(SyncHarness harness, string objectType, string primary, string merged)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(harness.Sandbox.HubSpotUrl, $"/crm/v3/objects/{objectType}/merge"))
-        {
-            Content = JsonContent.Create(new { primaryObjectId = primary, objectIdToMerge = merged }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
-        using var response = await harness.Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, body);
-        return (string)JsonNode.Parse(body)!["id"]!;
-    }
-
-    static async Task ArchiveAsMarketerAsync(SyncHarness harness, string objectType, string id)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(harness.Sandbox.HubSpotUrl, $"/crm/v3/objects/{objectType}/{id}"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
-        (await harness.Http.SendAsync(request)).EnsureSuccessStatusCode();
-    }
+    static Task ArchiveAsMarketerAsync(SyncHarness harness, string objectType, string id) =>
+        harness.AsMarketerAsync(HttpMethod.Delete, $"/crm/v3/objects/{objectType}/{id}");
 
     static IEnumerable<JsonNode> Live(JsonObject export, string type, string deletedFlag) =>
         export[type]!.AsArray().Where(r => (bool?)r![deletedFlag] != true).Select(r => r!);
@@ -54,7 +25,7 @@ public class MergeTests
     public async Task MergesOnBothSides_AndADeleteOnEach_ThreeSyncs_LeaveWhatAPersonExpects()
     {
         await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 53);
-        await SyncAllAsync(harness);
+        await harness.SyncAllAsync();
 
         var salesforce = await harness.SalesforceExportAsync();
         var contacts = Live(salesforce, "Contact", "IsDeleted").ToList();
@@ -83,9 +54,9 @@ public class MergeTests
         await harness.Sandbox.DeleteAsSalesRepAsync("Contact", deletedInSalesforce);
         await ArchiveAsMarketerAsync(harness, "contacts", contactLinks[archivedInHubSpot].HubSpotId);
 
-        await SyncAllAsync(harness);
-        await SyncAllAsync(harness);
-        var third = await SyncAllAsync(harness);
+        await harness.SyncAllAsync();
+        await harness.SyncAllAsync();
+        var third = await harness.SyncAllAsync();
 
         var accountsAfter = await harness.Store.GetLinksAsync(ObjectPairs.Accounts, [hsPrimaryAccount, hsMergedAccount, sfMaster, sfLoser]);
         var contactsAfter = await harness.Store.GetLinksAsync(ObjectPairs.Contacts, [hsPrimaryContact, hsMergedContact, deletedInSalesforce, archivedInHubSpot]);
@@ -151,15 +122,15 @@ public class MergeTests
     public async Task ASalesforceMasterWithoutALink_TakesTheLosersTwin_NoSecondCompany()
     {
         await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 54);
-        await SyncAllAsync(harness);
+        await harness.SyncAllAsync();
         var loser = (await harness.Store.AllLinksAsync(ObjectPairs.Accounts)).Where(l => l.Status == LinkStatuses.Active).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).First();
         var companies = Live(await harness.HubSpotExportAsync(), "companies", "archived").Count();
 
         // A rep enters the company again, then merges the synced account into the new one before any sync sees it.
         var master = await harness.Sandbox.CreateAsSalesRepAsync("Account", new { Name = "Merged Master Co", Type = "Prospect" });
         await harness.Sandbox.MergeAsSalesRepAsync("Account", master, [loser.SalesforceId]);
-        await SyncAllAsync(harness);
-        var second = await SyncAllAsync(harness);
+        await harness.SyncAllAsync();
+        var second = await harness.SyncAllAsync();
 
         var links = await harness.Store.GetLinksAsync(ObjectPairs.Accounts, [master, loser.SalesforceId]);
         Assert.Equal((loser.HubSpotId, LinkStatuses.Active), (links[master].HubSpotId, links[master].Status));
@@ -180,12 +151,12 @@ public class MergeTests
             File.WriteAllText(Path.Combine(mappings.FullName, Path.GetFileName(file)), File.ReadAllText(file).Replace("onMerge: merge-twins", "onMerge: unlink"));
         }
         await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 55, settings: new Dictionary<string, string?> { ["Mappings:Directory"] = mappings.FullName });
-        await SyncAllAsync(harness);
+        await harness.SyncAllAsync();
         var linked = (await harness.Store.AllLinksAsync(ObjectPairs.Accounts)).Where(l => l.Status == LinkStatuses.Active).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
         var (master, loser) = (linked[0], linked[1]);
 
         await harness.Sandbox.MergeAsSalesRepAsync("Account", master.SalesforceId, [loser.SalesforceId]);
-        await SyncAllAsync(harness);
+        await harness.SyncAllAsync();
 
         var links = await harness.Store.GetLinksAsync(ObjectPairs.Accounts, [master.SalesforceId, loser.SalesforceId]);
         Assert.Equal(master.HubSpotId, links[master.SalesforceId].HubSpotId);
@@ -200,14 +171,14 @@ public class MergeTests
     public async Task ADealMerge_KeepsThePrimarysId_ItsOpportunityKeepsTheLink_TheOtherLosesItsTwinId()
     {
         await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 56);
-        await SyncAllAsync(harness);
+        await harness.SyncAllAsync();
         var deals = (await harness.Store.AllLinksAsync(ObjectPairs.Opportunities)).Where(l => l.Status == LinkStatuses.Active).OrderBy(l => l.SalesforceId, StringComparer.Ordinal).ToList();
         var (primary, merged) = (deals[0], deals[1]);
 
         var result = await MergeAsMarketerAsync(harness, "deals", primary.HubSpotId, merged.HubSpotId);
         Assert.Equal(primary.HubSpotId, result);
-        await SyncAllAsync(harness);
-        var second = await SyncAllAsync(harness);
+        await harness.SyncAllAsync();
+        var second = await harness.SyncAllAsync();
 
         var links = await harness.Store.GetLinksAsync(ObjectPairs.Opportunities, [primary.SalesforceId, merged.SalesforceId]);
         Assert.Equal((LinkStatuses.Active, primary.HubSpotId), (links[primary.SalesforceId].Status, links[primary.SalesforceId].HubSpotId));

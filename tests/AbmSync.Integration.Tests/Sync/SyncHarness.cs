@@ -52,6 +52,30 @@ public sealed class SyncHarness : IAsyncDisposable
     public Task<SyncSummary> SyncAsync(SyncRequest? request = null) =>
         Host.Services.GetRequiredService<SyncRunner>().RunAsync(request ?? new SyncRequest(), CancellationToken.None);
 
+    /// <summary>Every pair in dependency order (accounts, contacts, leads, opportunities), each asserted to succeed.</summary>
+    public async Task<IReadOnlyList<SyncSummary>> SyncAllAsync(bool full = false)
+    {
+        var summaries = new List<SyncSummary>();
+        foreach (var pair in ObjectPairs.All)
+        {
+            var summary = await SyncAsync(new SyncRequest(Full: full, Object: pair));
+            Assert.True(summary.Status == "succeeded", $"{pair}: {summary.Status} {summary.Message}");
+            summaries.Add(summary);
+        }
+        return summaries;
+    }
+
+    /// <summary>A marketer's call to the HubSpot API (a person's token): the answer's body, or a failed assertion with it.</summary>
+    public async Task<string> AsMarketerAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(Sandbox.HubSpotUrl, path)) { Content = body is null ? null : System.Net.Http.Json.JsonContent.Create(body) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {text}");
+        return text;
+    }
+
     public async Task<JsonObject> SalesforceExportAsync() =>
         (JsonObject)JsonNode.Parse(await Http.GetStringAsync(new Uri(Sandbox.SalesforceUrl, "/_sandbox/export")))!;
 
