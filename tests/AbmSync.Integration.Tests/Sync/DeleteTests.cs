@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using AbmSync.Sandbox;
 using AbmSync.Worker.State;
 using AbmSync.Worker.Sync;
 
