@@ -288,4 +288,29 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
     /// <summary>Removes every association between each pair; answers the errors.</summary>
     public async Task<IReadOnlyList<HubSpotError>> UnassociateAsync(ObjectPair pair, string toType, IReadOnlyList<HubSpotAssociationPair> pairs, CancellationToken ct) =>
         pairs.Count == 0 ? [] : (await hubSpot.BatchArchiveAssociationsAsync(pair.HubSpotObject, toType, pairs, ct)).Errors;
+
+    /// <summary>Values per IN filter of a search by key: the records that carry one of them are few, so a page of 200 holds them.</summary>
+    public const int ValuesPerSearch = 100;
+
+    /// <summary>
+    /// The records whose <paramref name="property"/> is one of <paramref name="values"/> (HubSpot compares without
+    /// regard to case), searched 100 values at a time, with the pair's properties and associations.
+    /// </summary>
+    public async Task<IReadOnlyList<HubSpotObject>> SearchByValuesAsync(ObjectPair pair, string property, IReadOnlyList<string> values, CancellationToken ct)
+    {
+        var found = new List<HubSpotObject>();
+        foreach (var chunk in values.Chunk(ValuesPerSearch))
+        {
+            string? after = null;
+            do
+            {
+                var page = await hubSpot.SearchAsync(pair.HubSpotObject, new HubSpotSearchRequest(
+                    [new HubSpotFilterGroup([new HubSpotFilter(property, "IN", Values: chunk)])], [], [.. pair.HubSpotProperties], after), ct);
+                found.AddRange(await WithAssociationsAsync(pair, page.Results, ct));
+                after = page.NextAfter;
+            }
+            while (after is not null);
+        }
+        return found;
+    }
 }

@@ -167,7 +167,7 @@ public sealed partial class SyncRunner
         {
             return;
         }
-        var index = await MatchIndexAsync(run, ct);
+        var index = await MatchIndexAsync(run, unlinked, ct);
         var convertedLeads = pair.Mapping.Match.Contains(MatchKey.ConvertedLead) && pair.ConvertedFrom is { } leadPair
             ? await ConvertedLeadTwinsAsync(leadPair, [.. unlinked.Where(i => !index.BySalesforceId.ContainsKey(i.SalesforceId!)).Select(i => i.SalesforceId!)], ct)
             : [];
@@ -290,49 +290,91 @@ public sealed partial class SyncRunner
     static string? Domain(ObjectPair pair, SObjectRecord record) =>
         pair.Mapping.Fields.FirstOrDefault(f => f.Transform == FieldTransform.Domain) is { } field ? DomainName.Normalize(record.GetString(field.Salesforce)) : null;
 
-    async Task<MatchIndex> MatchIndexAsync(RunState run, CancellationToken ct)
+    /// <summary>
+    /// The HubSpot records the page's unlinked records may match. Where matching is by linked id and email only and a
+    /// search by those keys (100 values a call) is fewer calls than listing the portal (at least as many records as it
+    /// has links), the keys are searched for, page by page; otherwise the portal is listed once per run. A domain is
+    /// matched on its normalized form, which a search by stored value cannot find, so a pair matching by domain lists.
+    /// </summary>
+    async Task<MatchIndex> MatchIndexAsync(RunState run, IReadOnlyList<Item> unlinked, CancellationToken ct)
     {
-        if (run.Index is { } built)
+        if (run.Index is { Complete: true } built)
         {
             return built;
         }
         var pair = run.Pair;
-        var index = new MatchIndex();
-        foreach (var (hubSpotId, salesforceId) in await store.GetLinkedHubSpotIdsAsync(pair.Name))
+        var index = run.Index;
+        if (index is null)
         {
-            index.Claimed[hubSpotId] = salesforceId;
+            run.Index = index = new MatchIndex();
+            foreach (var (hubSpotId, salesforceId) in await store.GetLinkedHubSpotIdsAsync(pair.Name))
+            {
+                index.Claimed[hubSpotId] = salesforceId;
+            }
         }
         var domainProperty = pair.Mapping.Fields.FirstOrDefault(f => f.Transform == FieldTransform.Domain)?.HubSpot;
+        var byEmail = pair.Mapping.Match.Contains(MatchKey.Email);
+        if (domainProperty is null && !pair.Mapping.Match.Contains(MatchKey.Name))
+        {
+            var ids = pair.Mapping.Match.Contains(MatchKey.LinkedId)
+                ? unlinked.Select(i => i.SalesforceId!).Where(index.SearchedIds.Add).ToList()
+                : [];
+            var emails = byEmail ? unlinked.Select(i => Email(pair, i.Salesforce!)).OfType<string>().Distinct(StringComparer.Ordinal).Where(index.SearchedEmails.Add).ToList() : [];
+            var searchCalls = (ids.Count + HubSpotAdapter.ValuesPerSearch - 1) / HubSpotAdapter.ValuesPerSearch
+                + (emails.Count + HubSpotAdapter.ValuesPerSearch - 1) / HubSpotAdapter.ValuesPerSearch;
+            var listCalls = (index.Claimed.Count + HubSpotClient.MaxBatchSize - 1) / HubSpotClient.MaxBatchSize;
+            if (searchCalls < listCalls)
+            {
+                foreach (var record in await hubSpotSide.SearchByValuesAsync(pair, pair.HubSpotTwinIdProperty, ids, ct))
+                {
+                    AddToIndex(pair, index, record, domainProperty, byEmail);
+                }
+                foreach (var record in await hubSpotSide.SearchByValuesAsync(pair, "email", emails, ct))
+                {
+                    AddToIndex(pair, index, record, domainProperty, byEmail);
+                }
+                return index;
+            }
+        }
         await foreach (var page in hubSpotSide.ListAllAsync(pair, [], ct))
         {
             foreach (var record in page)
             {
-                if (record[pair.HubSpotTwinIdProperty] is { Length: > 0 } sfId)
-                {
-                    index.BySalesforceId.TryAdd(sfId, record);
-                    index.Claimed.TryAdd(record.Id, sfId);
-                }
-                if (pair.Mapping.Match.Contains(MatchKey.Email) && record["email"] is { } email && email.Trim().Length > 0)
-                {
-                    var key = email.Trim().ToLowerInvariant();
-                    if (!index.ByEmail.TryGetValue(key, out var people))
-                    {
-                        index.ByEmail[key] = people = [];
-                    }
-                    people.Add(record);
-                }
-                if (domainProperty is not null && DomainName.Normalize(record[domainProperty]) is { } domain)
-                {
-                    if (!index.ByDomain.TryGetValue(domain, out var list))
-                    {
-                        index.ByDomain[domain] = list = [];
-                    }
-                    list.Add(record);
-                }
+                AddToIndex(pair, index, record, domainProperty, byEmail);
             }
         }
-        run.Index = index;
+        index.Complete = true;
         return index;
+    }
+
+    static void AddToIndex(ObjectPair pair, MatchIndex index, HubSpotObject record, string? domainProperty, bool byEmail)
+    {
+        if (!index.Indexed.Add(record.Id))
+        {
+            return;
+        }
+        if (record[pair.HubSpotTwinIdProperty] is { Length: > 0 } sfId)
+        {
+            index.BySalesforceId.TryAdd(sfId, record);
+            index.Claimed.TryAdd(record.Id, sfId);
+        }
+        if (byEmail && record["email"] is { } email && email.Trim().Length > 0)
+        {
+            var key = email.Trim().ToLowerInvariant();
+            if (!index.ByEmail.TryGetValue(key, out var people))
+            {
+                index.ByEmail[key] = people = [];
+            }
+            people.Add(record);
+        }
+        if (domainProperty is not null && DomainName.Normalize(record[domainProperty]) is { } domain)
+        {
+            if (!index.ByDomain.TryGetValue(domain, out var list))
+            {
+                index.ByDomain[domain] = list = [];
+            }
+            list.Add(record);
+        }
     }
 
     /// <summary>What the rules own on each side of a record, with each side's twin id: the planner writes them where they differ.</summary>

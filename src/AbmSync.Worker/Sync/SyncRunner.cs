@@ -327,6 +327,11 @@ public sealed partial class SyncRunner(
         public Dictionary<string, List<HubSpotObject>> ByEmail { get; } = new(StringComparer.Ordinal);
         /// <summary>HubSpot id → the Salesforce record it belongs to.</summary>
         public Dictionary<string, string> Claimed { get; } = new(StringComparer.Ordinal);
+        /// <summary>Every HubSpot record of the pair is in it (the portal was listed); otherwise only those searched for by key.</summary>
+        public bool Complete { get; set; }
+        public HashSet<string> Indexed { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> SearchedIds { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> SearchedEmails { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>One record pair on its way through a page.</summary>
