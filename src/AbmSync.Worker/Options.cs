@@ -66,6 +66,18 @@ public sealed class SyncOptions : IValidatableObject
     public int RetryableResubmissions { get; set; } = 2;
 
     /// <summary>
+    /// The share of the org's daily API allocation AbmSync's own calls may take, counted in the state store across
+    /// every run and process on it (a rolling 24 hours, as Salesforce counts). Salesforce:DailyApiShare is the other
+    /// check: how far the org's use by every client may go (the reserve left to other integrations).
+    /// </summary>
+    [Range(0.01, 1.0)]
+    public double SalesforceCallShare { get; set; } = 0.5;
+
+    /// <summary>The share of the portal's daily allocation AbmSync's own calls may take, across every process (the day starts at the portal's midnight).</summary>
+    [Range(0.01, 1.0)]
+    public double HubSpotCallShare { get; set; } = 0.5;
+
+    /// <summary>
     /// How long a dead letter waits before a run tries its record again: the first step after its first failure, the
     /// second after its second, and so on; the failure after the last step parks it until a person runs
     /// <c>abmsync dead-letters retry</c>. Unset, <see cref="DefaultDeadLetterBackoff"/>. In settings, one duration

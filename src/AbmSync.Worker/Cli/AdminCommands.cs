@@ -320,7 +320,7 @@ public static class AdminCommands
             foreach (var r in await store.RecentRunsAsync(parse.GetValue(count)))
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"run {r.Id} {r.Object} {r.Mode} {r.Status}{(r.Status == "abandoned" && r.LastSeenAlive is { } seen ? $" (its process stopped; last seen alive {seen:u})" : "")} {r.StartedAt:u}: read {r.RecordsRead}, HubSpot records written {r.HubSpotRecordsWritten}, Salesforce records written {r.SalesforceRecordsWritten}, dead-lettered {r.DeadLettered}; API calls Salesforce {r.SalesforceCalls}, HubSpot {r.HubSpotCalls}{(r.Message is null ? "" : " — " + r.Message)}"));
+                    $"run {r.Id} {r.Object} {r.Mode} {r.Status}{(r.Status == "abandoned" && r.LastSeenAlive is { } seen ? $" (its process stopped; last seen alive {seen:u})" : "")} {r.StartedAt:u}: read {r.RecordsRead}, HubSpot records written {r.HubSpotRecordsWritten}, Salesforce records written {r.SalesforceRecordsWritten}, dead-lettered {r.DeadLettered}; API calls Salesforce {r.SalesforceCalls}{(r.EstimatedSalesforceCalls is { } es ? $" (estimated {es})" : "")}, HubSpot {r.HubSpotCalls}{(r.EstimatedHubSpotCalls is { } eh ? $" (estimated {eh})" : "")}{(r.Message is null ? "" : " — " + r.Message)}"));
             }
             var open = await store.GetDeadLettersAsync(null, DeadLetterStatuses.Open);
             var parked = await store.GetDeadLettersAsync(null, DeadLetterStatuses.Parked);

@@ -47,7 +47,7 @@ internal sealed class RunsPage : IDashboardDispatcher
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{r.Id}</td><td>{Encode(r.Object)}</td><td>{Encode(r.Mode)}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td class=\"{Encode(r.Status)}\">{Encode(r.Status)}</td><td>{Time(r.StartedAt)}</td><td>{Encode(when)}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td>{r.RecordsRead}</td><td>{r.HubSpotRecordsWritten}</td><td>{r.SalesforceRecordsWritten}</td><td>{r.DeadLettered}</td>")
-                .Append(CultureInfo.InvariantCulture, $"<td>{r.SalesforceCalls} / {r.HubSpotCalls}</td><td>{Encode(r.Message ?? "")}</td></tr>");
+                .Append(CultureInfo.InvariantCulture, $"<td>{r.SalesforceCalls} / {r.HubSpotCalls}{(r.EstimatedSalesforceCalls is { } es && r.EstimatedHubSpotCalls is { } eh ? $" (estimated {es} / {eh})" : "")}</td><td>{Encode(r.Message ?? "")}</td></tr>");
         }
         html.Append("</table></body></html>");
         context.Response.ContentType = "text/html; charset=utf-8";

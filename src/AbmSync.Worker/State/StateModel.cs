@@ -104,7 +104,12 @@ public sealed record OwnerIdentity(string SalesforceUserId, string Email, bool S
 public sealed record SyncRun(
     long Id, string Object, string Direction, string Mode, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string Status,
     int RecordsRead, int HubSpotRecordsWritten, int SalesforceRecordsWritten, int DeadLettered, int SalesforceCalls,
-    int HubSpotCalls, string? Message, DateTimeOffset? LastSeenAlive = null);
+    int HubSpotCalls, string? Message, DateTimeOffset? LastSeenAlive = null)
+{
+    /// <summary>What the run expected to spend before it started (the last run of its object), beside what it spent.</summary>
+    public long? EstimatedSalesforceCalls { get; init; }
+    public long? EstimatedHubSpotCalls { get; init; }
+}
 
 /// <summary>Everything one page of a run changes in the state store, committed in one transaction.</summary>
 public sealed class PageCommit(string objectName, long runId)

@@ -337,7 +337,11 @@ public sealed partial class StateStore(string provider, string connectionString,
             return new SyncRun(
                 Long(r.id), (string)r.@object, (string)r.direction, (string)r.mode, Parse((string)r.started_at), ParseOrNull((string?)r.finished_at),
                 status, Int(r.records_read), Int(r.hubspot_records_written), Int(r.salesforce_records_written),
-                Int(r.dead_lettered), Int(r.salesforce_calls), Int(r.hubspot_calls), (string?)r.message, heartbeat);
+                Int(r.dead_lettered), Int(r.salesforce_calls), Int(r.hubspot_calls), (string?)r.message, heartbeat)
+            {
+                EstimatedSalesforceCalls = r.estimated_salesforce_calls is null ? null : Long(r.estimated_salesforce_calls),
+                EstimatedHubSpotCalls = r.estimated_hubspot_calls is null ? null : Long(r.estimated_hubspot_calls),
+            };
         })];    }
 
     // ---- leases ----

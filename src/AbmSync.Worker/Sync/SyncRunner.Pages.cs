@@ -52,7 +52,9 @@ public sealed partial class SyncRunner
             }
             if (!run.Request.DryRun)
             {
-                CheckBudget(SalesforceAdapter.CallsFor(items.Count(i => i.Plan?.SalesforceWrites.Count > 0)));
+                var salesforceNeeded = SalesforceAdapter.CallsFor(items.Count(i => i.Plan?.SalesforceWrites.Count > 0));
+                CheckBudget(salesforceNeeded);
+                await CheckSharedBudgetAsync(run, salesforceNeeded, (items.Count(i => i.Plan?.HubSpotWrites.Count > 0) + HubSpotClient.MaxBatchSize - 1) / HubSpotClient.MaxBatchSize);
                 await WriteHubSpotAsync(run, items, commit, ct);
                 await WriteSalesforceAsync(run, items, commit, ct);
                 await WriteHubSpotTwinIdsAsync(run, items, ct);
@@ -66,6 +68,7 @@ public sealed partial class SyncRunner
         if (!run.Request.DryRun)
         {
             await store.CommitPageAsync(commit);
+            await FlushApiUsageAsync(run);
             foreach (var d in commit.Decisions)
             {
                 pair.Rules?.Committed(d);

@@ -58,7 +58,11 @@ public sealed partial class SyncRunner(
         using var hubSpotScope = hubSpotCalls.BeginScope();
         var scope = request.Partition.Key(pair.Name);
         var runId = await store.StartRunAsync(pair.Name, LeaseDirection, request.Partition.IsAll ? mode : $"{mode} {request.Partition}");
-        var run = new RunState(runId, pair, request, time.GetUtcNow());
+        var run = new RunState(runId, pair, request, time.GetUtcNow())
+        {
+            SalesforceCalls = () => salesforceScope.Calls,
+            HubSpotCalls = () => hubSpotScope.Calls,
+        };
         run.ReRead.UnionWith(request.ReRead);
         var status = "failed";
         string? message = null;
@@ -82,6 +86,11 @@ public sealed partial class SyncRunner(
                 return Summary(run, status, stopwatch.Elapsed, message);
             }
             await store.MarkRunAliveAsync(runId, until ?? time.GetUtcNow() + lease);
+            if (await store.LastRunCallsAsync(pair.Name) is { } estimate && !request.DryRun)
+            {
+                // The last run of the pair is the estimate of this one; the run log shows both side by side.
+                await store.SetRunEstimateAsync(runId, estimate.Salesforce, estimate.HubSpot);
+            }
             renewal = RenewLeaseAsync(scope, runId, holder, lease, leaseLost);
             ct = leaseLost.Token;
 
@@ -159,6 +168,10 @@ public sealed partial class SyncRunner(
             {
                 await store.ReleaseLeaseAsync(scope, LeaseDirection, holder);
             }
+            if (!request.DryRun && status != "skipped")
+            {
+                await FlushApiUsageAsync(run);
+            }
             var counts = new RunCounts(run.Read, run.HubSpotCreated + run.HubSpotUpdated, run.SalesforceUpdated + run.SalesforceCreated, run.DeadLettered,
                 (int)salesforceScope.Calls, (int)hubSpotScope.Calls);
             // The final status is recorded whatever happened above: a run that cannot say how it ended shows as abandoned.
@@ -168,6 +181,47 @@ public sealed partial class SyncRunner(
     }
 
     // ---- budget, lease, summary ----
+
+    /// <summary>This run's calls since the last flush, added to the shared count of the state store.</summary>
+    async Task FlushApiUsageAsync(RunState run)
+    {
+        var (salesforceCalls, hubSpotCalls) = (run.SalesforceCalls(), run.HubSpotCalls());
+        await store.AddApiUsageAsync(Side.Salesforce, salesforceCalls - run.FlushedSalesforceCalls);
+        await store.AddApiUsageAsync(Side.HubSpot, hubSpotCalls - run.FlushedHubSpotCalls);
+        (run.FlushedSalesforceCalls, run.FlushedHubSpotCalls) = (salesforceCalls, hubSpotCalls);
+    }
+
+    /// <summary>
+    /// One budget for every run and process on this state store: AbmSync's own calls of the last 24 hours (Salesforce)
+    /// or since the portal's midnight (HubSpot), committed ones and this run's since, may not pass the configured share
+    /// of the day's allocation. Checked before a page's writes, with the calls the page needs.
+    /// </summary>
+    async Task CheckSharedBudgetAsync(RunState run, int salesforceCallsNeeded, int hubSpotCallsNeeded)
+    {
+        var now = time.GetUtcNow();
+        if (salesforce.GetBudget(cache.OrgLimits) is { Max: > 0 } org)
+        {
+            var ours = await store.ApiUsageSinceAsync(Side.Salesforce, now.AddHours(-24)) + run.SalesforceCalls() - run.FlushedSalesforceCalls;
+            var allowed = (long)Math.Floor(org.Max * options.Value.SalesforceCallShare);
+            if (ours + salesforceCallsNeeded > allowed)
+            {
+                throw new BudgetReachedException(string.Create(CultureInfo.InvariantCulture,
+                    $"AbmSync's Salesforce budget is spent: its runs made {ours} calls in the last 24 hours, and may make {allowed} ({options.Value.SalesforceCallShare:P0} of the org's {org.Max}, Sync:SalesforceCallShare, shared by every process on this state store); this page needs {salesforceCallsNeeded} more. The run stopped at the last committed page and resumes from there."));
+            }
+        }
+        if (hubSpotLimiter.Status is { DailyLimit: > 0 } portal)
+        {
+            var local = TimeZoneInfo.ConvertTime(now, cache.HubSpotTimeZone);
+            var midnight = new DateTimeOffset(local.Date, local.Offset);
+            var ours = await store.ApiUsageSinceAsync(Side.HubSpot, midnight) + run.HubSpotCalls() - run.FlushedHubSpotCalls;
+            var allowed = (long)Math.Floor(portal.DailyLimit!.Value * options.Value.HubSpotCallShare);
+            if (ours + hubSpotCallsNeeded > allowed)
+            {
+                throw new BudgetReachedException(string.Create(CultureInfo.InvariantCulture,
+                    $"AbmSync's HubSpot budget is spent: its runs made {ours} calls since the portal's midnight, and may make {allowed} ({options.Value.HubSpotCallShare:P0} of the portal's {portal.DailyLimit}, Sync:HubSpotCallShare, shared by every process on this state store); this page needs {hubSpotCallsNeeded} more. The run stopped at the last committed page and resumes from there."));
+            }
+        }
+    }
 
     /// <summary>
     /// Stops the run before a page's writes when they would take either system past the share of its daily API
@@ -318,6 +372,11 @@ public sealed partial class SyncRunner(
         public List<SalesforceIdFix> SalesforceIdFixes { get; } = [];
         public int Conflicts { get; set; }
         public bool Finished { get; set; }
+        /// <summary>This run's calls so far, and how many of them the shared budget in the state store has counted.</summary>
+        public Func<long> SalesforceCalls { get; init; } = () => 0;
+        public Func<long> HubSpotCalls { get; init; } = () => 0;
+        public long FlushedSalesforceCalls { get; set; }
+        public long FlushedHubSpotCalls { get; set; }
     }
 
     sealed class MatchIndex
