@@ -78,6 +78,13 @@ public sealed class SyncOptions : IValidatableObject
     public double HubSpotCallShare { get; set; } = 0.5;
 
     /// <summary>
+    /// HubSpot write batches of one page in flight at once. The rate limiter still keeps every call inside HubSpot's
+    /// 10-second window; the page commits once all of them have answered, as before.
+    /// </summary>
+    [Range(1, 16)]
+    public int HubSpotWritesInFlight { get; set; } = 4;
+
+    /// <summary>
     /// How long a dead letter waits before a run tries its record again: the first step after its first failure, the
     /// second after its second, and so on; the failure after the last step parks it until a person runs
     /// <c>abmsync dead-letters retry</c>. Unset, <see cref="DefaultDeadLetterBackoff"/>. In settings, one duration

@@ -16,15 +16,23 @@ public sealed partial class SyncRunner
         var pair = run.Pair;
         var creates = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.CreateInHubSpot).ToList();
         var updates = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.None && i.HubSpotId is not null && i.Plan.HubSpotWrites.Count > 0).ToList();
-        var outcomes = new List<WriteOutcome>();
-        foreach (var chunk in creates.Chunk(HubSpotClient.MaxBatchSize))
-        {
-            outcomes.AddRange(await hubSpotSide.CreateAsync(pair, [.. chunk.Select(i => (i.SalesforceId!, i.Plan!.HubSpotWrites))], ct));
-        }
-        foreach (var chunk in updates.Chunk(HubSpotClient.MaxBatchSize))
-        {
-            outcomes.AddRange(await hubSpotSide.UpdateAsync(pair, [.. chunk.Select(i => (i.SalesforceId!, i.HubSpotId!, i.Plan!.HubSpotWrites))], ct));
-        }
+        // The page's batches go out together, up to Sync:HubSpotWritesInFlight at once: each is keyed by record, so
+        // the order they answer in does not matter, and the page commits only once all have.
+        var batches = creates.Chunk(HubSpotClient.MaxBatchSize).Select(c => (Create: true, Items: c))
+            .Concat(updates.Chunk(HubSpotClient.MaxBatchSize).Select(u => (Create: false, Items: u))).ToList();
+        var answered = new System.Collections.Concurrent.ConcurrentQueue<WriteOutcome>();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = options.Value.HubSpotWritesInFlight, CancellationToken = ct },
+            async (batch, token) =>
+            {
+                var result = batch.Create
+                    ? await hubSpotSide.CreateAsync(pair, [.. batch.Items.Select(i => (i.SalesforceId!, i.Plan!.HubSpotWrites))], token)
+                    : await hubSpotSide.UpdateAsync(pair, [.. batch.Items.Select(i => (i.SalesforceId!, i.HubSpotId!, i.Plan!.HubSpotWrites))], token);
+                foreach (var outcome in result)
+                {
+                    answered.Enqueue(outcome);
+                }
+            });
+        var outcomes = answered.ToList();
         var byKey = items.ToDictionary(i => i.Key, StringComparer.Ordinal);
         foreach (var outcome in outcomes)
         {
