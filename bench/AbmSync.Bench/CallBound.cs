@@ -35,7 +35,7 @@ public sealed record CallBound(Api System, IReadOnlyList<BoundComponent> Compone
     public const int AssociationWriteBatch = 100;
     public const int HistoryBatch = 50;
 
-    /// <summary>HubSpot's steady rate: 190 requests per rolling 10 s, less the limiter's margin (19 per second).</summary>
+    /// <summary>HubSpot's steady rate at the client's tier: 190 requests per rolling 10 s, 19 per second.</summary>
     public const double HubSpotCallsPerSecond = 19;
 
     public long Calls => Components.Sum(c => c.Calls);
