@@ -11,14 +11,27 @@ using Microsoft.Extensions.Hosting;
 namespace AbmSync.Bench;
 
 /// <summary>
-/// The worker's sync of every pair in dependency order (accounts, contacts, leads), run three times over the same
-/// sandbox: calls per 1,000 records of each pair's Salesforce object, for each system.
+/// The worker's sync of every pair in dependency order (accounts, contacts, leads, opportunities), run three times over
+/// the same sandbox (first run, nothing changed, 1% changed): per run and system, summed over the pairs and per pair,
+/// the calls made beside the lower bound (<see cref="CallBound"/>), wall time beside HubSpot's rate-limit bound, 429s
+/// and peak memory.
 /// </summary>
 public static class SyncScenario
 {
-    public sealed record Settings(int Accounts, int Seed, TimeSpan Latency, bool InProcess);
+    /// <param name="CallsLog">A file that gets one line per request (run, pair, system, kind, method and URL), for chasing a figure.</param>
+    /// <param name="Endpoints">Also print the sandbox's byEndpoint counts per run and pair.</param>
+    public sealed record Settings(int Accounts, int Seed, TimeSpan Latency, bool InProcess, string? CallsLog = null, bool Endpoints = false);
 
-    sealed record Pass(string Name, string Pair, SyncSummary Summary, SandboxStatsSnapshot Salesforce, SandboxStatsSnapshot HubSpot, TimeSpan Elapsed);
+    sealed record Pass(string Name, RunFacts Facts, SandboxStatsSnapshot Salesforce, SandboxStatsSnapshot HubSpot, TimeSpan Elapsed,
+        CallBound SalesforceBound, CallBound HubSpotBound, long PeakBench, long? PeakSandbox)
+    {
+        public string Pair => Facts.Pair;
+        public SyncSummary Summary => Facts.Summary;
+        public CallBound Bound(Api api) => api == Api.Salesforce ? SalesforceBound : HubSpotBound;
+        public SandboxStatsSnapshot Stats(Api api) => api == Api.Salesforce ? Salesforce : HubSpot;
+    }
+
+    static readonly string[] RunNames = ["first run", "nothing changed", "1% changed"];
 
     public static async Task<int> RunAsync(TextWriter output, Settings settings, CancellationToken ct)
     {
@@ -38,46 +51,35 @@ public static class SyncScenario
             var config = sandbox.Settings();
             config["Storage:Provider"] = "Sqlite";
             config["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory.FullName, "abmsync.db")}";
+            // Started before the host so that it sees the worker's HTTP handlers from their first request.
+            using var tap = new HttpTap();
+            await using var callsLog = settings.CallsLog is { } logPath ? new StreamWriter(logPath) : null;
             // Exactly as `abmsync demo` composes the worker (src/AbmSync.Worker/Cli/DemoCommand.cs).
             using var host = AbmSyncServices.BuildCommandHost(config);
             await host.StartAsync(ct);
             await host.Services.GetRequiredService<StateStore>().MigrateAsync(ct);
 
             var passes = new List<Pass>();
-            passes.AddRange(await PassAsync("first run", host, sandbox, ct));
-            passes.AddRange(await PassAsync("second run, nothing changed", host, sandbox, ct));
+            var runClock = Stopwatch.StartNew();
+            passes.AddRange(await PassAsync(RunNames[0], firstRun: true, host, sandbox, tap, callsLog, ct));
+            passes.AddRange(await PassAsync(RunNames[1], firstRun: false, host, sandbox, tap, callsLog, ct));
             var edits = await EditOnePercentEachSideAsync(host, sandbox, ct);
-            passes.AddRange(await PassAsync($"1% of accounts changed on each side ({edits} + {edits} edits)", host, sandbox, ct));
-            // The first run reads every record of each object (no cursor yet): the org's size per pair.
-            var inOrg = passes.Where(p => p.Name == "first run").ToDictionary(p => p.Pair, p => Math.Max(1, p.Summary.RecordsRead));
+            passes.AddRange(await PassAsync(RunNames[2], firstRun: false, host, sandbox, tap, callsLog, ct));
+            runClock.Stop();
             await host.StopAsync(ct);
 
             output.WriteLine();
-            output.WriteLine($"== sync: the worker's sync of every pair, {settings.Accounts:N0} accounts, seed {settings.Seed}, latency {settings.Latency.TotalMilliseconds:0} ms, sandbox seeded in {sandbox.SeedTime.TotalSeconds:N1} s");
-            output.WriteLine($"   {Environment.ProcessorCount} cores, .NET {Environment.Version}, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC");
+            output.WriteLine($"== sync: the worker's sync of every pair, {settings.Accounts:N0} accounts, seed {settings.Seed}, latency {settings.Latency.TotalMilliseconds:0} ms, sandbox seeded in {sandbox.SeedTime.TotalSeconds:N1} s, three runs in {runClock.Elapsed.TotalSeconds:N1} s");
+            output.WriteLine($"   {Environment.ProcessorCount} cores, .NET {Environment.Version}, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; 1% changed = {edits} Salesforce edits + {edits} HubSpot renames of linked accounts");
             output.WriteLine();
-            Report.Table(output,
-                ["run", "pair", "status", "read SF/HS", "SF calls", "SF writes", "SF calls / 1,000", "HS calls", "HS writes", "HS calls / 1,000", "created SF/HS", "written SF/HS", "wall time"],
-                passes.Select(p => (IReadOnlyList<string>)
-                [
-                    p.Name, p.Pair, p.Summary.Status, $"{Report.N(p.Summary.RecordsRead)}/{Report.N(p.Summary.HubSpotRead)}",
-                    Report.N(p.Salesforce.Calls), Report.N(p.Salesforce.Writes), Report.F(p.Salesforce.Calls * 1000.0 / inOrg[p.Pair]),
-                    Report.N(p.HubSpot.Calls), Report.N(p.HubSpot.Writes), Report.F(p.HubSpot.Calls * 1000.0 / inOrg[p.Pair]),
-                    $"{Report.N(p.Summary.SalesforceCreated)}/{Report.N(p.Summary.HubSpotCreated)}",
-                    $"{Report.N(p.Summary.SalesforceCreated + p.Summary.SalesforceUpdated)}/{Report.N(p.Summary.HubSpotCreated + p.Summary.HubSpotUpdated)}",
-                    Report.F(p.Elapsed.TotalSeconds, 2) + " s",
-                ]), textColumns: 3);
-            output.WriteLine($"Calls per 1,000 are per 1,000 records of the pair's Salesforce object in the org ({string.Join(", ", inOrg.Select(o => $"{o.Key} {o.Value:N0}"))}), whatever the inclusion filter lets take part.");
-            output.WriteLine();
-            var rows = new List<IReadOnlyList<string>>();
-            foreach (var p in passes)
+            PrintWork(output, passes);
+            PrintBounds(output, passes, sandbox.IsChildProcess);
+            PrintComponents(output, passes);
+            CheckTap(output, passes);
+            if (settings.Endpoints)
             {
-                rows.AddRange(p.Salesforce.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[p.Name, p.Pair, "Salesforce", e.Key, Report.N(e.Value)]));
-                rows.AddRange(p.HubSpot.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[p.Name, p.Pair, "HubSpot", e.Key, Report.N(e.Value)]));
+                PrintEndpoints(output, passes);
             }
-            output.WriteLine("GET /_sandbox/stats byEndpoint, per run and pair (reset before each):");
-            output.WriteLine();
-            Report.Table(output, ["run", "pair", "system", "endpoint", "calls"], rows, textColumns: 4);
             return passes.All(p => p.Summary.Status == "succeeded") ? 0 : 1;
         }
         finally
@@ -85,6 +87,110 @@ public static class SyncScenario
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>The bound's inputs: what each run read, wrote and created per side.</summary>
+    static void PrintWork(TextWriter output, List<Pass> passes)
+    {
+        output.WriteLine("What each run did (the bound's inputs, from the run summaries; the portal's size from a search total before each first run):");
+        output.WriteLine();
+        Report.Table(output, ["run", "pair", "status", "read SF/HS", "HS object in portal", "updated SF/HS", "created SF/HS"],
+            passes.Select(p => (IReadOnlyList<string>)
+            [
+                p.Name, p.Pair, p.Summary.Status, $"{Report.N(p.Summary.RecordsRead)}/{Report.N(p.Summary.HubSpotRead)}",
+                p.Facts.FirstRun ? Report.N(p.Facts.HubSpotObjectCount) : "-",
+                $"{Report.N(p.Summary.SalesforceUpdated)}/{Report.N(p.Summary.HubSpotUpdated)}",
+                $"{Report.N(p.Summary.SalesforceCreated)}/{Report.N(p.Summary.HubSpotCreated)}",
+            ]), textColumns: 3);
+    }
+
+    /// <summary>Per run and system, all pairs then each: calls ÷ bound, wall ÷ the HubSpot rate-limit bound, 429s, memory.</summary>
+    static void PrintBounds(TextWriter output, List<Pass> passes, bool childProcess)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var run in RunNames)
+        {
+            var ofRun = passes.Where(p => p.Name == run).ToList();
+            foreach (var api in new[] { Api.Salesforce, Api.HubSpot })
+            {
+                rows.Add(Row(run, api, "all pairs", CallBound.Sum(api, ofRun.Select(p => p.Bound(api))), ofRun));
+                rows.AddRange(ofRun.Select(p => Row(run, api, p.Pair, p.Bound(api), [p])));
+            }
+        }
+        output.WriteLine("Calls against the lower bound (bench/README.md, \"The call bound\"); extras are calls of kinds the bound does not name, included in calls:");
+        output.WriteLine();
+        Report.Table(output, ["run", "system", "pair", "calls", "bound", "calls / bound", "named extras", "wall time", "HS rate-limit bound", "wall / rate bound", "429s", "peak RSS bench", "peak RSS sandbox"],
+            rows, textColumns: 3);
+
+        IReadOnlyList<string> Row(string run, Api api, string pair, CallBound bound, IReadOnlyList<Pass> of)
+        {
+            var wall = of.Sum(p => p.Elapsed.TotalSeconds);
+            var hubSpot = api == Api.HubSpot;
+            return
+            [
+                run, api.ToString(), pair, Report.N(bound.Calls), Report.N(bound.Bound), Report.F(bound.Ratio, 2), Report.N(bound.Extras),
+                Report.F(wall, 2) + " s",
+                hubSpot ? Report.F(bound.RateLimitSeconds, 2) + " s" : "-",
+                hubSpot && bound.RateLimitSeconds > 0 ? Report.F(wall / bound.RateLimitSeconds, 2) : "-",
+                Report.N(of.Sum(p => p.Stats(api).Throttled)),
+                Report.Mb(of.Max(p => p.PeakBench)),
+                childProcess ? Report.Mb(of.Max(p => p.PeakSandbox ?? 0)) : "(in process)",
+            ];
+        }
+    }
+
+    /// <summary>Where the calls go: each named part of the bound, and each extra, per run and system (all pairs, then each pair).</summary>
+    static void PrintComponents(TextWriter output, List<Pass> passes)
+    {
+        var summed = new List<IReadOnlyList<string>>();
+        var perPair = new List<IReadOnlyList<string>>();
+        foreach (var run in RunNames)
+        {
+            var ofRun = passes.Where(p => p.Name == run).ToList();
+            foreach (var api in new[] { Api.Salesforce, Api.HubSpot })
+            {
+                summed.AddRange(Rows(run, api, "all pairs", CallBound.Sum(api, ofRun.Select(p => p.Bound(api)))));
+                foreach (var p in ofRun)
+                {
+                    perPair.AddRange(Rows(run, api, p.Pair, p.Bound(api)));
+                }
+            }
+        }
+        string[] headers = ["run", "system", "pair", "component", "in bound", "records", "calls", "bound"];
+        output.WriteLine("The bound's components summed over the four pairs (records: distinct ids or inputs the calls carried, where the component divides by them):");
+        output.WriteLine();
+        Report.Table(output, headers, summed, textColumns: 5);
+        output.WriteLine("The same per pair:");
+        output.WriteLine();
+        Report.Table(output, headers, perPair, textColumns: 5);
+
+        static IEnumerable<IReadOnlyList<string>> Rows(string run, Api api, string pair, CallBound bound) =>
+            bound.Components.OrderBy(c => c.Extra).ThenBy(c => c.Name, StringComparer.Ordinal).Select(c => (IReadOnlyList<string>)
+                [run, api.ToString(), pair, c.Name, c.Extra ? "extra" : "yes", c.Records == 0 ? "-" : Report.N(c.Records), Report.N(c.Calls), c.Extra ? "-" : Report.N(c.Bound)]);
+    }
+
+    /// <summary>The tap must see every call the sandbox counted, or the components do not add up to the calls.</summary>
+    static void CheckTap(TextWriter output, List<Pass> passes)
+    {
+        var off = passes.SelectMany(p => new[] { Api.Salesforce, Api.HubSpot }.Select(api => (p, api, tapped: p.Bound(api).Calls, counted: p.Stats(api).Calls)))
+            .Where(x => x.tapped != x.counted).ToList();
+        output.WriteLine(off.Count == 0
+            ? "Every call the sandbox counted was seen and classified by the bench's tap (calls above = GET /_sandbox/stats calls)."
+            : "The tap and the sandbox disagree: " + string.Join("; ", off.Select(x => $"{x.p.Name}/{x.p.Pair}/{x.api}: tap {x.tapped}, sandbox {x.counted}")));
+        output.WriteLine();
+    }
+
+    static void PrintEndpoints(TextWriter output, List<Pass> passes)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var p in passes)
+        {
+            rows.AddRange(p.Salesforce.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[p.Name, p.Pair, "Salesforce", e.Key, Report.N(e.Value)]));
+            rows.AddRange(p.HubSpot.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[p.Name, p.Pair, "HubSpot", e.Key, Report.N(e.Value)]));
+        }
+        output.WriteLine("GET /_sandbox/stats byEndpoint, per run and pair (reset before each):");
+        output.WriteLine();
+        Report.Table(output, ["run", "pair", "system", "endpoint", "calls"], rows, textColumns: 4);
     }
 
     /// <summary>
@@ -125,19 +231,60 @@ public static class SyncScenario
         return count;
     }
 
-    static async Task<List<Pass>> PassAsync(string name, IHost host, BenchSandbox sandbox, CancellationToken ct)
+    static async Task<List<Pass>> PassAsync(string name, bool firstRun, IHost host, BenchSandbox sandbox, HttpTap tap, TextWriter? callsLog, CancellationToken ct)
     {
+        var configuration = host.Services.GetRequiredService<SyncConfiguration>();
         var passes = new List<Pass>();
         foreach (var pair in ObjectPairs.All)
         {
+            var mapping = ObjectPairs.For(pair, configuration).Mapping;
+            // Before the stats are reset, so that this call is not the run's.
+            var portal = firstRun ? await HubSpotCountAsync(sandbox, mapping.HubSpotObject, ct) : 0;
+            if (firstRun)
+            {
+                // That count is a search: let HubSpot's per-second search window pass, so the run's first searches are not refused for it.
+                await Task.Delay(TimeSpan.FromSeconds(1.5), ct);
+            }
             host.Services.GetRequiredService<SalesforceCallCounter>().Reset();
             host.Services.GetRequiredService<HubSpotCallCounter>().Reset();
             await sandbox.ResetStatsAsync(ct);
-            var clock = Stopwatch.StartNew();
-            var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(Object: pair), ct);
-            clock.Stop();
-            passes.Add(new Pass(name, pair, summary, await sandbox.StatsAsync(Api.Salesforce, ct), await sandbox.StatsAsync(Api.HubSpot, ct), clock.Elapsed));
+            var ledger = new CallLedger(mapping.SalesforceObject, callsLog, $"{name}\t{pair}");
+            tap.OnRequest = ledger.Record;
+            SyncSummary summary;
+            TimeSpan elapsed;
+            var sampler = new MemorySampler(sandbox);
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(Object: pair), ct);
+                elapsed = clock.Elapsed;
+            }
+            finally
+            {
+                tap.OnRequest = null;
+                await sampler.DisposeAsync();
+            }
+            var facts = new RunFacts(pair, firstRun, summary, portal);
+            var counts = ledger.Counts();
+            passes.Add(new Pass(name, facts, await sandbox.StatsAsync(Api.Salesforce, ct), await sandbox.StatsAsync(Api.HubSpot, ct), elapsed,
+                CallBound.For(Api.Salesforce, facts, counts), CallBound.For(Api.HubSpot, facts, counts),
+                sampler.PeakBench, sandbox.IsChildProcess ? sampler.PeakSandbox : null));
         }
         return passes;
+    }
+
+    /// <summary>How many records of a HubSpot object the portal holds: a one-record search's total, with a person's token.</summary>
+    static async Task<long> HubSpotCountAsync(BenchSandbox sandbox, string objectType, CancellationToken ct)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(sandbox.HubSpotUrl, $"/crm/v3/objects/{objectType}/search"))
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { limit = 1, properties = new[] { "hs_object_id" } }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotHumanToken);
+        using var response = await http.SendAsync(request, ct);
+        response.EnsureSuccessStatusCode();
+        using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        return doc.RootElement.GetProperty("total").GetInt64();
     }
 }
