@@ -50,6 +50,13 @@ public sealed partial class StateStore
         return links;
     }
 
+    /// <summary>Whether an object has any active link.</summary>
+    public async Task<bool> HasActiveLinksAsync(string objectName)
+    {
+        await using var connection = Open();
+        return await connection.ExecuteScalarAsync<long?>("SELECT 1 FROM record_link WHERE object = @objectName AND status = 'active' LIMIT 1", new { objectName }) is not null;
+    }
+
     /// <summary>HubSpot id → Salesforce id of every link of an object.</summary>
     public async Task<Dictionary<string, string>> GetLinkedHubSpotIdsAsync(string objectName)
     {

@@ -126,7 +126,9 @@ public sealed partial class SyncRunner
         {
             return;
         }
-        var found = await salesforceSide.ReadByEmailsAsync(pair, emailField.Salesforce, [.. emails.Select(e => e.Email!)], ct);
+        var found = run.SalesforceByEmail is { } read
+            ? emails.Where(e => read.ContainsKey(e.Email!)).DistinctBy(e => e.Email).ToDictionary(e => e.Email!, e => read[e.Email!], StringComparer.Ordinal)
+            : await salesforceSide.ReadByEmailsAsync(pair, emailField.Salesforce, [.. emails.Select(e => e.Email!)], ct);
         var links = await store.GetLinksAsync(pair.Name, [.. found.Values.SelectMany(r => r).Select(r => r.Id!)]);
         var claimed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (item, email) in emails)

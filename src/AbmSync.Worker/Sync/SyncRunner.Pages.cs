@@ -171,7 +171,9 @@ public sealed partial class SyncRunner
             return;
         }
         var index = await MatchIndexAsync(run, unlinked, ct);
+        // Only a linked lead's twin can be taken over: before the lead pair has linked any, there is nothing to look up.
         var convertedLeads = pair.Mapping.Match.Contains(MatchKey.ConvertedLead) && pair.ConvertedFrom is { } leadPair
+            && (run.LeadPairLinked ??= await store.HasActiveLinksAsync(leadPair))
             ? await ConvertedLeadTwinsAsync(leadPair, [.. unlinked.Where(i => !index.BySalesforceId.ContainsKey(i.SalesforceId!)).Select(i => i.SalesforceId!)], ct)
             : [];
         foreach (var item in unlinked)

@@ -32,6 +32,12 @@ public sealed partial class SyncRunner
             }
         }
         var cursor = run.Request.Full ? null : await CursorAsync(run, Side.Salesforce);
+        if (cursor is null && pair.Mapping.Fields.FirstOrDefault(f => f.HubSpot == "email") is { } emailField)
+        {
+            // This read sees every record: HubSpot records matched by email later in the run look here, not in a query.
+            run.SalesforceEmailField = emailField.Salesforce;
+            run.SalesforceByEmail = new Dictionary<string, List<SObjectRecord>>(StringComparer.Ordinal);
+        }
         // Deletes have their own cursor (a quiet org's record cursor stays where its last change was, for months), and a
         // full read asks for them too: it reads live records only.
         if ((await CursorAsync(run, Side.SalesforceDeletes) ?? await CursorAsync(run, Side.Salesforce)) is { } deletesFrom)
@@ -154,6 +160,11 @@ public sealed partial class SyncRunner
             if (!run.Seen.Add((record.Id!, modstamp)))
             {
                 continue;
+            }
+            if (run.SalesforceByEmail is { } byEmail && record.GetBool("IsDeleted") != true && record.GetString(run.SalesforceEmailField!) is { } email && email.Trim().Length > 0)
+            {
+                var key = email.Trim().ToLowerInvariant();
+                (byEmail.TryGetValue(key, out var people) ? people : byEmail[key] = []).Add(record);
             }
             if (record.GetBool("IsDeleted") == true)
             {

@@ -363,6 +363,14 @@ public sealed partial class SyncRunner(
         public string? DeleteGap { get; set; }
         /// <summary>Parents whose link set changed in Salesforce (or failed before): never skipped as unchanged.</summary>
         public HashSet<string> LinkSetChanged { get; } = new(StringComparer.Ordinal);
+        /// <summary>
+        /// Every Salesforce record this run read, by email (lower case), when the read was a whole one (no cursor): the
+        /// email match of HubSpot records without a twin, without a query. Null after an incremental read.
+        /// </summary>
+        public Dictionary<string, List<SObjectRecord>>? SalesforceByEmail { get; set; }
+        public string? SalesforceEmailField { get; set; }
+        /// <summary>Whether the lead pair has any active link: without one, no contact can take over a lead's twin.</summary>
+        public bool? LeadPairLinked { get; set; }
         /// <summary>The keys the request asked to read again: planned even when they look unchanged.</summary>
         public HashSet<string> ReRead { get; } = new(StringComparer.Ordinal);
         /// <summary>Link set rows created or deleted, and associations made or removed.</summary>
