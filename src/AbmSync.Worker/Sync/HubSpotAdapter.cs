@@ -36,11 +36,16 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
         }),
     ];
 
-    public async IAsyncEnumerable<IReadOnlyList<HubSpotObject>> ListAllAsync(ObjectPair pair, IReadOnlyCollection<string> extra, [EnumeratorCancellation] CancellationToken ct)
+    /// <param name="withAssociations">
+    /// False where only a few of the records will be used (a match index): their associations are read afterwards,
+    /// 1,000 a call, for those alone (<see cref="WithAssociationsAsync"/>), not a call per page of 100.
+    /// </param>
+    public async IAsyncEnumerable<IReadOnlyList<HubSpotObject>> ListAllAsync(ObjectPair pair, IReadOnlyCollection<string> extra, [EnumeratorCancellation] CancellationToken ct,
+        bool withAssociations = true)
     {
         await foreach (var page in hubSpot.ListAllAsync(pair.HubSpotObject, [.. pair.HubSpotProperties.Concat(extra).Distinct(StringComparer.Ordinal)], ct))
         {
-            yield return await WithAssociationsAsync(pair, page.Results, ct);
+            yield return withAssociations ? await WithAssociationsAsync(pair, page.Results, ct) : page.Results;
         }
     }
 
@@ -106,7 +111,7 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
     /// Fills each association field (<c>associations.companies</c>) with the record's primary associated id, read in
     /// batches of 1,000 from the associations API: the planner then sees it as a value like any other.
     /// </summary>
-    async Task<IReadOnlyList<HubSpotObject>> WithAssociationsAsync(ObjectPair pair, IReadOnlyList<HubSpotObject> records, CancellationToken ct)
+    public async Task<IReadOnlyList<HubSpotObject>> WithAssociationsAsync(ObjectPair pair, IReadOnlyList<HubSpotObject> records, CancellationToken ct)
     {
         if (pair.Associations.Count == 0 || records.Count == 0)
         {
@@ -294,7 +299,7 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
 
     /// <summary>
     /// The records whose <paramref name="property"/> is one of <paramref name="values"/> (HubSpot compares without
-    /// regard to case), searched 100 values at a time, with the pair's properties and associations.
+    /// regard to case), searched 100 values at a time, with the pair's properties; associations are the caller's to read.
     /// </summary>
     public async Task<IReadOnlyList<HubSpotObject>> SearchByValuesAsync(ObjectPair pair, string property, IReadOnlyList<string> values, CancellationToken ct)
     {
@@ -306,7 +311,7 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
             {
                 var page = await hubSpot.SearchAsync(pair.HubSpotObject, new HubSpotSearchRequest(
                     [new HubSpotFilterGroup([new HubSpotFilter(property, "IN", Values: chunk)])], [], [.. pair.HubSpotProperties], after), ct);
-                found.AddRange(await WithAssociationsAsync(pair, page.Results, ct));
+                found.AddRange(page.Results);
                 after = page.NextAfter;
             }
             while (after is not null);

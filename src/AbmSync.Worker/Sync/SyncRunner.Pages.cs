@@ -341,7 +341,7 @@ public sealed partial class SyncRunner
                 return index;
             }
         }
-        await foreach (var page in hubSpotSide.ListAllAsync(pair, [], ct))
+        await foreach (var page in hubSpotSide.ListAllAsync(pair, [], ct, withAssociations: false))
         {
             foreach (var record in page)
             {
@@ -352,6 +352,7 @@ public sealed partial class SyncRunner
         return index;
     }
 
+    /// <summary>Indexes a record read without its associations: a match that takes it reads them (<see cref="ReadTwinsAsync"/>).</summary>
     static void AddToIndex(ObjectPair pair, MatchIndex index, HubSpotObject record, string? domainProperty, bool byEmail)
     {
         if (!index.Indexed.Add(record.Id))

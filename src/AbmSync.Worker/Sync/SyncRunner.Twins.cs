@@ -35,6 +35,15 @@ public sealed partial class SyncRunner
                 run.Unchanged++;
             }
         }
+        // Twins found through the match index were read without their associations: one batch read for them all.
+        var matched = run.Index is { } index && pair.Associations.Count > 0
+            ? items.Where(i => i.Live && i.HubSpot is { } h && index.Indexed.Contains(h.Id) && i.Link is null).ToList()
+            : [];
+        if (matched.Count > 0)
+        {
+            var withAssociations = (await hubSpotSide.WithAssociationsAsync(pair, [.. matched.Select(i => i.HubSpot!)], ct)).ToDictionary(r => r.Id, StringComparer.Ordinal);
+            matched.ForEach(i => i.HubSpot = withAssociations[i.HubSpot!.Id]);
+        }
         var needHubSpot = items.Where(i => i.Live && i.HubSpot is null && i.HubSpotId is not null).Select(i => i.HubSpotId!).ToList();
         var hubSpotTwins = await hubSpotSide.ReadByIdsAsync(pair, needHubSpot, ct);
         var needSalesforce = items.Where(i => i.Live && i.Salesforce is null && i.SalesforceId is not null && !i.SalesforceDeleted).Select(i => i.SalesforceId!).ToList();
