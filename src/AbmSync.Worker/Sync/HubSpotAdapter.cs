@@ -13,12 +13,14 @@ namespace AbmSync.Worker.Sync;
 public sealed class HubSpotAdapter(HubSpotClient hubSpot)
 {
     /// <param name="onlyIncluded">Only records that pass the mapping's HubSpot filter (searched with it, not filtered after reading).</param>
-    public async IAsyncEnumerable<HubSpotChangePage> ReadChangedAsync(ObjectPair pair, DateTimeOffset since, [EnumeratorCancellation] CancellationToken ct, bool onlyIncluded = false)
+    /// <param name="withAssociations">False when the caller reads the associations of every page at once afterwards (1,000 records a call).</param>
+    public async IAsyncEnumerable<HubSpotChangePage> ReadChangedAsync(ObjectPair pair, DateTimeOffset since, [EnumeratorCancellation] CancellationToken ct, bool onlyIncluded = false,
+        bool withAssociations = true)
     {
         var where = onlyIncluded ? Filters(pair.Mapping.IncludeHubSpot) : null;
         await foreach (var page in hubSpot.ReadModifiedAsync(pair.HubSpotObject, [.. pair.HubSpotProperties], since, ct: ct, where: where))
         {
-            yield return page with { Records = await WithAssociationsAsync(pair, page.Records, ct) };
+            yield return withAssociations ? page with { Records = await WithAssociationsAsync(pair, page.Records, ct) } : page;
         }
     }
 

@@ -232,7 +232,8 @@ public sealed partial class SyncRunner
         }
         var since = run.Request.Full || cursor is null ? DateTimeOffset.UnixEpoch : cursor.ModifiedAt - options.Value.CursorOverlap;
         DateTimeOffset? watermark = null;
-        await foreach (var page in hubSpotSide.ReadChangedAsync(pair, since, ct, onlyIncluded: firstRun))
+        var changed = new List<Page>();
+        await foreach (var page in hubSpotSide.ReadChangedAsync(pair, since, ct, onlyIncluded: firstRun, withAssociations: false))
         {
             var items = new List<Item>();
             foreach (var record in page.Records)
@@ -244,8 +245,25 @@ public sealed partial class SyncRunner
                 }
             }
             watermark = page.Watermark ?? watermark;
-            run.HubSpotPages.Add(new Page(items, null));
+            changed.Add(new Page(items, null));
         }
+        // Every page is read before any is processed: their associations go in batches of 1,000, not a call per page.
+        var all = changed.SelectMany(p => p.Items).ToList();
+        if (all.Count > 0 && pair.Associations.Count > 0)
+        {
+            // One record may come twice (two versions read in the overlap): its associations are read once.
+            var read = (await hubSpotSide.WithAssociationsAsync(pair, [.. all.Select(i => i.HubSpot!).DistinctBy(r => r.Id)], ct)).ToDictionary(r => r.Id, StringComparer.Ordinal);
+            foreach (var item in all)
+            {
+                var properties = new Dictionary<string, string?>(item.HubSpot!.Properties, StringComparer.Ordinal);
+                foreach (var field in pair.Associations)
+                {
+                    properties[field.HubSpot] = read[item.HubSpot.Id][field.HubSpot];
+                }
+                item.HubSpot = item.HubSpot with { Properties = properties };
+            }
+        }
+        run.HubSpotPages.AddRange(changed);
         if (!firstRun)
         {
             // Archived records never show in a search by modification time: they are listed apart. A link already
