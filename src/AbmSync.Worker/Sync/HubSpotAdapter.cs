@@ -111,7 +111,8 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
 
     /// <summary>
     /// Fills each association field (<c>associations.companies</c>) with the record's primary associated id, read in
-    /// batches of 1,000 from the associations API: the planner then sees it as a value like any other.
+    /// batches of 1,000 from the associations API: the planner then sees it as a value like any other. The records come
+    /// back in the order given; one given twice (two versions of it) is read once.
     /// </summary>
     public async Task<IReadOnlyList<HubSpotObject>> WithAssociationsAsync(ObjectPair pair, IReadOnlyList<HubSpotObject> records, CancellationToken ct)
     {
@@ -119,22 +120,35 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
         {
             return records;
         }
-        var values = records.ToDictionary(r => r.Id, r => new Dictionary<string, string?>(r.Properties, StringComparer.Ordinal), StringComparer.Ordinal);
+        var associated = records.Select(r => r.Id).Distinct(StringComparer.Ordinal)
+            .ToDictionary(id => id, _ => new Dictionary<string, string?>(StringComparer.Ordinal), StringComparer.Ordinal);
         foreach (var field in pair.Associations)
         {
             var to = AssociatedType(field);
             var primary = PrimaryTypeId(pair.HubSpotObject, to);
-            foreach (var associations in await hubSpot.BatchReadAssociationsAsync(pair.HubSpotObject, to, [.. values.Keys], ct))
+            foreach (var id in associated.Keys)
+            {
+                associated[id][field.HubSpot] = null;
+            }
+            foreach (var associations in await hubSpot.BatchReadAssociationsAsync(pair.HubSpotObject, to, [.. associated.Keys], ct))
             {
                 var chosen = associations.To.FirstOrDefault(t => t.Types.Any(type => type.TypeId == primary && type.Category == "HUBSPOT_DEFINED"))
                     ?? associations.To.FirstOrDefault();
-                if (values.TryGetValue(associations.FromId, out var properties))
+                if (associated.TryGetValue(associations.FromId, out var values))
                 {
-                    properties[field.HubSpot] = chosen?.ToId;
+                    values[field.HubSpot] = chosen?.ToId;
                 }
             }
         }
-        return [.. records.Select(r => r with { Properties = values[r.Id] })];
+        return [.. records.Select(r =>
+        {
+            var properties = new Dictionary<string, string?>(r.Properties, StringComparer.Ordinal);
+            foreach (var (field, value) in associated[r.Id])
+            {
+                properties[field] = value;
+            }
+            return r with { Properties = properties };
+        })];
     }
 
     /// <summary>

@@ -251,16 +251,10 @@ public sealed partial class SyncRunner
         var all = changed.SelectMany(p => p.Items).ToList();
         if (all.Count > 0 && pair.Associations.Count > 0)
         {
-            // One record may come twice (two versions read in the overlap): its associations are read once.
-            var read = (await hubSpotSide.WithAssociationsAsync(pair, [.. all.Select(i => i.HubSpot!).DistinctBy(r => r.Id)], ct)).ToDictionary(r => r.Id, StringComparer.Ordinal);
-            foreach (var item in all)
+            var read = await hubSpotSide.WithAssociationsAsync(pair, [.. all.Select(i => i.HubSpot!)], ct);
+            for (var i = 0; i < all.Count; i++)
             {
-                var properties = new Dictionary<string, string?>(item.HubSpot!.Properties, StringComparer.Ordinal);
-                foreach (var field in pair.Associations)
-                {
-                    properties[field.HubSpot] = read[item.HubSpot.Id][field.HubSpot];
-                }
-                item.HubSpot = item.HubSpot with { Properties = properties };
+                all[i].HubSpot = read[i];
             }
         }
         run.HubSpotPages.AddRange(changed);

@@ -41,8 +41,11 @@ public sealed partial class SyncRunner
             : [];
         if (matched.Count > 0)
         {
-            var withAssociations = (await hubSpotSide.WithAssociationsAsync(pair, [.. matched.Select(i => i.HubSpot!).DistinctBy(r => r.Id)], ct)).ToDictionary(r => r.Id, StringComparer.Ordinal);
-            matched.ForEach(i => i.HubSpot = withAssociations[i.HubSpot!.Id]);
+            var read = await hubSpotSide.WithAssociationsAsync(pair, [.. matched.Select(i => i.HubSpot!)], ct);
+            for (var i = 0; i < matched.Count; i++)
+            {
+                matched[i].HubSpot = read[i];
+            }
         }
         var needHubSpot = items.Where(i => i.Live && i.HubSpot is null && i.HubSpotId is not null).Select(i => i.HubSpotId!).ToList();
         var hubSpotTwins = await hubSpotSide.ReadByIdsAsync(pair, needHubSpot, ct);
