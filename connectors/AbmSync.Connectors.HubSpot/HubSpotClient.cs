@@ -385,8 +385,7 @@ public sealed partial class HubSpotClient
     internal const string MergedIdsProperty = "hs_merged_object_ids";
 
     /// <summary>A record answers for its own id and, after a merge, for every id merged into it.</summary>
-    private static IEnumerable<string?> IdAndMergedIds(ResultKey r) =>
-        [r.Id, .. (r[MergedIdsProperty] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    private static IEnumerable<string?> IdAndMergedIds(ResultKey r) => [r.Id, .. MergedIds(r.Record)];
 
     private static bool IsWholeBatchRejection(HubSpotApiException ex) =>
         ex.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Conflict;

@@ -253,7 +253,7 @@ public sealed partial class SyncRunner
     /// loser and on the survivor of a deleted twin. HubSpot records handed to a master get its id; one whose Salesforce
     /// twin was deleted has it cleared.
     /// </summary>
-    async Task WriteMergeFixesAsync(RunState run, PageCommit commit, CancellationToken ct)
+    async Task WriteTwinIdFixesAsync(RunState run, PageCommit commit, CancellationToken ct)
     {
         var fixes = run.TwinIdFixes;
         var pair = run.Pair;

@@ -59,7 +59,7 @@ public sealed partial class SyncRunner
                 await WriteSalesforceAsync(run, items, commit, ct);
                 await WriteHubSpotTwinIdsAsync(run, items, ct);
                 await ApplyDeletesAsync(run, items, ct);
-                await WriteMergeFixesAsync(run, commit, ct);
+                await WriteTwinIdFixesAsync(run, commit, ct);
             }
             await SyncLinkSetsAsync(run, items, ct);
             Record(run, items, commit);
