@@ -85,6 +85,14 @@ public sealed class SyncOptions : IValidatableObject
     public int HubSpotWritesInFlight { get; set; } = 4;
 
     /// <summary>
+    /// Salesforce write batches (of 200) of one page in flight at once. Two batches with children of one parent never
+    /// go together (the child's write locks the parent's row); Salesforce limits only long-running requests (25 at
+    /// once), and a collections call of 200 is not one.
+    /// </summary>
+    [Range(1, 10)]
+    public int SalesforceWritesInFlight { get; set; } = 4;
+
+    /// <summary>
     /// How long a dead letter waits before a run tries its record again: the first step after its first failure, the
     /// second after its second, and so on; the failure after the last step parks it until a person runs
     /// <c>abmsync dead-letters retry</c>. Unset, <see cref="DefaultDeadLetterBackoff"/>. In settings, one duration

@@ -152,11 +152,12 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
     }
 
     /// <summary>
-    /// Makes the association writes of a batch once the records exist: each record's new primary association (a
-    /// primary replaces the one before). A blank leaves the record's associations as they are: removing one is a
-    /// person's call. Returns the keys whose association write was refused, with why.
+    /// Makes the association writes of records once they exist: each record's new primary association (a primary
+    /// replaces the one before). A blank leaves the record's associations as they are: removing one is a person's
+    /// call. Called once for a page's written records, so that a call carries 100 associations, not a batch's few.
+    /// Returns the keys whose association write was refused, with why.
     /// </summary>
-    async Task<Dictionary<string, string>> AssociateAsync(ObjectPair pair, IReadOnlyList<(string Key, string? Id, IReadOnlyDictionary<string, string?> Values)> written, CancellationToken ct)
+    public async Task<Dictionary<string, string>> WriteAssociationsAsync(ObjectPair pair, IReadOnlyList<(string Key, string? Id, IReadOnlyDictionary<string, string?> Values)> written, CancellationToken ct)
     {
         var refused = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var field in pair.Associations)
@@ -211,7 +212,10 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
         return new SideRecord(record.Id, values, record.Archived, record.UpdatedAt);
     }
 
-    /// <summary>Creates records by upsert on the pair's own unique property (the Salesforce id): a replay updates, never duplicates.</summary>
+    /// <summary>
+    /// Creates records by upsert on the pair's own unique property (the Salesforce id): a replay updates, never
+    /// duplicates. Association fields are written apart (<see cref="WriteAssociationsAsync"/>), as with updates.
+    /// </summary>
     public async Task<IReadOnlyList<WriteOutcome>> CreateAsync(ObjectPair pair, IReadOnlyList<(string Key, IReadOnlyDictionary<string, string?> Values)> creates, CancellationToken ct)
     {
         if (creates.Count == 0)
@@ -220,8 +224,7 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
         }
         var result = await hubSpot.BatchUpsertAsync(pair.HubSpotObject, pair.HubSpotTwinIdProperty,
             [.. creates.Select(c => new HubSpotUpsertInput(c.Key, Clearing(pair, c.Values)))], ct);
-        var outcomes = creates.Select((c, i) => Outcome(c.Key, result.Outcomes[i])).ToList();
-        return await WithAssociationOutcomesAsync(pair, outcomes, [.. creates.Select((c, i) => (c.Key, outcomes[i].Id, c.Values))], ct);
+        return [.. creates.Select((c, i) => Outcome(c.Key, result.Outcomes[i]))];
     }
 
     public async Task<IReadOnlyList<WriteOutcome>> UpdateAsync(ObjectPair pair, IReadOnlyList<(string Key, string Id, IReadOnlyDictionary<string, string?> Values)> updates, CancellationToken ct)
@@ -240,15 +243,7 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
                 outcomes[properties[i].Key] = Outcome(properties[i].Key, result.Outcomes[i]);
             }
         }
-        return await WithAssociationOutcomesAsync(pair, [.. updates.Select(u => outcomes[u.Key])], [.. updates.Select(u => (u.Key, (string?)u.Id, u.Values))], ct);
-    }
-
-    async Task<IReadOnlyList<WriteOutcome>> WithAssociationOutcomesAsync(ObjectPair pair, List<WriteOutcome> outcomes,
-        IReadOnlyList<(string Key, string? Id, IReadOnlyDictionary<string, string?> Values)> written, CancellationToken ct)
-    {
-        var succeeded = written.Where((w, i) => outcomes[i].Success).ToList();
-        var refused = await AssociateAsync(pair, succeeded, ct);
-        return [.. outcomes.Select(o => refused.TryGetValue(o.Key, out var why) ? WriteOutcome.Failed(o.Key, "ASSOCIATION_REFUSED", why) with { Id = o.Id } : o)];
+        return [.. updates.Select(u => outcomes[u.Key])];
     }
 
     /// <summary>

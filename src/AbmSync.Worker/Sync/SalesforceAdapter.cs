@@ -277,9 +277,11 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
     /// in a later batch of the same call, at most <see cref="SyncOptions.RetryableResubmissions"/> times; the HTTP
     /// layer never retries it: one retry owner per failure type.
     /// </summary>
+    /// <param name="parentOf">The parent whose row a record's write locks (its account), by record id: batches sharing one are never in flight together.</param>
     public async Task<IReadOnlyList<WriteOutcome>> UpdateAsync(string sObject, IReadOnlyList<(string Id, IReadOnlyDictionary<string, string?> Values)> updates,
-        IReadOnlyDictionary<string, FieldKind> kinds, CancellationToken ct)
+        IReadOnlyDictionary<string, FieldKind> kinds, CancellationToken ct, Func<string, string?>? parentOf = null)
     {
+        parentOf ??= _ => null;
         var outcomes = new List<WriteOutcome>();
         var pending = updates.Select(u => (u.Id, Record: SObjectRecord.Create(sObject, u.Id,
             u.Values.Select(v => KeyValuePair.Create(v.Key, Typed(kinds.GetValueOrDefault(v.Key, FieldKind.Text), v.Value)))))).ToList();
@@ -314,28 +316,33 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
         for (var attempt = 0; pending.Count > 0; attempt++)
         {
             var again = new List<(string Id, SObjectRecord Record)>();
-            foreach (var chunk in pending.Chunk(SalesforceClient.CollectionBatchSize))
-            {
-                // A field we carry across is no reason to route a lead again: without the header the org's assignment rule would run.
-                var results = await salesforce.UpdateAsync([.. chunk.Select(c => c.Record)], ct, autoAssign: false);
-                for (var i = 0; i < chunk.Length; i++)
+            var last = attempt >= options.Value.RetryableResubmissions;
+            await SalesforceBatchScheduler.RunAsync(SalesforceBatchScheduler.Batches(pending, p => parentOf(p.Id), SalesforceClient.CollectionBatchSize),
+                p => parentOf(p.Id), options.Value.SalesforceWritesInFlight, async (chunk, token) =>
                 {
-                    var result = results[i];
-                    if (result.Success)
+                    // A field we carry across is no reason to route a lead again: without the header the org's assignment rule would run.
+                    var results = await salesforce.UpdateAsync([.. chunk.Select(c => c.Record)], token, autoAssign: false);
+                    lock (outcomes)
                     {
-                        outcomes.Add(WriteOutcome.Ok(chunk[i].Id, chunk[i].Id));
+                        for (var i = 0; i < chunk.Length; i++)
+                        {
+                            var result = results[i];
+                            if (result.Success)
+                            {
+                                outcomes.Add(WriteOutcome.Ok(chunk[i].Id, chunk[i].Id));
+                            }
+                            else if (result.IsRetryable && !last)
+                            {
+                                again.Add(chunk[i]);
+                            }
+                            else
+                            {
+                                var error = result.Errors.FirstOrDefault() ?? new SalesforceError("UNKNOWN", "Salesforce refused the record without a reason", []);
+                                outcomes.Add(WriteOutcome.Failed(chunk[i].Id, error.Code, error.Message, error.Fields));
+                            }
+                        }
                     }
-                    else if (result.IsRetryable && attempt < options.Value.RetryableResubmissions)
-                    {
-                        again.Add(chunk[i]);
-                    }
-                    else
-                    {
-                        var error = result.Errors.FirstOrDefault() ?? new SalesforceError("UNKNOWN", "Salesforce refused the record without a reason", []);
-                        outcomes.Add(WriteOutcome.Failed(chunk[i].Id, error.Code, error.Message, error.Fields));
-                    }
-                }
-            }
+                }, ct);
             pending = again;
         }
         return outcomes;
@@ -350,13 +357,20 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
         IReadOnlyDictionary<string, FieldKind> kinds, CancellationToken ct)
     {
         var outcomes = new List<WriteOutcome>();
-        foreach (var group in creates.GroupBy(c => c.Values.GetValueOrDefault("OwnerId") is not null))
+        // A new record locks the parent it is created under, as an update does.
+        string? ParentOf((string Key, IReadOnlyDictionary<string, string?> Values) c) =>
+            pair.LinkFields.Select(f => c.Values.GetValueOrDefault(f.Salesforce)).FirstOrDefault(v => v is not null);
+        var batches = creates.GroupBy(c => c.Values.GetValueOrDefault("OwnerId") is not null)
+            .SelectMany(g => SalesforceBatchScheduler.Batches(g, ParentOf, SalesforceClient.CollectionBatchSize)).ToList();
+        await SalesforceBatchScheduler.RunAsync(batches, ParentOf, options.Value.SalesforceWritesInFlight, async (chunk, token) =>
         {
-            foreach (var chunk in group.Chunk(SalesforceClient.CollectionBatchSize))
+            var records = chunk.Select(c => SObjectRecord.Create(pair.SalesforceObject, null,
+                c.Values.Where(v => v.Value is not null).Select(v => KeyValuePair.Create(v.Key, Typed(kinds.GetValueOrDefault(v.Key, FieldKind.Text), v.Value))))).ToList();
+            // Where the record names its owner, the org's assignment rule must not replace it.
+            var ownerSet = chunk[0].Values.GetValueOrDefault("OwnerId") is not null;
+            var results = await salesforce.UpsertAsync(pair.SalesforceObject, pair.SalesforceTwinIdField, records, token, autoAssign: !ownerSet);
+            lock (outcomes)
             {
-                var records = chunk.Select(c => SObjectRecord.Create(pair.SalesforceObject, null,
-                    c.Values.Where(v => v.Value is not null).Select(v => KeyValuePair.Create(v.Key, Typed(kinds.GetValueOrDefault(v.Key, FieldKind.Text), v.Value))))).ToList();
-                var results = await salesforce.UpsertAsync(pair.SalesforceObject, pair.SalesforceTwinIdField, records, ct, autoAssign: !group.Key);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var result = results[i];
@@ -369,7 +383,7 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
                     outcomes.Add(WriteOutcome.Failed(chunk[i].Key, error.Code, error.Message, error.Fields) with { Duplicates = error.DuplicateRecordIds });
                 }
             }
-        }
+        }, ct);
         return outcomes;
     }
 

@@ -308,17 +308,8 @@ public sealed partial class SyncRunner
             return built;
         }
         var pair = run.Pair;
-        var index = run.Index;
-        if (index is null)
-        {
-            run.Index = index = new MatchIndex();
-            foreach (var (hubSpotId, salesforceId) in await store.GetLinkedHubSpotIdsAsync(pair.Name))
-            {
-                index.Claimed[hubSpotId] = salesforceId;
-            }
-        }
-        var domainProperty = pair.Mapping.Fields.FirstOrDefault(f => f.Transform == FieldTransform.Domain)?.HubSpot;
-        var byEmail = pair.Mapping.Match.Contains(MatchKey.Email);
+        var index = run.Index ?? await NewMatchIndexAsync(run);
+        var (domainProperty, byEmail) = IndexKeys(pair);
         if (domainProperty is null && !pair.Mapping.Match.Contains(MatchKey.Name))
         {
             var ids = pair.Mapping.Match.Contains(MatchKey.LinkedId)
@@ -351,6 +342,21 @@ public sealed partial class SyncRunner
         index.Complete = true;
         return index;
     }
+
+    /// <summary>The run's match index, empty but for the HubSpot ids already linked (claimed by their Salesforce records).</summary>
+    async Task<MatchIndex> NewMatchIndexAsync(RunState run)
+    {
+        var index = run.Index = new MatchIndex();
+        foreach (var (hubSpotId, salesforceId) in await store.GetLinkedHubSpotIdsAsync(run.Pair.Name))
+        {
+            index.Claimed[hubSpotId] = salesforceId;
+        }
+        return index;
+    }
+
+    /// <summary>What the pair's HubSpot records are indexed by, besides the Salesforce id they carry.</summary>
+    static (string? DomainProperty, bool ByEmail) IndexKeys(ObjectPair pair) =>
+        (pair.Mapping.Fields.FirstOrDefault(f => f.Transform == FieldTransform.Domain)?.HubSpot, pair.Mapping.Match.Contains(MatchKey.Email));
 
     /// <summary>Indexes a record read without its associations: a match that takes it reads them (<see cref="ReadTwinsAsync"/>).</summary>
     static void AddToIndex(ObjectPair pair, MatchIndex index, HubSpotObject record, string? domainProperty, bool byEmail)

@@ -32,6 +32,7 @@ public sealed partial class SyncRunner
             }
         }
         var cursor = run.Request.Full ? null : await CursorAsync(run, Side.Salesforce);
+        run.SalesforceReadAll = cursor is null;
         if (cursor is null && pair.Mapping.Fields.FirstOrDefault(f => f.HubSpot == "email") is { } emailField)
         {
             // This read sees every record: HubSpot records matched by email later in the run look here, not in a query.
@@ -232,23 +233,43 @@ public sealed partial class SyncRunner
         }
         var since = run.Request.Full || cursor is null ? DateTimeOffset.UnixEpoch : cursor.ModifiedAt - options.Value.CursorOverlap;
         DateTimeOffset? watermark = null;
-        var changed = new List<Page>();
-        await foreach (var page in hubSpotSide.ReadChangedAsync(pair, since, ct, onlyIncluded: firstRun, withAssociations: false))
+        var all = new List<Item>();
+        if (firstRun && run.SalesforceReadAll && run.Index is null)
         {
-            var items = new List<Item>();
-            foreach (var record in page.Records)
+            // Every Salesforce record is unlinked, so the match index lists the portal anyway: that one listing is
+            // the change read too, where a search for the included records would read most of them a second time.
+            var index = await NewMatchIndexAsync(run);
+            var (domainProperty, byEmail) = IndexKeys(pair);
+            await foreach (var page in hubSpotSide.ListAllAsync(pair, [], ct, withAssociations: false))
             {
-                run.HubSpotRead++;
-                if (run.SeenHubSpot.Add((record.Id, record.UpdatedAt)))
+                foreach (var record in page)
                 {
-                    items.Add(new Item { HubSpotId = record.Id, HubSpot = record });
+                    run.HubSpotRead++;
+                    AddToIndex(pair, index, record, domainProperty, byEmail);
+                    if (InclusionFilter.Matches(pair.Mapping.IncludeHubSpot, f => record[f]) && run.SeenHubSpot.Add((record.Id, record.UpdatedAt)))
+                    {
+                        all.Add(new Item { HubSpotId = record.Id, HubSpot = record });
+                    }
                 }
             }
-            watermark = page.Watermark ?? watermark;
-            changed.Add(new Page(items, null));
+            index.Complete = true;
+        }
+        else
+        {
+            await foreach (var page in hubSpotSide.ReadChangedAsync(pair, since, ct, onlyIncluded: firstRun, withAssociations: false))
+            {
+                foreach (var record in page.Records)
+                {
+                    run.HubSpotRead++;
+                    if (run.SeenHubSpot.Add((record.Id, record.UpdatedAt)))
+                    {
+                        all.Add(new Item { HubSpotId = record.Id, HubSpot = record });
+                    }
+                }
+                watermark = page.Watermark ?? watermark;
+            }
         }
         // Every page is read before any is processed: their associations go in batches of 1,000, not a call per page.
-        var all = changed.SelectMany(p => p.Items).ToList();
         if (all.Count > 0 && pair.Associations.Count > 0)
         {
             var read = await hubSpotSide.WithAssociationsAsync(pair, [.. all.Select(i => i.HubSpot!)], ct);
@@ -257,7 +278,9 @@ public sealed partial class SyncRunner
                 all[i].HubSpot = read[i];
             }
         }
-        run.HubSpotPages.AddRange(changed);
+        // HubSpot pages carry no cursor (it moves once, at the end), so they are processed in pages of the Salesforce
+        // page size rather than HubSpot's 100: a page's creates in Salesforce and its batches fill up across them.
+        run.HubSpotPages.AddRange(all.Chunk(Math.Max(HubSpotClient.MaxBatchSize, salesforceOptions.Value.QueryBatchSize)).Select(c => new Page([.. c], null)));
         if (!firstRun)
         {
             // Archived records never show in a search by modification time: they are listed apart. A link already

@@ -32,8 +32,11 @@ public sealed partial class SyncRunner
                     answered.Enqueue(outcome);
                 }
             });
-        var outcomes = answered.ToList();
         var byKey = items.ToDictionary(i => i.Key, StringComparer.Ordinal);
+        // The page's associations after all its records exist: 100 a call across the batches.
+        var refused = await hubSpotSide.WriteAssociationsAsync(pair,
+            [.. answered.Where(o => o.Success).Select(o => (o.Key, o.Id, byKey[o.Key].Plan!.HubSpotWrites))], ct);
+        var outcomes = answered.Select(o => refused.TryGetValue(o.Key, out var why) ? WriteOutcome.Failed(o.Key, "ASSOCIATION_REFUSED", why) with { Id = o.Id } : o).ToList();
         foreach (var outcome in outcomes)
         {
             var item = byKey[outcome.Key];
@@ -81,7 +84,10 @@ public sealed partial class SyncRunner
             return;
         }
         var byId = items.Where(i => i.SalesforceId is not null).ToDictionary(i => i.SalesforceId!, StringComparer.Ordinal);
-        foreach (var outcome in await salesforceSide.UpdateAsync(pair.SalesforceObject, updates, run.Kinds!.Salesforce, ct))
+        string? ParentOf(string id) => byId[id].Salesforce is { } record
+            ? pair.LinkFields.Select(f => record.GetString(f.Salesforce)).FirstOrDefault(v => v is { Length: > 0 })
+            : null;
+        foreach (var outcome in await salesforceSide.UpdateAsync(pair.SalesforceObject, updates, run.Kinds!.Salesforce, ct, ParentOf))
         {
             var item = byId[outcome.Key];
             if (outcome.Success)

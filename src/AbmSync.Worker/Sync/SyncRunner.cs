@@ -369,6 +369,8 @@ public sealed partial class SyncRunner(
         /// </summary>
         public Dictionary<string, List<SObjectRecord>>? SalesforceByEmail { get; set; }
         public string? SalesforceEmailField { get; set; }
+        /// <summary>The Salesforce read had no cursor: every record of the pair was read, none of them linked before.</summary>
+        public bool SalesforceReadAll { get; set; }
         /// <summary>Whether the lead pair has any active link: without one, no contact can take over a lead's twin.</summary>
         public bool? LeadPairLinked { get; set; }
         /// <summary>The keys the request asked to read again: planned even when they look unchanged.</summary>
