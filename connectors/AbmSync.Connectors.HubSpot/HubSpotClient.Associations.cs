@@ -50,11 +50,15 @@ public sealed partial class HubSpotClient
         while (pending.Count > 0)
         {
             var next = new List<(string Id, string? After)>();
-            foreach (var chunk in pending.Chunk(MaxAssociationReadBatch))
+            var answers = await InFlight.SelectAsync(pending.Chunk(MaxAssociationReadBatch).ToList(), Options.BatchesInFlight, async (chunk, token) =>
             {
                 var body = new { inputs = chunk.Select(p => new { id = p.Id, after = p.After }).ToArray() };
-                using var doc = await SendAsync(HttpMethod.Post, path, body, ct);
-                foreach (var result in HubSpotJson.Results(doc.RootElement))
+                using var doc = await SendAsync(HttpMethod.Post, path, body, token);
+                return doc.RootElement.Clone();
+            }, ct);
+            foreach (var answer in answers)
+            {
+                foreach (var result in HubSpotJson.Results(answer))
                 {
                     var from = result.TryGetProperty("from", out var f) ? HubSpotJson.GetString(f, "id") : null;
                     if (from is null)
@@ -100,12 +104,16 @@ public sealed partial class HubSpotClient
         var path = $"{AssociationsPath(fromObjectType, toObjectType)}/batch/associate/default";
         var written = 0;
         var errors = new List<HubSpotError>();
-        foreach (var chunk in pairs.Chunk(MaxAssociationWriteBatch))
+        var answers = await InFlight.SelectAsync(pairs.Chunk(MaxAssociationWriteBatch).ToList(), Options.BatchesInFlight, async (chunk, token) =>
         {
             var body = new { inputs = chunk.Select(p => new { from = new { id = p.FromId }, to = new { id = p.ToId } }).ToArray() };
-            using var doc = await SendAsync(HttpMethod.Post, path, body, ct);
-            written += HubSpotJson.Results(doc.RootElement).Count();
-            errors.AddRange(HubSpotJson.ParseBatchErrors(doc.RootElement, Options));
+            using var doc = await SendAsync(HttpMethod.Post, path, body, token);
+            return (Written: HubSpotJson.Results(doc.RootElement).Count(), Errors: HubSpotJson.ParseBatchErrors(doc.RootElement, Options));
+        }, ct);
+        foreach (var (count, refused) in answers)
+        {
+            written += count;
+            errors.AddRange(refused);
         }
 
         return new HubSpotAssociationWriteResult(written, errors);
@@ -123,7 +131,7 @@ public sealed partial class HubSpotClient
         var path = $"{AssociationsPath(fromObjectType, toObjectType)}/batch/create";
         var written = 0;
         var errors = new List<HubSpotError>();
-        foreach (var chunk in pairs.Chunk(MaxAssociationWriteBatch))
+        var answers = await InFlight.SelectAsync(pairs.Chunk(MaxAssociationWriteBatch).ToList(), Options.BatchesInFlight, async (chunk, token) =>
         {
             var body = new
             {
@@ -134,9 +142,13 @@ public sealed partial class HubSpotClient
                     types = new[] { new { associationCategory, associationTypeId } },
                 }).ToArray(),
             };
-            using var doc = await SendAsync(HttpMethod.Post, path, body, ct);
-            written += HubSpotJson.Results(doc.RootElement).Count();
-            errors.AddRange(HubSpotJson.ParseBatchErrors(doc.RootElement, Options));
+            using var doc = await SendAsync(HttpMethod.Post, path, body, token);
+            return (Written: HubSpotJson.Results(doc.RootElement).Count(), Errors: HubSpotJson.ParseBatchErrors(doc.RootElement, Options));
+        }, ct);
+        foreach (var (count, refused) in answers)
+        {
+            written += count;
+            errors.AddRange(refused);
         }
 
         return new HubSpotAssociationWriteResult(written, errors);

@@ -159,8 +159,7 @@ public sealed partial class HubSpotClient
             requested.Add(key);
         }
 
-        var outcomes = new List<HubSpotRecordOutcome>(ids.Count);
-        foreach (var chunk in ids.Chunk(chunkSize))
+        var answers = await InFlight.SelectAsync(ids.Chunk(chunkSize).ToList(), Options.BatchesInFlight, async (chunk, token) =>
         {
             var body = new Dictionary<string, object>
             {
@@ -177,11 +176,11 @@ public sealed partial class HubSpotClient
                 body["idProperty"] = idProperty;
             }
 
-            using var doc = await SendAsync(HttpMethod.Post, $"{ObjectsPath(objectType)}/batch/read?archived=false", body, ct);
-            outcomes.AddRange(Match(doc.RootElement, chunk, r => idProperty is null ? IdAndMergedIds(r) : [r[idProperty]], positional: false, isNewFlag: false));
-        }
+            using var doc = await SendAsync(HttpMethod.Post, $"{ObjectsPath(objectType)}/batch/read?archived=false", body, token);
+            return Match(doc.RootElement, chunk, r => idProperty is null ? IdAndMergedIds(r) : [r[idProperty]], positional: false, isNewFlag: false);
+        }, ct);
 
-        return new HubSpotBatchResult(outcomes);
+        return new HubSpotBatchResult([.. answers.SelectMany(a => a)]);
     }
 
     /// <summary>POST {objects}/{type}/search: one page. HubSpot refuses to page past 10,000 results of one search.</summary>

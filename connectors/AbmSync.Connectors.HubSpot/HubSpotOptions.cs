@@ -24,6 +24,13 @@ public sealed partial class HubSpotOptions
     [Range(1, 10_000)]
     public int RequestsPer10Seconds { get; set; } = 190;
 
+    /// <summary>
+    /// Chunks of one batch read or association write in flight at once (a page's twins, 100 a call; associations,
+    /// 1,000 read or 100 written a call). The limiter keeps them inside the ten-second window whatever this is.
+    /// </summary>
+    [Range(1, 16)]
+    public int BatchesInFlight { get; set; } = 4;
+
     /// <summary>The stricter per-account search allowance.</summary>
     [Range(1, 100)]
     public int SearchRequestsPerSecond { get; set; } = 5;

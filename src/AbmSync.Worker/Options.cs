@@ -85,12 +85,12 @@ public sealed class SyncOptions : IValidatableObject
     public int HubSpotWritesInFlight { get; set; } = 4;
 
     /// <summary>
-    /// Salesforce write batches (of 200) of one page in flight at once. Two batches with children of one parent never
-    /// go together (the child's write locks the parent's row); Salesforce limits only long-running requests (25 at
-    /// once), and a collections call of 200 is not one.
+    /// Salesforce batches of one page in flight at once: writes of 200 records and reads of 200 ids. Two write batches
+    /// with children of one parent never go together (the child's write locks the parent's row); Salesforce limits
+    /// only long-running requests (25 at once), and a collections call of 200 is not one.
     /// </summary>
     [Range(1, 10)]
-    public int SalesforceWritesInFlight { get; set; } = 4;
+    public int SalesforceBatchesInFlight { get; set; } = 4;
 
     /// <summary>
     /// How long a dead letter waits before a run tries its record again: the first step after its first failure, the

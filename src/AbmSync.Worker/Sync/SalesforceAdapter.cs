@@ -101,18 +101,22 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
     public async Task<Dictionary<string, SObjectRecord>> ReadByIdsAsync(ObjectPair pair, IReadOnlyCollection<string> ids, CancellationToken ct, bool includeDeleted = false)
     {
         var found = new Dictionary<string, SObjectRecord>(StringComparer.Ordinal);
-        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery))
-        {
-            var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields, .. includeDeleted ? new[] { "IsDeleted" } : []])
-                .Where(Soql.Field("Id").In((IEnumerable<string>)chunk));
-            await foreach (var page in salesforce.QueryPagesAsync(query, includeDeleted, ct: ct))
+        await Parallel.ForEachAsync(ids.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Value.SalesforceBatchesInFlight, CancellationToken = ct }, async (chunk, token) =>
             {
-                foreach (var record in page.Records)
+                var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields, .. includeDeleted ? new[] { "IsDeleted" } : []])
+                    .Where(Soql.Field("Id").In((IEnumerable<string>)chunk));
+                await foreach (var page in salesforce.QueryPagesAsync(query, includeDeleted, ct: token))
                 {
-                    found[record.Id!] = record;
+                    lock (found)
+                    {
+                        foreach (var record in page.Records)
+                        {
+                            found[record.Id!] = record;
+                        }
+                    }
                 }
-            }
-        }
+            });
         return found;
     }
 
@@ -318,7 +322,7 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
             var again = new List<(string Id, SObjectRecord Record)>();
             var last = attempt >= options.Value.RetryableResubmissions;
             await SalesforceBatchScheduler.RunAsync(SalesforceBatchScheduler.Batches(pending, p => parentOf(p.Id), SalesforceClient.CollectionBatchSize),
-                p => parentOf(p.Id), options.Value.SalesforceWritesInFlight, async (chunk, token) =>
+                p => parentOf(p.Id), options.Value.SalesforceBatchesInFlight, async (chunk, token) =>
                 {
                     // A field we carry across is no reason to route a lead again: without the header the org's assignment rule would run.
                     var results = await salesforce.UpdateAsync([.. chunk.Select(c => c.Record)], token, autoAssign: false);
@@ -362,7 +366,7 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
             pair.LinkFields.Select(f => c.Values.GetValueOrDefault(f.Salesforce)).FirstOrDefault(v => v is not null);
         var batches = creates.GroupBy(c => c.Values.GetValueOrDefault("OwnerId") is not null)
             .SelectMany(g => SalesforceBatchScheduler.Batches(g, ParentOf, SalesforceClient.CollectionBatchSize)).ToList();
-        await SalesforceBatchScheduler.RunAsync(batches, ParentOf, options.Value.SalesforceWritesInFlight, async (chunk, token) =>
+        await SalesforceBatchScheduler.RunAsync(batches, ParentOf, options.Value.SalesforceBatchesInFlight, async (chunk, token) =>
         {
             var records = chunk.Select(c => SObjectRecord.Create(pair.SalesforceObject, null,
                 c.Values.Where(v => v.Value is not null).Select(v => KeyValuePair.Create(v.Key, Typed(kinds.GetValueOrDefault(v.Key, FieldKind.Text), v.Value))))).ToList();
@@ -411,14 +415,18 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
     public async Task<List<SObjectRecord>> ReadLinkSetAsync(LinkSet set, IReadOnlyCollection<string> parentIds, CancellationToken ct)
     {
         var rows = new List<SObjectRecord>();
-        foreach (var chunk in parentIds.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery))
-        {
-            var query = SoqlQuery.From(set.SalesforceObject).Select("Id", set.ParentField, set.ChildField).Where(Soql.Field(set.ParentField).In((IEnumerable<string>)chunk));
-            await foreach (var page in salesforce.QueryPagesAsync(query, ct: ct))
+        await Parallel.ForEachAsync(parentIds.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Value.SalesforceBatchesInFlight, CancellationToken = ct }, async (chunk, token) =>
             {
-                rows.AddRange(page.Records);
-            }
-        }
+                var query = SoqlQuery.From(set.SalesforceObject).Select("Id", set.ParentField, set.ChildField).Where(Soql.Field(set.ParentField).In((IEnumerable<string>)chunk));
+                await foreach (var page in salesforce.QueryPagesAsync(query, ct: token))
+                {
+                    lock (rows)
+                    {
+                        rows.AddRange(page.Records);
+                    }
+                }
+            });
         return rows;
     }
 
