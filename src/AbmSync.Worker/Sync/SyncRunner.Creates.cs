@@ -250,14 +250,16 @@ public sealed partial class SyncRunner
             return;
         }
         var byKey = written.ToDictionary(i => i.SalesforceId!, StringComparer.Ordinal);
-        foreach (var chunk in written.Chunk(HubSpotClient.MaxBatchSize))
-        {
-            var outcomes = await hubSpotSide.UpdateAsync(pair,
-                [.. chunk.Select(i => (i.SalesforceId!, i.HubSpotId!, (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?> { [pair.HubSpotTwinIdProperty] = i.SalesforceId }))], ct);
-            foreach (var outcome in outcomes.Where(o => !o.Success))
+        await Parallel.ForEachAsync(written.Chunk(HubSpotClient.MaxBatchSize),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Value.HubSpotWritesInFlight, CancellationToken = ct }, async (chunk, token) =>
             {
-                byKey[outcome.Key].TwinIdFailure = new RecordFailure(Side.HubSpot, outcome.Key, outcome.Code!, outcome.Message!, outcome.Fields);
-            }
-        }
+                var outcomes = await hubSpotSide.UpdateAsync(pair,
+                    [.. chunk.Select(i => (i.SalesforceId!, i.HubSpotId!, (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?> { [pair.HubSpotTwinIdProperty] = i.SalesforceId }))], token);
+                // Each item is in one chunk only: no two writers touch one item.
+                foreach (var outcome in outcomes.Where(o => !o.Success))
+                {
+                    byKey[outcome.Key].TwinIdFailure = new RecordFailure(Side.HubSpot, outcome.Key, outcome.Code!, outcome.Message!, outcome.Fields);
+                }
+            });
     }
 }

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using AbmSync.Worker.Sync;
+
+namespace AbmSync.Integration.Tests.Sync;
+
+/// <summary>
+/// A pair's first sync makes the calls its work needs and no more: one listing of the HubSpot object serves as both
+/// the match index and the change read, and the Salesforce creates from HubSpot fill their batches of 200 across
+/// HubSpot's pages of 100.
+/// </summary>
+public class FirstSyncCallsTests
+{
+    static async Task<Dictionary<string, long>> CallsAsync(SyncHarness harness, Uri sandbox)
+    {
+        using var stats = JsonDocument.Parse(await harness.Http.GetStringAsync(new Uri(sandbox, "/_sandbox/stats")));
+        return stats.RootElement.GetProperty("byEndpoint").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+    }
+
+    [Fact]
+    public async Task FirstContactSync_ListsThePortalOnce_AndCreatesInSalesforce200ACall()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 600, seed: 64);
+        Assert.Equal("succeeded", (await harness.SyncAsync(new SyncRequest(Object: ObjectPairs.Accounts))).Status);
+        var people = (await harness.HubSpotExportAsync())["contacts"]!.AsArray().Count(c => (bool?)c!["archived"] != true);
+        await harness.ResetStatsAsync();
+
+        var summary = await harness.SyncAsync(new SyncRequest(Object: ObjectPairs.Contacts));
+
+        Assert.Equal("succeeded", summary.Status);
+        // HubSpot contacts under linked companies with no Salesforce twin, spread over the listing's many pages of 100.
+        Assert.True(summary.SalesforceCreated > 50 && people > 1_000, $"{summary.SalesforceCreated} contacts created from {people} HubSpot contacts");
+        var hubSpot = await CallsAsync(harness, harness.Sandbox.HubSpotUrl);
+        Assert.Equal((people + 99) / 100, hubSpot.GetValueOrDefault("GET /crm/v3/objects/{objectType}"));
+        Assert.Equal(0, hubSpot.GetValueOrDefault("POST /crm/v3/objects/{objectType}/search"));
+        var salesforce = await CallsAsync(harness, harness.Sandbox.SalesforceUrl);
+        var upserts = salesforce.Where(c => c.Key.StartsWith("PATCH ", StringComparison.Ordinal) && c.Key.EndsWith("/composite/sobjects/{sobject}/{field}", StringComparison.Ordinal)).Sum(c => c.Value);
+        // One more than the minimum at most: records naming their owner go apart from those the assignment rule routes.
+        Assert.InRange(upserts, 1, (summary.SalesforceCreated + 199) / 200 + 1);
+    }
+}
