@@ -13,6 +13,8 @@ public sealed record KindCount(Api System, string Kind, long Calls, long Records
 /// </summary>
 public sealed partial class CallLedger(string salesforceObject, TextWriter? log, string logPrefix)
 {
+    readonly System.Diagnostics.Stopwatch started = System.Diagnostics.Stopwatch.StartNew();
+
     /// <summary>Kinds that are not in the bound: printed as named extras beside it.</summary>
     public const string ExtraPrefix = "extra: ";
 
@@ -57,7 +59,8 @@ public sealed partial class CallLedger(string salesforceObject, TextWriter? log,
                 }
                 set.UnionWith(ids);
             }
-            log?.WriteLine($"{logPrefix}\t{system}\t{kind}\t{request.Method} {uri.PathAndQuery[..Math.Min(uri.PathAndQuery.Length, 400)]}");
+            // Seconds since the pair's run started: where the run waits, and what goes out together.
+            log?.WriteLine(FormattableString.Invariant($"{logPrefix}\t{started.Elapsed.TotalSeconds:F3}\t{system}\t{kind}\t{request.Method} {uri.PathAndQuery[..Math.Min(uri.PathAndQuery.Length, 400)]}"));
         }
     }
 

@@ -47,7 +47,7 @@ hubspotRate.SetAction((parse, ct) => HubSpotScenarios.RateAsync(parse.Invocation
 root.Subcommands.Add(hubspotRate);
 
 var syncAccounts = new Option<int>("--accounts") { Description = "Salesforce accounts in the sandbox org", DefaultValueFactory = _ => 10_000 };
-var syncCalls = new Option<string?>("--calls") { Description = "Write one line per worker request (run, pair, system, bound component, method and URL) to this file" };
+var syncCalls = new Option<string?>("--calls") { Description = "Write one line per worker request (run, pair, seconds since the pair's run started, system, bound component, method and URL) to this file" };
 var syncEndpoints = new Option<bool>("--endpoints") { Description = "Also print the sandbox's byEndpoint counts per run and pair" };
 var syncRuns = new Option<int>("--runs") { Description = "1: the first run only; 2: and the run with nothing changed; 3: and the run after 1% changed", DefaultValueFactory = _ => 3 };
 var sync = new Command("sync", "The worker's sync of every pair (accounts, contacts, leads, opportunities), three runs: per run and system, calls against the lower bound, wall time against the HubSpot rate-limit bound, 429s, peak memory.")

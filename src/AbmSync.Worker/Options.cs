@@ -93,6 +93,12 @@ public sealed class SyncOptions : IValidatableObject
     public int SalesforceBatchesInFlight { get; set; } = 4;
 
     /// <summary>
+    /// Plan the next page (resolve its links, read its twins) while a page writes. Planning only reads, so a kill
+    /// still loses at most the page being written, and pages commit in order. Off: one page at a time.
+    /// </summary>
+    public bool PlanAhead { get; set; } = true;
+
+    /// <summary>
     /// How long a dead letter waits before a run tries its record again: the first step after its first failure, the
     /// second after its second, and so on; the failure after the last step parks it until a person runs
     /// <c>abmsync dead-letters retry</c>. Unset, <see cref="DefaultDeadLetterBackoff"/>. In settings, one duration

@@ -308,6 +308,10 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
     /// <summary>Values per IN filter of a search by key: the records that carry one of them are few, so a page of 200 holds them.</summary>
     public const int ValuesPerSearch = 100;
 
+    /// <summary>How many records of the pair's object the portal holds: one search of one record, for its total.</summary>
+    public async Task<long> CountAsync(ObjectPair pair, CancellationToken ct) =>
+        (await hubSpot.SearchAsync(pair.HubSpotObject, new HubSpotSearchRequest([], [], ["hs_object_id"], null, 1), ct)).Total;
+
     /// <summary>
     /// The records whose <paramref name="property"/> is one of <paramref name="values"/> (HubSpot compares without
     /// regard to case), searched 100 values at a time, with the pair's properties; associations are the caller's to read.

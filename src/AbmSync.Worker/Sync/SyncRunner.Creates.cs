@@ -130,7 +130,8 @@ public sealed partial class SyncRunner
             ? emails.Where(e => read.ContainsKey(e.Email!)).DistinctBy(e => e.Email).ToDictionary(e => e.Email!, e => read[e.Email!], StringComparer.Ordinal)
             : await salesforceSide.ReadByEmailsAsync(pair, emailField.Salesforce, [.. emails.Select(e => e.Email!)], ct);
         var links = await store.GetLinksAsync(pair.Name, [.. found.Values.SelectMany(r => r).Select(r => r.Id!)]);
-        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        // Claimed in this run: a page planned ahead sees the matches of the page before it, committed or not.
+        var claimed = run.ClaimedInSalesforce;
         foreach (var (item, email) in emails)
         {
             if (!found.TryGetValue(email!, out var records))

@@ -80,7 +80,7 @@ public sealed partial class SyncRunner
             deletes.AddRange(own.Where(r => plan.RemoveInSalesforce.Contains(r.GetString(set.ChildField)!)).Select(r => (item, r.Id!)));
             adds.AddRange(plan.AddInHubSpot.Select(c => (item, new HubSpotAssociationPair(item.HubSpotId!, twinOf[c]))));
             removes.AddRange(plan.RemoveInHubSpot.Select(c => (item, new HubSpotAssociationPair(item.HubSpotId!, twinOf[c]))));
-            run.Writes.Add(new PlannedWrite("both", set.Name, item.SalesforceId!, item.HubSpotId, new Dictionary<string, string>(StringComparer.Ordinal)
+            run.AddWrite(new PlannedWrite("both", set.Name, item.SalesforceId!, item.HubSpotId, new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["add in Salesforce"] = string.Join(' ', plan.AddInSalesforce),
                 ["remove in Salesforce"] = string.Join(' ', plan.RemoveInSalesforce),

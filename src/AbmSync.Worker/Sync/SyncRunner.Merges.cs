@@ -89,8 +89,9 @@ public sealed partial class SyncRunner
     /// loses its link (a tombstone naming the merged record, so that its children still find their company) and has
     /// its twin id cleared. Nothing is created again for a loser: HubSpot's user said the two are one.
     /// </summary>
-    async Task SettleHubSpotMergesAsync(RunState run, List<Item> items, PageCommit commit)
+    async Task SettleHubSpotMergesAsync(RunState run, List<Item> items, PageWork page)
     {
+        var commit = page.Commit;
         var pair = run.Pair;
         if (!pair.HubSpotMergeable)
         {
@@ -129,7 +130,7 @@ public sealed partial class SyncRunner
                     && winnerLink.HubSpotId != hs.Id)
                 {
                     commit.Links.Add(winnerLink with { HubSpotId = hs.Id, LinkReason = "hubspot-merge", LinkedAt = time.GetUtcNow() });
-                    run.TwinIdFixes.Add(new TwinIdFix(winner, hs.Id));
+                    page.TwinIdFixes.Add(new TwinIdFix(winner, hs.Id));
                     run.Merged++;
                 }
             }
@@ -149,8 +150,8 @@ public sealed partial class SyncRunner
                     loser.Skip = $"its HubSpot twin was merged into {hs.Id}, which stays the twin of {winner}: nothing is created again";
                 }
                 commit.Merged.Add((salesforceId, LinkStatuses.HubSpotMerged, hs.Id));
-                run.TwinIdFixes.Add(new TwinIdFix(salesforceId, null));
-                run.Unlinked++;
+                page.TwinIdFixes.Add(new TwinIdFix(salesforceId, null));
+                run.CountUnlinked();
             }
         }
     }
@@ -162,8 +163,9 @@ public sealed partial class SyncRunner
     /// (<c>onMerge: unlink</c>). A merge already made in HubSpot (a run that stopped before its commit) is found by
     /// both twins answering as one record, and never made twice.
     /// </summary>
-    async Task SettleSalesforceMergesAsync(RunState run, List<Item> items, PageCommit commit, CancellationToken ct)
+    async Task SettleSalesforceMergesAsync(RunState run, List<Item> items, PageWork page, CancellationToken ct)
     {
+        var commit = page.Commit;
         var pair = run.Pair;
         var losers = items.Where(i => i.SalesforceDeleted && i.Link is { Status: LinkStatuses.Active } && i.Skip is null
             && i.Salesforce?.GetString(ObjectPair.MasterRecordIdField) is { Length: > 0 }).ToList();
@@ -189,8 +191,8 @@ public sealed partial class SyncRunner
                 var moved = lost with { SalesforceId = masterId, LinkReason = "salesforce-merge" };
                 commit.MovedLinks.Add((lost.SalesforceId, masterId));
                 masterLinks[masterId] = moved;
-                run.TwinIdFixes.Add(new TwinIdFix(masterId, lost.HubSpotId));
-                run.SalesforceIdFixes.Add(new SalesforceIdFix(masterId, lost.HubSpotId, masterId));
+                page.TwinIdFixes.Add(new TwinIdFix(masterId, lost.HubSpotId));
+                page.SalesforceIdFixes.Add(new SalesforceIdFix(masterId, lost.HubSpotId, masterId));
                 run.Merged++;
                 if (master is not null)
                 {
@@ -206,7 +208,7 @@ public sealed partial class SyncRunner
                     ? $"merged into {masterId} in Salesforce, whose link has ended ({masterLink.Status}): its HubSpot twin {lost.HubSpotId} is left as it is"
                     : $"merged into {masterId} in Salesforce; onMerge: unlink leaves its HubSpot twin {lost.HubSpotId} as it is";
                 commit.Merged.Add((lost.SalesforceId, LinkStatuses.SalesforceMerged, masterLink.CurrentHubSpotId));
-                run.Unlinked++;
+                run.CountUnlinked();
                 continue;
             }
             if (run.Request.DryRun)
@@ -227,7 +229,7 @@ public sealed partial class SyncRunner
             }
             loser.Skip = $"merged into {masterId} in Salesforce; its HubSpot twin {lost.HubSpotId} was merged into {masterLink.HubSpotId} (now {survivor})";
             commit.Merged.Add((lost.SalesforceId, LinkStatuses.SalesforceMerged, survivor));
-            run.Unlinked++;
+            run.CountUnlinked();
             run.Merged++;
             if (survivor != masterLink.HubSpotId)
             {
@@ -242,7 +244,7 @@ public sealed partial class SyncRunner
                 else
                 {
                     commit.Links.Add(updated);
-                    run.TwinIdFixes.Add(new TwinIdFix(masterId, survivor));
+                    page.TwinIdFixes.Add(new TwinIdFix(masterId, survivor));
                 }
             }
         }
@@ -253,9 +255,10 @@ public sealed partial class SyncRunner
     /// loser and on the survivor of a deleted twin. HubSpot records handed to a master get its id; one whose Salesforce
     /// twin was deleted has it cleared.
     /// </summary>
-    async Task WriteTwinIdFixesAsync(RunState run, PageCommit commit, CancellationToken ct)
+    async Task WriteTwinIdFixesAsync(RunState run, PageWork page, CancellationToken ct)
     {
-        var fixes = run.TwinIdFixes;
+        var commit = page.Commit;
+        var fixes = page.TwinIdFixes;
         var pair = run.Pair;
         var live = fixes.GroupBy(f => f.SalesforceId, StringComparer.Ordinal).Select(g => g.Last()).ToList();
         if (live.Count > 0)
@@ -269,9 +272,9 @@ public sealed partial class SyncRunner
                 }
             }
         }
-        if (run.SalesforceIdFixes.Count > 0)
+        if (page.SalesforceIdFixes.Count > 0)
         {
-            var writes = run.SalesforceIdFixes.Select(f => (f.Key, f.HubSpotId, (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>(StringComparer.Ordinal) { [pair.HubSpotTwinIdProperty] = f.SalesforceId })).ToList();
+            var writes = page.SalesforceIdFixes.Select(f => (f.Key, f.HubSpotId, (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>(StringComparer.Ordinal) { [pair.HubSpotTwinIdProperty] = f.SalesforceId })).ToList();
             foreach (var outcome in await hubSpotSide.UpdateAsync(pair, writes, ct))
             {
                 if (!outcome.Success)

@@ -11,45 +11,88 @@ namespace AbmSync.Worker.Sync;
 /// <summary>One page at a time: link each record to its twin, read the twins, plan, write both sides, commit.</summary>
 public sealed partial class SyncRunner
 {
-    // ---- one page: link, read twins, plan, write, commit ----
+    // ---- pages: plan one while the one before it writes; commit in order ----
 
-    async Task ProcessAsync(RunState run, List<Item> items, (string Side, SyncCursor Cursor)? cursor, CancellationToken ct)
+    /// <summary>
+    /// The pages of one side, in order. While a page writes, the next one is planned (its links resolved, its twins
+    /// read): planning only reads, so a kill loses at most the page being written, and the pages still commit one
+    /// after another. Planning waits for the page before to commit where what that page does can change the plan:
+    /// tier caps (rules see every decision as it commits), merges and deletes (they move and end links), and a dry run.
+    /// </summary>
+    async Task ProcessPagesAsync(RunState run, IReadOnlyList<Page> pages, string side, CancellationToken ct)
+    {
+        Task<PageWork>? next = null;
+        for (var i = 0; i < pages.Count; i++)
+        {
+            var page = await (next ?? PlanPageAsync(run, pages[i], side, ct));
+            next = i + 1 < pages.Count && CanPlanAhead(run, page) ? PlanPageAsync(run, pages[i + 1], side, ct) : null;
+            try
+            {
+                await WritePageAsync(run, page, ct);
+            }
+            catch when (next is not null)
+            {
+                // The page planned ahead wrote nothing; it is planned again by the run that resumes.
+                await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                throw;
+            }
+        }
+    }
+
+    bool CanPlanAhead(RunState run, PageWork page) =>
+        options.Value.PlanAhead && !run.Request.DryRun && run.Pair.Rules is null && !page.MovesLinks;
+
+    /// <summary>Links each record to its twin, reads the twins and plans: reads only, nothing written anywhere.</summary>
+    async Task<PageWork> PlanPageAsync(RunState run, Page source, string side, CancellationToken ct)
     {
         var pair = run.Pair;
         var commit = new PageCommit(pair.Name, run.Id);
-        if (cursor is { } c)
+        if (source.Cursor is { } c)
         {
-            commit.Cursor = c.Cursor;
-            commit.CursorSide = c.Side;
+            commit.Cursor = c;
+            commit.CursorSide = side;
             commit.CursorScope = run.Request.Partition.Key(pair.Name);
         }
+        var page = new PageWork(commit);
         // A pair planned once in this run (from its Salesforce side) is not planned again from its HubSpot side.
-        items = [.. items.Where(i => i.SalesforceId is null || !run.Planned.Contains(i.SalesforceId))];
-        run.TwinIdFixes.Clear();
-        run.SalesforceIdFixes.Clear();
-        await ResolveLinksAsync(run, items, commit, ct);
-        items = [.. items.Where(i => i.SalesforceId is null ? run.Request.Partition.Contains(i.Key) : !run.Planned.Contains(i.SalesforceId) && run.Request.Partition.Contains(i.SalesforceId))];
+        var items = page.Items = [.. source.Items.Where(i => i.SalesforceId is null || !run.Planned.Contains(i.SalesforceId))];
+        await ResolveLinksAsync(run, items, page, ct);
+        items = page.Items = [.. items.Where(i => i.SalesforceId is null ? run.Request.Partition.Contains(i.Key) : !run.Planned.Contains(i.SalesforceId) && run.Request.Partition.Contains(i.SalesforceId))];
         await FollowSiblingAsync(run, items);
+        if (items.Count == 0)
+        {
+            return page;
+        }
+        var ids = items.Where(i => i.SalesforceId is not null).Select(i => i.SalesforceId!).ToList();
+        var salesforceBaselines = await store.GetWrittenAsync(pair.Name, Side.Salesforce, ids);
+        var hubSpotBaselines = await store.GetWrittenAsync(pair.Name, Side.HubSpot, ids);
+        foreach (var item in items)
+        {
+            item.Baselines = new FieldBaselines(
+                Baseline(salesforceBaselines.GetValueOrDefault(item.SalesforceId ?? "")),
+                Baseline(hubSpotBaselines.GetValueOrDefault(item.SalesforceId ?? "")));
+        }
+        await ReadTwinsAsync(run, items, ct);
+        await SettleHubSpotMergesAsync(run, items, page);
+        await LoadParentLinksAsync(run, items, ct);
+        await ReadChangeTimesAsync(run, items, ct);
+        Plan(run, items);
+        foreach (var item in items.Where(i => i.Plan is not null && i.SalesforceId is not null))
+        {
+            run.Planned.Add(item.SalesforceId!);
+        }
+        page.MovesLinks |= page.TwinIdFixes.Count > 0 || page.SalesforceIdFixes.Count > 0 || commit.Merged.Count > 0 || commit.MovedLinks.Count > 0
+            || items.Any(i => i.SalesforceDeleted || i.HubSpotDeleted || i.Plan?.Link.Kind is LinkActionKind.Unlink or LinkActionKind.DeleteInHubSpot or LinkActionKind.DeleteInSalesforce);
+        return page;
+    }
+
+    /// <summary>Writes both sides, then commits the page: links, baselines, decisions, dead letters and the cursor in one transaction.</summary>
+    async Task WritePageAsync(RunState run, PageWork page, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var (items, commit) = (page.Items, page.Commit);
         if (items.Count > 0)
         {
-            var ids = items.Where(i => i.SalesforceId is not null).Select(i => i.SalesforceId!).ToList();
-            var salesforceBaselines = await store.GetWrittenAsync(pair.Name, Side.Salesforce, ids);
-            var hubSpotBaselines = await store.GetWrittenAsync(pair.Name, Side.HubSpot, ids);
-            foreach (var item in items)
-            {
-                item.Baselines = new FieldBaselines(
-                    Baseline(salesforceBaselines.GetValueOrDefault(item.SalesforceId ?? "")),
-                    Baseline(hubSpotBaselines.GetValueOrDefault(item.SalesforceId ?? "")));
-            }
-            await ReadTwinsAsync(run, items, ct);
-            await SettleHubSpotMergesAsync(run, items, commit);
-            await LoadParentLinksAsync(run, items, ct);
-            await ReadChangeTimesAsync(run, items, ct);
-            Plan(run, items);
-            foreach (var item in items.Where(i => i.Plan is not null && i.SalesforceId is not null))
-            {
-                run.Planned.Add(item.SalesforceId!);
-            }
             if (!run.Request.DryRun)
             {
                 var salesforceNeeded = SalesforceAdapter.CallsFor(items.Count(i => i.Plan?.SalesforceWrites.Count > 0));
@@ -58,8 +101,8 @@ public sealed partial class SyncRunner
                 await WriteHubSpotAsync(run, items, commit, ct);
                 await WriteSalesforceAsync(run, items, commit, ct);
                 await WriteHubSpotTwinIdsAsync(run, items, ct);
-                await ApplyDeletesAsync(run, items, ct);
-                await WriteTwinIdFixesAsync(run, commit, ct);
+                await ApplyDeletesAsync(run, items, page, ct);
+                await WriteTwinIdFixesAsync(run, page, ct);
             }
             await SyncLinkSetsAsync(run, items, ct);
             Record(run, items, commit);
@@ -86,7 +129,7 @@ public sealed partial class SyncRunner
     /// record is dead-lettered with the candidates, never guessed. A HubSpot change without a link waits for its
     /// Salesforce twin (this pair never creates in Salesforce).
     /// </summary>
-    async Task ResolveLinksAsync(RunState run, List<Item> items, PageCommit commit, CancellationToken ct)
+    async Task ResolveLinksAsync(RunState run, List<Item> items, PageWork page, CancellationToken ct)
     {
         var pair = run.Pair;
         var bySalesforce = await store.GetLinksAsync(pair.Name, [.. items.Where(i => i.SalesforceId is not null).Select(i => i.SalesforceId!)]);
@@ -154,7 +197,7 @@ public sealed partial class SyncRunner
         }
         await ResolveHubSpotUnlinkedAsync(run, hubSpotUnlinked, ct);
         items.RemoveAll(i => i.Skip is not null && i.SalesforceId is null);
-        await SettleSalesforceMergesAsync(run, items, commit, ct);
+        await SettleSalesforceMergesAsync(run, items, page, ct);
         unlinked.RemoveAll(i => i.Link is not null);
         if (pair.HubSpotObject == "contacts" && unlinked.Count > 0)
         {
@@ -318,7 +361,7 @@ public sealed partial class SyncRunner
             var emails = byEmail ? unlinked.Select(i => Email(pair, i.Salesforce!)).OfType<string>().Distinct(StringComparer.Ordinal).Where(index.SearchedEmails.Add).ToList() : [];
             var searchCalls = (ids.Count + HubSpotAdapter.ValuesPerSearch - 1) / HubSpotAdapter.ValuesPerSearch
                 + (emails.Count + HubSpotAdapter.ValuesPerSearch - 1) / HubSpotAdapter.ValuesPerSearch;
-            var listCalls = (index.Claimed.Count + HubSpotClient.MaxBatchSize - 1) / HubSpotClient.MaxBatchSize;
+            var listCalls = run.PortalListCalls ?? (index.Claimed.Count + HubSpotClient.MaxBatchSize - 1) / HubSpotClient.MaxBatchSize;
             if (searchCalls < listCalls)
             {
                 foreach (var record in await hubSpotSide.SearchByValuesAsync(pair, pair.HubSpotTwinIdProperty, ids, ct))
@@ -437,12 +480,12 @@ public sealed partial class SyncRunner
             }
             if (item.Plan.HubSpotWrites.Count > 0)
             {
-                run.Writes.Add(new PlannedWrite("HubSpot", item.Plan.Link.Kind == LinkActionKind.CreateInHubSpot ? "create" : "update",
+                run.AddWrite(new PlannedWrite("HubSpot", item.Plan.Link.Kind == LinkActionKind.CreateInHubSpot ? "create" : "update",
                     item.Key, item.HubSpotId, item.Plan.HubSpotWrites.ToDictionary(w => w.Key, w => w.Value ?? "")));
             }
             if (item.Plan.SalesforceWrites.Count > 0)
             {
-                run.Writes.Add(new PlannedWrite("Salesforce", item.Plan.Link.Kind == LinkActionKind.CreateInSalesforce ? "create" : "update", item.Key, item.HubSpotId,
+                run.AddWrite(new PlannedWrite("Salesforce", item.Plan.Link.Kind == LinkActionKind.CreateInSalesforce ? "create" : "update", item.Key, item.HubSpotId,
                     item.Plan.SalesforceWrites.ToDictionary(w => w.Key, w => w.Value ?? "")));
             }
         }
@@ -490,7 +533,7 @@ public sealed partial class SyncRunner
                     commit.LinkStatuses.Add((pair.Name, sfId, status));
                     commit.Succeeded.Add((Side.Salesforce, sfId));
                     commit.Succeeded.Add((Side.HubSpot, sfId));
-                    run.Unlinked++;
+                    run.CountUnlinked();
                 }
                 if (pair.Rules?.ToStored(sfId, run.Id, now) is { } gone)
                 {
@@ -539,7 +582,7 @@ public sealed partial class SyncRunner
                 }
                 if (plan.IsEmpty && item.Failure is null)
                 {
-                    run.Unchanged++;
+                    run.CountUnchanged();
                 }
             }
             if (pair.Rules?.ToStored(sfId, run.Id, now) is { } decision && item.Failure is null)

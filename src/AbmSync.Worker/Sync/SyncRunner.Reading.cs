@@ -234,7 +234,7 @@ public sealed partial class SyncRunner
         var since = run.Request.Full || cursor is null ? DateTimeOffset.UnixEpoch : cursor.ModifiedAt - options.Value.CursorOverlap;
         DateTimeOffset? watermark = null;
         var all = new List<Item>();
-        if (firstRun && run.SalesforceReadAll && run.Index is null)
+        if (firstRun && run.SalesforceReadAll && run.Index is null && await IndexListsPortalAsync(run, ct))
         {
             // Every Salesforce record is unlinked, so the match index lists the portal anyway: that one listing is
             // the change read too, where a search for the included records would read most of them a second time.
@@ -293,6 +293,32 @@ public sealed partial class SyncRunner
         // The cursor never passes this run's start: a change committed while the read ran is read next time.
         var end = !firstRun && watermark is { } w && w < startCursor.ModifiedAt ? w : startCursor.ModifiedAt;
         run.HubSpotCursorAtEnd = new SyncCursor(end, "");
+    }
+
+    /// <summary>
+    /// Whether this first run's match index lists the HubSpot object rather than searching for the keys of the
+    /// Salesforce records read: a domain is matched in a normalized form no search finds; otherwise whichever takes
+    /// fewer calls, the portal's size (one search for its total) against the keys 100 a search.
+    /// </summary>
+    async Task<bool> IndexListsPortalAsync(RunState run, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        var (domainProperty, byEmail) = IndexKeys(pair);
+        if (domainProperty is not null || pair.Mapping.Match.Contains(MatchKey.Name))
+        {
+            return true;
+        }
+        var records = run.SalesforcePages.SelectMany(p => p.Items).Where(i => i.Salesforce is not null && !i.SalesforceDeleted && !i.RulesOnly).ToList();
+        var ids = pair.Mapping.Match.Contains(MatchKey.LinkedId) ? records.Count : 0;
+        var emails = byEmail ? records.Select(i => Email(pair, i.Salesforce!)).OfType<string>().Distinct(StringComparer.Ordinal).Count() : 0;
+        var searchCalls = (ids + HubSpotAdapter.ValuesPerSearch - 1) / HubSpotAdapter.ValuesPerSearch + (emails + HubSpotAdapter.ValuesPerSearch - 1) / HubSpotAdapter.ValuesPerSearch;
+        if (searchCalls == 0)
+        {
+            return false;
+        }
+        var listCalls = (await hubSpotSide.CountAsync(pair, ct) + HubSpotClient.MaxBatchSize - 1) / HubSpotClient.MaxBatchSize;
+        run.PortalListCalls = listCalls;
+        return listCalls <= searchCalls;
     }
 
     /// <summary>

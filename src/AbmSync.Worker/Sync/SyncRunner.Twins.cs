@@ -32,7 +32,7 @@ public sealed partial class SyncRunner
                 && item.NewLinkStatus is null && !run.LinkSetChanged.Contains(item.SalesforceId ?? "") && !run.ReRead.Contains(item.Key) && !unsettledMerges.Contains(item.Key) && Unchanged(run, item))
             {
                 item.Skip = "unchanged";
-                run.Unchanged++;
+                run.CountUnchanged();
             }
         }
         // Twins found through the match index were read without their associations: one batch read for them all.

@@ -107,14 +107,14 @@ public sealed partial class SyncRunner
     /// <c>propagate</c> the twin is archived in HubSpot or deleted in Salesforce. An account is never deleted by a
     /// sync (its cascade would take its contacts and opportunities along): its link is ended instead.
     /// </summary>
-    async Task ApplyDeletesAsync(RunState run, List<Item> items, CancellationToken ct)
+    async Task ApplyDeletesAsync(RunState run, List<Item> items, PageWork page, CancellationToken ct)
     {
         var pair = run.Pair;
         foreach (var item in items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.Unlink))
         {
             item.NewLinkStatus = item.SalesforceDeleted ? LinkStatuses.SalesforceDeleted : LinkStatuses.HubSpotDeleted;
         }
-        ClearTwinIdsOfDeleted(run, items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.Unlink));
+        ClearTwinIdsOfDeleted(run, page, items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.Unlink));
         var toArchive = items.Where(i => i.Live && i.Plan!.Link.Kind == LinkActionKind.DeleteInHubSpot).ToList();
         if (toArchive.Count > 0)
         {
@@ -135,7 +135,7 @@ public sealed partial class SyncRunner
         if (pair.SalesforceObject == "Account")
         {
             toDelete.ForEach(i => i.NewLinkStatus = LinkStatuses.HubSpotDeleted);
-            ClearTwinIdsOfDeleted(run, toDelete);
+            ClearTwinIdsOfDeleted(run, page, toDelete);
             return;
         }
         if (toDelete.Count > 0)
@@ -159,18 +159,18 @@ public sealed partial class SyncRunner
     /// The link has ended: the surviving record no longer names the deleted one (a restore re-links the pair and
     /// writes the id again).
     /// </summary>
-    static void ClearTwinIdsOfDeleted(RunState run, IEnumerable<Item> unlinked)
+    static void ClearTwinIdsOfDeleted(RunState run, PageWork page, IEnumerable<Item> unlinked)
     {
         var pair = run.Pair;
         foreach (var item in unlinked)
         {
             if (item.NewLinkStatus == LinkStatuses.HubSpotDeleted && item.Salesforce is { } sf && !item.SalesforceDeleted && sf.GetString(pair.SalesforceTwinIdField) is { Length: > 0 })
             {
-                run.TwinIdFixes.Add(new TwinIdFix(item.SalesforceId!, null));
+                page.TwinIdFixes.Add(new TwinIdFix(item.SalesforceId!, null));
             }
             else if (item.NewLinkStatus == LinkStatuses.SalesforceDeleted && item.HubSpot is { } hs && !item.HubSpotDeleted && hs[pair.HubSpotTwinIdProperty] is { Length: > 0 })
             {
-                run.SalesforceIdFixes.Add(new SalesforceIdFix(item.SalesforceId!, hs.Id, null));
+                page.SalesforceIdFixes.Add(new SalesforceIdFix(item.SalesforceId!, hs.Id, null));
             }
         }
     }

@@ -118,14 +118,8 @@ public sealed partial class SyncRunner(
                 await ReadHubSpotAsync(run, ct);
             }
 
-            foreach (var page in run.SalesforcePages)
-            {
-                await ProcessAsync(run, page.Items, page.Cursor is null ? null : (Side.Salesforce, page.Cursor), ct);
-            }
-            foreach (var page in run.HubSpotPages)
-            {
-                await ProcessAsync(run, page.Items, page.Cursor is null ? null : (Side.HubSpot, page.Cursor), ct);
-            }
+            await ProcessPagesAsync(run, run.SalesforcePages, Side.Salesforce, ct);
+            await ProcessPagesAsync(run, run.HubSpotPages, Side.HubSpot, ct);
             if (run.HubSpotCursorAtEnd is { } hubSpotCursor && !request.DryRun)
             {
                 await store.CommitPageAsync(new PageCommit(pair.Name, runId) { Cursor = hubSpotCursor, CursorSide = Side.HubSpot, CursorScope = scope });
@@ -321,6 +315,17 @@ public sealed partial class SyncRunner(
 
     sealed record Page(List<Item> Items, SyncCursor? Cursor);
 
+    /// <summary>A page between its plan and its commit: the items, the commit it builds, and the twin ids a merge or delete must fix besides the plans.</summary>
+    sealed class PageWork(PageCommit commit)
+    {
+        public PageCommit Commit { get; } = commit;
+        public List<Item> Items { get; set; } = [];
+        public List<TwinIdFix> TwinIdFixes { get; } = [];
+        public List<SalesforceIdFix> SalesforceIdFixes { get; } = [];
+        /// <summary>Its commit moves or ends links (a merge, a delete): the next page is planned only after it.</summary>
+        public bool MovesLinks { get; set; }
+    }
+
     sealed class RunState(long id, ObjectPair pair, SyncRequest request, DateTimeOffset startedAt)
     {
         public long Id { get; } = id;
@@ -343,18 +348,30 @@ public sealed partial class SyncRunner(
         public HashSet<(string, DateTimeOffset?)> SeenHubSpot { get; } = [];
         public HashSet<string> Planned { get; } = new(StringComparer.Ordinal);
         public List<PlannedWrite> Writes { get; } = [];
+        // A page is planned while the one before it writes: what both do is counted safely from either.
+        int unchanged;
+        int unlinked;
+        public void AddWrite(PlannedWrite write)
+        {
+            lock (Writes)
+            {
+                Writes.Add(write);
+            }
+        }
+        public void CountUnchanged() => Interlocked.Increment(ref unchanged);
+        public void CountUnlinked() => Interlocked.Increment(ref unlinked);
         public List<PlannedRecord> Plans { get; } = [];
         public int Read { get; set; }
         public int HubSpotRead { get; set; }
         public int Excluded { get; set; }
         public int Deleted { get; set; }
-        public int Unchanged { get; set; }
+        public int Unchanged => unchanged;
         public int HubSpotCreated { get; set; }
         public int HubSpotUpdated { get; set; }
         public int SalesforceUpdated { get; set; }
         public int SalesforceCreated { get; set; }
         /// <summary>Links ended by a delete on one side (the mapping's onDelete carried out).</summary>
-        public int Unlinked { get; set; }
+        public int Unlinked => unlinked;
         public int DeadLettered { get; set; }
         public int Linked { get; set; }
         public int Corrections { get; set; }
@@ -369,6 +386,10 @@ public sealed partial class SyncRunner(
         /// </summary>
         public Dictionary<string, List<SObjectRecord>>? SalesforceByEmail { get; set; }
         public string? SalesforceEmailField { get; set; }
+        /// <summary>Salesforce records a HubSpot record of this run matched by email: taken, whether their page has committed yet or not.</summary>
+        public HashSet<string> ClaimedInSalesforce { get; } = new(StringComparer.Ordinal);
+        /// <summary>What listing the HubSpot object costs, where a first run asked the portal's size: a match index compares its searches with it.</summary>
+        public long? PortalListCalls { get; set; }
         /// <summary>The Salesforce read had no cursor: every record of the pair was read, none of them linked before.</summary>
         public bool SalesforceReadAll { get; set; }
         /// <summary>Whether the lead pair has any active link: without one, no contact can take over a lead's twin.</summary>
@@ -377,9 +398,6 @@ public sealed partial class SyncRunner(
         public HashSet<string> ReRead { get; } = new(StringComparer.Ordinal);
         /// <summary>Link set rows created or deleted, and associations made or removed.</summary>
         public int LinkSetChanges { get; set; }
-        /// <summary>This page's twin ids to write after a merge, outside the plans.</summary>
-        public List<TwinIdFix> TwinIdFixes { get; } = [];
-        public List<SalesforceIdFix> SalesforceIdFixes { get; } = [];
         public int Conflicts { get; set; }
         public bool Finished { get; set; }
         /// <summary>This run's calls so far, and how many of them the shared budget in the state store has counted.</summary>

@@ -31,10 +31,33 @@ public class FirstSyncCallsTests
         Assert.True(summary.SalesforceCreated > 50 && people > 1_000, $"{summary.SalesforceCreated} contacts created from {people} HubSpot contacts");
         var hubSpot = await CallsAsync(harness, harness.Sandbox.HubSpotUrl);
         Assert.Equal((people + 99) / 100, hubSpot.GetValueOrDefault("GET /crm/v3/objects/{objectType}"));
-        Assert.Equal(0, hubSpot.GetValueOrDefault("POST /crm/v3/objects/{objectType}/search"));
+        // The one search asks the portal's size: listing it (people / 100) is fewer calls than searching for every key.
+        Assert.Equal(1, hubSpot.GetValueOrDefault("POST /crm/v3/objects/{objectType}/search"));
         var salesforce = await CallsAsync(harness, harness.Sandbox.SalesforceUrl);
         var upserts = salesforce.Where(c => c.Key.StartsWith("PATCH ", StringComparison.Ordinal) && c.Key.EndsWith("/composite/sobjects/{sobject}/{field}", StringComparison.Ordinal)).Sum(c => c.Value);
         // One more than the minimum at most: records naming their owner go apart from those the assignment rule routes.
         Assert.InRange(upserts, 1, (summary.SalesforceCreated + 199) / 200 + 1);
+    }
+
+    [Fact]
+    public async Task FirstLeadSync_WithFewLeadsInABigPortal_SearchesTheirKeys_AndListsNothing()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 600, seed: 65);
+        Assert.Equal("succeeded", (await harness.SyncAsync(new SyncRequest(Object: ObjectPairs.Accounts))).Status);
+        Assert.Equal("succeeded", (await harness.SyncAsync(new SyncRequest(Object: ObjectPairs.Contacts))).Status);
+        var people = (await harness.HubSpotExportAsync())["contacts"]!.AsArray().Count(c => (bool?)c!["archived"] != true);
+        await harness.ResetStatsAsync();
+
+        var summary = await harness.SyncAsync(new SyncRequest(Object: ObjectPairs.Leads));
+
+        Assert.Equal("succeeded", summary.Status);
+        Assert.True(summary.RecordsRead > 100, $"only {summary.RecordsRead} leads");
+        var hubSpot = await CallsAsync(harness, harness.Sandbox.HubSpotUrl);
+        Assert.Equal(0, hubSpot.GetValueOrDefault("GET /crm/v3/objects/{objectType}"));
+        var searches = hubSpot.GetValueOrDefault("POST /crm/v3/objects/{objectType}/search");
+        Assert.InRange(searches, 2, (people + 99) / 100 - 1);
+        // The same twins a listing would find: every lead whose email HubSpot knows is linked to that contact.
+        var links = (await harness.Store.AllLinksAsync(ObjectPairs.Leads)).Where(l => l.LinkReason == "email").ToList();
+        Assert.NotEmpty(links);
     }
 }
