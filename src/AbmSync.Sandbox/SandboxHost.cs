@@ -175,8 +175,12 @@ public sealed class SandboxHost : IAsyncDisposable
         var portalWorld = options.SeedHubSpot ? world : new SyntheticWorld { Seed = world.Seed, Reps = world.Reps, Businesses = [], People = [], Deals = [] };
         var hubSpot = new HubSpotEmulator(portalWorld, options, time);
 
-        var salesforceApp = Build(options.SalesforcePort, options.Latency, salesforce.Stats, salesforce.Hold, salesforce.Export, salesforce.Map);
-        var hubSpotApp = Build(options.HubSpotPort, options.Latency, hubSpot.Stats, hubSpot.Hold, hubSpot.Export, hubSpot.Map);
+        // One generator per port, each seeded from the world's seed, so that the two ports' draws do not depend on
+        // how their requests interleave.
+        var salesforceLatency = new SandboxLatency(options.Latency, options.LatencyJitter, unchecked(options.Seed * 31 + 1));
+        var hubSpotLatency = new SandboxLatency(options.Latency, options.LatencyJitter, unchecked(options.Seed * 31 + 2));
+        var salesforceApp = Build(options.SalesforcePort, salesforceLatency, salesforce.Stats, salesforce.Hold, salesforce.Export, salesforce.Map);
+        var hubSpotApp = Build(options.HubSpotPort, hubSpotLatency, hubSpot.Stats, hubSpot.Hold, hubSpot.Export, hubSpot.Map);
         await salesforceApp.StartAsync(cancellationToken);
         try
         {
@@ -193,7 +197,7 @@ public sealed class SandboxHost : IAsyncDisposable
         return host;
     }
 
-    static WebApplication Build(int port, TimeSpan latency, SandboxStats stats, SandboxHold hold, Func<object> export, Action<WebApplication> map)
+    static WebApplication Build(int port, SandboxLatency latency, SandboxStats stats, SandboxHold hold, Func<object> export, Action<WebApplication> map)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -201,15 +205,25 @@ public sealed class SandboxHost : IAsyncDisposable
         builder.Services.AddRouting();
         var app = builder.Build();
 
+        app.UseRouting();
+        // After routing, so that an endpoint that must serve its delay at a point of its own (a Salesforce write,
+        // holding its row locks) can say so; every other answer waits here, before its handler.
         app.Use(async (context, next) =>
         {
-            if (latency > TimeSpan.Zero && !context.Request.Path.StartsWithSegments("/_sandbox"))
+            if (!latency.IsNone && !context.Request.Path.StartsWithSegments("/_sandbox"))
             {
-                await Task.Delay(latency, context.RequestAborted);
+                var delay = latency.ForRequest();
+                if (context.GetEndpoint()?.Metadata.GetMetadata<DelayInHandlerMetadata>() is not null)
+                {
+                    context.Features.Set(delay);
+                }
+                else
+                {
+                    await delay.ServeAsync(context.RequestAborted);
+                }
             }
             await next(context);
         });
-        app.UseRouting();
         // Counted after routing, so the key is the route template, and before the handler, so a failed call counts too.
         // The hold hook counts the same writes, so "the n-th write" means what the stats say it means.
         app.Use(async (context, next) =>

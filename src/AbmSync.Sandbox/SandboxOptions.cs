@@ -10,6 +10,17 @@ public sealed record SandboxOptions
     public int Seed { get; init; } = 1;
     /// <summary>Delay added to every answer, to make call counts matter the way they do against the real APIs.</summary>
     public TimeSpan Latency { get; init; } = TimeSpan.Zero;
+    /// <summary>
+    /// A uniform random extra in [0, LatencyJitter) on top of <see cref="Latency"/>, per answer, from a generator
+    /// seeded by <see cref="Seed"/>: real round trips vary, and a client that only works when they are equal should fail here.
+    /// </summary>
+    public TimeSpan LatencyJitter { get; init; } = TimeSpan.Zero;
+    /// <summary>
+    /// How long a Salesforce write waits for a row another write in flight holds (a parent account, an opportunity)
+    /// before its records fail with <c>UNABLE_TO_LOCK_ROW</c>. Real Salesforce waits about 10 seconds; the sandbox
+    /// waits 1 by default so that tests of the refusal stay quick.
+    /// </summary>
+    public TimeSpan RowLockWait { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Fault injection for the Salesforce emulator, e.g. <c>lock:0.01,503:0.02</c>.</summary>
     public string? SalesforceFaults { get; init; }
     /// <summary>Fault injection for the HubSpot emulator, e.g. <c>429:0.05,502:0.02</c>.</summary>

@@ -20,7 +20,7 @@ public sealed record CallKindMetadata(CallKind Kind);
 public sealed class SandboxStats
 {
     readonly ConcurrentDictionary<string, long> byEndpoint = new(StringComparer.Ordinal);
-    long calls, reads, writes, throttled;
+    long calls, reads, writes, throttled, rowLocks;
 
     public void Record(string endpoint, CallKind kind)
     {
@@ -39,6 +39,12 @@ public sealed class SandboxStats
     /// <summary>Counts an answer that refused the caller for its rate or allocation (429, REQUEST_LIMIT_EXCEEDED).</summary>
     public void RecordThrottled() => Interlocked.Increment(ref throttled);
 
+    /// <summary>
+    /// Counts a record refused <c>UNABLE_TO_LOCK_ROW</c> because another write in flight held a row it needed. The
+    /// injected <c>lock:p</c> fault is not counted: this number is the contention the clients caused themselves.
+    /// </summary>
+    public void RecordRowLock() => Interlocked.Increment(ref rowLocks);
+
     public void Reset()
     {
         byEndpoint.Clear();
@@ -46,6 +52,7 @@ public sealed class SandboxStats
         Interlocked.Exchange(ref reads, 0);
         Interlocked.Exchange(ref writes, 0);
         Interlocked.Exchange(ref throttled, 0);
+        Interlocked.Exchange(ref rowLocks, 0);
     }
 
     public object Snapshot() => new
@@ -54,6 +61,7 @@ public sealed class SandboxStats
         reads = Interlocked.Read(ref reads),
         writes = Interlocked.Read(ref writes),
         throttled = Interlocked.Read(ref throttled),
+        rowLocks = Interlocked.Read(ref rowLocks),
         byEndpoint = new SortedDictionary<string, long>(byEndpoint, StringComparer.Ordinal),
     };
 }

@@ -14,6 +14,10 @@ public sealed record SaveResult(string? Id, IReadOnlyList<SfError> Errors, bool?
     public static SaveResult Fail(string? id, string statusCode, string message, params string[] fields) =>
         new(id, [new SfError(statusCode, message, fields)]);
 
+    /// <summary>The record <paramref name="id"/> (null for a create) could not be saved: another transaction holds row <paramref name="row"/>.</summary>
+    public static SaveResult RowLocked(string? id, string row) =>
+        Fail(id, "UNABLE_TO_LOCK_ROW", $"unable to obtain exclusive access to this record or 1 records: {row}");
+
     public JsonObject ToJson(bool upsert)
     {
         var json = new JsonObject();
@@ -183,7 +187,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
         {
             // Injected contention, as another transaction holding the row would cause.
             injectedLocks.Enqueue(target.Id);
-            return SaveResult.Fail(target.Id, "UNABLE_TO_LOCK_ROW", $"unable to obtain exclusive access to this record or 1 records: {target.Id}");
+            return SaveResult.RowLocked(target.Id, target.Id);
         }
         if (!type.Writable)
         {

@@ -46,6 +46,7 @@ public sealed partial class SalesforceOrg
         this.stats = stats;
         this.baseUrl = baseUrl;
         ArgumentOutOfRangeException.ThrowIfNegative(options.PersonAccounts);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RowLockWait, TimeSpan.Zero);
         SfSchema.ValidateCurrencies(options.Currencies);
         Schema = SfSchema.Create(personAccounts: options.PersonAccounts > 0, currencies: options.Currencies);
         Store = new OrgStore(Schema, world.Seed, time);
@@ -143,15 +144,16 @@ public sealed partial class SalesforceOrg
         api.MapGet("/sobjects/{sobject}/describe", Describe).Counts(CallKind.Read);
         api.MapGet("/sobjects/{sobject}/updated", (HttpContext c, string sobject) => Replication(c, sobject, deleted: false)).Counts(CallKind.Read);
         api.MapGet("/sobjects/{sobject}/deleted", (HttpContext c, string sobject) => Replication(c, sobject, deleted: true)).Counts(CallKind.Read);
-        api.MapPost("/sobjects/{sobject}", CreateOne).Counts(CallKind.Write);
+        // REST writes hold their row locks across the request's latency, so they serve it themselves (SalesforceOrg.Locks.cs).
+        api.MapPost("/sobjects/{sobject}", CreateOne).Counts(CallKind.Write).DelaysInHandler();
         api.MapGet("/sobjects/{sobject}/{id}", GetOne).Counts(CallKind.Read);
-        api.MapMethods("/sobjects/{sobject}/{id}", ["PATCH"], UpdateOne).Counts(CallKind.Write);
-        api.MapDelete("/sobjects/{sobject}/{id}", DeleteOne).Counts(CallKind.Write);
-        api.MapMethods("/sobjects/{sobject}/{field}/{value}", ["PATCH"], UpsertOne).Counts(CallKind.Write);
-        api.MapPost("/composite/sobjects", (HttpContext c, string version) => CollectionSave(c, version, DmlOp.Create, null, null)).Counts(CallKind.Write);
-        api.MapMethods("/composite/sobjects", ["PATCH"], (HttpContext c, string version) => CollectionSave(c, version, DmlOp.Update, null, null)).Counts(CallKind.Write);
-        api.MapMethods("/composite/sobjects/{sobject}/{field}", ["PATCH"], (HttpContext c, string version, string sobject, string field) => CollectionSave(c, version, DmlOp.Upsert, sobject, field)).Counts(CallKind.Write);
-        api.MapDelete("/composite/sobjects", CollectionDelete).Counts(CallKind.Write);
+        api.MapMethods("/sobjects/{sobject}/{id}", ["PATCH"], UpdateOne).Counts(CallKind.Write).DelaysInHandler();
+        api.MapDelete("/sobjects/{sobject}/{id}", DeleteOne).Counts(CallKind.Write).DelaysInHandler();
+        api.MapMethods("/sobjects/{sobject}/{field}/{value}", ["PATCH"], UpsertOne).Counts(CallKind.Write).DelaysInHandler();
+        api.MapPost("/composite/sobjects", (HttpContext c, string version) => CollectionSave(c, version, DmlOp.Create, null, null)).Counts(CallKind.Write).DelaysInHandler();
+        api.MapMethods("/composite/sobjects", ["PATCH"], (HttpContext c, string version) => CollectionSave(c, version, DmlOp.Update, null, null)).Counts(CallKind.Write).DelaysInHandler();
+        api.MapMethods("/composite/sobjects/{sobject}/{field}", ["PATCH"], (HttpContext c, string version, string sobject, string field) => CollectionSave(c, version, DmlOp.Upsert, sobject, field)).Counts(CallKind.Write).DelaysInHandler();
+        api.MapDelete("/composite/sobjects", CollectionDelete).Counts(CallKind.Write).DelaysInHandler();
         api.MapGet("/composite/sobjects/{sobject}", CollectionRead).Counts(CallKind.Read);
         api.MapPost("/composite/sobjects/{sobject}", CollectionRead).Counts(CallKind.Read);
         MapBulk(api);
@@ -162,8 +164,17 @@ public sealed partial class SalesforceOrg
     [GeneratedRegex(@"^v\d{2,3}\.\d$")]
     private static partial Regex VersionPattern();
 
-    /// <summary>Version, session, allocation and injected faults, in the order the platform checks them.</summary>
     async ValueTask<object?> Guard(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var answer = await Checked(context, next);
+        // A write that serves its own latency (while holding its row locks) and ended before it took them, refused
+        // here or by a bad body, has not served it yet: every answer waits once.
+        await RequestDelay.ServeAsync(context.HttpContext);
+        return answer;
+    }
+
+    /// <summary>Version, session, allocation and injected faults, in the order the platform checks them.</summary>
+    async ValueTask<object?> Checked(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var version = http.Request.RouteValues["version"] as string ?? "";
@@ -712,10 +723,16 @@ public sealed partial class SalesforceOrg
             throw new SfRequestException(400, "JSON_PARSER_ERROR", "Cannot deserialize instance of sObject from a non-object value");
         }
         var input = Dml.Parse(type, body, allowId: false, AccessOf(http));
+        Locking locking;
+        lock (Store.Gate)
+        {
+            locking = RowsOf(input, null);
+        }
+        using var lease = await LockRowsAsync(http, [locking]);
         SaveResult result;
         lock (Store.Gate)
         {
-            result = dml.Save(DmlOp.Create, input, null, Caller(http), [], AllowDuplicates(http), AutoAssign(http));
+            result = LockRefusal(lease, locking) ?? dml.Save(DmlOp.Create, input, null, Caller(http), [], AllowDuplicates(http), AutoAssign(http));
         }
         return result.Success
             ? SfJson.Result(new JsonObject { ["id"] = result.Id, ["success"] = true, ["errors"] = new JsonArray() }, 201)
@@ -736,6 +753,13 @@ public sealed partial class SalesforceOrg
             throw new SfRequestException(400, "JSON_PARSER_ERROR", "Cannot deserialize instance of sObject from a non-object value");
         }
         var input = Dml.Parse(type, body, allowId: false, AccessOf(http));
+        Locking locking;
+        lock (Store.Gate)
+        {
+            var target = Store.Get(id);
+            locking = RowsOf(input, target is not null && target.Type == type ? target : null);
+        }
+        using var lease = await LockRowsAsync(http, [locking]);
         lock (Store.Gate)
         {
             var target = Store.Get(id);
@@ -743,14 +767,22 @@ public sealed partial class SalesforceOrg
             {
                 return SfJson.Error(404, "NOT_FOUND", "The requested resource does not exist");
             }
-            var result = dml.Save(DmlOp.Update, input, target, Caller(http), [], AllowDuplicates(http), AutoAssign(http));
+            var result = LockRefusal(lease, locking) ?? dml.Save(DmlOp.Update, input, target, Caller(http), [], AllowDuplicates(http), AutoAssign(http));
             return result.Success ? Results.StatusCode(204) : RecordError(result);
         }
     }
 
-    IResult DeleteOne(HttpContext http, string version, string sobject, string id)
+    async Task<IResult> DeleteOne(HttpContext http, string version, string sobject, string id)
     {
         var type = Type(http, sobject);
+        var input = new RecordInput(type, id, new Dictionary<SfField, object?>());
+        Locking locking;
+        lock (Store.Gate)
+        {
+            var target = Store.Get(id);
+            locking = RowsOf(input, target is not null && target.Type == type ? target : null);
+        }
+        using var lease = await LockRowsAsync(http, [locking]);
         lock (Store.Gate)
         {
             var target = Store.Get(id);
@@ -758,7 +790,7 @@ public sealed partial class SalesforceOrg
             {
                 return SfJson.Error(404, "NOT_FOUND", "The requested resource does not exist");
             }
-            var result = dml.Save(DmlOp.Delete, new RecordInput(type, id, new Dictionary<SfField, object?>()), target, Caller(http), []);
+            var result = LockRefusal(lease, locking) ?? dml.Save(DmlOp.Delete, input, target, Caller(http), []);
             return result.Success ? Results.StatusCode(204) : RecordError(result);
         }
     }
@@ -773,6 +805,12 @@ public sealed partial class SalesforceOrg
         }
         var input = Dml.Parse(type, body, allowId: false, AccessOf(http));
         var updateOnly = string.Equals(http.Request.Query["updateOnly"], "true", StringComparison.OrdinalIgnoreCase);
+        Locking locking;
+        lock (Store.Gate)
+        {
+            locking = RowsOf(input, dml.MatchExternalId(type, key, value) is [var match] ? match : null);
+        }
+        using var lease = await LockRowsAsync(http, [locking]);
         lock (Store.Gate)
         {
             var matches = dml.MatchExternalId(type, key, value);
@@ -789,7 +827,7 @@ public sealed partial class SalesforceOrg
                 var values = new Dictionary<SfField, object?>(input.Values) { [key] = value };
                 input = input with { Values = values };
             }
-            var result = dml.Save(matches.Count == 0 ? DmlOp.Create : DmlOp.Update, input, matches.Count == 0 ? null : matches[0], Caller(http), [],
+            var result = LockRefusal(lease, locking) ?? dml.Save(matches.Count == 0 ? DmlOp.Create : DmlOp.Update, input, matches.Count == 0 ? null : matches[0], Caller(http), [],
                 AllowDuplicates(http), AutoAssign(http));
             if (!result.Success)
             {
@@ -864,6 +902,15 @@ public sealed partial class SalesforceOrg
         var results = new SaveResult[inputs.Count];
         var allowDuplicates = AllowDuplicates(http);
         var autoAssign = AutoAssign(http);
+        var locking = new Locking[inputs.Count];
+        lock (Store.Gate)
+        {
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                locking[i] = RowsOf(inputs[i], TargetOf(op, inputs[i], key));
+            }
+        }
+        using var lease = await LockRowsAsync(http, locking);
         lock (Store.Gate)
         {
             var undo = new List<(SfRecord, object?[]?)>();
@@ -872,7 +919,7 @@ public sealed partial class SalesforceOrg
             {
                 for (var i = 0; i < inputs.Count; i++)
                 {
-                    results[i] = SaveOne(op, inputs[i], key, caller, undo, allowDuplicates, autoAssign);
+                    results[i] = LockRefusal(lease, locking[i]) ?? SaveOne(op, inputs[i], key, caller, undo, allowDuplicates, autoAssign);
                 }
             }
             if (allOrNone && results.Any(r => !r.Success))
@@ -891,6 +938,15 @@ public sealed partial class SalesforceOrg
         }
         return SfJson.Result(new JsonArray([.. results.Select(r => (JsonNode)r.ToJson(upsert: op == DmlOp.Upsert))]));
     }
+
+    /// <summary>The record a collection write of <paramref name="input"/> would change, as <see cref="SaveOne"/> finds it; null for a new one.</summary>
+    SfRecord? TargetOf(DmlOp op, RecordInput input, SfField? key) => op switch
+    {
+        DmlOp.Update => Store.Get(input.Id) is { } target && target.Type == input.Type ? target : null,
+        DmlOp.Upsert when key is not null && input.Values.GetValueOrDefault(key) is string { Length: > 0 } value
+            && dml.MatchExternalId(input.Type, key, value) is [var match] => match,
+        _ => null,
+    };
 
     SaveResult SaveOne(DmlOp op, RecordInput input, SfField? key, string caller, List<(SfRecord, object?[]?)> undo, bool allowDuplicates, bool autoAssign)
     {
@@ -945,7 +1001,7 @@ public sealed partial class SalesforceOrg
         return chunks;
     }
 
-    IResult CollectionDelete(HttpContext http, string version)
+    async Task<IResult> CollectionDelete(HttpContext http, string version)
     {
         var ids = http.Request.Query["ids"].ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (ids.Length == 0)
@@ -958,6 +1014,17 @@ public sealed partial class SalesforceOrg
         }
         var allOrNone = string.Equals(http.Request.Query["allOrNone"], "true", StringComparison.OrdinalIgnoreCase);
         var results = new SaveResult[ids.Length];
+        var locking = new Locking[ids.Length];
+        lock (Store.Gate)
+        {
+            for (var i = 0; i < ids.Length; i++)
+            {
+                locking[i] = Store.Get(ids[i]) is { } target
+                    ? RowsOf(new RecordInput(target.Type, target.Id, new Dictionary<SfField, object?>()), target)
+                    : new Locking(null, []);
+            }
+        }
+        using var lease = await LockRowsAsync(http, locking);
         lock (Store.Gate)
         {
             var undo = new List<(SfRecord, object?[]?)>();
@@ -968,7 +1035,8 @@ public sealed partial class SalesforceOrg
                     ? SaveResult.Fail(null, "MALFORMED_ID", $"malformed id {ids[i]}")
                     : target is null
                         ? SaveResult.Fail(SalesforceId.Normalize(ids[i]), "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
-                        : dml.Save(DmlOp.Delete, new RecordInput(target.Type, target.Id, new Dictionary<SfField, object?>()), target, Caller(http), undo);
+                        : LockRefusal(lease, locking[i])
+                            ?? dml.Save(DmlOp.Delete, new RecordInput(target.Type, target.Id, new Dictionary<SfField, object?>()), target, Caller(http), undo);
             }
             if (allOrNone && results.Any(r => !r.Success))
             {
