@@ -123,6 +123,8 @@ public sealed class BenchSandbox : IAsyncDisposable
         yield return o.HubSpotRate;
         yield return "--latency-ms";
         yield return ((int)o.Latency.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        yield return "--jitter-ms";
+        yield return ((int)o.LatencyJitter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         yield return "--salesforce-daily-limit";
         yield return o.SalesforceDailyLimit.ToString(CultureInfo.InvariantCulture);
         if (!o.SeedHubSpot)

@@ -4,11 +4,13 @@ using AbmSync.Sandbox;
 
 var seed = new Option<int>("--seed") { Description = "Seed of the synthetic world", DefaultValueFactory = _ => 42, Recursive = true };
 var latency = new Option<int>("--latency-ms") { Description = "Delay the sandbox adds to every answer", Recursive = true };
+var jitter = new Option<int>("--jitter-ms") { Description = "A further delay, uniform between 0 and this, drawn per answer from the seed (sync)", Recursive = true };
 var inProcess = new Option<bool>("--in-process") { Description = "Run the sandbox in this process (default: a child process, so memory is measured apart)", Recursive = true };
 
 var root = new RootCommand("AbmSync benchmarks: API calls per record, wall time against the rate-limit bound. Figures come from the sandbox's /_sandbox/stats.");
 root.Options.Add(seed);
 root.Options.Add(latency);
+root.Options.Add(jitter);
 root.Options.Add(inProcess);
 
 var restAccounts = new Option<int>("--accounts") { Description = "Salesforce accounts in the sandbox org", DefaultValueFactory = _ => 10_000 };
@@ -56,7 +58,7 @@ var sync = new Command("sync", "The worker's sync of every pair (accounts, conta
 };
 sync.SetAction((parse, ct) => SyncScenario.RunAsync(parse.InvocationConfiguration.Output,
     new(parse.GetValue(syncAccounts), parse.GetValue(seed), TimeSpan.FromMilliseconds(parse.GetValue(latency)), parse.GetValue(inProcess),
-        parse.GetValue(syncCalls), parse.GetValue(syncEndpoints), Math.Clamp(parse.GetValue(syncRuns), 1, 3)), ct));
+        parse.GetValue(syncCalls), parse.GetValue(syncEndpoints), Math.Clamp(parse.GetValue(syncRuns), 1, 3), TimeSpan.FromMilliseconds(parse.GetValue(jitter))), ct));
 root.Subcommands.Add(sync);
 
 var killAccounts = new Option<int>("--accounts") { Description = "Salesforce accounts in each of the two sandboxes", DefaultValueFactory = _ => 5_000 };
@@ -98,6 +100,7 @@ serve.SetAction((parse, ct) => BenchSandbox.ServeAsync(new SandboxOptions
     Accounts = parse.GetValue(serveAccounts),
     Seed = parse.GetValue(seed),
     Latency = TimeSpan.FromMilliseconds(parse.GetValue(latency)),
+    LatencyJitter = TimeSpan.FromMilliseconds(parse.GetValue(jitter)),
     HubSpotRate = parse.GetValue(serveRate)!,
     SalesforceDailyLimit = parse.GetValue(serveDailyLimit),
 }, ct));

@@ -21,7 +21,9 @@ public static class SyncScenario
     /// <param name="CallsLog">A file that gets one line per request (run, pair, system, kind, method and URL), for chasing a figure.</param>
     /// <param name="Endpoints">Also print the sandbox's byEndpoint counts per run and pair.</param>
     /// <param name="Runs">How many of the three runs to make (1: the first run only, the one that matters at 100,000 accounts).</param>
-    public sealed record Settings(int Accounts, int Seed, TimeSpan Latency, bool InProcess, string? CallsLog = null, bool Endpoints = false, int Runs = 3);
+    /// <param name="Jitter">A further delay per answer, uniform between 0 and this (the sandbox's LatencyJitter).</param>
+    public sealed record Settings(int Accounts, int Seed, TimeSpan Latency, bool InProcess, string? CallsLog = null, bool Endpoints = false, int Runs = 3,
+        TimeSpan Jitter = default);
 
     sealed record Pass(string Name, RunFacts Facts, SandboxStatsSnapshot Salesforce, SandboxStatsSnapshot HubSpot, TimeSpan Elapsed,
         CallBound SalesforceBound, CallBound HubSpotBound, long PeakBench, long? PeakSandbox)
@@ -45,6 +47,7 @@ public static class SyncScenario
                 Accounts = settings.Accounts,
                 Seed = settings.Seed,
                 Latency = settings.Latency,
+                LatencyJitter = settings.Jitter,
                 SalesforceDailyLimit = 10_000_000,
             }, settings.InProcess, ct);
             output.WriteLine($"Sandbox ready after {sandbox.SeedTime.TotalSeconds:N1} s.");
@@ -77,7 +80,7 @@ public static class SyncScenario
             await host.StopAsync(ct);
 
             output.WriteLine();
-            output.WriteLine($"== sync: the worker's sync of every pair, {settings.Accounts:N0} accounts, seed {settings.Seed}, latency {settings.Latency.TotalMilliseconds:0} ms, sandbox seeded in {sandbox.SeedTime.TotalSeconds:N1} s, {settings.Runs} run(s) in {runClock.Elapsed.TotalSeconds:N1} s");
+            output.WriteLine($"== sync: the worker's sync of every pair, {settings.Accounts:N0} accounts, seed {settings.Seed}, latency {settings.Latency.TotalMilliseconds:0} ms (+ 0–{settings.Jitter.TotalMilliseconds:0} ms jitter), sandbox seeded in {sandbox.SeedTime.TotalSeconds:N1} s, {settings.Runs} run(s) in {runClock.Elapsed.TotalSeconds:N1} s");
             output.WriteLine($"   {Environment.ProcessorCount} cores, .NET {Environment.Version}, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; 1% changed = {edits} Salesforce edits + {edits} HubSpot renames of linked accounts");
             output.WriteLine();
             PrintWork(output, passes);

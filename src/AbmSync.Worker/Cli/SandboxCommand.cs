@@ -14,6 +14,8 @@ public static class SandboxCommand
         var accounts = new Option<int>("--accounts") { Description = "Live Salesforce accounts in the seeded org", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic world: same seed, same records, same ids", DefaultValueFactory = _ => 1 };
         var latency = new Option<int>("--latency-ms") { Description = "Delay added to every answer" };
+        var jitter = new Option<int>("--latency-jitter-ms") { Description = "A further delay per answer, uniform between 0 and this, drawn from the seed" };
+        var rowLockWait = new Option<int>("--row-lock-wait-ms") { Description = "How long a Salesforce write waits for a parent row another write holds before UNABLE_TO_LOCK_ROW", DefaultValueFactory = _ => 1000 };
         var hubSpotRate = new Option<string>("--hubspot-rate") { Description = "HubSpot burst limit", DefaultValueFactory = _ => "190/10s" };
         var salesforceFaults = new Option<string?>("--salesforce-faults") { Description = "Salesforce fault injection, e.g. lock:0.01,503:0.02" };
         var hubSpotFaults = new Option<string?>("--hubspot-faults") { Description = "HubSpot fault injection, e.g. 429:0.05,502:0.02" };
@@ -23,7 +25,7 @@ public static class SandboxCommand
         var emptyPortal = new Option<bool>("--empty-portal") { Description = "Start the HubSpot portal without seeded records (owners and default properties only)" };
         var personAccounts = new Option<int>("--person-accounts") { Description = "Enable person accounts in the org and seed this many (0: the feature is off)" };
         var currencies = new Option<string?>("--currencies") { Description = "Enable multi-currency in the org with these active currencies, the corporate one first, e.g. USD,EUR,GBP (none: a single-currency org without CurrencyIsoCode)" };
-        foreach (var option in new Option[] { salesforcePort, hubSpotPort, accounts, seed, latency, hubSpotRate, salesforceFaults, hubSpotFaults, faults, tokenTtl, dailyLimit, emptyPortal, personAccounts, currencies })
+        foreach (var option in new Option[] { salesforcePort, hubSpotPort, accounts, seed, latency, jitter, rowLockWait, hubSpotRate, salesforceFaults, hubSpotFaults, faults, tokenTtl, dailyLimit, emptyPortal, personAccounts, currencies })
         {
             command.Options.Add(option);
         }
@@ -55,6 +57,8 @@ public static class SandboxCommand
                 Accounts = parse.GetValue(accounts),
                 Seed = parse.GetValue(seed),
                 Latency = TimeSpan.FromMilliseconds(parse.GetValue(latency)),
+                LatencyJitter = TimeSpan.FromMilliseconds(parse.GetValue(jitter)),
+                RowLockWait = TimeSpan.FromMilliseconds(parse.GetValue(rowLockWait)),
                 HubSpotRate = parse.GetValue(hubSpotRate)!,
                 SalesforceFaults = parse.GetValue(salesforceFaults) ?? parse.GetValue(faults),
                 HubSpotFaults = parse.GetValue(hubSpotFaults) ?? parse.GetValue(faults),
