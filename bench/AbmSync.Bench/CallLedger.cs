@@ -181,7 +181,11 @@ public sealed partial class CallLedger(string salesforceObject, TextWriter? log,
                 return query.Contains("archived=true", StringComparison.Ordinal) ? (ExtraPrefix + "archived listing", null) : ("read", null);
             case "search":
                 // A search for changes filters on the last-modified property; any other is a search for keys (match by email, our id).
-                return Body(request) is { } body && body.Contains("lastmodifieddate\"", StringComparison.Ordinal) ? ("read", null) : (ExtraPrefix + "key-match search", null);
+                // One with no filter at all asks only the total: a first run's choice between listing and searching keys.
+                return Body(request) is not { } body ? (ExtraPrefix + "key-match search", null)
+                    : body.Contains("lastmodifieddate\"", StringComparison.Ordinal) ? ("read", null)
+                    : body.Contains("\"filterGroups\":[]", StringComparison.Ordinal) ? (ExtraPrefix + "portal size", null)
+                    : (ExtraPrefix + "key-match search", null);
             case "batch/read":
                 return Body(request) is { } read && read.Contains("\"propertiesWithHistory\":[\"", StringComparison.Ordinal)
                     ? ("history", Inputs(request, true))
