@@ -9,7 +9,8 @@ namespace AbmSync.Bench;
 public enum Api { Salesforce, HubSpot }
 
 /// <summary>The sandbox's <c>GET /_sandbox/stats</c> answer.</summary>
-public sealed record SandboxStatsSnapshot(long Calls, long Reads, long Writes, long Throttled, IReadOnlyDictionary<string, long> ByEndpoint);
+/// <param name="RowLocks">Salesforce records refused UNABLE_TO_LOCK_ROW because another write in flight held their parent's row.</param>
+public sealed record SandboxStatsSnapshot(long Calls, long Reads, long Writes, long Throttled, IReadOnlyDictionary<string, long> ByEndpoint, long RowLocks = 0);
 
 /// <summary>
 /// The two emulators for one benchmark, either in a child process of this executable (the default, so that the
@@ -165,7 +166,8 @@ public sealed class BenchSandbox : IAsyncDisposable
         var root = stats.RootElement;
         var byEndpoint = root.GetProperty("byEndpoint").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64(), StringComparer.Ordinal);
         return new SandboxStatsSnapshot(root.GetProperty("calls").GetInt64(), root.GetProperty("reads").GetInt64(),
-            root.GetProperty("writes").GetInt64(), root.GetProperty("throttled").GetInt64(), byEndpoint);
+            root.GetProperty("writes").GetInt64(), root.GetProperty("throttled").GetInt64(), byEndpoint,
+            root.TryGetProperty("rowLocks", out var rowLocks) ? rowLocks.GetInt64() : 0);
     }
 
     public async ValueTask DisposeAsync()
