@@ -17,7 +17,8 @@ public sealed partial class SyncRunner
     /// The pages of one side, in order. While a page writes, the next one is planned (its links resolved, its twins
     /// read): planning only reads, so a kill loses at most the page being written, and the pages still commit one
     /// after another. Planning waits for the page before to commit where what that page does can change the plan:
-    /// tier caps (rules see every decision as it commits), merges and deletes (they move and end links), and a dry run.
+    /// merges and deletes (they move and end links), and a dry run. Tier decisions are all made once the reads are
+    /// done (the caps see every account), so a page's commit changes none of the next page's.
     /// </summary>
     async Task ProcessPagesAsync(RunState run, IReadOnlyList<Page> pages, string side, CancellationToken ct)
     {
@@ -40,7 +41,7 @@ public sealed partial class SyncRunner
     }
 
     bool CanPlanAhead(RunState run, PageWork page) =>
-        options.Value.PlanAhead && !run.Request.DryRun && run.Pair.Rules is null && !page.MovesLinks;
+        options.Value.PlanAhead && !run.Request.DryRun && !page.MovesLinks;
 
     /// <summary>Links each record to its twin, reads the twins and plans: reads only, nothing written anywhere.</summary>
     async Task<PageWork> PlanPageAsync(RunState run, Page source, string side, CancellationToken ct)

@@ -137,7 +137,10 @@ public sealed class TierRules(TierAssigner assigner)
             account.Account.OwnerId, d.Locked, runId, now);
     }
 
-    /// <summary>Marks a decision as stored (committed), so that it no longer counts as moved.</summary>
+    /// <summary>
+    /// Marks a decision as stored (committed), so that it no longer counts as moved. Called while the next page is
+    /// planned: planning reads the decisions, never what is stored, and no decision is made again once the pages run.
+    /// </summary>
     public void Committed(Decision decision) => stored[decision.RecordId] = decision;
 
     public IReadOnlyDictionary<string, int> PerTier()
