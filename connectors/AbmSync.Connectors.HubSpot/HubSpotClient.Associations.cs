@@ -101,22 +101,8 @@ public sealed partial class HubSpotClient
         IReadOnlyList<HubSpotAssociationPair> pairs,
         CancellationToken ct = default)
     {
-        var path = $"{AssociationsPath(fromObjectType, toObjectType)}/batch/associate/default";
-        var written = 0;
-        var errors = new List<HubSpotError>();
-        var answers = await InFlight.SelectAsync(pairs.Chunk(MaxAssociationWriteBatch).ToList(), Options.BatchesInFlight, async (chunk, token) =>
-        {
-            var body = new { inputs = chunk.Select(p => new { from = new { id = p.FromId }, to = new { id = p.ToId } }).ToArray() };
-            using var doc = await SendAsync(HttpMethod.Post, path, body, token);
-            return (Written: HubSpotJson.Results(doc.RootElement).Count(), Errors: HubSpotJson.ParseBatchErrors(doc.RootElement, Options));
-        }, ct);
-        foreach (var (count, refused) in answers)
-        {
-            written += count;
-            errors.AddRange(refused);
-        }
-
-        return new HubSpotAssociationWriteResult(written, errors);
+        return await WriteAssociationChunksAsync($"{AssociationsPath(fromObjectType, toObjectType)}/batch/associate/default", pairs,
+            chunk => new { inputs = chunk.Select(p => new { from = new { id = p.FromId }, to = new { id = p.ToId } }).ToArray() }, ct);
     }
 
     /// <summary>POST .../associations/{from}/{to}/batch/create with explicit (e.g. labelled or primary) association types.</summary>
@@ -128,30 +114,27 @@ public sealed partial class HubSpotClient
         string associationCategory = "HUBSPOT_DEFINED",
         CancellationToken ct = default)
     {
-        var path = $"{AssociationsPath(fromObjectType, toObjectType)}/batch/create";
-        var written = 0;
-        var errors = new List<HubSpotError>();
+        return await WriteAssociationChunksAsync($"{AssociationsPath(fromObjectType, toObjectType)}/batch/create", pairs, chunk => new
+        {
+            inputs = chunk.Select(p => new
+            {
+                from = new { id = p.FromId },
+                to = new { id = p.ToId },
+                types = new[] { new { associationCategory, associationTypeId } },
+            }).ToArray(),
+        }, ct);
+    }
+
+    /// <summary>An association write, 100 pairs a call, several calls in flight; the answers summed in the order of the chunks.</summary>
+    async Task<HubSpotAssociationWriteResult> WriteAssociationChunksAsync(string path, IReadOnlyList<HubSpotAssociationPair> pairs,
+        Func<HubSpotAssociationPair[], object> bodyOf, CancellationToken ct)
+    {
         var answers = await InFlight.SelectAsync(pairs.Chunk(MaxAssociationWriteBatch).ToList(), Options.BatchesInFlight, async (chunk, token) =>
         {
-            var body = new
-            {
-                inputs = chunk.Select(p => new
-                {
-                    from = new { id = p.FromId },
-                    to = new { id = p.ToId },
-                    types = new[] { new { associationCategory, associationTypeId } },
-                }).ToArray(),
-            };
-            using var doc = await SendAsync(HttpMethod.Post, path, body, token);
+            using var doc = await SendAsync(HttpMethod.Post, path, bodyOf(chunk), token);
             return (Written: HubSpotJson.Results(doc.RootElement).Count(), Errors: HubSpotJson.ParseBatchErrors(doc.RootElement, Options));
         }, ct);
-        foreach (var (count, refused) in answers)
-        {
-            written += count;
-            errors.AddRange(refused);
-        }
-
-        return new HubSpotAssociationWriteResult(written, errors);
+        return new HubSpotAssociationWriteResult(answers.Sum(a => a.Written), [.. answers.SelectMany(a => a.Errors)]);
     }
 
     /// <summary>
