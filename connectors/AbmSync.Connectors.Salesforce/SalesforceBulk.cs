@@ -112,9 +112,14 @@ public sealed partial class SalesforceClient
     public async Task<BulkJobInfo> GetJobAsync(string jobId, bool isQuery, CancellationToken ct = default) =>
         BulkJobInfo.FromJson(await SendJsonAsync(HttpMethod.Get, JobPath(jobId, isQuery), null, false, ct));
 
-    /// <summary>Polls every <see cref="SalesforceOptions.BulkPollInterval"/> (on the injected TimeProvider) until the job is terminal.</summary>
+    /// <summary>
+    /// Polls until the job is terminal (on the injected TimeProvider): after 1 s, then twice as long each time, up to
+    /// <see cref="SalesforceOptions.BulkPollInterval"/>. A page's job is often done in a second or two, and waiting
+    /// the whole interval for it would hold the page that long; a long job still costs a poll per interval.
+    /// </summary>
     public async Task<BulkJobInfo> WaitForJobAsync(string jobId, bool isQuery, CancellationToken ct = default)
     {
+        var wait = TimeSpan.FromSeconds(1);
         while (true)
         {
             var job = await GetJobAsync(jobId, isQuery, ct);
@@ -123,7 +128,8 @@ public sealed partial class SalesforceClient
                 return job;
             }
 
-            await Task.Delay(_options.BulkPollInterval, _time, ct);
+            await Task.Delay(wait < _options.BulkPollInterval ? wait : _options.BulkPollInterval, _time, ct);
+            wait *= 2;
         }
     }
 

@@ -89,7 +89,7 @@ public sealed class SalesforceOptions
     [Range(1, int.MaxValue)]
     public int BulkThreshold { get; set; } = 10_000;
 
-    /// <summary>Interval between polls of a Bulk API 2.0 job.</summary>
+    /// <summary>The longest wait between polls of a Bulk API 2.0 job (the first comes after 1 s, each next twice as long).</summary>
     public TimeSpan BulkPollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     // Secrets are reported only as present or absent, so options can be logged safely.
