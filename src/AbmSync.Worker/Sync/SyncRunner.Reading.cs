@@ -236,8 +236,9 @@ public sealed partial class SyncRunner
         var all = new List<Item>();
         if (firstRun && run.SalesforceReadAll && run.Index is null && await IndexListsPortalAsync(run, ct))
         {
-            // Every Salesforce record is unlinked, so the match index lists the portal anyway: that one listing is
-            // the change read too, where a search for the included records would read most of them a second time.
+            // Every Salesforce record is unlinked and the match index lists the portal (fewer calls than searching
+            // every key): that one listing is the change read too, where a search for the included records would read
+            // many of them a second time.
             var index = await NewMatchIndexAsync(run);
             var (domainProperty, byEmail) = IndexKeys(pair);
             await foreach (var page in hubSpotSide.ListAllAsync(pair, [], ct, withAssociations: false))
