@@ -72,6 +72,9 @@ public sealed record ObjectPair(
     /// <summary>The link fields that point at another pair's records (a contact's AccountId).</summary>
     public IReadOnlyList<FieldMapping> LinkFields => [.. Mapping.Fields.Where(f => f.Transform == FieldTransform.Link && f.Direction != SyncDirection.None)];
 
+    /// <summary>The parent a Salesforce record's write locks (its first link field's value, its account), given how to read a field.</summary>
+    public string? ParentIn(Func<string, string?> field) => LinkFields.Select(f => field(f.Salesforce)).FirstOrDefault(v => v is { Length: > 0 });
+
     /// <summary>Salesforce fields every read asks for: the mapping's, the inclusion filter's, the rules' and our twin id.</summary>
     public IReadOnlyList<string> SalesforceFields =>
     [

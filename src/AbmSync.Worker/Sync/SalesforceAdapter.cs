@@ -101,23 +101,30 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
     public async Task<Dictionary<string, SObjectRecord>> ReadByIdsAsync(ObjectPair pair, IReadOnlyCollection<string> ids, CancellationToken ct, bool includeDeleted = false)
     {
         var found = new Dictionary<string, SObjectRecord>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(ids.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery),
+        foreach (var record in await QueryByChunksAsync(ids, chunk => SoqlQuery.From(pair.SalesforceObject)
+            .Select([.. pair.SalesforceFields, .. includeDeleted ? new[] { "IsDeleted" } : []]).Where(Soql.Field("Id").In((IEnumerable<string>)chunk)), includeDeleted, ct))
+        {
+            found[record.Id!] = record;
+        }
+        return found;
+    }
+
+    /// <summary>One query per 200 distinct values (a SOQL <c>IN</c> list), several in flight; every record they answer.</summary>
+    async Task<List<SObjectRecord>> QueryByChunksAsync(IReadOnlyCollection<string> values, Func<string[], SoqlQuery> queryOf, bool includeDeleted, CancellationToken ct)
+    {
+        var records = new List<SObjectRecord>();
+        await Parallel.ForEachAsync(values.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery),
             new ParallelOptions { MaxDegreeOfParallelism = options.Value.SalesforceBatchesInFlight, CancellationToken = ct }, async (chunk, token) =>
             {
-                var query = SoqlQuery.From(pair.SalesforceObject).Select([.. pair.SalesforceFields, .. includeDeleted ? new[] { "IsDeleted" } : []])
-                    .Where(Soql.Field("Id").In((IEnumerable<string>)chunk));
-                await foreach (var page in salesforce.QueryPagesAsync(query, includeDeleted, ct: token))
+                await foreach (var page in salesforce.QueryPagesAsync(queryOf(chunk), includeDeleted, ct: token))
                 {
-                    lock (found)
+                    lock (records)
                     {
-                        foreach (var record in page.Records)
-                        {
-                            found[record.Id!] = record;
-                        }
+                        records.AddRange(page.Records);
                     }
                 }
             });
-        return found;
+        return records;
     }
 
     /// <summary>
@@ -362,8 +369,7 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
     {
         var outcomes = new List<WriteOutcome>();
         // A new record locks the parent it is created under, as an update does.
-        string? ParentOf((string Key, IReadOnlyDictionary<string, string?> Values) c) =>
-            pair.LinkFields.Select(f => c.Values.GetValueOrDefault(f.Salesforce)).FirstOrDefault(v => v is not null);
+        string? ParentOf((string Key, IReadOnlyDictionary<string, string?> Values) c) => pair.ParentIn(c.Values.GetValueOrDefault);
         var batches = creates.GroupBy(c => c.Values.GetValueOrDefault("OwnerId") is not null)
             .SelectMany(g => SalesforceBatchScheduler.Batches(g, ParentOf, SalesforceClient.CollectionBatchSize)).ToList();
         await SalesforceBatchScheduler.RunAsync(batches, ParentOf, options.Value.SalesforceBatchesInFlight, async (chunk, token) =>
@@ -414,20 +420,8 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
     /// <summary>A link set's child records (an opportunity's contact roles) of these parents, 200 parents per query.</summary>
     public async Task<List<SObjectRecord>> ReadLinkSetAsync(LinkSet set, IReadOnlyCollection<string> parentIds, CancellationToken ct)
     {
-        var rows = new List<SObjectRecord>();
-        await Parallel.ForEachAsync(parentIds.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery),
-            new ParallelOptions { MaxDegreeOfParallelism = options.Value.SalesforceBatchesInFlight, CancellationToken = ct }, async (chunk, token) =>
-            {
-                var query = SoqlQuery.From(set.SalesforceObject).Select("Id", set.ParentField, set.ChildField).Where(Soql.Field(set.ParentField).In((IEnumerable<string>)chunk));
-                await foreach (var page in salesforce.QueryPagesAsync(query, ct: token))
-                {
-                    lock (rows)
-                    {
-                        rows.AddRange(page.Records);
-                    }
-                }
-            });
-        return rows;
+        return await QueryByChunksAsync(parentIds, chunk => SoqlQuery.From(set.SalesforceObject).Select("Id", set.ParentField, set.ChildField)
+            .Where(Soql.Field(set.ParentField).In((IEnumerable<string>)chunk)), includeDeleted: false, ct);
     }
 
     /// <summary>

@@ -84,9 +84,7 @@ public sealed partial class SyncRunner
             return;
         }
         var byId = items.Where(i => i.SalesforceId is not null).ToDictionary(i => i.SalesforceId!, StringComparer.Ordinal);
-        string? ParentOf(string id) => byId[id].Salesforce is { } record
-            ? pair.LinkFields.Select(f => record.GetString(f.Salesforce)).FirstOrDefault(v => v is { Length: > 0 })
-            : null;
+        string? ParentOf(string id) => byId[id].Salesforce is { } record ? pair.ParentIn(record.GetString) : null;
         foreach (var outcome in await salesforceSide.UpdateAsync(pair.SalesforceObject, updates, run.Kinds!.Salesforce, ct, ParentOf))
         {
             var item = byId[outcome.Key];
