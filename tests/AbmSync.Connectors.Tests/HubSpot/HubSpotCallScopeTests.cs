@@ -20,9 +20,10 @@ public sealed class HubSpotCallScopeTests
     private static HubSpotFixture StartPortal()
     {
         var f = HubSpotFixture.Create();
-        // Each answer takes a while, so the two flows' calls are in flight at the same time.
+        // Each answer takes a while, so the two flows' calls are in flight at the same time (long enough that a busy
+        // machine starting the second flow late still finds the first one's calls going).
         f.Server.Given(Request.Create().WithPath("/crm/v3/objects/companies").UsingGet())
-            .RespondWith(Response.Create().WithStatusCode(200).WithBody(Empty).WithDelay(TimeSpan.FromMilliseconds(25)));
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody(Empty).WithDelay(TimeSpan.FromMilliseconds(200)));
         f.Server.Given(Request.Create().WithPath("/crm/v3/objects/contacts").UsingGet())
             .RespondWith(Response.Create().WithStatusCode(200).WithBody(Empty).WithDelay(TimeSpan.FromMilliseconds(25)));
         f.Server.Given(Request.Create().WithPath(UpsertPath).UsingPost())
