@@ -11,9 +11,10 @@ public sealed record KindCount(Api System, string Kind, long Calls, long Records
 /// counts the distinct records each kind carried where the bound divides by them (ids in a SOQL <c>IN</c> list,
 /// <c>inputs</c> of a HubSpot batch). Requests come in on the sending flows, so everything is under one lock.
 /// </summary>
-public sealed partial class CallLedger(string salesforceObject, TextWriter? log, string logPrefix)
+/// <param name="clock">Where the log's seconds count from: the run's start, shared by the pairs of one run.</param>
+public sealed partial class CallLedger(string salesforceObject, TextWriter? log, string logPrefix, System.Diagnostics.Stopwatch? clock = null)
 {
-    readonly System.Diagnostics.Stopwatch started = System.Diagnostics.Stopwatch.StartNew();
+    readonly System.Diagnostics.Stopwatch started = clock ?? System.Diagnostics.Stopwatch.StartNew();
 
     /// <summary>Kinds that are not in the bound: printed as named extras beside it.</summary>
     public const string ExtraPrefix = "extra: ";
@@ -59,7 +60,7 @@ public sealed partial class CallLedger(string salesforceObject, TextWriter? log,
                 }
                 set.UnionWith(ids);
             }
-            // Seconds since the pair's run started: where the run waits, and what goes out together.
+            // Seconds since the run started: where the run waits, and what goes out together.
             log?.WriteLine(FormattableString.Invariant($"{logPrefix}\t{started.Elapsed.TotalSeconds:F3}\t{system}\t{kind}\t{request.Method} {uri.PathAndQuery[..Math.Min(uri.PathAndQuery.Length, 400)]}"));
         }
     }

@@ -25,12 +25,22 @@ public static class SyncScenario
     public sealed record Settings(int Accounts, int Seed, TimeSpan Latency, bool InProcess, string? CallsLog = null, bool Endpoints = false, int Runs = 3,
         TimeSpan Jitter = default);
 
-    sealed record Pass(string Name, RunFacts Facts, SandboxStatsSnapshot Salesforce, SandboxStatsSnapshot HubSpot, TimeSpan Elapsed,
-        CallBound SalesforceBound, CallBound HubSpotBound, long PeakBench, long? PeakSandbox)
+    /// <summary>One pair's part of a run: what it did, its own wall time (pairs overlap), and its calls as the tap sorted them.</summary>
+    sealed record Pass(string Name, RunFacts Facts, TimeSpan Elapsed, CallBound SalesforceBound, CallBound HubSpotBound)
     {
         public string Pair => Facts.Pair;
         public SyncSummary Summary => Facts.Summary;
         public CallBound Bound(Api api) => api == Api.Salesforce ? SalesforceBound : HubSpotBound;
+    }
+
+    /// <summary>
+    /// One run of every pair, as <c>sync --object all</c> makes it (<see cref="PairSequence"/>: pairs overlap where they
+    /// allow): the sandbox's counts and the wall time are the run's; each pair's calls come from the tap, which knows
+    /// a request's pair from the flow that sent it (<see cref="SyncRunner.PairOfThisFlow"/>).
+    /// </summary>
+    sealed record Run(string Name, List<Pass> Pairs, SandboxStatsSnapshot Salesforce, SandboxStatsSnapshot HubSpot, TimeSpan Elapsed,
+        long PeakBench, long? PeakSandbox, long Unattributed)
+    {
         public SandboxStatsSnapshot Stats(Api api) => api == Api.Salesforce ? Salesforce : HubSpot;
     }
 
@@ -63,19 +73,21 @@ public static class SyncScenario
             await host.StartAsync(ct);
             await host.Services.GetRequiredService<StateStore>().MigrateAsync(ct);
 
-            var passes = new List<Pass>();
+            var log = callsLog is null ? null : TextWriter.Synchronized(callsLog);
+            var runs = new List<Run>();
             var runClock = Stopwatch.StartNew();
-            passes.AddRange(await PassAsync(RunNames[0], firstRun: true, host, sandbox, tap, callsLog, ct));
+            runs.Add(await RunAsync(RunNames[0], firstRun: true, host, sandbox, tap, log, ct));
             if (settings.Runs >= 2)
             {
-                passes.AddRange(await PassAsync(RunNames[1], firstRun: false, host, sandbox, tap, callsLog, ct));
+                runs.Add(await RunAsync(RunNames[1], firstRun: false, host, sandbox, tap, log, ct));
             }
             var edits = 0;
             if (settings.Runs >= 3)
             {
                 edits = await EditOnePercentEachSideAsync(host, sandbox, ct);
-                passes.AddRange(await PassAsync(RunNames[2], firstRun: false, host, sandbox, tap, callsLog, ct));
+                runs.Add(await RunAsync(RunNames[2], firstRun: false, host, sandbox, tap, log, ct));
             }
+            var passes = runs.SelectMany(r => r.Pairs).ToList();
             runClock.Stop();
             await host.StopAsync(ct);
 
@@ -84,12 +96,12 @@ public static class SyncScenario
             output.WriteLine($"   {Environment.ProcessorCount} cores, .NET {Environment.Version}, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; 1% changed = {edits} Salesforce edits + {edits} HubSpot renames of linked accounts");
             output.WriteLine();
             PrintWork(output, passes);
-            PrintBounds(output, passes, sandbox.IsChildProcess);
+            PrintBounds(output, runs, sandbox.IsChildProcess);
             PrintComponents(output, passes);
-            CheckTap(output, passes);
+            CheckTap(output, runs);
             if (settings.Endpoints)
             {
-                PrintEndpoints(output, passes);
+                PrintEndpoints(output, runs);
             }
             return passes.All(p => p.Summary.Status == "succeeded") ? 0 : 1;
         }
@@ -115,27 +127,34 @@ public static class SyncScenario
             ]), textColumns: 3);
     }
 
-    /// <summary>Per run and system, all pairs then each: calls ÷ bound, wall ÷ the HubSpot rate-limit bound, 429s, memory.</summary>
-    static void PrintBounds(TextWriter output, List<Pass> passes, bool childProcess)
+    /// <summary>
+    /// Per run and system, all pairs then each: calls ÷ bound, wall ÷ the HubSpot rate-limit bound, 429s, memory. The
+    /// run's wall time is the whole sequence's; a pair's is its own run's, which overlaps others.
+    /// </summary>
+    static void PrintBounds(TextWriter output, List<Run> runs, bool childProcess)
     {
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var run in RunNames.Where(r => passes.Any(p => p.Name == r)))
+        foreach (var run in runs)
         {
-            var ofRun = passes.Where(p => p.Name == run).ToList();
             foreach (var api in new[] { Api.Salesforce, Api.HubSpot })
             {
-                rows.Add(Row(run, api, "all pairs", CallBound.Sum(api, ofRun.Select(p => p.Bound(api))), ofRun));
-                rows.AddRange(ofRun.Select(p => Row(run, api, p.Pair, p.Bound(api), [p])));
+                var hubSpot = api == Api.HubSpot;
+                rows.Add(Row(run.Name, api, "all pairs", CallBound.Sum(api, run.Pairs.Select(p => p.Bound(api))), run.Elapsed,
+                    // HubSpot: calls answered 429; Salesforce: records refused because a write in flight held their parent's row.
+                    Report.N(hubSpot ? run.Stats(api).Throttled : run.Stats(api).RowLocks),
+                    Report.Mb(run.PeakBench), childProcess ? Report.Mb(run.PeakSandbox ?? 0) : "(in process)"));
+                rows.AddRange(run.Pairs.Select(p => Row(run.Name, api, p.Pair, p.Bound(api), p.Elapsed, "-", "-", "-")));
             }
         }
-        output.WriteLine("Calls against the lower bound (bench/README.md, \"The call bound\"); extras are calls of kinds the bound does not name, included in calls:");
+        output.WriteLine("Calls against the lower bound (bench/README.md, \"The call bound\"); extras are calls of kinds the bound does not name, included in calls.");
+        output.WriteLine("Wall time: the run's, its pairs overlapping, then each pair's own run. 429s, row locks and memory are the run's:");
         output.WriteLine();
         Report.Table(output, ["run", "system", "pair", "calls", "bound", "calls / bound", "named extras", "wall time", "HS rate-limit bound", "wall / rate bound", "429s / row locks", "peak RSS bench", "peak RSS sandbox"],
             rows, textColumns: 3);
 
-        IReadOnlyList<string> Row(string run, Api api, string pair, CallBound bound, IReadOnlyList<Pass> of)
+        static IReadOnlyList<string> Row(string run, Api api, string pair, CallBound bound, TimeSpan elapsed, string refused, string peakBench, string peakSandbox)
         {
-            var wall = of.Sum(p => p.Elapsed.TotalSeconds);
+            var wall = elapsed.TotalSeconds;
             var hubSpot = api == Api.HubSpot;
             return
             [
@@ -143,10 +162,7 @@ public static class SyncScenario
                 Report.F(wall, 2) + " s",
                 hubSpot ? Report.F(bound.RateLimitSeconds, 2) + " s" : "-",
                 hubSpot && bound.RateLimitSeconds > 0 ? Report.F(wall / bound.RateLimitSeconds, 2) : "-",
-                // HubSpot: calls answered 429; Salesforce: records refused because a write in flight held their parent's row.
-                Report.N(of.Sum(p => hubSpot ? p.Stats(api).Throttled : p.Stats(api).RowLocks)),
-                Report.Mb(of.Max(p => p.PeakBench)),
-                childProcess ? Report.Mb(of.Max(p => p.PeakSandbox ?? 0)) : "(in process)",
+                refused, peakBench, peakSandbox,
             ];
         }
     }
@@ -181,28 +197,30 @@ public static class SyncScenario
                 [run, api.ToString(), pair, c.Name, c.Extra ? "extra" : "yes", c.Records == 0 ? "-" : Report.N(c.Records), Report.N(c.Calls), c.Extra ? "-" : Report.N(c.Bound)]);
     }
 
-    /// <summary>The tap must see every call the sandbox counted, or the components do not add up to the calls.</summary>
-    static void CheckTap(TextWriter output, List<Pass> passes)
+    /// <summary>The tap must see every call the sandbox counted, each from a pair's flow, or the components do not add up to the calls.</summary>
+    static void CheckTap(TextWriter output, List<Run> runs)
     {
-        var off = passes.SelectMany(p => new[] { Api.Salesforce, Api.HubSpot }.Select(api => (p, api, tapped: p.Bound(api).Calls, counted: p.Stats(api).Calls)))
+        var off = runs.SelectMany(r => new[] { Api.Salesforce, Api.HubSpot }.Select(api => (r, api, tapped: r.Pairs.Sum(p => p.Bound(api).Calls), counted: r.Stats(api).Calls)))
             .Where(x => x.tapped != x.counted).ToList();
-        output.WriteLine(off.Count == 0
-            ? "Every call the sandbox counted was seen and classified by the bench's tap (calls above = GET /_sandbox/stats calls)."
-            : "The tap and the sandbox disagree: " + string.Join("; ", off.Select(x => $"{x.p.Name}/{x.p.Pair}/{x.api}: tap {x.tapped}, sandbox {x.counted}")));
+        var stray = runs.Where(r => r.Unattributed > 0).ToList();
+        output.WriteLine(off.Count == 0 && stray.Count == 0
+            ? "Every call the sandbox counted was seen and classified by the bench's tap, under the pair that made it (calls above = GET /_sandbox/stats calls)."
+            : "The tap and the sandbox disagree: " + string.Join("; ", off.Select(x => $"{x.r.Name}/{x.api}: tap {x.tapped}, sandbox {x.counted}")
+                .Concat(stray.Select(r => $"{r.Name}: {r.Unattributed} requests from no pair's flow"))));
         output.WriteLine();
     }
 
-    static void PrintEndpoints(TextWriter output, List<Pass> passes)
+    static void PrintEndpoints(TextWriter output, List<Run> runs)
     {
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var p in passes)
+        foreach (var r in runs)
         {
-            rows.AddRange(p.Salesforce.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[p.Name, p.Pair, "Salesforce", e.Key, Report.N(e.Value)]));
-            rows.AddRange(p.HubSpot.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[p.Name, p.Pair, "HubSpot", e.Key, Report.N(e.Value)]));
+            rows.AddRange(r.Salesforce.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[r.Name, "Salesforce", e.Key, Report.N(e.Value)]));
+            rows.AddRange(r.HubSpot.ByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (IReadOnlyList<string>)[r.Name, "HubSpot", e.Key, Report.N(e.Value)]));
         }
-        output.WriteLine("GET /_sandbox/stats byEndpoint, per run and pair (reset before each):");
+        output.WriteLine("GET /_sandbox/stats byEndpoint, per run (reset before each):");
         output.WriteLine();
-        Report.Table(output, ["run", "pair", "system", "endpoint", "calls"], rows, textColumns: 4);
+        Report.Table(output, ["run", "system", "endpoint", "calls"], rows, textColumns: 3);
     }
 
     /// <summary>
@@ -243,46 +261,67 @@ public static class SyncScenario
         return count;
     }
 
-    static async Task<List<Pass>> PassAsync(string name, bool firstRun, IHost host, BenchSandbox sandbox, HttpTap tap, TextWriter? callsLog, CancellationToken ct)
+    static async Task<Run> RunAsync(string name, bool firstRun, IHost host, BenchSandbox sandbox, HttpTap tap, TextWriter? callsLog, CancellationToken ct)
     {
         var configuration = host.Services.GetRequiredService<SyncConfiguration>();
-        var passes = new List<Pass>();
-        foreach (var pair in ObjectPairs.All)
+        var pairs = ObjectPairs.All.Select(p => ObjectPairs.For(p, configuration)).ToList();
+        host.Services.GetRequiredService<SalesforceCallCounter>().Reset();
+        host.Services.GetRequiredService<HubSpotCallCounter>().Reset();
+        await sandbox.ResetStatsAsync(ct);
+        var clock = Stopwatch.StartNew();
+        var ledgers = pairs.ToDictionary(p => p.Name, p => new CallLedger(p.SalesforceObject, callsLog, $"{name}\t{p.Name}", clock), StringComparer.Ordinal);
+        long unattributed = 0;
+        tap.OnRequest = request =>
         {
-            var mapping = ObjectPairs.For(pair, configuration).Mapping;
-            // Before the stats are reset, so that this call is not the run's.
-            var portal = firstRun ? await HubSpotCountAsync(sandbox, mapping.HubSpotObject, ct) : 0;
-            if (firstRun)
+            if (SyncRunner.PairOfThisFlow is { } pair && ledgers.TryGetValue(pair, out var ledger))
             {
-                // That count is a search: let HubSpot's per-second search window pass, so the run's first searches are not refused for it.
-                await Task.Delay(TimeSpan.FromSeconds(1.5), ct);
+                ledger.Record(request);
             }
-            host.Services.GetRequiredService<SalesforceCallCounter>().Reset();
-            host.Services.GetRequiredService<HubSpotCallCounter>().Reset();
-            await sandbox.ResetStatsAsync(ct);
-            var ledger = new CallLedger(mapping.SalesforceObject, callsLog, $"{name}\t{pair}");
-            tap.OnRequest = ledger.Record;
-            SyncSummary summary;
-            TimeSpan elapsed;
-            var sampler = new MemorySampler(sandbox);
-            try
+            else
             {
-                var clock = Stopwatch.StartNew();
-                summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(Object: pair), ct);
-                elapsed = clock.Elapsed;
+                Interlocked.Increment(ref unattributed);
             }
-            finally
-            {
-                tap.OnRequest = null;
-                await sampler.DisposeAsync();
-            }
-            var facts = new RunFacts(pair, firstRun, summary, portal);
-            var counts = ledger.Counts();
-            passes.Add(new Pass(name, facts, await sandbox.StatsAsync(Api.Salesforce, ct), await sandbox.StatsAsync(Api.HubSpot, ct), elapsed,
-                CallBound.For(Api.Salesforce, facts, counts), CallBound.For(Api.HubSpot, facts, counts),
-                sampler.PeakBench, sandbox.IsChildProcess ? sampler.PeakSandbox : null));
+        };
+        IReadOnlyList<SyncSummary> summaries;
+        TimeSpan elapsed;
+        var sampler = new MemorySampler(sandbox);
+        try
+        {
+            summaries = PairSequence.SummariesOrThrow(
+                await host.Services.GetRequiredService<PairSequence>().RunAsync(ObjectPairs.All, pair => new SyncRequest(Object: pair), ct));
+            elapsed = clock.Elapsed;
         }
-        return passes;
+        finally
+        {
+            tap.OnRequest = null;
+            await sampler.DisposeAsync();
+        }
+        var salesforceStats = await sandbox.StatsAsync(Api.Salesforce, ct);
+        var hubSpotStats = await sandbox.StatsAsync(Api.HubSpot, ct);
+        // The portal as each pair's first run found it: the count now, less what this pair and the later ones on the
+        // same object created (the lead pair reads after the contacts pair has created its contacts).
+        var portalNow = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (firstRun)
+        {
+            foreach (var hubSpotObject in pairs.Select(p => p.HubSpotObject).Distinct(StringComparer.Ordinal))
+            {
+                portalNow[hubSpotObject] = await HubSpotCountAsync(sandbox, hubSpotObject, ct);
+            }
+            // Those counts are searches: let HubSpot's per-second search window pass, so the next run's first searches are not refused for them.
+            await Task.Delay(TimeSpan.FromSeconds(1.5), ct);
+        }
+        var passes = new List<Pass>();
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            var pair = pairs[i];
+            var portal = firstRun
+                ? portalNow[pair.HubSpotObject] - summaries.Where((s, j) => j >= i && pairs[j].HubSpotObject == pair.HubSpotObject).Sum(s => s.HubSpotCreated)
+                : 0;
+            var facts = new RunFacts(pair.Name, firstRun, summaries[i], portal);
+            var counts = ledgers[pair.Name].Counts();
+            passes.Add(new Pass(name, facts, summaries[i].Elapsed, CallBound.For(Api.Salesforce, facts, counts), CallBound.For(Api.HubSpot, facts, counts)));
+        }
+        return new Run(name, passes, salesforceStats, hubSpotStats, elapsed, sampler.PeakBench, sandbox.IsChildProcess ? sampler.PeakSandbox : null, unattributed);
     }
 
     /// <summary>How many records of a HubSpot object the portal holds: a one-record search's total, with a person's token.</summary>

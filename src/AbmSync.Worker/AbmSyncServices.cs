@@ -72,6 +72,7 @@ public static class AbmSyncServices
         services.AddTransient<SystemBinding>();
         services.AddTransient<OwnerDirectory>();
         services.AddTransient<SyncRunner>();
+        services.AddTransient<PairSequence>();
         services.AddTransient<SalesforceAdapter>();
         services.AddTransient<HubSpotAdapter>();
         return services;

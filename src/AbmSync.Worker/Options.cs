@@ -99,6 +99,21 @@ public sealed class SyncOptions : IValidatableObject
     public bool PlanAhead { get; set; } = true;
 
     /// <summary>
+    /// In a sync of several pairs, run them together where the pairs allow (<see cref="Sync.PairSequence"/>): a pair
+    /// reads while earlier ones write what it does not read, and plans with those it shares nothing with. Off: one
+    /// pair after another.
+    /// </summary>
+    public bool OverlapPairs { get; set; } = true;
+
+    /// <summary>
+    /// Records per page of a Bulk API 2.0 read. Its cursor moves once, after the last page, so its pages can be any
+    /// size: small ones let the next page be planned while one writes; one larger than Salesforce:BulkThreshold
+    /// writes back through one Bulk ingest job (fewer calls, one after another).
+    /// </summary>
+    [Range(200, 1_000_000)]
+    public int BulkReadPageSize { get; set; } = 5_000;
+
+    /// <summary>
     /// How long a dead letter waits before a run tries its record again: the first step after its first failure, the
     /// second after its second, and so on; the failure after the last step parks it until a person runs
     /// <c>abmsync dead-letters retry</c>. Unset, <see cref="DefaultDeadLetterBackoff"/>. In settings, one duration

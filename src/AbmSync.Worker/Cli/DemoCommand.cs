@@ -131,12 +131,11 @@ public static class DemoCommand
         await probe.PostAsync(new Uri(sandbox.HubSpotUrl, "/_sandbox/stats/reset"), null, ct);
 
         output.WriteLine($"Pass {name}");
-        var summaries = new List<SyncSummary>();
-        foreach (var pair in ObjectPairs.All)
+        var summaries = PairSequence.SummariesOrThrow(
+            await host.Services.GetRequiredService<PairSequence>().RunAsync(ObjectPairs.All, pair => new SyncRequest(Object: pair), ct));
+        foreach (var summary in summaries)
         {
-            var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(Object: pair), ct);
             SummaryPrinter.PrintRun(output, summary, dryRun: false);
-            summaries.Add(summary);
         }
 
         var sf = salesforceCounter.Snapshot();

@@ -108,20 +108,22 @@ public static class SyncCommands
         await host.StartAsync(ct);
         await host.Services.GetRequiredService<StateStore>().MigrateAsync(ct);
         var code = ExitCodes.Success;
-        var summaries = new List<SyncSummary>();
-        foreach (var name in objectName == "all" ? AllObjects : [objectName])
+        // The pairs run together where they allow; their summaries print in pair order once all have ended.
+        var outcomes = await host.Services.GetRequiredService<PairSequence>().RunAsync(objectName == "all" ? AllObjects : [objectName],
+            name => new SyncRequest(full, dryRun, name) { Direction = direction, Partition = partition }, ct);
+        var summaries = outcomes.Where(o => o.Summary is not null).Select(o => o.Summary!).ToList();
+        foreach (var summary in summaries)
         {
-            var summary = await host.Services.GetRequiredService<SyncRunner>().RunAsync(new SyncRequest(full, dryRun, name) { Direction = direction, Partition = partition }, ct);
-            summaries.Add(summary);
             if (!json)
             {
                 SummaryPrinter.PrintRun(output, summary, dryRun);
             }
-            if (summary.Status is "failed")
+            if (summary.Status is "failed" or "stopped")
             {
                 code = ExitCodes.Failure;
             }
         }
+        PairSequence.SummariesOrThrow(outcomes);
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(summaries.Select(s => new

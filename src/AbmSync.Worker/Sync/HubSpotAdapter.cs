@@ -306,31 +306,53 @@ public sealed class HubSpotAdapter(HubSpotClient hubSpot)
         pairs.Count == 0 ? [] : (await hubSpot.BatchArchiveAssociationsAsync(pair.HubSpotObject, toType, pairs, ct)).Errors;
 
     /// <summary>Values per IN filter of a search by key: the records that carry one of them are few, so a page of 200 holds them.</summary>
-    public const int ValuesPerSearch = 100;
+    public const int ValuesPerFilter = 100;
+
+    /// <summary>Filter groups per search (ORed): HubSpot takes five, so one search asks for 500 keys.</summary>
+    public const int GroupsPerSearch = 5;
+
+    /// <summary>
+    /// What <see cref="SearchByKeysAsync"/> costs at most: a search per five filters of 100 keys, and a further page
+    /// per 200 records found beyond the first page of each (<paramref name="records"/> is how many can be found).
+    /// </summary>
+    public static int KeySearchCalls(int ids, int emails, int records)
+    {
+        var filters = (ids + ValuesPerFilter - 1) / ValuesPerFilter + (emails + ValuesPerFilter - 1) / ValuesPerFilter;
+        var searches = (filters + GroupsPerSearch - 1) / GroupsPerSearch;
+        return Math.Max(searches, (records + HubSpotClient.MaxSearchLimit - 1) / HubSpotClient.MaxSearchLimit);
+    }
 
     /// <summary>How many records of the pair's object the portal holds: one search of one record, for its total.</summary>
     public async Task<long> CountAsync(ObjectPair pair, CancellationToken ct) =>
         (await hubSpot.SearchAsync(pair.HubSpotObject, new HubSpotSearchRequest([], [], ["hs_object_id"], null, 1), ct)).Total;
 
     /// <summary>
-    /// The records whose <paramref name="property"/> is one of <paramref name="values"/> (HubSpot compares without
-    /// regard to case), searched 100 values at a time, with the pair's properties; associations are the caller's to read.
+    /// The records whose value of a key property is one of its values (HubSpot compares without regard to case), with
+    /// the pair's properties: each filter group one property IN 100 values, five groups a search, every page of its
+    /// results read. Associations are the caller's to read.
     /// </summary>
-    public async Task<IReadOnlyList<HubSpotObject>> SearchByValuesAsync(ObjectPair pair, string property, IReadOnlyList<string> values, CancellationToken ct)
+    // Results past the first page come in a promised order: by id.
+    static readonly HubSpotSort ById = new("hs_object_id");
+
+    public async Task<IReadOnlyList<HubSpotObject>> SearchByKeysAsync(ObjectPair pair, IReadOnlyList<(string Property, IReadOnlyList<string> Values)> keys, CancellationToken ct)
     {
-        var found = new List<HubSpotObject>();
-        foreach (var chunk in values.Chunk(ValuesPerSearch))
+        var found = new Dictionary<string, HubSpotObject>(StringComparer.Ordinal);
+        var groups = keys.SelectMany(k => k.Values.Distinct(StringComparer.Ordinal).Chunk(ValuesPerFilter)
+            .Select(chunk => new HubSpotFilterGroup([new HubSpotFilter(k.Property, "IN", Values: chunk)]))).ToList();
+        foreach (var search in groups.Chunk(GroupsPerSearch))
         {
             string? after = null;
             do
             {
-                var page = await hubSpot.SearchAsync(pair.HubSpotObject, new HubSpotSearchRequest(
-                    [new HubSpotFilterGroup([new HubSpotFilter(property, "IN", Values: chunk)])], [], [.. pair.HubSpotProperties], after), ct);
-                found.AddRange(page.Results);
+                var page = await hubSpot.SearchAsync(pair.HubSpotObject, new HubSpotSearchRequest([.. search], [ById], [.. pair.HubSpotProperties], after), ct);
+                foreach (var record in page.Results)
+                {
+                    found.TryAdd(record.Id, record);
+                }
                 after = page.NextAfter;
             }
             while (after is not null);
         }
-        return found;
+        return [.. found.Values];
     }
 }

@@ -52,7 +52,12 @@ public sealed class SalesforceAdapter(SalesforceClient salesforce, IOptions<Sync
             // Bulk API 2.0 query jobs refuse ORDER BY; the bulk read does not rely on order.
             await foreach (var records in salesforce.BulkQueryAsync(query, includeDeleted, maxRecordsPerPage: BulkPageSize, ct: ct))
             {
-                yield return (records, false);
+                // The cursor moves only after the last page, so the pages can be any size: small enough that the
+                // next is planned while one writes, as REST pages are (Sync:BulkReadPageSize).
+                foreach (var chunk in records.Chunk(options.Value.BulkReadPageSize))
+                {
+                    yield return (chunk, false);
+                }
             }
             yield break;
         }

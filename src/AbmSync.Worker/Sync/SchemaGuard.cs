@@ -21,8 +21,8 @@ public sealed partial class SchemaGuard(
     SalesforceClient salesforce, HubSpotClient hubSpot, SyncCache cache, TimeProvider time,
     IOptions<SyncOptions> options, ILogger<SchemaGuard> logger)
 {
-    /// <summary>What the last check created in HubSpot (property names), for the summary.</summary>
-    public IReadOnlyList<string> CreatedHubSpotProperties => cache.CreatedHubSpotProperties;
+    /// <summary>What the pair's last check created in HubSpot (property names), for the summary.</summary>
+    public IReadOnlyList<string> CreatedHubSpotProperties(ObjectPair pair) => cache.CreatedHubSpotProperties.GetValueOrDefault(pair.Name) ?? [];
 
     /// <summary>
     /// Checks the pair's mapping against both live schemas once per <see cref="SyncOptions.SchemaCacheDuration"/>
@@ -39,7 +39,7 @@ public sealed partial class SchemaGuard(
                 return known;
             }
             var (created, properties) = await EnsureHubSpotPropertiesAsync(pair.HubSpotObject, dryRun, ct);
-            cache.CreatedHubSpotProperties = created;
+            cache.CreatedHubSpotProperties[pair.Name] = created;
             var hubSpotProperties = properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
             var describe = await salesforce.DescribeAsync(pair.SalesforceObject, ct);
             // The daily allocation and the org's use of it, before the first page: the run's budget starts from here.

@@ -8,7 +8,8 @@ public sealed class SyncCache
 {
     public SemaphoreSlim SchemaGate { get; } = new(1, 1);
     public DateTimeOffset? SchemaCheckedAt { get; set; }
-    public IReadOnlyList<string> CreatedHubSpotProperties { get; set; } = [];
+    /// <summary>Per pair, what its last schema check created in HubSpot: pairs of one sequence check at the same time.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>> CreatedHubSpotProperties { get; } = new(StringComparer.Ordinal);
     /// <summary>The org's limits as /limits reported them at the last schema check.</summary>
     public AbmSync.Connectors.Salesforce.OrgLimits? OrgLimits { get; set; }
 

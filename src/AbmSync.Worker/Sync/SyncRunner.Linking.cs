@@ -228,7 +228,7 @@ public sealed partial class SyncRunner
 
     /// <summary>
     /// The HubSpot records the page's unlinked records may match. Where matching is by linked id and email only and a
-    /// search by those keys (100 values a call) is fewer calls than listing the portal (at least as many records as it
+    /// search by those keys (500 values a call) is fewer calls than listing the portal (at least as many records as it
     /// has links), the keys are searched for, page by page; otherwise the portal is listed once per run. A domain is
     /// matched on its normalized form, which a search by stored value cannot find, so a pair matching by domain lists.
     /// </summary>
@@ -247,16 +247,11 @@ public sealed partial class SyncRunner
                 ? unlinked.Select(i => i.SalesforceId!).Where(index.SearchedIds.Add).ToList()
                 : [];
             var emails = byEmail ? unlinked.Select(i => Email(pair, i.Salesforce!)).OfType<string>().Distinct(StringComparer.Ordinal).Where(index.SearchedEmails.Add).ToList() : [];
-            var searchCalls = (ids.Count + HubSpotAdapter.ValuesPerSearch - 1) / HubSpotAdapter.ValuesPerSearch
-                + (emails.Count + HubSpotAdapter.ValuesPerSearch - 1) / HubSpotAdapter.ValuesPerSearch;
+            var searchCalls = HubSpotAdapter.KeySearchCalls(ids.Count, emails.Count, unlinked.Count);
             var listCalls = run.PortalListCalls ?? (index.Claimed.Count + HubSpotClient.MaxBatchSize - 1) / HubSpotClient.MaxBatchSize;
             if (searchCalls < listCalls)
             {
-                foreach (var record in await hubSpotSide.SearchByValuesAsync(pair, pair.HubSpotTwinIdProperty, ids, ct))
-                {
-                    AddToIndex(pair, index, record, domainProperty, byEmail);
-                }
-                foreach (var record in await hubSpotSide.SearchByValuesAsync(pair, "email", emails, ct))
+                foreach (var record in await hubSpotSide.SearchByKeysAsync(pair, [(pair.HubSpotTwinIdProperty, ids), ("email", emails)], ct))
                 {
                     AddToIndex(pair, index, record, domainProperty, byEmail);
                 }

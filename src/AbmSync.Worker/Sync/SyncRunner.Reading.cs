@@ -214,12 +214,10 @@ public sealed partial class SyncRunner
     {
         var pair = run.Pair;
         // HubSpot records whose create in Salesforce failed are read again first, whatever the cursor says.
-        var retry = (await store.GetDueDeadLettersAsync(pair.Name, time.GetUtcNow())).Select(d => d.RecordId).Concat(run.Request.ReRead)
-            .Where(HubSpotKey.IsHubSpotKey).Select(HubSpotKey.IdOf).Distinct(StringComparer.Ordinal).ToList();
-        if (retry.Count > 0 && pair.CreateInSalesforce)
+        if (pair.CreateInSalesforce)
         {
-            var records = await hubSpotSide.ReadByIdsAsync(pair, retry, ct);
-            run.HubSpotPages.Add(new Page([.. records.Values.Where(r => run.SeenHubSpot.Add((r.Id, r.UpdatedAt))).Select(r => new Item { HubSpotId = r.Id, HubSpot = r })], null));
+            run.HubSpotRetry.AddRange((await store.GetDueDeadLettersAsync(pair.Name, time.GetUtcNow())).Select(d => d.RecordId).Concat(run.Request.ReRead)
+                .Where(HubSpotKey.IsHubSpotKey).Select(HubSpotKey.IdOf).Distinct(StringComparer.Ordinal));
         }
         var cursor = await CursorAsync(run, Side.HubSpot);
         var startCursor = new SyncCursor(run.StartedAt - options.Value.CursorOverlap, "");
@@ -233,7 +231,7 @@ public sealed partial class SyncRunner
         }
         var since = run.Request.Full || cursor is null ? DateTimeOffset.UnixEpoch : cursor.ModifiedAt - options.Value.CursorOverlap;
         DateTimeOffset? watermark = null;
-        var all = new List<Item>();
+        var all = run.HubSpotChanged;
         if (firstRun && run.SalesforceReadAll && run.Index is null && await IndexListsPortalAsync(run, ct))
         {
             // Every Salesforce record is unlinked and the match index lists the portal (fewer calls than searching
@@ -270,6 +268,33 @@ public sealed partial class SyncRunner
                 watermark = page.Watermark ?? watermark;
             }
         }
+        if (!firstRun)
+        {
+            // Archived records never show in a search by modification time: they are listed apart. A link already
+            // marked deleted makes a record listed again a no-op.
+            await foreach (var archived in hubSpotSide.ListArchivedAsync(pair, ct))
+            {
+                run.HubSpotArchived.AddRange(archived.Select(r => new Item { HubSpotId = r.Id, HubSpot = r, HubSpotDeleted = true }));
+            }
+        }
+        // The cursor never passes this run's start: a change committed while the read ran is read next time.
+        var end = !firstRun && watermark is { } w && w < startCursor.ModifiedAt ? w : startCursor.ModifiedAt;
+        run.HubSpotCursorAtEnd = new SyncCursor(end, "");
+    }
+
+    /// <summary>
+    /// The HubSpot side's pages, once the run may plan: records whose create in Salesforce failed first (read again by
+    /// id, with their associations), then the changes with their associations, then the archived.
+    /// </summary>
+    async Task PageHubSpotChangesAsync(RunState run, CancellationToken ct)
+    {
+        var pair = run.Pair;
+        if (run.HubSpotRetry.Count > 0)
+        {
+            var records = await hubSpotSide.ReadByIdsAsync(pair, run.HubSpotRetry, ct);
+            run.HubSpotPages.Add(new Page([.. records.Values.Where(r => run.SeenHubSpot.Add((r.Id, r.UpdatedAt))).Select(r => new Item { HubSpotId = r.Id, HubSpot = r })], null));
+        }
+        var all = run.HubSpotChanged;
         // Every page is read before any is processed: their associations go in batches of 1,000, not a call per page.
         if (all.Count > 0 && pair.Associations.Count > 0)
         {
@@ -281,25 +306,15 @@ public sealed partial class SyncRunner
         }
         // HubSpot pages carry no cursor (it moves once, at the end), so they are processed in pages of the Salesforce
         // page size rather than HubSpot's 100: a page's creates in Salesforce and its batches fill up across them.
-        run.HubSpotPages.AddRange(all.Chunk(Math.Max(HubSpotClient.MaxBatchSize, salesforceOptions.Value.QueryBatchSize)).Select(c => new Page([.. c], null)));
-        if (!firstRun)
-        {
-            // Archived records never show in a search by modification time: they are listed apart. A link already
-            // marked deleted makes a record listed again a no-op.
-            await foreach (var archived in hubSpotSide.ListArchivedAsync(pair, ct))
-            {
-                run.HubSpotPages.Add(new Page([.. archived.Select(r => new Item { HubSpotId = r.Id, HubSpot = r, HubSpotDeleted = true })], null));
-            }
-        }
-        // The cursor never passes this run's start: a change committed while the read ran is read next time.
-        var end = !firstRun && watermark is { } w && w < startCursor.ModifiedAt ? w : startCursor.ModifiedAt;
-        run.HubSpotCursorAtEnd = new SyncCursor(end, "");
+        var size = Math.Max(HubSpotClient.MaxBatchSize, salesforceOptions.Value.QueryBatchSize);
+        run.HubSpotPages.AddRange(all.Chunk(size).Select(c => new Page([.. c], null)));
+        run.HubSpotPages.AddRange(run.HubSpotArchived.Chunk(size).Select(c => new Page([.. c], null)));
     }
 
     /// <summary>
     /// Whether this first run's match index lists the HubSpot object rather than searching for the keys of the
     /// Salesforce records read: a domain is matched in a normalized form no search finds; otherwise whichever takes
-    /// fewer calls, the portal's size (one search for its total) against the keys 100 a search.
+    /// fewer calls, the portal's size (one search for its total) against the keys 500 a search and the change read's search.
     /// </summary>
     async Task<bool> IndexListsPortalAsync(RunState run, CancellationToken ct)
     {
@@ -312,13 +327,15 @@ public sealed partial class SyncRunner
         var records = run.SalesforcePages.SelectMany(p => p.Items).Where(i => i.Salesforce is not null && !i.SalesforceDeleted && !i.RulesOnly).ToList();
         var ids = pair.Mapping.Match.Contains(MatchKey.LinkedId) ? records.Count : 0;
         var emails = byEmail ? records.Select(i => Email(pair, i.Salesforce!)).OfType<string>().Distinct(StringComparer.Ordinal).Count() : 0;
-        var searchCalls = (ids + HubSpotAdapter.ValuesPerSearch - 1) / HubSpotAdapter.ValuesPerSearch + (emails + HubSpotAdapter.ValuesPerSearch - 1) / HubSpotAdapter.ValuesPerSearch;
-        if (searchCalls == 0)
+        if (ids + emails == 0)
         {
             return false;
         }
-        var listCalls = (await hubSpotSide.CountAsync(pair, ct) + HubSpotClient.MaxBatchSize - 1) / HubSpotClient.MaxBatchSize;
+        var portal = await hubSpotSide.CountAsync(pair, ct);
+        var listCalls = (portal + HubSpotClient.MaxBatchSize - 1) / HubSpotClient.MaxBatchSize;
         run.PortalListCalls = listCalls;
+        // Searching keys leaves the change read to do: a search for the included records, at most the whole portal.
+        var searchCalls = HubSpotAdapter.KeySearchCalls(ids, emails, records.Count) + (portal + HubSpotClient.MaxSearchLimit - 1) / HubSpotClient.MaxSearchLimit;
         return listCalls <= searchCalls;
     }
 

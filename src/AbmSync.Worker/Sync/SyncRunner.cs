@@ -46,11 +46,23 @@ public sealed partial class SyncRunner(
     /// <summary>Plans after every change are kept for <c>plan</c> up to this many records; counts are kept for all.</summary>
     const int MaxPlansShown = 10_000;
 
+    static readonly AsyncLocal<string?> flowPair = new();
+
+    /// <summary>The pair whose run this async flow is part of (null outside a run), for whoever watches calls as they go (the benchmark's tap).</summary>
+    public static string? PairOfThisFlow => flowPair.Value;
+
     public Task<SyncSummary> RunAsync(SyncRequest request, CancellationToken ct) =>
         RunAsync(ObjectPairs.For(request.Object, configuration), request, ct);
 
-    public async Task<SyncSummary> RunAsync(ObjectPair pair, SyncRequest request, CancellationToken ct)
+    public Task<SyncSummary> RunAsync(ObjectPair pair, SyncRequest request, CancellationToken ct) => RunAsync(pair, request, RunGates.None, ct);
+
+    /// <param name="gates">
+    /// Within a <see cref="PairSequence"/>: what the run waits for before it reads, and before it reads associations
+    /// and plans its first page (the earlier pairs it depends on). Setup and reads go on meanwhile.
+    /// </param>
+    public async Task<SyncSummary> RunAsync(ObjectPair pair, SyncRequest request, RunGates gates, CancellationToken ct)
     {
+        flowPair.Value = pair.Name;
         var stopwatch = Stopwatch.StartNew();
         var mode = request.DryRun ? "dry-run" : request.Full ? "full" : "incremental";
         // This run's own calls: the counters are shared with runs that go on at the same time in this process.
@@ -107,6 +119,7 @@ public sealed partial class SyncRunner(
             run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
             pair.Rules?.Load(await store.GetDecisionsAsync(pair.Name, TierRules.Kind));
 
+            await gates.ReadsMayStart.WaitAsync(ct);
             // The unit of work is (pair, direction): which side's changes drive this run. Both, in turn, by default.
             if (request.Direction is SyncDirections.Both or SyncDirections.SalesforceToHubSpot)
             {
@@ -116,6 +129,30 @@ public sealed partial class SyncRunner(
             if (request.Direction is SyncDirections.Both or SyncDirections.HubSpotToSalesforce)
             {
                 await ReadHubSpotAsync(run, ct);
+            }
+            if (run.SalesforceReadAll && request.Direction is SyncDirections.Both or SyncDirections.SalesforceToHubSpot)
+            {
+                // Every record of a first run is unlinked: while the earlier pairs still write (none of them writes what
+                // this pair reads), their twins are looked for, a page at a time, until the run may plan; each page
+                // then looks for the rest of its own.
+                foreach (var page in run.SalesforcePages)
+                {
+                    if (gates.PagesMayStart.IsCompleted || run.Index is { Complete: true })
+                    {
+                        break;
+                    }
+                    if (page.Items.Where(i => i.Salesforce is not null && !i.SalesforceDeleted && !i.RulesOnly).ToList() is { Count: > 0 } unlinked)
+                    {
+                        await MatchIndexAsync(run, unlinked, ct);
+                    }
+                }
+            }
+            // An earlier pair's merges move associations (a company merged in HubSpot takes its contacts along), so
+            // they are read only once the pairs this one depends on have finished, as are the links they made.
+            await gates.PagesMayStart.WaitAsync(ct);
+            if (request.Direction is SyncDirections.Both or SyncDirections.HubSpotToSalesforce)
+            {
+                await PageHubSpotChangesAsync(run, ct);
             }
 
             await ProcessPagesAsync(run, run.SalesforcePages, Side.Salesforce, ct);
@@ -131,6 +168,13 @@ public sealed partial class SyncRunner(
             }
             status = "succeeded";
             return Summary(run, status, stopwatch.Elapsed, null);
+        }
+        catch (PrerequisiteFailedException e)
+        {
+            // Nothing was written or committed: what it read is read again by the next run.
+            status = "stopped";
+            message = e.Message;
+            return Summary(run, status, stopwatch.Elapsed, message);
         }
         catch (Exception e) when (PauseReason(e) is { } reason)
         {
@@ -286,7 +330,7 @@ public sealed partial class SyncRunner(
             .Select(o => run.Owners?.BySalesforceUserId.GetValueOrDefault(o)?.Email is { Length: > 0 } email ? email : o)
             .Order(StringComparer.Ordinal).ToList();
         return new SyncSummary(run.Id, run.Pair.Name, status, run.Read, run.Unchanged, run.HubSpotCreated, run.HubSpotUpdated, run.SalesforceUpdated,
-            run.DeadLettered, run.Linked, perTier, withOwner, ownerIds.Count - withOwner, unmatched, schema.CreatedHubSpotProperties, run.Writes, elapsed, message)
+            run.DeadLettered, run.Linked, perTier, withOwner, ownerIds.Count - withOwner, unmatched, schema.CreatedHubSpotProperties(run.Pair), run.Writes, elapsed, message)
         {
             HubSpotRead = run.HubSpotRead,
             Corrections = run.Corrections,
@@ -342,6 +386,10 @@ public sealed partial class SyncRunner(
         public MatchIndex? Index { get; set; }
         public List<Page> SalesforcePages { get; } = [];
         public List<Page> HubSpotPages { get; } = [];
+        /// <summary>HubSpot's changes as read, before their associations: paged once the run may plan.</summary>
+        public List<Item> HubSpotChanged { get; } = [];
+        public List<Item> HubSpotArchived { get; } = [];
+        public List<string> HubSpotRetry { get; } = [];
         public SyncCursor? HubSpotCursorAtEnd { get; set; }
         public SyncCursor? DeletesCursorAtEnd { get; set; }
         public HashSet<(string, DateTimeOffset?)> Seen { get; } = [];

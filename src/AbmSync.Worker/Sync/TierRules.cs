@@ -27,6 +27,9 @@ public sealed class TierRules(TierAssigner assigner)
         AbmFields.SalesforceTier, AbmFields.SalesforceScore, AbmFields.SalesforceTierReason, AbmFields.SalesforceTierLocked,
     ];
 
+    /// <summary>What the rules write on the Salesforce record (the tier, its score and why).</summary>
+    public static readonly IReadOnlyList<string> SalesforceOutputs = [AbmFields.SalesforceTier, AbmFields.SalesforceScore, AbmFields.SalesforceTierReason];
+
     public IReadOnlyList<string> HubSpotProperties { get; } = [AbmFields.HubSpotTier, AbmFields.HubSpotScore, AbmFields.HubSpotTierReason];
 
     readonly Dictionary<string, ScoredAccount> population = new(StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using AbmSync.Worker.State;
 using AbmSync.Worker.Sync;
@@ -44,5 +45,26 @@ public class MatchBySearchTests
         // Listing the portal would be one call per 100 contacts; the only list left is the archived records'.
         Assert.True(calls.GetValueOrDefault("GET /crm/v3/objects/{objectType}") <= 1, string.Join(", ", calls.Select(c => $"{c.Key} {c.Value}")));
         Assert.True(calls.GetValueOrDefault("POST /crm/v3/objects/{objectType}/search") >= 2);
+    }
+
+    [Fact]
+    public async Task KeySearch_AsksFiveHundredKeysACall_AndReadsEveryPageOfWhatItFinds()
+    {
+        await using var harness = await SyncHarness.StartAsync(accounts: 300, seed: 63);
+        var contacts = (await harness.HubSpotExportAsync())["contacts"]!.AsArray()
+            .Where(c => (bool?)c!["archived"] != true && c!["properties"]?["email"]?.ToString() is { Length: > 0 })
+            .Select(c => (Id: c!["id"]!.ToString(), Email: c["properties"]!["email"]!.ToString())).ToList();
+        Assert.True(contacts.Count >= 450, $"only {contacts.Count} contacts with an email");
+        // 450 emails HubSpot knows and 50 it does not: five filters of 100, one search, whose 450 results take three pages.
+        var emails = contacts.Take(450).Select(c => c.Email).Concat(Enumerable.Range(0, 50).Select(i => $"nobody{i}@key-search.example")).ToList();
+        var configuration = harness.Host.Services.GetRequiredService<SyncConfiguration>();
+        await harness.ResetStatsAsync();
+
+        var found = await harness.Host.Services.GetRequiredService<HubSpotAdapter>()
+            .SearchByKeysAsync(ObjectPairs.For(ObjectPairs.Contacts, configuration), [("email", emails)], CancellationToken.None);
+
+        Assert.Equal(contacts.Take(450).Select(c => c.Id).Order(StringComparer.Ordinal), found.Select(f => f.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(3, (await HubSpotCallsAsync(harness)).GetValueOrDefault("POST /crm/v3/objects/{objectType}/search"));
+        Assert.Equal(3, HubSpotAdapter.KeySearchCalls(0, emails.Count, 450));
     }
 }

@@ -52,15 +52,17 @@ public sealed class SyncHarness : IAsyncDisposable
     public Task<SyncSummary> SyncAsync(SyncRequest? request = null) =>
         Host.Services.GetRequiredService<SyncRunner>().RunAsync(request ?? new SyncRequest(), CancellationToken.None);
 
-    /// <summary>Every pair in dependency order (accounts, contacts, leads, opportunities), each asserted to succeed.</summary>
+    /// <summary>
+    /// Every pair as <c>sync --object all</c> runs them (accounts, contacts, leads, opportunities, together where they
+    /// allow), each asserted to succeed.
+    /// </summary>
     public async Task<IReadOnlyList<SyncSummary>> SyncAllAsync(bool full = false)
     {
-        var summaries = new List<SyncSummary>();
-        foreach (var pair in ObjectPairs.All)
+        var summaries = PairSequence.SummariesOrThrow(await Host.Services.GetRequiredService<PairSequence>()
+            .RunAsync(ObjectPairs.All, pair => new SyncRequest(Full: full, Object: pair), CancellationToken.None));
+        foreach (var summary in summaries)
         {
-            var summary = await SyncAsync(new SyncRequest(Full: full, Object: pair));
-            Assert.True(summary.Status == "succeeded", $"{pair}: {summary.Status} {summary.Message}");
-            summaries.Add(summary);
+            Assert.True(summary.Status == "succeeded", $"{summary.Object}: {summary.Status} {summary.Message}");
         }
         return summaries;
     }
