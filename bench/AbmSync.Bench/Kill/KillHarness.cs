@@ -34,7 +34,9 @@ public sealed record KillSettings
 }
 
 /// <summary>One kill: what was planned, and where it landed.</summary>
-public sealed record KillRecord(KillSpec Spec, int Run, bool Bulk, bool Landed, string? HeldCall, string Where, TimeSpan At, WorldCalls Calls, int ExitCode, string Note);
+/// <param name="Running">The pairs whose runs were going on at the kill (pairs of one sync overlap): the kill landed in each.</param>
+public sealed record KillRecord(KillSpec Spec, int Run, bool Bulk, bool Landed, string? HeldCall, string Where, TimeSpan At, WorldCalls Calls, int ExitCode, string Note,
+    IReadOnlyList<string> Running);
 
 /// <summary>A worker run that went to its end: exit code, time, the sandbox's count of its calls, the run log rows it added.</summary>
 public sealed record RunOutcome(string Name, int ExitCode, TimeSpan Elapsed, WorldCalls Calls, IReadOnlyList<RunRow> Runs, string Output, string Error)
@@ -94,7 +96,7 @@ public sealed record KillReport(
             {
                 gaps.Add($"{HeldLanded} of {heldPlanned} held kills landed between a write's send and its checkpoint");
             }
-            foreach (var phase in Phases.Where(p => !Kills.Any(k => k.Landed && k.Where.StartsWith(p.Pair + " ", StringComparison.Ordinal))))
+            foreach (var phase in Phases.Where(p => !Kills.Any(k => k.Landed && k.Running.Contains(p.Pair))))
             {
                 gaps.Add($"no kill landed in {phase.Pair}");
             }
@@ -164,7 +166,7 @@ public static class KillHarness
             var referenceNoOp = await RunToEndAsync("reference no-op run", reference, referenceDirectory, Environment(reference, settings, bulk: false), settings, ct);
             output.WriteLine($"  then once more: exit {referenceNoOp.ExitCode}, {referenceNoOp.Calls.Writes} writes ({referenceNoOp.Calls})");
             output.WriteLine();
-            output.WriteLine("The reference run per pair (write calls counted by the sandbox between the pairs' starts; pages that committed baselines):");
+            output.WriteLine("The reference run per pair (write calls counted by the sandbox between the pair's start and its end, other pairs' included where they overlap; pages that committed baselines):");
             output.WriteLine();
             Report.Table(output, ["pair", "SF write calls", "HS write calls", "pages", "time"],
                 phases.Select(p => (IReadOnlyList<string>)[p.Pair, Report.N(p.SalesforceWrites), Report.N(p.HubSpotWrites), Report.N(p.Pages), Seconds(p.Duration)]));
@@ -291,7 +293,11 @@ public static class KillHarness
         File.WriteAllText(file, $"# exit {worker.ExitCode}\n# stdout\n{worker.Output}\n# stderr\n{worker.Error}");
     }
 
-    /// <summary>The reference run, watched from outside: the sandbox's write count as each pair starts gives each pair's writes.</summary>
+    /// <summary>
+    /// The reference run, watched from outside: the sandbox's write count as each pair starts and as it ends gives the
+    /// writes a kill armed at the pair's start can count while the pair still runs (pairs of one sync overlap, so the
+    /// windows do too).
+    /// </summary>
     static async Task<(RunOutcome Run, List<PhaseProfile> Phases)> ReferenceAsync(KillWorld world, string directory, Dictionary<string, string> environment,
         KillSettings settings, CancellationToken ct)
     {
@@ -299,14 +305,22 @@ public static class KillHarness
         await world.ResetStatsAsync(ct);
         var clock = Stopwatch.StartNew();
         using var worker = WorkerProcess.Start(environment, directory, SyncAll(settings));
-        var starts = new List<(long RunId, WorldCalls At)>();
-        long seen = 0;
+        var starts = new Dictionary<long, WorldCalls>();
+        var ends = new Dictionary<long, WorldCalls>();
         while (!worker.HasExited)
         {
-            foreach (var run in await probe.RunsAfterAsync(seen, ct))
+            var runs = await probe.RunsAfterAsync(0, ct);
+            if (runs.Any(r => !starts.ContainsKey(r.Id) || !r.Running && !ends.ContainsKey(r.Id)))
             {
-                starts.Add((run.Id, await world.BothStatsAsync(ct)));
-                seen = run.Id;
+                var now = await world.BothStatsAsync(ct);
+                foreach (var run in runs)
+                {
+                    starts.TryAdd(run.Id, now);
+                    if (!run.Running)
+                    {
+                        ends.TryAdd(run.Id, now);
+                    }
+                }
             }
             if (clock.Elapsed > settings.RunTimeout)
             {
@@ -319,17 +333,17 @@ public static class KillHarness
         clock.Stop();
         Keep(settings, world, "reference run", worker);
         var end = await world.BothStatsAsync(ct);
-        var runs = await probe.RunsAfterAsync(0, ct);
         var phases = new List<PhaseProfile>();
-        for (var i = 0; i < runs.Count; i++)
+        var all = await probe.RunsAfterAsync(0, ct);
+        foreach (var run in all)
         {
-            // A pair that started and ended between two polls is seen with the next one: its writes go to the next pair.
-            var from = starts.FirstOrDefault(s => s.RunId == runs[i].Id).At;
-            var to = i + 1 < runs.Count && starts.Any(s => s.RunId == runs[i + 1].Id) ? starts.First(s => s.RunId == runs[i + 1].Id).At : end;
-            phases.Add(new PhaseProfile(runs[i].Object, to.Salesforce.Writes - from.Salesforce.Writes, to.HubSpot.Writes - from.HubSpot.Writes,
-                await probe.PagesSinceAsync(runs[i].Object, runs[i].StartedAt, ct), runs[i].Duration ?? TimeSpan.Zero));
+            // A pair that started and ended between two polls is seen with the next poll: its window is what that poll saw.
+            var from = starts.TryGetValue(run.Id, out var started) ? started : end;
+            var to = ends.TryGetValue(run.Id, out var ended) ? ended : end;
+            phases.Add(new PhaseProfile(run.Object, to.Salesforce.Writes - from.Salesforce.Writes, to.HubSpot.Writes - from.HubSpot.Writes,
+                await probe.PagesSinceAsync(run.Object, run.StartedAt, ct), run.Duration ?? TimeSpan.Zero));
         }
-        return (new RunOutcome("reference run", exit, clock.Elapsed, end, runs, worker.Output, worker.Error), phases);
+        return (new RunOutcome("reference run", exit, clock.Elapsed, end, all, worker.Output, worker.Error), phases);
     }
 
     static async Task<RunOutcome> RunToEndAsync(string name, KillWorld world, string directory, Dictionary<string, string> environment, KillSettings settings, CancellationToken ct)
@@ -462,15 +476,21 @@ public static class KillHarness
         var calls = await world.BothStatsAsync(ct);
         var runs = await probe.RunsAfterAsync(before, ct);
         var where = "the start, before any pair";
-        if (runs.LastOrDefault() is { } last)
+        // Every pair still running when the worker died (pairs of one sync overlap), then those that had ended.
+        var running = runs.Where(r => r.Running).ToList();
+        if (runs.Count > 0)
         {
-            var pages = await probe.PagesSinceAsync(last.Object, last.StartedAt, ct);
-            var earlier = runs.Where(r => r.Id != last.Id).Select(r => $"{r.Object} {r.Status}").ToList();
-            where = $"{last.Object} (run log {last.Id}, {pages} {(pages == 1 ? "page" : "pages")} committed{(last.Running ? "" : ", " + last.Status)})" +
-                (earlier.Count > 0 ? $" after {string.Join(", ", earlier)}" : "");
+            var parts = new List<string>();
+            foreach (var r in running)
+            {
+                var pages = await probe.PagesSinceAsync(r.Object, r.StartedAt, ct);
+                parts.Add($"{r.Object} (run log {r.Id}, {pages} {(pages == 1 ? "page" : "pages")} committed)");
+            }
+            var ended = runs.Where(r => !r.Running).Select(r => $"{r.Object} {r.Status}").ToList();
+            where = (parts.Count > 0 ? string.Join(", ", parts) : "no pair running") + (ended.Count > 0 ? $"; {string.Join(", ", ended)}" : "");
         }
         var landed = !exitedFirst && exit == KilledBySignal && (spec.Mode != KillMode.Held || heldCall is not null);
-        return new KillRecord(spec, run, bulk, landed, heldCall, where, at, calls, exit, note);
+        return new KillRecord(spec, run, bulk, landed, heldCall, where, at, calls, exit, note, [.. running.Select(r => r.Object)]);
     }
 
     static string Last(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
