@@ -100,11 +100,13 @@ public sealed class PairSequence(SyncRunner runner, SyncConfiguration configurat
     /// <summary>
     /// Whether <paramref name="later"/> must not plan before <paramref name="earlier"/> has finished: its reads wait, or
     /// either pair names the other (a link field, a link set, a sibling, converted leads), or the later one's sibling
-    /// links to the earlier one (a lead is created only where the contact's account is not linked).
+    /// links to the earlier one (a lead is created only where the contact's account is not linked), or both link to
+    /// one parent pair (each Salesforce write locks the parent's row: two such pairs never write at once).
     /// </summary>
     public bool PagesWaitFor(ObjectPair later, ObjectPair earlier) =>
         ReadsWaitFor(later, earlier) || Names(later, earlier) || Names(earlier, later)
-        || later.Sibling is { } sibling && sibling != earlier.Name && Names(ObjectPairs.For(sibling, configuration), earlier);
+        || later.Sibling is { } sibling && sibling != earlier.Name && Names(ObjectPairs.For(sibling, configuration), earlier)
+        || later.LinkFields.Select(f => f.LinkPair).Intersect(earlier.LinkFields.Select(f => f.LinkPair)).Any(p => p is not null);
 
     static bool Names(ObjectPair pair, ObjectPair other) =>
         pair.LinkFields.Any(f => f.LinkPair == other.Name) || pair.LinkSet?.LinkPair == other.Name

@@ -47,6 +47,17 @@ public class PairSequenceTests
     }
 
     [Fact]
+    public void TwoPairsUnderOneParent_NeverPlanTogether_ForTheParentsRowLock()
+    {
+        var (pair, sequence) = Shipped();
+        // Without its contact roles, an opportunity still locks its account's row as a contact does.
+        var withoutRoles = pair(ObjectPairs.Opportunities) with { LinkSet = null };
+        Assert.True(sequence.PagesWaitFor(withoutRoles, pair(ObjectPairs.Contacts)));
+        var unparented = withoutRoles with { Mapping = withoutRoles.Mapping with { Fields = [.. withoutRoles.Mapping.Fields.Where(f => f.LinkPair is null)] } };
+        Assert.False(sequence.PagesWaitFor(unparented, pair(ObjectPairs.Contacts)));
+    }
+
+    [Fact]
     public void AFieldReadThroughARelationship_ThatTheEarlierPairWrites_MakesTheReadsWait()
     {
         var directory = Directory.CreateTempSubdirectory("abmsync-sequence-");
