@@ -119,7 +119,10 @@ public sealed partial class SyncRunner(
             run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
             pair.Rules?.Load(await store.GetDecisionsAsync(pair.Name, TierRules.Kind));
 
-            await gates.ReadsMayStart.WaitAsync(ct);
+            // Reading ahead pays where the read is large (a first run, a full sync). An incremental read waits for its
+            // pages' gate as well, so that what a page plans from was read just before it, as when the pair runs alone.
+            var wholeRead = request.Full || await CursorAsync(run, Side.Salesforce) is null || await CursorAsync(run, Side.HubSpot) is null;
+            await (wholeRead ? gates.ReadsMayStart : Task.WhenAll(gates.ReadsMayStart, gates.PagesMayStart)).WaitAsync(ct);
             // The unit of work is (pair, direction): which side's changes drive this run. Both, in turn, by default.
             if (request.Direction is SyncDirections.Both or SyncDirections.SalesforceToHubSpot)
             {
