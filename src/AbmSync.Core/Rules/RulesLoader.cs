@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace AbmSync.Core.Rules;
 
 /// <summary>Loads <c>rules.yaml</c> strictly, reporting every problem as <c>file:line: reason</c>.</summary>
-public static class RulesLoader
+public static partial class RulesLoader
 {
     public static RulesFile LoadFile(string path) => Load(path, File.ReadAllText(path));
 
@@ -18,7 +18,7 @@ public static class RulesLoader
             reader.ThrowIfAny();
             throw new InvalidOperationException("unreachable: a failed parse reports a problem");
         }
-        var top = reader.Entries(root, "the rules file", "version", "tiering");
+        var top = reader.Entries(root, "the rules file", "version", "tiering", "engagement", "buyingCommittee", "stages", "influence");
         reader.Require(top, root, "the rules file", "version", "tiering");
         var version = reader.Int(top.GetValueOrDefault("version"), "version", 1, int.MaxValue);
         if (version > MappingLoader.CurrentVersion)
@@ -26,8 +26,18 @@ public static class RulesLoader
             reader.Error(top["version"], $"version {version} is newer than this AbmSync understands ({MappingLoader.CurrentVersion}); upgrade AbmSync");
         }
         var tiering = reader.Mapping(top.GetValueOrDefault("tiering"), "tiering") is { } t ? ReadTiering(reader, t) : null;
+        var engagement = reader.Mapping(top.GetValueOrDefault("engagement"), "engagement") is { } e ? ReadEngagement(reader, e) : null;
+        var committee = reader.Mapping(top.GetValueOrDefault("buyingCommittee"), "buyingCommittee") is { } b ? ReadBuyingCommittee(reader, b) : null;
+        var stages = reader.Mapping(top.GetValueOrDefault("stages"), "stages") is { } s ? ReadStages(reader, s) : null;
+        var influence = reader.Mapping(top.GetValueOrDefault("influence"), "influence") is { } i ? ReadInfluence(reader, i) : null;
         reader.ThrowIfAny();
-        return new RulesFile(version!.Value, tiering!, new SourceLocation(file, 1));
+        return new RulesFile(version!.Value, tiering!, new SourceLocation(file, 1))
+        {
+            Engagement = engagement,
+            BuyingCommittee = committee,
+            Stages = stages,
+            Influence = influence,
+        };
     }
 
     static TieringRules ReadTiering(YamlNodeReader reader, YamlMappingNode node)

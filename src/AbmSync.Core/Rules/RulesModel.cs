@@ -45,4 +45,14 @@ public sealed record TieringRules(
     int Hysteresis);
 
 /// <summary>The ABM rules file. Later stages add sections (territories, pods, routing, ...).</summary>
-public sealed record RulesFile(int Version, TieringRules Tiering, SourceLocation Location);
+public sealed record RulesFile(int Version, TieringRules Tiering, SourceLocation Location)
+{
+    /// <summary>How signals weigh and fade into an account's engagement score, and what a surge is.</summary>
+    public Engagement.EngagementRules? Engagement { get; init; }
+    /// <summary>The buying roles, from job titles, and when a contact counts as engaged.</summary>
+    public Engagement.BuyingCommitteeRules? BuyingCommittee { get; init; }
+    /// <summary>The account's ABM stage and when it is stalled.</summary>
+    public Engagement.StageRules? Stages { get; init; }
+    /// <summary>When an opportunity counts as marketing-influenced.</summary>
+    public Engagement.InfluenceRules? Influence { get; init; }
+}
