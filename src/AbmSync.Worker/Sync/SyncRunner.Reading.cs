@@ -13,6 +13,52 @@ public sealed partial class SyncRunner
 {
     // ---- reading ----
 
+    /// <summary>
+    /// Both sides' changes, once the gates allow (<see cref="PairSequence"/>): a whole read goes ahead of the earlier
+    /// pairs, an incremental one waits with the pages; associations and HubSpot's pages only once the run may plan.
+    /// </summary>
+    async Task ReadAsync(RunState run, RunGates gates, CancellationToken ct)
+    {
+        // Reading ahead pays where the read is large (a first run, a full sync). An incremental read waits for its
+        // pages' gate as well, so that what a page plans from was read just before it, as when the pair runs alone.
+        var wholeRead = run.Request.Full || await CursorAsync(run, Side.Salesforce) is null || await CursorAsync(run, Side.HubSpot) is null;
+        await (wholeRead ? gates.ReadsMayStart : Task.WhenAll(gates.ReadsMayStart, gates.PagesMayStart)).WaitAsync(ct);
+        // The unit of work is (pair, direction): which side's changes drive this run. Both, in turn, by default.
+        if (run.Request.Direction is SyncDirections.Both or SyncDirections.SalesforceToHubSpot)
+        {
+            await ReadSalesforceAsync(run, ct);
+            await AddMovedAsync(run, ct);
+        }
+        if (run.Request.Direction is SyncDirections.Both or SyncDirections.HubSpotToSalesforce)
+        {
+            await ReadHubSpotAsync(run, ct);
+        }
+        if (run.SalesforceReadAll && run.Request.Direction is SyncDirections.Both or SyncDirections.SalesforceToHubSpot)
+        {
+            // Every record of a first run is unlinked: while the earlier pairs still write (none of them writes what
+            // this pair reads), their twins are looked for, a page at a time, until the run may plan; each page
+            // then looks for the rest of its own.
+            foreach (var page in run.SalesforcePages)
+            {
+                if (gates.PagesMayStart.IsCompleted || run.Index is { Complete: true })
+                {
+                    break;
+                }
+                if (page.Items.Where(i => i.Salesforce is not null && !i.SalesforceDeleted && !i.RulesOnly).ToList() is { Count: > 0 } unlinked)
+                {
+                    await MatchIndexAsync(run, unlinked, ct);
+                }
+            }
+        }
+        // An earlier pair's merges move associations (a company merged in HubSpot takes its contacts along), so
+        // they are read only once the pairs this one depends on have finished, as are the links they made.
+        await gates.PagesMayStart.WaitAsync(ct);
+        if (run.Request.Direction is SyncDirections.Both or SyncDirections.HubSpotToSalesforce)
+        {
+            await PageHubSpotChangesAsync(run, ct);
+        }
+    }
+
     /// <summary>Failed records first (their ids are read again whatever the cursor says), then every change since the cursor.</summary>
     async Task ReadSalesforceAsync(RunState run, CancellationToken ct)
     {
