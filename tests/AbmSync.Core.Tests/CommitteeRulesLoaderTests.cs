@@ -136,24 +136,6 @@ public class CommitteeRulesLoaderTests
         Assert.Contains("defined twice", Assert.Single(error.Problems).Reason, StringComparison.Ordinal);
     }
 
-    /// <summary>The sections proposed for the shipped <c>mappings/rules.yaml</c>, kept here until that file carries them.</summary>
-    internal const string ProposedShippedSections = """
-        buyingCommittee:
-          engagedDays: 30
-          roles:
-            - { role: economic-buyer, titles: [CFO, Chief Financial Officer, VP Finance, VP of Finance, Vice President Finance, Vice President of Finance, Head of Finance, Finance Director, Director of Finance, Controller] }
-            - { role: technical-evaluator, titles: [CTO, Chief Technology Officer, VP Engineering, VP of Engineering, Vice President Engineering, Vice President of Engineering, Director of IT, IT Director, IT Manager, Solutions Architect, Head of Engineering, CIO, Chief Information Officer] }
-            - { role: champion, titles: [Director of Marketing, Marketing Director, Head of Marketing, VP Marketing, VP of Marketing, Vice President of Marketing, Marketing Manager, Director of Operations, Operations Director, Head of Operations, Operations Manager, Revenue Operations, RevOps, Head of Sales, Director of Sales, Sales Director, Product Manager, Head of Product, Director of Product] }
-            - { role: procurement, titles: [Procurement Manager, Purchasing Director, Head of Procurement, Purchasing Manager, Buyer] }
-            - { role: executive-sponsor, titles: [CEO, Chief Executive Officer, COO, Chief Operating Officer, President, Founder] }
-        stages:
-          engagedDays: 30
-          stalledDays: 45
-          customerTypes: [Customer]
-        influence:
-          attributionDays: 90
-        """;
-
     public static TheoryData<string, string> ShippedTitles => new()
     {
         { "Vice President of Finance", "economic-buyer" },
@@ -166,9 +148,9 @@ public class CommitteeRulesLoaderTests
 
     [Theory]
     [MemberData(nameof(ShippedTitles))]
-    public void ProposedShippedSections_LoadAndClassifyCommonTitles(string title, string role)
+    public void ShippedRulesFile_ClassifiesCommonTitles(string title, string role)
     {
-        var rules = RulesLoader.Load("rules.yaml", Head + ProposedShippedSections);
+        var rules = RulesLoader.LoadFile(Path.Combine(MappingLoaderTests.RepositoryRoot(), "mappings", "rules.yaml"));
 
         Assert.Equal(role, new BuyingRoleClassifier(rules.BuyingCommittee!).Classify(title)?.Role);
     }

@@ -60,5 +60,10 @@ public class RulesLoaderTests
         var rules = RulesLoader.LoadFile(Path.Combine(MappingLoaderTests.RepositoryRoot(), "mappings", "rules.yaml"));
 
         Assert.NotEmpty(rules.Tiering.Levels);
+        // Every section ships: the engagement signals, the five buying roles, the stages and the attribution window.
+        Assert.Equal(Engagement.SignalTypes.All.Order(StringComparer.Ordinal), rules.Engagement!.Weights.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["economic-buyer", "technical-evaluator", "champion", "procurement", "executive-sponsor"], rules.BuyingCommittee!.Roles.Select(r => r.Name));
+        Assert.Equal(45, rules.Stages!.StalledDays);
+        Assert.Equal(90, rules.Influence!.AttributionDays);
     }
 }
