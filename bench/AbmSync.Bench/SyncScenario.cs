@@ -287,8 +287,10 @@ public static class SyncScenario
         var sampler = new MemorySampler(sandbox);
         try
         {
-            summaries = PairSequence.SummariesOrThrow(
-                await host.Services.GetRequiredService<PairSequence>().RunAsync(ObjectPairs.All, pair => new SyncRequest(Object: pair), ct));
+            // The activities' read comes first and is no pair: its calls count as unattributed, its summary is left out.
+            summaries = [.. PairSequence.SummariesOrThrow(
+                    await host.Services.GetRequiredService<PairSequence>().RunAsync(ObjectPairs.Everything, pair => new SyncRequest(Object: pair), ct))
+                .Where(s => s.Object != ObjectPairs.Engagement)];
             elapsed = clock.Elapsed;
         }
         finally

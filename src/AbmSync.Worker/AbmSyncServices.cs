@@ -68,6 +68,9 @@ public static class AbmSyncServices
         });
         services.AddSingleton<SyncConfiguration>();
         services.AddSingleton<SyncCache>();
+        services.AddTransient<EngagementReader>();
+        services.AddTransient<AccountEngagementBook>();
+        services.AddTransient<EngagementSync>();
         services.AddTransient<SchemaGuard>();
         services.AddTransient<SystemBinding>();
         services.AddTransient<OwnerDirectory>();

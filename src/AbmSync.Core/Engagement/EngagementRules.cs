@@ -36,4 +36,12 @@ public sealed record EngagementRules(int HalfLifeDays, decimal FullScoreAt, IRea
 {
     /// <summary>A type the rules do not list weighs nothing, so adding a signal source never changes scores by itself.</summary>
     public decimal Weight(string type) => Weights.TryGetValue(type, out var weight) ? weight : 0m;
+
+    /// <summary>What a rules file without an engagement section gets: the shipped weights.</summary>
+    public static readonly EngagementRules Default = new(30, 100m, new Dictionary<string, decimal>(StringComparer.Ordinal)
+    {
+        [SignalTypes.Meeting] = 10m, [SignalTypes.Call] = 5m, [SignalTypes.Email] = 2m, [SignalTypes.Note] = 1m,
+        [SignalTypes.PageView] = 0.2m, [SignalTypes.Visit] = 1m, [SignalTypes.EmailOpen] = 0.5m, [SignalTypes.EmailClick] = 2m,
+        [SignalTypes.FormSubmission] = 8m, [SignalTypes.Backfill] = 1m,
+    }, SurgeRule.Default);
 }

@@ -40,16 +40,34 @@ public sealed class TierAssigner(TieringRules rules)
                 hits.Add(new CriterionHit(criterion.Name, criterion.Points));
             }
         }
-        if (Rules.Engagement is { Points: > 0 } engagement && account.EngagementScore is > 0 and var e)
+        if (EngagementPoints(account.EngagementScore) is > 0 and var points)
         {
-            var points = (int)Math.Round(Math.Clamp(e, 0, 100) * engagement.Points / 100m, MidpointRounding.AwayFromZero);
-            if (points > 0)
-            {
-                hits.Add(new CriterionHit("engagement", points));
-            }
+            hits.Add(new CriterionHit(EngagementCriterion, points));
         }
         return new TierScore(Math.Clamp(hits.Sum(h => h.Points), 0, 100), hits);
     }
+
+    /// <summary>
+    /// A score made earlier with the account's engagement now in place of the engagement it had: the ICP criteria
+    /// do not change without a change of the account, which is then scored afresh.
+    /// </summary>
+    public TierScore Rescore(TierScore prior, decimal? engagementScore)
+    {
+        var hits = prior.Hits.Where(h => h.Name != EngagementCriterion).ToList();
+        if (EngagementPoints(engagementScore) is > 0 and var points)
+        {
+            hits.Add(new CriterionHit(EngagementCriterion, points));
+        }
+        return new TierScore(Math.Clamp(hits.Sum(h => h.Points), 0, 100), hits);
+    }
+
+    /// <summary>The criterion name engagement's share scores under.</summary>
+    public const string EngagementCriterion = "engagement";
+
+    int EngagementPoints(decimal? engagementScore) =>
+        Rules.Engagement is { Points: > 0 } engagement && engagementScore is > 0 and var e
+            ? (int)Math.Round(Math.Clamp(e, 0, 100) * engagement.Points / 100m, MidpointRounding.AwayFromZero)
+            : 0;
 
     /// <summary>
     /// Decides the tier of every account in <paramref name="population"/>. Caps only mean something over the whole

@@ -132,7 +132,7 @@ public static class DemoCommand
 
         output.WriteLine($"Pass {name}");
         var summaries = PairSequence.SummariesOrThrow(
-            await host.Services.GetRequiredService<PairSequence>().RunAsync(ObjectPairs.All, pair => new SyncRequest(Object: pair), ct));
+            await host.Services.GetRequiredService<PairSequence>().RunAsync(ObjectPairs.Everything, pair => new SyncRequest(Object: pair), ct));
         foreach (var summary in summaries)
         {
             SummaryPrinter.PrintRun(output, summary, dryRun: false);

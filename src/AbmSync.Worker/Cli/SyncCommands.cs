@@ -12,7 +12,7 @@ namespace AbmSync.Worker.Cli;
 public static class SyncCommands
 {
     /// <summary>What <c>--object all</c> runs, in order: parents before children.</summary>
-    public static IReadOnlyList<string> AllObjects => ObjectPairs.All;
+    public static IReadOnlyList<string> AllObjects => ObjectPairs.Everything;
 
     static readonly JsonSerializerOptions Json = new()
     {

@@ -127,6 +127,8 @@ public sealed class PageCommit(string objectName, long runId)
     public List<(string FromSalesforceId, string ToSalesforceId)> MovedLinks { get; } = [];
     public List<(string Side, string RecordId, WrittenValues Values)> Written { get; } = [];
     public List<Decision> Decisions { get; } = [];
+    /// <summary>Rule decisions appended to the ledger with the page's writes, in the same transaction.</summary>
+    public List<LedgerEntry> Ledger { get; } = [];
     public List<RecordFailure> Failures { get; } = [];
     /// <summary>Records that synced cleanly: their open dead letters on that side are resolved.</summary>
     public List<(string Side, string RecordId)> Succeeded { get; } = [];

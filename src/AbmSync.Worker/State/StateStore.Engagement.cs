@@ -61,6 +61,17 @@ public sealed partial class StateStore
         return [.. signals.OrderBy(s => s.At).ThenBy(s => s.SourceKey, StringComparer.Ordinal)];
     }
 
+    /// <summary>Every signal dated <paramref name="since"/> or later, oldest first: what an evaluation of every account reads.</summary>
+    public async Task<IReadOnlyList<StoredSignal>> SignalsSinceAsync(DateTimeOffset since)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync($"""
+            SELECT source_key, type, at, amount, contact_id, account_id, company_id FROM engagement_signal
+            WHERE at{TextOrder} >= @since ORDER BY at{TextOrder}, source_key{TextOrder}
+            """, new { since = Text(since) });
+        return [.. rows.Select(ToStoredSignal)];
+    }
+
     static StoredSignal ToStoredSignal(dynamic r) => new(
         (string)r.source_key, (string)r.type, Parse((string)r.at), Amount(r.amount), (string?)r.contact_id, (string?)r.account_id, (string?)r.company_id);
 
@@ -154,6 +165,12 @@ public sealed partial class StateStore
         }
         await using var connection = Open();
         await using var transaction = await connection.BeginTransactionAsync();
+        await AppendLedgerAsync(connection, transaction, entries);
+        await transaction.CommitAsync();
+    }
+
+    static async Task AppendLedgerAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, IReadOnlyList<LedgerEntry> entries)
+    {
         foreach (var e in entries)
         {
             await connection.ExecuteAsync("""
@@ -162,7 +179,6 @@ public sealed partial class StateStore
                 """, new { e.Object, e.RecordId, e.Kind, e.Value, e.Previous, e.Reason, e.Inputs, e.RulesHash, e.RuleId, e.RunId, decidedAt = Text(e.DecidedAt) },
                 transaction);
         }
-        await transaction.CommitAsync();
     }
 
     /// <summary>The current decision of a kind for every record of an object: each record's latest entry, by record id.</summary>

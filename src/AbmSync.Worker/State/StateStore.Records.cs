@@ -288,6 +288,7 @@ public sealed partial class StateStore
                 new { d.Object, d.RecordId, d.Kind, d.Value, d.Score, d.Detail, d.Reason, d.OwnerId, locked = d.Locked ? 1 : 0, d.RunId, decidedAt = Text(d.DecidedAt) },
                 transaction);
         }
+        await AppendLedgerAsync(connection, transaction, page.Ledger);
         if (page.Failures.Count > 0)
         {
             await RecordFailuresAsync(connection, transaction, page, now);

@@ -13,6 +13,9 @@ public static class AbmFields
     public const string SalesforceTierReason = "ABM_Tier_Reason__c";
     public const string SalesforceTierLocked = "ABM_Tier_Locked__c";
     public const string SalesforceHubSpotId = "ABM_HubSpot_Id__c";
+    public const string SalesforceEngagementScore = "ABM_Engagement_Score__c";
+    public const string SalesforceLastEngaged = "ABM_Last_Engaged__c";
+    public const string SalesforceSurge = "ABM_Surge__c";
 
     public const string HubSpotGroup = "abm";
     public const string HubSpotSalesforceId = "abm_salesforce_id";
@@ -20,13 +23,15 @@ public static class AbmFields
     public const string HubSpotTier = "abm_tier";
     public const string HubSpotScore = "abm_score";
     public const string HubSpotTierReason = "abm_tier_reason";
+    public const string HubSpotEngagementScore = "abm_engagement_score";
+    public const string HubSpotSurge = "abm_surge";
 
     /// <summary>Salesforce Account fields that must exist (the metadata in connectors/salesforce-metadata deploys them).</summary>
     public static readonly IReadOnlyList<string> SalesforceAccountFields =
     [
         SalesforceTier, SalesforceScore, SalesforceTierReason, "ABM_Routing_Reason__c", SalesforceTierLocked, "ABM_SDR__c",
-        "ABM_Marketer__c", "ABM_Engagement_Score__c", "ABM_Buying_Committee_Coverage__c", "ABM_Last_Engaged__c", "ABM_Stage__c",
-        "ABM_Stalled__c", "ABM_Surge__c", SalesforceHubSpotId,
+        "ABM_Marketer__c", SalesforceEngagementScore, "ABM_Buying_Committee_Coverage__c", SalesforceLastEngaged, "ABM_Stage__c",
+        "ABM_Stalled__c", SalesforceSurge, SalesforceHubSpotId,
     ];
 
     /// <summary>Every ABM field per Salesforce object (docs/architecture.md; connectors/salesforce-metadata deploys them).</summary>
@@ -40,7 +45,8 @@ public static class AbmFields
         };
 
     /// <summary>Salesforce Account fields the engine writes in this stage: each must be updateable by the integration user.</summary>
-    public static readonly IReadOnlyList<string> SalesforceAccountWrites = [SalesforceTier, SalesforceScore, SalesforceTierReason, SalesforceHubSpotId];
+    public static readonly IReadOnlyList<string> SalesforceAccountWrites =
+        [SalesforceTier, SalesforceScore, SalesforceTierReason, SalesforceEngagementScore, SalesforceLastEngaged, SalesforceSurge, SalesforceHubSpotId];
 
     static HubSpotPropertyDefinition Text(string name, string label, string description, bool unique = false) =>
         new(name, label, "string", "text", HubSpotGroup, description, unique);
@@ -68,8 +74,8 @@ public static class AbmFields
                 Text(HubSpotTierReason, "ABM tier reason", "Why the account has its tier: the criteria that scored. Set by AbmSync."),
                 Choice("abm_stage", "ABM stage", "Target, Engaged, Opportunity or Customer. Set by AbmSync.", "Target", "Engaged", "Opportunity", "Customer"),
                 Flag("abm_stalled", "ABM stalled", "No engagement and no opportunity progress for the configured days. Set by AbmSync."),
-                Flag("abm_surge", "ABM surge", "Engagement well above the account's usual level. Set by AbmSync."),
-                Number("abm_engagement_score", "ABM engagement score", "Decayed engagement of the account's contacts. Set by AbmSync."),
+                Flag(HubSpotSurge, "ABM surge", "Engagement well above the account's usual level. Set by AbmSync."),
+                Number(HubSpotEngagementScore, "ABM engagement score", "Decayed engagement of the account's contacts. Set by AbmSync."),
                 Number("abm_buying_committee_coverage", "ABM buying committee coverage", "Share of buying roles with an engaged contact, 0-100. Set by AbmSync."),
                 Text("abm_sdr_owner_id", "ABM SDR", "HubSpot owner id of the account's SDR. Set by AbmSync."),
                 Text("abm_marketer_owner_id", "ABM marketer", "HubSpot owner id of the account's ABM marketer. Set by AbmSync."),

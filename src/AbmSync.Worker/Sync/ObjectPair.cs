@@ -24,6 +24,10 @@ namespace AbmSync.Worker.Sync;
 /// not copied into the org as opportunities a second time (deals match by linked id only, never by name).
 /// </param>
 /// <param name="ExcludePersonAccounts">Where the org has person accounts (<c>IsPersonAccount</c>), they do not take part.</param>
+/// <param name="ReadsEngagementCounters">
+/// Its HubSpot reads also ask for the contacts' engagement counters, stored as signals with each page: they ride on
+/// reads the pair makes anyway.
+/// </param>
 /// <param name="ConvertedFrom">The lead pair whose converted leads' twins this pair's records take over (match key converted-lead).</param>
 public sealed record ObjectPair(
     string Name,
@@ -40,7 +44,8 @@ public sealed record ObjectPair(
     bool ExcludePersonAccounts = false,
     string? ConvertedFrom = null,
     bool CreateInSalesforceOnlyNew = false,
-    LinkSet? LinkSet = null)
+    LinkSet? LinkSet = null,
+    bool ReadsEngagementCounters = false)
 {
     /// <summary>The Salesforce field that says a record is a person account, in orgs that have them.</summary>
     public const string PersonAccountField = "IsPersonAccount";
@@ -98,6 +103,7 @@ public sealed record ObjectPair(
             .Concat(Mapping.Fields.Any(f => f.Pipelines is { Count: > 0 }) ? [FieldMapping.PipelineProperty] : [])
             .Concat(CreateInSalesforceOnlyNew ? [CreatedProperty] : [])
             .Concat(HubSpotMergeable ? [HubSpotMergedIdsProperty] : [])
+            .Concat(ReadsEngagementCounters ? EngagementReader.ContactProperties : [])
             .Distinct(StringComparer.Ordinal),
     ];
 
@@ -158,6 +164,12 @@ public static class ObjectPairs
     /// </summary>
     public static readonly IReadOnlyList<string> All = [Accounts, Contacts, Leads, Opportunities];
 
+    /// <summary>Not a pair: HubSpot's activities read into engagement signals, which the accounts' rules decide over.</summary>
+    public const string Engagement = "engagement";
+
+    /// <summary>What <c>sync --object all</c> runs: the activities first, so that the accounts decide over them, then every pair.</summary>
+    public static readonly IReadOnlyList<string> Everything = [Engagement, .. All];
+
     public static ObjectPair For(string name, SyncConfiguration configuration) => name switch
     {
         Accounts => new ObjectPair(
@@ -167,11 +179,11 @@ public static class ObjectPairs
         Contacts => new ObjectPair(
             Contacts, configuration.Contacts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
             [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null,
-            Sibling: Leads, CreateInSalesforceUnderParent: true, ExcludePersonAccounts: true, ConvertedFrom: Leads),
+            Sibling: Leads, CreateInSalesforceUnderParent: true, ExcludePersonAccounts: true, ConvertedFrom: Leads, ReadsEngagementCounters: true),
         Leads => new ObjectPair(
             Leads, configuration.Leads, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceLeadId,
             [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null,
-            Sibling: Contacts, FieldsFollowSibling: true),
+            Sibling: Contacts, FieldsFollowSibling: true, ReadsEngagementCounters: true),
         Opportunities => new ObjectPair(
             Opportunities, configuration.Opportunities, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
             [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null, CreateInSalesforceUnderParent: true,

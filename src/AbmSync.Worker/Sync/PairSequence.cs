@@ -23,10 +23,19 @@ public sealed record PairOutcome(string Pair, SyncSummary? Summary, Exception? E
 /// and opportunities, which share nothing, plan at the same time. What waits for what follows from the pairs' own
 /// description (<see cref="ReadsWaitFor"/>, <see cref="PagesWaitFor"/>), never from their names.
 /// </summary>
-public sealed class PairSequence(SyncRunner runner, SyncConfiguration configuration, IOptions<SyncOptions> options)
+public sealed class PairSequence(SyncRunner runner, EngagementSync engagement, SyncConfiguration configuration, IOptions<SyncOptions> options)
 {
     public async Task<IReadOnlyList<PairOutcome>> RunAsync(IReadOnlyList<string> names, Func<string, SyncRequest> requestFor, CancellationToken ct)
     {
+        var outcomes = new List<PairOutcome>();
+        if (names.Contains(ObjectPairs.Engagement))
+        {
+            // The activities are read before any pair starts: the accounts' rules decide over every signal. On its own,
+            // engagement is followed by the accounts, whose run writes the engagement that changed.
+            outcomes.Add(await EngagementOutcomeAsync(requestFor(ObjectPairs.Engagement), ct));
+            // A failed read of the activities does not hold the records back: the accounts decide over the signals stored.
+            names = names.Count == 1 ? [ObjectPairs.Accounts] : [.. names.Where(n => n != ObjectPairs.Engagement)];
+        }
         var pairs = names.Select(n => ObjectPairs.For(n, configuration)).ToList();
         var runs = new List<Task<SyncSummary>>();
         for (var i = 0; i < pairs.Count; i++)
@@ -39,7 +48,6 @@ public sealed class PairSequence(SyncRunner runner, SyncConfiguration configurat
                 AfterAsync(earlier.Where(e => !together || PagesWaitFor(pair, e.Pair))));
             runs.Add(runner.RunAsync(pair, requestFor(pair.Name), gates, ct));
         }
-        var outcomes = new List<PairOutcome>();
         for (var i = 0; i < pairs.Count; i++)
         {
             try
@@ -52,6 +60,18 @@ public sealed class PairSequence(SyncRunner runner, SyncConfiguration configurat
             }
         }
         return outcomes;
+    }
+
+    async Task<PairOutcome> EngagementOutcomeAsync(SyncRequest request, CancellationToken ct)
+    {
+        try
+        {
+            return new PairOutcome(ObjectPairs.Engagement, await engagement.RunAsync(request with { Object = ObjectPairs.Engagement }, ct), null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new PairOutcome(ObjectPairs.Engagement, null, e);
+        }
     }
 
     /// <summary>The summaries in order, or the first failure once every run has ended (as running them one by one would).</summary>

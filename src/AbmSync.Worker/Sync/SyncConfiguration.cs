@@ -1,3 +1,4 @@
+using AbmSync.Core.Engagement;
 using AbmSync.Core.Mapping;
 using AbmSync.Core.Rules;
 using Microsoft.Extensions.Options;
@@ -47,6 +48,9 @@ public sealed class SyncConfiguration
             throw new ConfigurationFileException([new ConfigurationProblem(Leads.Location.File, 1, 1, "leads.yaml must pair Salesforce Lead with HubSpot contacts")]);
         }
         TierAssigner = new TierAssigner(Rules.Tiering);
+        EngagementScorer = new EngagementScorer(Rules.Engagement ?? EngagementRules.Default);
+        // The ledger names the rules every decision was made under: the file's bytes, so that an edit of a comment is a new hash too.
+        RulesHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(Directory, "rules.yaml"))))[..16];
     }
 
     public string Directory { get; }
@@ -56,6 +60,10 @@ public sealed class SyncConfiguration
     public ObjectMapping Opportunities { get; }
     public RulesFile Rules { get; }
     public TierAssigner TierAssigner { get; }
+    public EngagementScorer EngagementScorer { get; }
+
+    /// <summary>The first 16 hex digits of rules.yaml's SHA-256: which rules a ledger entry was decided under.</summary>
+    public string RulesHash { get; }
 
     static T? Load<T>(string path, Func<string, T> load, List<ConfigurationProblem> problems) where T : class
     {

@@ -111,11 +111,21 @@ public sealed partial class SyncRunner
         run.DeadLettered += commit.Failures.Count;
         if (!run.Request.DryRun)
         {
+            if (pair.ReadsEngagementCounters)
+            {
+                // Before the page's cursor moves: a run stopped here reads these contacts again, and their increases
+                // are stored once (by source key) whichever run stores them.
+                run.CounterSignals += await engagementReader.StoreCountersAsync([.. items.Select(i => i.HubSpot).OfType<HubSpotObject>()]);
+            }
             await store.CommitPageAsync(commit);
             await FlushApiUsageAsync(run);
             foreach (var d in commit.Decisions)
             {
                 pair.Rules?.Committed(d);
+            }
+            foreach (var entry in commit.Ledger)
+            {
+                pair.Rules?.Committed(entry);
             }
         }
     }
@@ -229,6 +239,7 @@ public sealed partial class SyncRunner
                 }
                 if (pair.Rules?.ToStored(sfId, run.Id, now) is { } gone)
                 {
+                    commit.Ledger.AddRange(pair.Rules.LedgerFor(sfId, run.Id, now, configuration.RulesHash));
                     commit.Decisions.Add(gone);
                 }
                 continue;
@@ -279,6 +290,7 @@ public sealed partial class SyncRunner
             }
             if (pair.Rules?.ToStored(sfId, run.Id, now) is { } decision && item.Failure is null)
             {
+                commit.Ledger.AddRange(pair.Rules.LedgerFor(sfId, run.Id, now, configuration.RulesHash));
                 commit.Decisions.Add(decision);
             }
         }

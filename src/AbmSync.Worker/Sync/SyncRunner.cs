@@ -32,6 +32,8 @@ public sealed partial class SyncRunner(
     SalesforceCallCounter salesforceCalls,
     HubSpotCallCounter hubSpotCalls,
     SyncCache cache,
+    AccountEngagementBook engagementBook,
+    EngagementReader engagementReader,
     TimeProvider time,
     IOptions<SyncOptions> options,
     IOptions<SalesforceOptions> salesforceOptions,
@@ -117,7 +119,11 @@ public sealed partial class SyncRunner(
                 HubSpotTimeZone: cache.HubSpotTimeZone);
             // Records that left the filter keep only what the rules take back: a mapping without fields.
             run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
-            pair.Rules?.Load(await store.GetDecisionsAsync(pair.Name, TierRules.Kind));
+            if (pair.Rules is { } accountRules)
+            {
+                accountRules.Load(await store.GetDecisionsAsync(pair.Name, TierRules.Kind));
+                accountRules.UseEngagement(await engagementBook.EvaluateAsync(run.StartedAt), await store.CurrentDecisionsAsync(pair.Name, TierRules.EngagementKind));
+            }
 
             await ReadAsync(run, gates, ct);
             await ProcessPagesAsync(run, run.SalesforcePages, Side.Salesforce, ct);
@@ -361,6 +367,9 @@ public sealed partial class SyncRunner(
         public HashSet<(string, DateTimeOffset?)> SeenHubSpot { get; } = [];
         public HashSet<string> Planned { get; } = new(StringComparer.Ordinal);
         public List<PlannedWrite> Writes { get; } = [];
+
+        /// <summary>Engagement signals the contacts' counters gave in this run.</summary>
+        public int CounterSignals { get; set; }
         // A page is planned while the one before it writes: what both do is counted safely from either.
         int unchanged;
         int unlinked;

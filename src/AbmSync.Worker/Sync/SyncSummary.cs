@@ -100,6 +100,9 @@ public sealed record SyncSummary(
 {
     /// <summary>HubSpot records read as changes (the Salesforce count is <see cref="RecordsRead"/>).</summary>
     public int HubSpotRead { get; init; }
+
+    /// <summary>Engagement signals stored that were not stored before (activities, or the contacts' counters).</summary>
+    public int SignalsAdded { get; init; }
     /// <summary>Values a person changed on the side a field only flows to, put back.</summary>
     public int Corrections { get; init; }
     /// <summary>Two-way fields both sides changed, each decided by its policy.</summary>

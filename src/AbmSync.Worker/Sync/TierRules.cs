@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using AbmSync.Connectors.Salesforce;
 using AbmSync.Core.Accounts;
+using AbmSync.Core.Engagement;
 using AbmSync.Core.Rules;
 using AbmSync.Core.Sync;
 using AbmSync.Worker.State;
@@ -18,6 +19,9 @@ public sealed class TierRules(TierAssigner assigner)
 {
     public const string Kind = "tier";
 
+    /// <summary>The ledger's kind for an account's engagement (score, last engaged, surge).</summary>
+    public const string EngagementKind = "engagement";
+
     /// <summary>The detail of a decision that takes an account off the list: it no longer takes part (deleted, or left the filter).</summary>
     public const string OffListDetail = "off-list";
 
@@ -25,12 +29,24 @@ public sealed class TierRules(TierAssigner assigner)
     [
         "Name", "Website", "Industry", "NumberOfEmployees", "AnnualRevenue", "BillingCountry", "BillingCity", "Type", "OwnerId",
         AbmFields.SalesforceTier, AbmFields.SalesforceScore, AbmFields.SalesforceTierReason, AbmFields.SalesforceTierLocked,
+        AbmFields.SalesforceEngagementScore, AbmFields.SalesforceLastEngaged, AbmFields.SalesforceSurge,
     ];
 
-    /// <summary>What the rules write on the Salesforce record (the tier, its score and why).</summary>
-    public static readonly IReadOnlyList<string> SalesforceOutputs = [AbmFields.SalesforceTier, AbmFields.SalesforceScore, AbmFields.SalesforceTierReason];
+    /// <summary>What the rules write on the Salesforce record (the tier, its score and why; the engagement).</summary>
+    public static readonly IReadOnlyList<string> SalesforceOutputs =
+    [
+        AbmFields.SalesforceTier, AbmFields.SalesforceScore, AbmFields.SalesforceTierReason,
+        AbmFields.SalesforceEngagementScore, AbmFields.SalesforceLastEngaged, AbmFields.SalesforceSurge,
+    ];
 
-    public IReadOnlyList<string> HubSpotProperties { get; } = [AbmFields.HubSpotTier, AbmFields.HubSpotScore, AbmFields.HubSpotTierReason];
+    public IReadOnlyList<string> HubSpotProperties { get; } =
+        [AbmFields.HubSpotTier, AbmFields.HubSpotScore, AbmFields.HubSpotTierReason, AbmFields.HubSpotEngagementScore, AbmFields.HubSpotSurge];
+
+    /// <summary>An account without a signal: not engaged, and written so (0, never engaged, no surge).</summary>
+    static readonly AccountEngagement NotEngaged = new(0, null, false, 0, 0, "engagement 0: no engagement signals");
+
+    IReadOnlyDictionary<string, AccountEngagement> engagement = new Dictionary<string, AccountEngagement>(StringComparer.Ordinal);
+    readonly Dictionary<string, LedgerEntry> engagementWritten = new(StringComparer.Ordinal);
 
     readonly Dictionary<string, ScoredAccount> population = new(StringComparer.Ordinal);
     readonly Dictionary<string, Decision> stored = new(StringComparer.Ordinal);
@@ -55,10 +71,36 @@ public sealed class TierRules(TierAssigner assigner)
         }
     }
 
+    /// <summary>
+    /// The engagement of every account as of the run's day, and the engagement last written (the ledger's current
+    /// entries). Accounts not read in this run are scored again with it, so a fading or surging account moves tier
+    /// without a change of its own. Called after <see cref="Load"/>.
+    /// </summary>
+    public void UseEngagement(IReadOnlyDictionary<string, AccountEngagement> current, IEnumerable<LedgerEntry> written)
+    {
+        engagement = current;
+        foreach (var entry in written)
+        {
+            engagementWritten[entry.RecordId] = entry;
+        }
+        foreach (var (id, scored) in population.ToList())
+        {
+            var score = EngagementOf(id).Score;
+            population[id] = scored with
+            {
+                Account = scored.Account with { EngagementScore = score },
+                Score = assigner.Rescore(scored.Score, score),
+            };
+        }
+        decisions = null;
+    }
+
+    public AccountEngagement EngagementOf(string salesforceId) => engagement.GetValueOrDefault(salesforceId) ?? NotEngaged;
+
     public void Observe(SObjectRecord record)
     {
         leaving.Remove(record.Id!);
-        var profile = ToProfile(record);
+        var profile = ToProfile(record) with { EngagementScore = EngagementOf(record.Id!).Score };
         population[profile.Id] = new ScoredAccount(profile, assigner.Score(profile));
         decisions = null;
     }
@@ -93,8 +135,25 @@ public sealed class TierRules(TierAssigner assigner)
 
     /// <summary>Accounts whose decision differs from the one stored: caps moved them although they did not change.</summary>
     public IEnumerable<string> Moved() => Decide().Values
-        .Where(d => !stored.TryGetValue(d.AccountId, out var s) || s.Value != d.Tier || s.Score != d.Score || s.Reason != d.Reason)
+        .Where(d => !stored.TryGetValue(d.AccountId, out var s) || s.Value != d.Tier || s.Score != d.Score || s.Reason != d.Reason
+            || EngagementChanged(d.AccountId))
         .Select(d => d.AccountId);
+
+    bool EngagementChanged(string salesforceId) =>
+        !engagementWritten.TryGetValue(salesforceId, out var written) || written.Inputs != EngagementInputs(EngagementOf(salesforceId));
+
+    /// <summary>What the ledger keeps of an engagement decision: what is written, and the week against the baseline behind the surge.</summary>
+    static string EngagementInputs(AccountEngagement e) => JsonSerializer.Serialize(new
+    {
+        score = e.Score,
+        lastEngaged = LastEngagedText(e),
+        surge = e.Surge,
+        thisWeek = e.ThisWeek,
+        weeklyBaseline = e.WeeklyBaseline,
+    });
+
+    static string? LastEngagedText(AccountEngagement e) =>
+        e.LastEngaged?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>What the rule owns on each side of one account, or null when the account is not on the list.</summary>
     public RuleValues? ValuesFor(string salesforceId)
@@ -110,18 +169,26 @@ public sealed class TierRules(TierAssigner assigner)
             return null;
         }
         var score = d.Score.ToString(CultureInfo.InvariantCulture);
+        var e = EngagementOf(salesforceId);
+        var engagementScore = e.Score.ToString(CultureInfo.InvariantCulture);
+        var surge = e.Surge ? "true" : "false";
         return new RuleValues(
             new Dictionary<string, string?>
             {
                 [AbmFields.SalesforceTier] = d.Tier,
                 [AbmFields.SalesforceScore] = score,
                 [AbmFields.SalesforceTierReason] = d.Reason,
+                [AbmFields.SalesforceEngagementScore] = engagementScore,
+                [AbmFields.SalesforceLastEngaged] = LastEngagedText(e),
+                [AbmFields.SalesforceSurge] = surge,
             },
             new Dictionary<string, string?>
             {
                 [AbmFields.HubSpotTier] = d.Tier,
                 [AbmFields.HubSpotScore] = score,
                 [AbmFields.HubSpotTierReason] = d.Reason,
+                [AbmFields.HubSpotEngagementScore] = engagementScore,
+                [AbmFields.HubSpotSurge] = surge,
             });
     }
 
@@ -138,6 +205,40 @@ public sealed class TierRules(TierAssigner assigner)
         var account = population[salesforceId];
         return new Decision(ObjectPairs.Accounts, salesforceId, Kind, d.Tier, d.Score, JsonSerializer.Serialize(account.Score.Hits), d.Reason,
             account.Account.OwnerId, d.Locked, runId, now);
+    }
+
+    /// <summary>
+    /// The ledger entries of one account's decisions that differ from the last ones: its tier (with the score's
+    /// criteria as inputs) and its engagement. An unchanged decision adds nothing, so an idle day appends nothing.
+    /// </summary>
+    public IReadOnlyList<LedgerEntry> LedgerFor(string salesforceId, long runId, DateTimeOffset now, string rulesHash)
+    {
+        var entries = new List<LedgerEntry>();
+        var decision = ToStored(salesforceId, runId, now);
+        stored.TryGetValue(salesforceId, out var before);
+        if (decision is not null && (before is null || before.Value != decision.Value || before.Score != decision.Score || before.Reason != decision.Reason))
+        {
+            var inputs = JsonSerializer.Serialize(new { score = decision.Score, criteria = decision.Detail, owner = decision.OwnerId, locked = decision.Locked });
+            entries.Add(new LedgerEntry(0, ObjectPairs.Accounts, salesforceId, Kind, decision.Value, before?.Value, decision.Reason, inputs, rulesHash,
+                decision.Detail == OffListDetail ? "inclusion" : decision.Locked ? "tier-lock" : "tiering", runId, now));
+        }
+        if (decision is not null && decision.Detail != OffListDetail && EngagementChanged(salesforceId))
+        {
+            var e = EngagementOf(salesforceId);
+            engagementWritten.TryGetValue(salesforceId, out var previous);
+            entries.Add(new LedgerEntry(0, ObjectPairs.Accounts, salesforceId, EngagementKind, e.Score.ToString(CultureInfo.InvariantCulture), previous?.Value,
+                e.Reason, EngagementInputs(e), rulesHash, "engagement", runId, now));
+        }
+        return entries;
+    }
+
+    /// <summary>Marks ledger entries as committed: the engagement they record is the one written.</summary>
+    public void Committed(LedgerEntry entry)
+    {
+        if (entry.Kind == EngagementKind)
+        {
+            engagementWritten[entry.RecordId] = entry;
+        }
     }
 
     /// <summary>

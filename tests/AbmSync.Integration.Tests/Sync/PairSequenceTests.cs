@@ -15,7 +15,7 @@ public class PairSequenceTests
     static (Func<string, ObjectPair> Pair, PairSequence Sequence) Shipped(string? mappings = null)
     {
         var configuration = new SyncConfiguration(Options.Create(new AbmSync.Worker.MappingsOptions { Directory = mappings ?? Path.Combine(SyncHarness.RepositoryRoot(), "mappings") }));
-        var sequence = new PairSequence(null!, configuration, Options.Create(new AbmSync.Worker.SyncOptions()));
+        var sequence = new PairSequence(null!, null!, configuration, Options.Create(new AbmSync.Worker.SyncOptions()));
         return (name => ObjectPairs.For(name, configuration), sequence);
     }
 

@@ -59,7 +59,7 @@ public sealed class SyncHarness : IAsyncDisposable
     public async Task<IReadOnlyList<SyncSummary>> SyncAllAsync(bool full = false)
     {
         var summaries = PairSequence.SummariesOrThrow(await Host.Services.GetRequiredService<PairSequence>()
-            .RunAsync(ObjectPairs.All, pair => new SyncRequest(Full: full, Object: pair), CancellationToken.None));
+            .RunAsync(ObjectPairs.Everything, pair => new SyncRequest(Full: full, Object: pair), CancellationToken.None));
         foreach (var summary in summaries)
         {
             Assert.True(summary.Status == "succeeded", $"{summary.Object}: {summary.Status} {summary.Message}");
