@@ -96,7 +96,8 @@ public sealed record KillReport(
             {
                 gaps.Add($"{HeldLanded} of {heldPlanned} held kills landed between a write's send and its checkpoint");
             }
-            foreach (var phase in Phases.Where(p => !Kills.Any(k => k.Landed && k.Running.Contains(p.Pair))))
+            // Kills are aimed at writes: a phase that writes to neither system (the activities' read) cannot be aimed at.
+            foreach (var phase in Phases.Where(p => p.SalesforceWrites + p.HubSpotWrites > 0 && !Kills.Any(k => k.Landed && k.Running.Contains(p.Pair))))
             {
                 gaps.Add($"no kill landed in {phase.Pair}");
             }
@@ -163,6 +164,14 @@ public static class KillHarness
             output.WriteLine($"Reference: one uninterrupted `abmsync sync --object all` on the twin sandbox...");
             var (referenceRun, phases) = await ReferenceAsync(reference, referenceDirectory, Environment(reference, settings, bulk: false), settings, ct);
             output.WriteLine($"  exit {referenceRun.ExitCode} after {Seconds(referenceRun.Elapsed)}: {referenceRun.Statuses}; {referenceRun.Calls}");
+            // The run after a first sync writes the engagement that the first one's contacts pass read after the
+            // accounts were written (their counters and buying roles); only the run after that must write nothing.
+            var referenceSettled = await RunToEndAsync("reference engagement run", reference, referenceDirectory, Environment(reference, settings, bulk: false), settings, ct);
+            output.WriteLine($"  then the engagement run: exit {referenceSettled.ExitCode}, {referenceSettled.Calls.Writes} writes ({referenceSettled.Calls})");
+            if (referenceSettled.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"the reference's engagement run exited {referenceSettled.ExitCode}: {referenceSettled.Error}");
+            }
             var referenceNoOp = await RunToEndAsync("reference no-op run", reference, referenceDirectory, Environment(reference, settings, bulk: false), settings, ct);
             output.WriteLine($"  then once more: exit {referenceNoOp.ExitCode}, {referenceNoOp.Calls.Writes} writes ({referenceNoOp.Calls})");
             output.WriteLine();
@@ -198,6 +207,12 @@ public static class KillHarness
             killedCalls += final.Calls;
             killedClock.Stop();
             output.WriteLine($"final run {settings.Kills + 1}{(finalBulk ? " [bulk]" : "")}: exit {final.ExitCode} after {Seconds(final.Elapsed)}: {final.Statuses}; {final.Calls}");
+            var killedSettled = await RunToEndAsync("engagement run", killed, killedDirectory, Environment(killed, settings, bulk: false), settings, ct);
+            output.WriteLine($"then the engagement run: exit {killedSettled.ExitCode}, {killedSettled.Calls.Writes} writes ({killedSettled.Calls})");
+            if (killedSettled.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"the killed world's engagement run exited {killedSettled.ExitCode}: {killedSettled.Error}");
+            }
             var killedNoOp = await RunToEndAsync("no-op run", killed, killedDirectory, Environment(killed, settings, bulk: false), settings, ct);
             output.WriteLine($"then once more: exit {killedNoOp.ExitCode}, {killedNoOp.Calls.Writes} writes ({killedNoOp.Calls})");
             output.WriteLine();

@@ -159,7 +159,9 @@ public static class DemoCommand
     static bool Crossed(IReadOnlyList<Pass> passes) =>
         passes.Count == 5
         && passes[2].HubSpotWritten == 3
-        && passes[3].SalesforceWritten == 3 && passes[3].HubSpotWritten == 1 && passes[3].Conflicts == 1
+        // Three edits cross to Salesforce, and the contact whose title the rep changed last loses its buying role there
+        // ("Chief Revenue Officer" matches none); the HubSpot side already has the rep's title and no role in one write.
+        && passes[3].SalesforceWritten == 4 && passes[3].HubSpotWritten == 1 && passes[3].Conflicts == 1
         && passes[4].SalesforceWritten + passes[4].HubSpotWritten == 0;
 
     static async Task<CallCounts> SandboxCountsAsync(HttpClient probe, Uri baseUrl, CancellationToken ct)

@@ -16,6 +16,7 @@ public static class AbmFields
     public const string SalesforceEngagementScore = "ABM_Engagement_Score__c";
     public const string SalesforceLastEngaged = "ABM_Last_Engaged__c";
     public const string SalesforceSurge = "ABM_Surge__c";
+    public const string SalesforceCoverage = "ABM_Buying_Committee_Coverage__c";
 
     public const string HubSpotGroup = "abm";
     public const string HubSpotSalesforceId = "abm_salesforce_id";
@@ -25,12 +26,13 @@ public static class AbmFields
     public const string HubSpotTierReason = "abm_tier_reason";
     public const string HubSpotEngagementScore = "abm_engagement_score";
     public const string HubSpotSurge = "abm_surge";
+    public const string HubSpotCoverage = "abm_buying_committee_coverage";
 
     /// <summary>Salesforce Account fields that must exist (the metadata in connectors/salesforce-metadata deploys them).</summary>
     public static readonly IReadOnlyList<string> SalesforceAccountFields =
     [
         SalesforceTier, SalesforceScore, SalesforceTierReason, "ABM_Routing_Reason__c", SalesforceTierLocked, "ABM_SDR__c",
-        "ABM_Marketer__c", SalesforceEngagementScore, "ABM_Buying_Committee_Coverage__c", SalesforceLastEngaged, "ABM_Stage__c",
+        "ABM_Marketer__c", SalesforceEngagementScore, SalesforceCoverage, SalesforceLastEngaged, "ABM_Stage__c",
         "ABM_Stalled__c", SalesforceSurge, SalesforceHubSpotId,
     ];
 
@@ -46,7 +48,7 @@ public static class AbmFields
 
     /// <summary>Salesforce Account fields the engine writes in this stage: each must be updateable by the integration user.</summary>
     public static readonly IReadOnlyList<string> SalesforceAccountWrites =
-        [SalesforceTier, SalesforceScore, SalesforceTierReason, SalesforceEngagementScore, SalesforceLastEngaged, SalesforceSurge, SalesforceHubSpotId];
+        [SalesforceTier, SalesforceScore, SalesforceTierReason, SalesforceEngagementScore, SalesforceLastEngaged, SalesforceSurge, SalesforceCoverage, SalesforceHubSpotId];
 
     static HubSpotPropertyDefinition Text(string name, string label, string description, bool unique = false) =>
         new(name, label, "string", "text", HubSpotGroup, description, unique);
@@ -76,7 +78,7 @@ public static class AbmFields
                 Flag("abm_stalled", "ABM stalled", "No engagement and no opportunity progress for the configured days. Set by AbmSync."),
                 Flag(HubSpotSurge, "ABM surge", "Engagement well above the account's usual level. Set by AbmSync."),
                 Number(HubSpotEngagementScore, "ABM engagement score", "Decayed engagement of the account's contacts. Set by AbmSync."),
-                Number("abm_buying_committee_coverage", "ABM buying committee coverage", "Share of buying roles with an engaged contact, 0-100. Set by AbmSync."),
+                Number(HubSpotCoverage, "ABM buying committee coverage", "Share of buying roles with an engaged contact, 0-100. Set by AbmSync."),
                 Text("abm_sdr_owner_id", "ABM SDR", "HubSpot owner id of the account's SDR. Set by AbmSync."),
                 Text("abm_marketer_owner_id", "ABM marketer", "HubSpot owner id of the account's ABM marketer. Set by AbmSync."),
             ],

@@ -10,13 +10,16 @@ namespace AbmSync.Worker.Sync;
 /// </summary>
 public sealed class AccountEngagementBook(StateStore store, SyncConfiguration configuration)
 {
+    /// <summary>An account's engagement and its buying committee's coverage, as of the run's day.</summary>
+    public sealed record AccountSignals(AccountEngagement Engagement, CommitteeCoverageResult Coverage);
+
     /// <summary>
     /// How many half-lives back an evaluation reads: beyond ten, a signal keeps under a thousandth of its weight, which
     /// cannot move a score rounded to a whole number unless the account has thousands of such signals.
     /// </summary>
     const int HalfLivesRead = 10;
 
-    public async Task<IReadOnlyDictionary<string, AccountEngagement>> EvaluateAsync(DateTimeOffset now)
+    public async Task<IReadOnlyDictionary<string, AccountSignals>> EvaluateAsync(DateTimeOffset now)
     {
         var scorer = configuration.EngagementScorer;
         var day = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
@@ -40,6 +43,44 @@ public sealed class AccountEngagementBook(StateStore store, SyncConfiguration co
             }
             list.Add(s.ToSignal() with { AccountId = account });
         }
-        return byAccount.ToDictionary(a => a.Key, a => scorer.Evaluate(a.Value, now), StringComparer.Ordinal);
+
+        // The committee: every contact with a role, by the account it was decided under, engaged by its own latest signal.
+        var contactOf = await store.GetLinkedHubSpotIdsAsync(ObjectPairs.Contacts);
+        var lastSignal = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var s in signals)
+        {
+            if (s.ContactId is { } hubSpotContact && contactOf.TryGetValue(hubSpotContact, out var contact)
+                && (!lastSignal.TryGetValue(contact, out var at) || s.At > at))
+            {
+                lastSignal[contact] = s.At;
+            }
+        }
+        var committees = new Dictionary<string, List<CommitteeContact>>(StringComparer.Ordinal);
+        foreach (var role in await store.CurrentDecisionsAsync(ObjectPairs.Contacts, BuyingRoleRules.Kind))
+        {
+            if (role.Value is null || BuyingRoleRules.AccountOf(role) is not { } account)
+            {
+                continue;
+            }
+            if (!committees.TryGetValue(account, out var members))
+            {
+                committees[account] = members = [];
+            }
+            members.Add(new CommitteeContact(role.RecordId, role.Value, lastSignal.TryGetValue(role.RecordId, out var at) ? at : null));
+        }
+        var coverage = new CommitteeCoverage(configuration.BuyingRoleClassifier.Rules);
+        return byAccount.Keys.Union(committees.Keys).ToDictionary(
+            id => id,
+            id => new AccountSignals(
+                byAccount.TryGetValue(id, out var list) ? scorer.Evaluate(list, now) : NotEngaged,
+                coverage.Measure(committees.GetValueOrDefault(id) ?? [], now)),
+            StringComparer.Ordinal);
     }
+
+    /// <summary>An account without a signal: not engaged, and written so (0, never engaged, no surge).</summary>
+    public static readonly AccountEngagement NotEngaged = new(0, null, false, 0, 0, "engagement 0: no engagement signals");
+
+    /// <summary>An account none of whose contacts has a buying role: its coverage, as the rules measure an empty committee.</summary>
+    public AccountSignals Nothing(DateTimeOffset now) =>
+        new(NotEngaged, new CommitteeCoverage(configuration.BuyingRoleClassifier.Rules).Measure([], now));
 }

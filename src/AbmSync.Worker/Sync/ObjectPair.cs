@@ -37,7 +37,7 @@ public sealed record ObjectPair(
     IReadOnlyList<string> SalesforceRuleFields,
     bool CreateInHubSpot,
     bool CreateInSalesforce,
-    TierRules? Rules,
+    PairRules? Rules,
     string? Sibling = null,
     bool FieldsFollowSibling = false,
     bool CreateInSalesforceUnderParent = false,
@@ -87,6 +87,7 @@ public sealed record ObjectPair(
             .Concat(Mapping.Fields.Where(f => f.Direction != SyncDirection.None).Select(f => f.Salesforce))
             .Concat(Mapping.IncludeSalesforce.Select(c => c.Field))
             .Concat(SalesforceRuleFields)
+            .Concat(Rules?.SalesforceInputs ?? [])
             .Concat(SalesforceMergeable ? [MasterRecordIdField] : [])
             .Append(SalesforceTwinIdField)
             .Distinct(StringComparer.OrdinalIgnoreCase),
@@ -174,11 +175,11 @@ public static class ObjectPairs
     {
         Accounts => new ObjectPair(
             Accounts, configuration.Accounts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
-            TierRules.SalesforceInputs, CreateInHubSpot: true, CreateInSalesforce: false,
+            [], CreateInHubSpot: true, CreateInSalesforce: false,
             new TierRules(configuration.TierAssigner), ExcludePersonAccounts: true),
         Contacts => new ObjectPair(
             Contacts, configuration.Contacts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
-            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null,
+            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: new BuyingRoleRules(configuration.BuyingRoleClassifier),
             Sibling: Leads, CreateInSalesforceUnderParent: true, ExcludePersonAccounts: true, ConvertedFrom: Leads, ReadsEngagementCounters: true),
         Leads => new ObjectPair(
             Leads, configuration.Leads, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceLeadId,

@@ -139,7 +139,7 @@ public sealed class PairSequence(SyncRunner runner, EngagementSync engagement, S
     static HashSet<string> SalesforceFieldsWritten(ObjectPair pair) => new(
         pair.Mapping.Fields.Where(f => f.FlowsToSalesforce).Select(f => f.Salesforce)
             .Append(pair.SalesforceTwinIdField)
-            .Concat(pair.Rules is null ? [] : TierRules.SalesforceOutputs),
+            .Concat(pair.Rules?.SalesforceOutputs ?? []),
         StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether a relationship name in the later pair's fields reaches the earlier pair's object: by its name, or through a link field.</summary>

@@ -49,6 +49,7 @@ public sealed class SyncConfiguration
         }
         TierAssigner = new TierAssigner(Rules.Tiering);
         EngagementScorer = new EngagementScorer(Rules.Engagement ?? EngagementRules.Default);
+        BuyingRoleClassifier = new BuyingRoleClassifier(Rules.BuyingCommittee ?? new BuyingCommitteeRules(BuyingCommitteeRules.DefaultEngagedDays, []));
         // The ledger names the rules every decision was made under: the file's bytes, so that an edit of a comment is a new hash too.
         RulesHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(Directory, "rules.yaml"))))[..16];
     }
@@ -61,6 +62,7 @@ public sealed class SyncConfiguration
     public RulesFile Rules { get; }
     public TierAssigner TierAssigner { get; }
     public EngagementScorer EngagementScorer { get; }
+    public BuyingRoleClassifier BuyingRoleClassifier { get; }
 
     /// <summary>The first 16 hex digits of rules.yaml's SHA-256: which rules a ledger entry was decided under.</summary>
     public string RulesHash { get; }

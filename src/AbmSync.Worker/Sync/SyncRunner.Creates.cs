@@ -238,6 +238,10 @@ public sealed partial class SyncRunner
         }
     }
 
+    /// <summary>The twin id, with whatever else the plan writes to HubSpot (a rule's value such as the buying role): one write.</summary>
+    static IReadOnlyDictionary<string, string?> TwinIdWrite(ObjectPair pair, Item item) =>
+        new Dictionary<string, string?>(item.Plan!.HubSpotWrites, StringComparer.Ordinal) { [pair.HubSpotTwinIdProperty] = item.SalesforceId };
+
     /// <summary>
     /// A record created in (or linked to) Salesforce from HubSpot tells its HubSpot twin its new Salesforce id. A
     /// refusal leaves the link standing and is retried from the Salesforce side, where the twin id is a rule value.
@@ -255,7 +259,7 @@ public sealed partial class SyncRunner
             new ParallelOptions { MaxDegreeOfParallelism = options.Value.HubSpotWritesInFlight, CancellationToken = ct }, async (chunk, token) =>
             {
                 var outcomes = await hubSpotSide.UpdateAsync(pair,
-                    [.. chunk.Select(i => (i.SalesforceId!, i.HubSpotId!, (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?> { [pair.HubSpotTwinIdProperty] = i.SalesforceId }))], token);
+                    [.. chunk.Select(i => (i.SalesforceId!, i.HubSpotId!, TwinIdWrite(pair, i)))], token);
                 // Each item is in one chunk only: no two writers touch one item.
                 foreach (var outcome in outcomes.Where(o => !o.Success))
                 {

@@ -138,7 +138,7 @@ public sealed partial class SyncRunner
     static RuleValues RuleValuesFor(RunState run, Item item)
     {
         var pair = run.Pair;
-        var rules = item.SalesforceId is { } id ? pair.Rules?.ValuesFor(id) : null;
+        var rules = pair.Rules?.ValuesFor(new RuleSubject(item.SalesforceId, item.HubSpotId, item.Salesforce, item.HubSpot));
         var salesforceValues = new Dictionary<string, string?>(rules?.Salesforce ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
         var hubSpotValues = new Dictionary<string, string?>(rules?.HubSpot ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
         if (item.HubSpotId is { } twin)
@@ -237,10 +237,13 @@ public sealed partial class SyncRunner
                     commit.Succeeded.Add((Side.HubSpot, sfId));
                     run.CountUnlinked();
                 }
-                if (pair.Rules?.ToStored(sfId, run.Id, now) is { } gone)
+                if (pair.Rules is { } rulesOfGone)
                 {
-                    commit.Ledger.AddRange(pair.Rules.LedgerFor(sfId, run.Id, now, configuration.RulesHash));
-                    commit.Decisions.Add(gone);
+                    commit.Ledger.AddRange(rulesOfGone.LedgerFor(new RuleSubject(sfId, item.HubSpotId, null, null), run.Id, now, configuration.RulesHash));
+                    if (rulesOfGone.ToStored(sfId, run.Id, now) is { } gone)
+                    {
+                        commit.Decisions.Add(gone);
+                    }
                 }
                 continue;
             }
@@ -288,10 +291,14 @@ public sealed partial class SyncRunner
                     run.CountUnchanged();
                 }
             }
-            if (pair.Rules?.ToStored(sfId, run.Id, now) is { } decision && item.Failure is null)
+            if (pair.Rules is { } rules && item.Failure is null)
             {
-                commit.Ledger.AddRange(pair.Rules.LedgerFor(sfId, run.Id, now, configuration.RulesHash));
-                commit.Decisions.Add(decision);
+                commit.Ledger.AddRange(rules.LedgerFor(
+                    new RuleSubject(sfId, item.HubSpotId, item.Salesforce, item.HubSpot, item.Plan?.SalesforceWrites), run.Id, now, configuration.RulesHash));
+                if (rules.ToStored(sfId, run.Id, now) is { } decision)
+                {
+                    commit.Decisions.Add(decision);
+                }
             }
         }
     }

@@ -119,10 +119,9 @@ public sealed partial class SyncRunner(
                 HubSpotTimeZone: cache.HubSpotTimeZone);
             // Records that left the filter keep only what the rules take back: a mapping without fields.
             run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
-            if (pair.Rules is { } accountRules)
+            if (pair.Rules is { } rules)
             {
-                accountRules.Load(await store.GetDecisionsAsync(pair.Name, TierRules.Kind));
-                accountRules.UseEngagement(await engagementBook.EvaluateAsync(run.StartedAt), await store.CurrentDecisionsAsync(pair.Name, TierRules.EngagementKind));
+                await rules.LoadAsync(new RulesSnapshot(store, engagementBook, pair.Name, run.StartedAt));
             }
 
             await ReadAsync(run, gates, ct);
@@ -291,7 +290,7 @@ public sealed partial class SyncRunner(
 
     SyncSummary Summary(RunState run, string status, TimeSpan elapsed, string? message)
     {
-        var rules = run.Pair.Rules;
+        var rules = run.Pair.Rules as TierRules;
         var perTier = rules?.PerTier() ?? new Dictionary<string, int>();
         // Owners are reported, never guessed: an account whose Salesforce owner has no HubSpot owner of the same
         // email keeps whatever owner HubSpot has, and the owner's email is listed for someone to fix.

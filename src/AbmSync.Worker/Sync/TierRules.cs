@@ -15,7 +15,7 @@ namespace AbmSync.Worker.Sync;
 /// population is what was decided before (from the state store) with this run's reads laid over it; an account that
 /// left the inclusion filter leaves the population and no longer takes a place under a cap.
 /// </summary>
-public sealed class TierRules(TierAssigner assigner)
+public sealed class TierRules(TierAssigner assigner) : PairRules
 {
     public const string Kind = "tier";
 
@@ -25,27 +25,28 @@ public sealed class TierRules(TierAssigner assigner)
     /// <summary>The detail of a decision that takes an account off the list: it no longer takes part (deleted, or left the filter).</summary>
     public const string OffListDetail = "off-list";
 
-    public static readonly IReadOnlyList<string> SalesforceInputs =
+    public static readonly IReadOnlyList<string> Inputs =
     [
         "Name", "Website", "Industry", "NumberOfEmployees", "AnnualRevenue", "BillingCountry", "BillingCity", "Type", "OwnerId",
         AbmFields.SalesforceTier, AbmFields.SalesforceScore, AbmFields.SalesforceTierReason, AbmFields.SalesforceTierLocked,
-        AbmFields.SalesforceEngagementScore, AbmFields.SalesforceLastEngaged, AbmFields.SalesforceSurge,
+        AbmFields.SalesforceEngagementScore, AbmFields.SalesforceLastEngaged, AbmFields.SalesforceSurge, AbmFields.SalesforceCoverage,
     ];
 
     /// <summary>What the rules write on the Salesforce record (the tier, its score and why; the engagement).</summary>
-    public static readonly IReadOnlyList<string> SalesforceOutputs =
+    public static readonly IReadOnlyList<string> Outputs =
     [
         AbmFields.SalesforceTier, AbmFields.SalesforceScore, AbmFields.SalesforceTierReason,
-        AbmFields.SalesforceEngagementScore, AbmFields.SalesforceLastEngaged, AbmFields.SalesforceSurge,
+        AbmFields.SalesforceEngagementScore, AbmFields.SalesforceLastEngaged, AbmFields.SalesforceSurge, AbmFields.SalesforceCoverage,
     ];
 
-    public IReadOnlyList<string> HubSpotProperties { get; } =
-        [AbmFields.HubSpotTier, AbmFields.HubSpotScore, AbmFields.HubSpotTierReason, AbmFields.HubSpotEngagementScore, AbmFields.HubSpotSurge];
+    public override IReadOnlyList<string> SalesforceInputs => Inputs;
+    public override IReadOnlyList<string> SalesforceOutputs => Outputs;
 
-    /// <summary>An account without a signal: not engaged, and written so (0, never engaged, no surge).</summary>
-    static readonly AccountEngagement NotEngaged = new(0, null, false, 0, 0, "engagement 0: no engagement signals");
+    public override IReadOnlyList<string> HubSpotProperties { get; } =
+        [AbmFields.HubSpotTier, AbmFields.HubSpotScore, AbmFields.HubSpotTierReason, AbmFields.HubSpotEngagementScore, AbmFields.HubSpotSurge, AbmFields.HubSpotCoverage];
 
-    IReadOnlyDictionary<string, AccountEngagement> engagement = new Dictionary<string, AccountEngagement>(StringComparer.Ordinal);
+    IReadOnlyDictionary<string, AccountEngagementBook.AccountSignals> engagement = new Dictionary<string, AccountEngagementBook.AccountSignals>(StringComparer.Ordinal);
+    AccountEngagementBook.AccountSignals? nothing;
     readonly Dictionary<string, LedgerEntry> engagementWritten = new(StringComparer.Ordinal);
 
     readonly Dictionary<string, ScoredAccount> population = new(StringComparer.Ordinal);
@@ -54,6 +55,13 @@ public sealed class TierRules(TierAssigner assigner)
     Dictionary<string, TierDecision>? decisions;
 
     public IReadOnlyDictionary<string, ScoredAccount> Population => population;
+
+    public override async Task LoadAsync(RulesSnapshot snapshot)
+    {
+        Load(await snapshot.Store.GetDecisionsAsync(snapshot.Pair, Kind));
+        nothing = snapshot.Engagement.Nothing(snapshot.Now);
+        UseEngagement(await snapshot.Engagement.EvaluateAsync(snapshot.Now), await snapshot.Store.CurrentDecisionsAsync(snapshot.Pair, EngagementKind));
+    }
 
     public void Load(IEnumerable<Decision> decided)
     {
@@ -76,7 +84,7 @@ public sealed class TierRules(TierAssigner assigner)
     /// entries). Accounts not read in this run are scored again with it, so a fading or surging account moves tier
     /// without a change of its own. Called after <see cref="Load"/>.
     /// </summary>
-    public void UseEngagement(IReadOnlyDictionary<string, AccountEngagement> current, IEnumerable<LedgerEntry> written)
+    public void UseEngagement(IReadOnlyDictionary<string, AccountEngagementBook.AccountSignals> current, IEnumerable<LedgerEntry> written)
     {
         engagement = current;
         foreach (var entry in written)
@@ -95,9 +103,12 @@ public sealed class TierRules(TierAssigner assigner)
         decisions = null;
     }
 
-    public AccountEngagement EngagementOf(string salesforceId) => engagement.GetValueOrDefault(salesforceId) ?? NotEngaged;
+    public AccountEngagement EngagementOf(string salesforceId) => SignalsOf(salesforceId).Engagement;
 
-    public void Observe(SObjectRecord record)
+    public AccountEngagementBook.AccountSignals SignalsOf(string salesforceId) =>
+        engagement.GetValueOrDefault(salesforceId) ?? nothing ?? new(AccountEngagementBook.NotEngaged, new CommitteeCoverageResult(0, [], [], "coverage 0: no buying roles"));
+
+    public override void Observe(SObjectRecord record)
     {
         leaving.Remove(record.Id!);
         var profile = ToProfile(record) with { EngagementScore = EngagementOf(record.Id!).Score };
@@ -109,7 +120,7 @@ public sealed class TierRules(TierAssigner assigner)
     /// The account no longer takes part (deleted, or it left the inclusion filter): it stops counting towards caps, and
     /// its decision says why it is off the list. True when it was on the list before (its tier must be taken back).
     /// </summary>
-    public bool Exclude(string salesforceId, string reason)
+    public override bool Exclude(string salesforceId, string reason)
     {
         decisions = null;
         var wasKnown = population.Remove(salesforceId);
@@ -134,29 +145,31 @@ public sealed class TierRules(TierAssigner assigner)
     }
 
     /// <summary>Accounts whose decision differs from the one stored: caps moved them although they did not change.</summary>
-    public IEnumerable<string> Moved() => Decide().Values
+    public override IEnumerable<string> Moved() => Decide().Values
         .Where(d => !stored.TryGetValue(d.AccountId, out var s) || s.Value != d.Tier || s.Score != d.Score || s.Reason != d.Reason
             || EngagementChanged(d.AccountId))
         .Select(d => d.AccountId);
 
     bool EngagementChanged(string salesforceId) =>
-        !engagementWritten.TryGetValue(salesforceId, out var written) || written.Inputs != EngagementInputs(EngagementOf(salesforceId));
+        !engagementWritten.TryGetValue(salesforceId, out var written) || written.Inputs != EngagementInputs(SignalsOf(salesforceId));
 
     /// <summary>What the ledger keeps of an engagement decision: what is written, and the week against the baseline behind the surge.</summary>
-    static string EngagementInputs(AccountEngagement e) => JsonSerializer.Serialize(new
+    static string EngagementInputs(AccountEngagementBook.AccountSignals signals) => JsonSerializer.Serialize(new
     {
-        score = e.Score,
-        lastEngaged = LastEngagedText(e),
-        surge = e.Surge,
-        thisWeek = e.ThisWeek,
-        weeklyBaseline = e.WeeklyBaseline,
+        score = signals.Engagement.Score,
+        lastEngaged = LastEngagedText(signals.Engagement),
+        surge = signals.Engagement.Surge,
+        thisWeek = signals.Engagement.ThisWeek,
+        weeklyBaseline = signals.Engagement.WeeklyBaseline,
+        coverage = signals.Coverage.Coverage,
+        covered = signals.Coverage.CoveredRoles,
     });
 
     static string? LastEngagedText(AccountEngagement e) =>
         e.LastEngaged?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>What the rule owns on each side of one account, or null when the account is not on the list.</summary>
-    public RuleValues? ValuesFor(string salesforceId)
+    public override RuleValues? ValuesFor(string salesforceId)
     {
         if (leaving.TryGetValue(salesforceId, out var why))
         {
@@ -169,8 +182,10 @@ public sealed class TierRules(TierAssigner assigner)
             return null;
         }
         var score = d.Score.ToString(CultureInfo.InvariantCulture);
-        var e = EngagementOf(salesforceId);
+        var signals = SignalsOf(salesforceId);
+        var e = signals.Engagement;
         var engagementScore = e.Score.ToString(CultureInfo.InvariantCulture);
+        var coverage = signals.Coverage.Coverage.ToString(CultureInfo.InvariantCulture);
         var surge = e.Surge ? "true" : "false";
         return new RuleValues(
             new Dictionary<string, string?>
@@ -181,6 +196,7 @@ public sealed class TierRules(TierAssigner assigner)
                 [AbmFields.SalesforceEngagementScore] = engagementScore,
                 [AbmFields.SalesforceLastEngaged] = LastEngagedText(e),
                 [AbmFields.SalesforceSurge] = surge,
+                [AbmFields.SalesforceCoverage] = coverage,
             },
             new Dictionary<string, string?>
             {
@@ -189,10 +205,11 @@ public sealed class TierRules(TierAssigner assigner)
                 [AbmFields.HubSpotTierReason] = d.Reason,
                 [AbmFields.HubSpotEngagementScore] = engagementScore,
                 [AbmFields.HubSpotSurge] = surge,
+                [AbmFields.HubSpotCoverage] = coverage,
             });
     }
 
-    public Decision? ToStored(string salesforceId, long runId, DateTimeOffset now)
+    public override Decision? ToStored(string salesforceId, long runId, DateTimeOffset now)
     {
         if (leaving.TryGetValue(salesforceId, out var why))
         {
@@ -211,7 +228,7 @@ public sealed class TierRules(TierAssigner assigner)
     /// The ledger entries of one account's decisions that differ from the last ones: its tier (with the score's
     /// criteria as inputs) and its engagement. An unchanged decision adds nothing, so an idle day appends nothing.
     /// </summary>
-    public IReadOnlyList<LedgerEntry> LedgerFor(string salesforceId, long runId, DateTimeOffset now, string rulesHash)
+    public override IReadOnlyList<LedgerEntry> LedgerFor(string salesforceId, long runId, DateTimeOffset now, string rulesHash)
     {
         var entries = new List<LedgerEntry>();
         var decision = ToStored(salesforceId, runId, now);
@@ -224,16 +241,16 @@ public sealed class TierRules(TierAssigner assigner)
         }
         if (decision is not null && decision.Detail != OffListDetail && EngagementChanged(salesforceId))
         {
-            var e = EngagementOf(salesforceId);
+            var signals = SignalsOf(salesforceId);
             engagementWritten.TryGetValue(salesforceId, out var previous);
-            entries.Add(new LedgerEntry(0, ObjectPairs.Accounts, salesforceId, EngagementKind, e.Score.ToString(CultureInfo.InvariantCulture), previous?.Value,
-                e.Reason, EngagementInputs(e), rulesHash, "engagement", runId, now));
+            entries.Add(new LedgerEntry(0, ObjectPairs.Accounts, salesforceId, EngagementKind, signals.Engagement.Score.ToString(CultureInfo.InvariantCulture),
+                previous?.Value, $"{signals.Engagement.Reason}; {signals.Coverage.Reason}", EngagementInputs(signals), rulesHash, "engagement", runId, now));
         }
         return entries;
     }
 
     /// <summary>Marks ledger entries as committed: the engagement they record is the one written.</summary>
-    public void Committed(LedgerEntry entry)
+    public override void Committed(LedgerEntry entry)
     {
         if (entry.Kind == EngagementKind)
         {
@@ -245,7 +262,7 @@ public sealed class TierRules(TierAssigner assigner)
     /// Marks a decision as stored (committed), so that it no longer counts as moved. Called while the next page is
     /// planned: planning reads the decisions, never what is stored, and no decision is made again once the pages run.
     /// </summary>
-    public void Committed(Decision decision) => stored[decision.RecordId] = decision;
+    public override void Committed(Decision decision) => stored[decision.RecordId] = decision;
 
     public IReadOnlyDictionary<string, int> PerTier()
     {

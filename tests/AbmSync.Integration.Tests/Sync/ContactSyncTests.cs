@@ -83,7 +83,9 @@ public class ContactSyncTests
             writes.Add((summary.SalesforceUpdated, summary.HubSpotUpdated + summary.HubSpotCreated));
         }
 
-        Assert.Equal((1, 1), writes[0]);
+        // Salesforce: the phone, and the buying role the rep's new title gives ("VP Revenue Operations": a champion);
+        // HubSpot: the title with that role, in one write.
+        Assert.Equal((2, 1), writes[0]);
         Assert.All(writes.Skip(1), w => Assert.Equal((0, 0), w));
         var contacts = (await harness.SalesforceExportAsync())["Contact"]!.AsArray();
         var people = (await harness.HubSpotExportAsync())["contacts"]!.AsArray();

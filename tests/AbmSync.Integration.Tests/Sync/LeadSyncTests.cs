@@ -36,6 +36,7 @@ public class LeadSyncTests
             .Where(c => PastLead.Contains(Prop(c!, "lifecyclestage"))).Select(c => (string)c!["id"]!).ToHashSet(StringComparer.Ordinal);
 
         await SyncAllAsync(harness);
+        await harness.EngagementArrivesAsync();
         await harness.ResetStatsAsync();
         await SyncAllAsync(harness);
         var (_, _, salesforceWrites) = await harness.StatsAsync(harness.Sandbox.SalesforceUrl);

@@ -37,6 +37,7 @@ public class OpportunitySyncTests
         var opportunitiesBefore = (await harness.SalesforceExportAsync())["Opportunity"]!.AsArray().Count;
 
         await SyncAllAsync(harness);
+        await harness.EngagementArrivesAsync();
         await harness.ResetStatsAsync();
         await SyncAllAsync(harness);
 

@@ -67,6 +67,21 @@ public sealed class SyncHarness : IAsyncDisposable
         return summaries;
     }
 
+    /// <summary>
+    /// The accounts' run after a first sync of every pair: the contacts' counters and buying roles that the first sync
+    /// read after the accounts were written reach the accounts now. Asserted to write nothing but the accounts'
+    /// rule-owned fields (tier, score, engagement, coverage), and returned.
+    /// </summary>
+    public async Task<SyncSummary> EngagementArrivesAsync()
+    {
+        var summary = await SyncAsync(new SyncRequest(Object: ObjectPairs.Accounts));
+        Assert.Equal("succeeded", summary.Status);
+        var rules = new TierRules(Host.Services.GetRequiredService<SyncConfiguration>().TierAssigner);
+        var owned = rules.SalesforceOutputs.Concat(rules.HubSpotProperties).ToHashSet(StringComparer.Ordinal);
+        Assert.All(summary.Writes, w => Assert.All(w.Values.Keys, field => Assert.Contains(field, owned)));
+        return summary;
+    }
+
     /// <summary>A marketer's call to the HubSpot API (a person's token): the answer's body, or a failed assertion with it.</summary>
     public async Task<string> AsMarketerAsync(HttpMethod method, string path, object? body = null)
     {

@@ -1,0 +1,68 @@
+using AbmSync.Connectors.HubSpot;
+using AbmSync.Connectors.Salesforce;
+using AbmSync.Core.Sync;
+using AbmSync.Worker.State;
+
+namespace AbmSync.Worker.Sync;
+
+/// <summary>
+/// One record as the rules see it while a page is planned and committed: its ids, the records read, and (once
+/// planned) what goes to Salesforce, which for a record created there is all there is of it.
+/// </summary>
+public sealed record RuleSubject(string? SalesforceId, string? HubSpotId, SObjectRecord? Salesforce, HubSpotObject? HubSpot,
+    IReadOnlyDictionary<string, string?>? SalesforceWrites = null);
+
+/// <summary>What a pair's rules decide from, besides the records the run reads: the state store's snapshot as of the run.</summary>
+public sealed record RulesSnapshot(StateStore Store, AccountEngagementBook Engagement, string Pair, DateTimeOffset Now);
+
+/// <summary>
+/// The rule-owned fields of one pair (the accounts' tiers and engagement, the contacts' buying roles): decided after
+/// every read and before any write, written where they differ from the record, and each decision that changed
+/// appended to the ledger with the page that writes it. The runner knows only this; each pair's rules are one class.
+/// </summary>
+public abstract class PairRules
+{
+    /// <summary>The Salesforce fields the rules read (and so every read of the pair asks for).</summary>
+    public abstract IReadOnlyList<string> SalesforceInputs { get; }
+
+    /// <summary>What the rules write on the Salesforce record.</summary>
+    public abstract IReadOnlyList<string> SalesforceOutputs { get; }
+
+    /// <summary>What the rules write (and so read) on the HubSpot record.</summary>
+    public abstract IReadOnlyList<string> HubSpotProperties { get; }
+
+    /// <summary>Loads what was decided and written before, and whatever else the rules decide over.</summary>
+    public abstract Task LoadAsync(RulesSnapshot snapshot);
+
+    /// <summary>A record read in this run.</summary>
+    public abstract void Observe(SObjectRecord record);
+
+    /// <summary>The record no longer takes part (deleted, or it left the inclusion filter); true when its values must be taken back.</summary>
+    public virtual bool Exclude(string salesforceId, string reason) => false;
+
+    /// <summary>Records not read in this run whose decisions changed: the runner reads them by id and writes them.</summary>
+    public abstract IEnumerable<string> Moved();
+
+    /// <summary>What the rules own on each side of one record, or null when they own nothing there.</summary>
+    public abstract RuleValues? ValuesFor(string salesforceId);
+
+    /// <summary>What the rules own on a record being planned; by default what they decided for its Salesforce id.</summary>
+    public virtual RuleValues? ValuesFor(RuleSubject subject) => subject.SalesforceId is { } id ? ValuesFor(id) : null;
+
+    /// <summary>The record's current decision for the decision table, if the rules keep one there.</summary>
+    public virtual Decision? ToStored(string salesforceId, long runId, DateTimeOffset now) => null;
+
+    /// <summary>The ledger entries of the record's decisions that differ from the last ones: none on an idle day.</summary>
+    public abstract IReadOnlyList<LedgerEntry> LedgerFor(string salesforceId, long runId, DateTimeOffset now, string rulesHash);
+
+    /// <summary>The ledger entries of a record being committed; by default those of its Salesforce id.</summary>
+    public virtual IReadOnlyList<LedgerEntry> LedgerFor(RuleSubject subject, long runId, DateTimeOffset now, string rulesHash) =>
+        subject.SalesforceId is { } id ? LedgerFor(id, runId, now, rulesHash) : [];
+
+    public virtual void Committed(Decision decision)
+    {
+    }
+
+    /// <summary>A ledger entry committed with its page: the value it records is now the one written.</summary>
+    public abstract void Committed(LedgerEntry entry);
+}
