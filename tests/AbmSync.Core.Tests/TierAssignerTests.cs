@@ -48,6 +48,33 @@ public class TierAssignerTests
         Assert.Equal(tier, decision.Tier);
     }
 
+    public static TheoryData<decimal?, decimal?> Engagements => new()
+    {
+        { null, 100m },
+        { 100m, null },
+        { 30m, 60m },
+        { 60m, 30m },
+        { 0m, 1m },
+        { 1.4m, 1.5m },
+        { 100m, 100m },
+        { 250m, -5m },
+    };
+
+    /// <summary>An account not read again keeps its ICP criteria; only engagement's share follows the new engagement, exactly as a fresh score would.</summary>
+    [Theory]
+    [MemberData(nameof(Engagements))]
+    public void Rescore_WithNewEngagement_IsTheFreshScoreOfTheAccountWithIt(decimal? before, decimal? after)
+    {
+        var assigner = Assigner();
+        var prior = assigner.Score(Account("001A", engagement: before));
+
+        var rescored = assigner.Rescore(prior, after);
+
+        var fresh = assigner.Score(Account("001A", engagement: after));
+        Assert.Equal(fresh.Score, rescored.Score);
+        Assert.Equal(fresh.Hits.OrderBy(h => h.Name, StringComparer.Ordinal), rescored.Hits.OrderBy(h => h.Name, StringComparer.Ordinal));
+    }
+
     [Fact]
     public void Assign_Reason_NamesTheCriteriaThatScored()
     {
