@@ -71,6 +71,7 @@ public static class AbmSyncServices
         services.AddTransient<EngagementReader>();
         services.AddTransient<AccountEngagementBook>();
         services.AddTransient<EngagementSync>();
+        services.AddTransient<AbmScoreboard>();
         services.AddTransient<SchemaGuard>();
         services.AddTransient<SystemBinding>();
         services.AddTransient<OwnerDirectory>();

@@ -54,7 +54,10 @@ public static class DemoCommand
         var directory = Directory.CreateTempSubdirectory("abmsync-demo-");
         try
         {
-            await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = accounts, Seed = seed }, cancellationToken: ct);
+            // The seeded portal's engagement runs up to the synthetic world's day; the demo runs the day after it, so that
+            // recent engagement, surges and committee coverage are there to see whatever today's date is.
+            var clock = new DayAfterTheSeed();
+            await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = accounts, Seed = seed }, clock, ct);
             var settings = sandbox.WorkerSettings();
             settings["Storage:Provider"] = "Sqlite";
             settings["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory.FullName, "abmsync.db")}";
@@ -63,14 +66,14 @@ public static class DemoCommand
             output.WriteLine($"State: {directory.FullName} (fresh, {(keep ? "kept" : "deleted")} afterwards)");
             output.WriteLine();
 
-            using var host = AbmSyncServices.BuildCommandHost(settings, verbose);
+            using var host = AbmSyncServices.BuildCommandHost(settings, verbose, time: clock);
             await host.StartAsync(ct);
             await host.Services.GetRequiredService<StateStore>().MigrateAsync(ct);
             using var probe = new HttpClient();
 
             var passes = new List<Pass>();
             passes.Add(await PassAsync("1. first sync", host, sandbox, probe, output, ct));
-            passes.Add(await PassAsync("2. again, nothing changed", host, sandbox, probe, output, ct));
+            passes.Add(await PassAsync("2. engagement arrives", host, sandbox, probe, output, ct));
             var edited = await EditOneAccountAsync(host, sandbox, ct);
             var contacts = (await host.Services.GetRequiredService<StateStore>().AllLinksAsync(ObjectPairs.Contacts))
                 .OrderBy(l => l.SalesforceId, StringComparer.Ordinal).Take(2).ToList();
@@ -98,6 +101,9 @@ public static class DemoCommand
             passes.Add(await PassAsync("4. after HubSpot edits", host, sandbox, probe, output, ct));
             passes.Add(await PassAsync("5. again, nothing changed", host, sandbox, probe, output, ct));
 
+            output.WriteLine("The target list after the passes: tiers, engagement (decayed, 0-100) and buying-committee coverage (roles with a contact engaged in 30 days):");
+            AbmScoreboard.Print(output, await host.Services.GetRequiredService<AbmScoreboard>().BuildAsync());
+            output.WriteLine();
             output.WriteLine(Crossed(passes)
                 ? "Each edit crossed once (the conflict went to the later edit), and the pass after them wrote nothing."
                 : "The edits did NOT cross exactly once: see passes 3 to 5.");
@@ -198,4 +204,12 @@ public static class DemoCommand
         await sandbox.EditAsSalesRepAsync("Account", account, new Dictionary<string, object> { ["NumberOfEmployees"] = 1000 }, ct);
         return account;
     }
+}
+
+/// <summary>The real clock, moved to the day after the synthetic world's: time passes as it does, from that day.</summary>
+sealed class DayAfterTheSeed : TimeProvider
+{
+    readonly TimeSpan offset = SyntheticWorld.Epoch.AddDays(1) - System.GetUtcNow();
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
 }
