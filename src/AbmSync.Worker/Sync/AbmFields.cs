@@ -17,6 +17,8 @@ public static class AbmFields
     public const string SalesforceLastEngaged = "ABM_Last_Engaged__c";
     public const string SalesforceSurge = "ABM_Surge__c";
     public const string SalesforceCoverage = "ABM_Buying_Committee_Coverage__c";
+    public const string SalesforceStage = "ABM_Stage__c";
+    public const string SalesforceStalled = "ABM_Stalled__c";
 
     public const string HubSpotGroup = "abm";
     public const string HubSpotSalesforceId = "abm_salesforce_id";
@@ -27,13 +29,15 @@ public static class AbmFields
     public const string HubSpotEngagementScore = "abm_engagement_score";
     public const string HubSpotSurge = "abm_surge";
     public const string HubSpotCoverage = "abm_buying_committee_coverage";
+    public const string HubSpotStage = "abm_stage";
+    public const string HubSpotStalled = "abm_stalled";
 
     /// <summary>Salesforce Account fields that must exist (the metadata in connectors/salesforce-metadata deploys them).</summary>
     public static readonly IReadOnlyList<string> SalesforceAccountFields =
     [
         SalesforceTier, SalesforceScore, SalesforceTierReason, "ABM_Routing_Reason__c", SalesforceTierLocked, "ABM_SDR__c",
-        "ABM_Marketer__c", SalesforceEngagementScore, SalesforceCoverage, SalesforceLastEngaged, "ABM_Stage__c",
-        "ABM_Stalled__c", SalesforceSurge, SalesforceHubSpotId,
+        "ABM_Marketer__c", SalesforceEngagementScore, SalesforceCoverage, SalesforceLastEngaged, SalesforceStage,
+        SalesforceStalled, SalesforceSurge, SalesforceHubSpotId,
     ];
 
     /// <summary>Every ABM field per Salesforce object (docs/architecture.md; connectors/salesforce-metadata deploys them).</summary>
@@ -48,7 +52,7 @@ public static class AbmFields
 
     /// <summary>Salesforce Account fields the engine writes in this stage: each must be updateable by the integration user.</summary>
     public static readonly IReadOnlyList<string> SalesforceAccountWrites =
-        [SalesforceTier, SalesforceScore, SalesforceTierReason, SalesforceEngagementScore, SalesforceLastEngaged, SalesforceSurge, SalesforceCoverage, SalesforceHubSpotId];
+        [SalesforceTier, SalesforceScore, SalesforceTierReason, SalesforceEngagementScore, SalesforceLastEngaged, SalesforceSurge, SalesforceCoverage, SalesforceStage, SalesforceStalled, SalesforceHubSpotId];
 
     static HubSpotPropertyDefinition Text(string name, string label, string description, bool unique = false) =>
         new(name, label, "string", "text", HubSpotGroup, description, unique);
@@ -74,8 +78,8 @@ public static class AbmFields
                 Choice(HubSpotTier, "ABM tier", "Target account list tier, set by AbmSync's tiering rules (or pinned by a person in Salesforce).", "Tier 1", "Tier 2", "Tier 3"),
                 Number(HubSpotScore, "ABM score", "Tier score 0-100 from ICP fit and engagement, set by AbmSync."),
                 Text(HubSpotTierReason, "ABM tier reason", "Why the account has its tier: the criteria that scored. Set by AbmSync."),
-                Choice("abm_stage", "ABM stage", "Target, Engaged, Opportunity or Customer. Set by AbmSync.", "Target", "Engaged", "Opportunity", "Customer"),
-                Flag("abm_stalled", "ABM stalled", "No engagement and no opportunity progress for the configured days. Set by AbmSync."),
+                Choice(HubSpotStage, "ABM stage", "Target, Engaged, Opportunity or Customer. Set by AbmSync.", "Target", "Engaged", "Opportunity", "Customer"),
+                Flag(HubSpotStalled, "ABM stalled", "No engagement and no opportunity progress for the configured days. Set by AbmSync."),
                 Flag(HubSpotSurge, "ABM surge", "Engagement well above the account's usual level. Set by AbmSync."),
                 Number(HubSpotEngagementScore, "ABM engagement score", "Decayed engagement of the account's contacts. Set by AbmSync."),
                 Number(HubSpotCoverage, "ABM buying committee coverage", "Share of buying roles with an engaged contact, 0-100. Set by AbmSync."),

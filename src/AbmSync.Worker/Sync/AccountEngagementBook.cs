@@ -77,6 +77,22 @@ public sealed class AccountEngagementBook(StateStore store, SyncConfiguration co
             StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// When each account engaged, oldest first, over the attribution window of the last year and more: what marketing
+    /// influence is measured against (an opportunity is influenced by what happened before it was created).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<DateTimeOffset>>> SignalDatesAsync(DateTimeOffset now)
+    {
+        var days = configuration.Rules.Influence?.AttributionDays ?? InfluenceRules.DefaultAttributionDays;
+        var signals = await store.SignalsSinceAsync(now.AddDays(-(days + 366)));
+        var accountOf = await store.GetLinkedHubSpotIdsAsync(ObjectPairs.Accounts);
+        return signals
+            .Select(s => (Account: s.AccountId ?? (s.CompanyId is { } company ? accountOf.GetValueOrDefault(company) : null), s.At))
+            .Where(s => s.Account is not null)
+            .GroupBy(s => s.Account!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<DateTimeOffset>)[.. g.Select(s => s.At).Order()], StringComparer.Ordinal);
+    }
+
     /// <summary>An account without a signal: not engaged, and written so (0, never engaged, no surge).</summary>
     public static readonly AccountEngagement NotEngaged = new(0, null, false, 0, 0, "engagement 0: no engagement signals");
 

@@ -176,7 +176,7 @@ public static class ObjectPairs
         Accounts => new ObjectPair(
             Accounts, configuration.Accounts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
             [], CreateInHubSpot: true, CreateInSalesforce: false,
-            new TierRules(configuration.TierAssigner), ExcludePersonAccounts: true),
+            new TierRules(configuration.TierAssigner, configuration.StageAssigner), ExcludePersonAccounts: true),
         Contacts => new ObjectPair(
             Contacts, configuration.Contacts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
             [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: new BuyingRoleRules(configuration.BuyingRoleClassifier),
@@ -187,7 +187,7 @@ public static class ObjectPairs
             Sibling: Contacts, FieldsFollowSibling: true, ReadsEngagementCounters: true),
         Opportunities => new ObjectPair(
             Opportunities, configuration.Opportunities, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
-            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null, CreateInSalesforceUnderParent: true,
+            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: new OpportunityRules(configuration.MarketingInfluence), CreateInSalesforceUnderParent: true,
             CreateInSalesforceOnlyNew: true,
             LinkSet: new LinkSet("contact roles", "OpportunityContactRole", "OpportunityId", "ContactId", "contacts", HubSpotAssociationTypeId: 3, Contacts)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such object pair"),

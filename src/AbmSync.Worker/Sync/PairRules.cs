@@ -34,6 +34,12 @@ public abstract class PairRules
     /// <summary>Loads what was decided and written before, and whatever else the rules decide over.</summary>
     public abstract Task LoadAsync(RulesSnapshot snapshot);
 
+    /// <summary>
+    /// Loads what the rules read of earlier pairs' work (an account's engagement by its linked company): called once
+    /// the reads are done and every earlier pair the run depends on has finished, before the first page is planned.
+    /// </summary>
+    public virtual Task PrepareAsync(RulesSnapshot snapshot) => Task.CompletedTask;
+
     /// <summary>A record read in this run.</summary>
     public abstract void Observe(SObjectRecord record);
 

@@ -49,6 +49,8 @@ public sealed class SyncConfiguration
         }
         TierAssigner = new TierAssigner(Rules.Tiering);
         EngagementScorer = new EngagementScorer(Rules.Engagement ?? EngagementRules.Default);
+        MarketingInfluence = new MarketingInfluence(Rules.Influence ?? new InfluenceRules(InfluenceRules.DefaultAttributionDays));
+        StageAssigner = new AccountStageAssigner(Rules.Stages ?? new StageRules(StageRules.DefaultEngagedDays, StageRules.DefaultStalledDays, StageRules.DefaultCustomerTypes));
         BuyingRoleClassifier = new BuyingRoleClassifier(Rules.BuyingCommittee ?? new BuyingCommitteeRules(BuyingCommitteeRules.DefaultEngagedDays, []));
         // The ledger names the rules every decision was made under: the file's bytes, so that an edit of a comment is a new hash too.
         RulesHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(Directory, "rules.yaml"))))[..16];
@@ -63,6 +65,8 @@ public sealed class SyncConfiguration
     public TierAssigner TierAssigner { get; }
     public EngagementScorer EngagementScorer { get; }
     public BuyingRoleClassifier BuyingRoleClassifier { get; }
+    public MarketingInfluence MarketingInfluence { get; }
+    public AccountStageAssigner StageAssigner { get; }
 
     /// <summary>The first 16 hex digits of rules.yaml's SHA-256: which rules a ledger entry was decided under.</summary>
     public string RulesHash { get; }

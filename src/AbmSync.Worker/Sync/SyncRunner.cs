@@ -119,12 +119,19 @@ public sealed partial class SyncRunner(
                 HubSpotTimeZone: cache.HubSpotTimeZone);
             // Records that left the filter keep only what the rules take back: a mapping without fields.
             run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
+            var snapshot = new RulesSnapshot(store, engagementBook, pair.Name, run.StartedAt);
             if (pair.Rules is { } rules)
             {
-                await rules.LoadAsync(new RulesSnapshot(store, engagementBook, pair.Name, run.StartedAt));
+                await rules.LoadAsync(snapshot);
             }
 
             await ReadAsync(run, gates, ct);
+            // The reads waited for the earlier pairs this one depends on: what the rules read of their work is there now.
+            await gates.PagesMayStart;
+            if (pair.Rules is { } prepared)
+            {
+                await prepared.PrepareAsync(snapshot);
+            }
             await ProcessPagesAsync(run, run.SalesforcePages, Side.Salesforce, ct);
             await ProcessPagesAsync(run, run.HubSpotPages, Side.HubSpot, ct);
             if (run.HubSpotCursorAtEnd is { } hubSpotCursor && !request.DryRun)

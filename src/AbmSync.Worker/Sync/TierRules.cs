@@ -15,12 +15,20 @@ namespace AbmSync.Worker.Sync;
 /// population is what was decided before (from the state store) with this run's reads laid over it; an account that
 /// left the inclusion filter leaves the population and no longer takes a place under a cap.
 /// </summary>
-public sealed class TierRules(TierAssigner assigner) : PairRules
+public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stages = null) : PairRules
 {
     public const string Kind = "tier";
 
     /// <summary>The ledger's kind for an account's engagement (score, last engaged, surge).</summary>
     public const string EngagementKind = "engagement";
+
+    /// <summary>The ledger's kind for an account's ABM stage and whether it stalled.</summary>
+    public const string StageKind = "stage";
+
+    IReadOnlyDictionary<string, List<OpportunityFacts>> opportunities = new Dictionary<string, List<OpportunityFacts>>();
+    readonly Dictionary<string, LedgerEntry> stageWritten = new(StringComparer.Ordinal);
+    readonly Dictionary<string, string?> observedTypes = new(StringComparer.Ordinal);
+    DateTimeOffset now;
 
     /// <summary>The detail of a decision that takes an account off the list: it no longer takes part (deleted, or left the filter).</summary>
     public const string OffListDetail = "off-list";
@@ -30,6 +38,7 @@ public sealed class TierRules(TierAssigner assigner) : PairRules
         "Name", "Website", "Industry", "NumberOfEmployees", "AnnualRevenue", "BillingCountry", "BillingCity", "Type", "OwnerId",
         AbmFields.SalesforceTier, AbmFields.SalesforceScore, AbmFields.SalesforceTierReason, AbmFields.SalesforceTierLocked,
         AbmFields.SalesforceEngagementScore, AbmFields.SalesforceLastEngaged, AbmFields.SalesforceSurge, AbmFields.SalesforceCoverage,
+        AbmFields.SalesforceStage, AbmFields.SalesforceStalled,
     ];
 
     /// <summary>What the rules write on the Salesforce record (the tier, its score and why; the engagement).</summary>
@@ -37,13 +46,15 @@ public sealed class TierRules(TierAssigner assigner) : PairRules
     [
         AbmFields.SalesforceTier, AbmFields.SalesforceScore, AbmFields.SalesforceTierReason,
         AbmFields.SalesforceEngagementScore, AbmFields.SalesforceLastEngaged, AbmFields.SalesforceSurge, AbmFields.SalesforceCoverage,
+        AbmFields.SalesforceStage, AbmFields.SalesforceStalled,
     ];
 
     public override IReadOnlyList<string> SalesforceInputs => Inputs;
     public override IReadOnlyList<string> SalesforceOutputs => Outputs;
 
     public override IReadOnlyList<string> HubSpotProperties { get; } =
-        [AbmFields.HubSpotTier, AbmFields.HubSpotScore, AbmFields.HubSpotTierReason, AbmFields.HubSpotEngagementScore, AbmFields.HubSpotSurge, AbmFields.HubSpotCoverage];
+        [AbmFields.HubSpotTier, AbmFields.HubSpotScore, AbmFields.HubSpotTierReason, AbmFields.HubSpotEngagementScore, AbmFields.HubSpotSurge, AbmFields.HubSpotCoverage,
+            AbmFields.HubSpotStage, AbmFields.HubSpotStalled];
 
     IReadOnlyDictionary<string, AccountEngagementBook.AccountSignals> engagement = new Dictionary<string, AccountEngagementBook.AccountSignals>(StringComparer.Ordinal);
     AccountEngagementBook.AccountSignals? nothing;
@@ -60,6 +71,12 @@ public sealed class TierRules(TierAssigner assigner) : PairRules
     {
         Load(await snapshot.Store.GetDecisionsAsync(snapshot.Pair, Kind));
         nothing = snapshot.Engagement.Nothing(snapshot.Now);
+        now = snapshot.Now;
+        opportunities = await OpportunityRules.ByAccountAsync(snapshot.Store);
+        foreach (var entry in await snapshot.Store.CurrentDecisionsAsync(snapshot.Pair, StageKind))
+        {
+            stageWritten[entry.RecordId] = entry;
+        }
         UseEngagement(await snapshot.Engagement.EvaluateAsync(snapshot.Now), await snapshot.Store.CurrentDecisionsAsync(snapshot.Pair, EngagementKind));
     }
 
@@ -111,6 +128,7 @@ public sealed class TierRules(TierAssigner assigner) : PairRules
     public override void Observe(SObjectRecord record)
     {
         leaving.Remove(record.Id!);
+        observedTypes[record.Id!] = record.GetString("Type");
         var profile = ToProfile(record) with { EngagementScore = EngagementOf(record.Id!).Score };
         population[profile.Id] = new ScoredAccount(profile, assigner.Score(profile));
         decisions = null;
@@ -147,8 +165,45 @@ public sealed class TierRules(TierAssigner assigner) : PairRules
     /// <summary>Accounts whose decision differs from the one stored: caps moved them although they did not change.</summary>
     public override IEnumerable<string> Moved() => Decide().Values
         .Where(d => !stored.TryGetValue(d.AccountId, out var s) || s.Value != d.Tier || s.Score != d.Score || s.Reason != d.Reason
-            || EngagementChanged(d.AccountId))
+            || EngagementChanged(d.AccountId) || StageChanged(d.AccountId))
         .Select(d => d.AccountId);
+
+    /// <summary>
+    /// The account's stage from its opportunities (as the opportunities' ledger has them), its engagement and its
+    /// type: read in this run, or as the last stage decision kept it.
+    /// </summary>
+    public StageDecision? StageOf(string salesforceId)
+    {
+        if (stages is null)
+        {
+            return null;
+        }
+        stageWritten.TryGetValue(salesforceId, out var before);
+        var type = observedTypes.TryGetValue(salesforceId, out var read) ? read : before is null ? null : StageFacts(before).Type;
+        var opps = opportunities.GetValueOrDefault(salesforceId) ?? [];
+        var inputs = new StageInputs(type, opps.Any(o => o.IsWon), opps.Any(o => !o.IsClosed), EngagementOf(salesforceId).LastEngaged,
+            opps.Select(o => o.LastProgress).Max(), before?.Value);
+        return stages.Assign(inputs, now);
+    }
+
+    static (string? Type, bool Stalled) StageFacts(LedgerEntry entry)
+    {
+        using var json = JsonDocument.Parse(entry.Inputs ?? "{}");
+        var root = json.RootElement;
+        return (root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null,
+            root.TryGetProperty("stalled", out var s) && s.ValueKind == JsonValueKind.True);
+    }
+
+    string StageInputsOf(string salesforceId, StageDecision stage) => JsonSerializer.Serialize(new
+    {
+        stage = stage.Stage,
+        stalled = stage.Stalled,
+        type = observedTypes.TryGetValue(salesforceId, out var read) ? read
+            : stageWritten.TryGetValue(salesforceId, out var before) ? StageFacts(before).Type : null,
+    });
+
+    bool StageChanged(string salesforceId) =>
+        StageOf(salesforceId) is { } stage && (!stageWritten.TryGetValue(salesforceId, out var written) || written.Inputs != StageInputsOf(salesforceId, stage));
 
     bool EngagementChanged(string salesforceId) =>
         !engagementWritten.TryGetValue(salesforceId, out var written) || written.Inputs != EngagementInputs(SignalsOf(salesforceId));
@@ -187,8 +242,7 @@ public sealed class TierRules(TierAssigner assigner) : PairRules
         var engagementScore = e.Score.ToString(CultureInfo.InvariantCulture);
         var coverage = signals.Coverage.Coverage.ToString(CultureInfo.InvariantCulture);
         var surge = e.Surge ? "true" : "false";
-        return new RuleValues(
-            new Dictionary<string, string?>
+        var salesforce = new Dictionary<string, string?>
             {
                 [AbmFields.SalesforceTier] = d.Tier,
                 [AbmFields.SalesforceScore] = score,
@@ -197,8 +251,8 @@ public sealed class TierRules(TierAssigner assigner) : PairRules
                 [AbmFields.SalesforceLastEngaged] = LastEngagedText(e),
                 [AbmFields.SalesforceSurge] = surge,
                 [AbmFields.SalesforceCoverage] = coverage,
-            },
-            new Dictionary<string, string?>
+            };
+        var hubSpot = new Dictionary<string, string?>
             {
                 [AbmFields.HubSpotTier] = d.Tier,
                 [AbmFields.HubSpotScore] = score,
@@ -206,7 +260,15 @@ public sealed class TierRules(TierAssigner assigner) : PairRules
                 [AbmFields.HubSpotEngagementScore] = engagementScore,
                 [AbmFields.HubSpotSurge] = surge,
                 [AbmFields.HubSpotCoverage] = coverage,
-            });
+            };
+        if (StageOf(salesforceId) is { } stage)
+        {
+            salesforce[AbmFields.SalesforceStage] = stage.Stage;
+            salesforce[AbmFields.SalesforceStalled] = stage.Stalled ? "true" : "false";
+            hubSpot[AbmFields.HubSpotStage] = stage.Stage;
+            hubSpot[AbmFields.HubSpotStalled] = stage.Stalled ? "true" : "false";
+        }
+        return new RuleValues(salesforce, hubSpot);
     }
 
     public override Decision? ToStored(string salesforceId, long runId, DateTimeOffset now)
@@ -246,6 +308,12 @@ public sealed class TierRules(TierAssigner assigner) : PairRules
             entries.Add(new LedgerEntry(0, ObjectPairs.Accounts, salesforceId, EngagementKind, signals.Engagement.Score.ToString(CultureInfo.InvariantCulture),
                 previous?.Value, $"{signals.Engagement.Reason}; {signals.Coverage.Reason}", EngagementInputs(signals), rulesHash, "engagement", runId, now));
         }
+        if (decision is not null && decision.Detail != OffListDetail && StageChanged(salesforceId) && StageOf(salesforceId) is { } stage)
+        {
+            stageWritten.TryGetValue(salesforceId, out var previous);
+            entries.Add(new LedgerEntry(0, ObjectPairs.Accounts, salesforceId, StageKind, stage.Stage, previous?.Value, stage.Reason,
+                StageInputsOf(salesforceId, stage), rulesHash, stage.Stalled ? "stages.stalled" : "stages", runId, now));
+        }
         return entries;
     }
 
@@ -255,6 +323,10 @@ public sealed class TierRules(TierAssigner assigner) : PairRules
         if (entry.Kind == EngagementKind)
         {
             engagementWritten[entry.RecordId] = entry;
+        }
+        else if (entry.Kind == StageKind)
+        {
+            stageWritten[entry.RecordId] = entry;
         }
     }
 

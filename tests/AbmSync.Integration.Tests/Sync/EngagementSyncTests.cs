@@ -73,7 +73,9 @@ public sealed class EngagementSyncTests
             }
         }
         Assert.InRange(engaged, 1, accounts.Count - 1);
-        Assert.Equal(0, await WritesOfAsync(harness, async () => await harness.SyncAllAsync()));
+        var idle = new List<SyncSummary>();
+        Assert.True(0 == await WritesOfAsync(harness, async () => idle.AddRange(await harness.SyncAllAsync())),
+            string.Join("; ", idle.SelectMany(s => s.Writes.Select(w => $"{s.Object} {w.System} {w.SalesforceId} {string.Join(",", w.Values.Select(v => v.Key + "=" + v.Value))}"))));
 
         // A marketer logs a meeting with a contact of the least engaged linked account that has one.
         var contactLinks = await harness.Store.AllLinksAsync(ObjectPairs.Contacts);
@@ -163,5 +165,75 @@ public sealed class EngagementSyncTests
         Assert.True(covered.Count > 0, $"roles {roleEntries.Count(e => e.Value is not null)}, signals in the last 30 days {recent.Count}");
         Assert.Contains(accounts, a => (bool?)a["ABM_Surge__c"] == true);
         Assert.All(accounts.Select(a => (decimal?)a["ABM_Buying_Committee_Coverage__c"]).OfType<decimal>(), c => Assert.Contains(c, new[] { 0m, 20m, 40m, 60m, 80m, 100m }));
+    }
+
+    [Fact]
+    public async Task StagesAndInfluence_AgreeOnBothSidesAndWithTheRules_AndAWonOpportunityMakesACustomer()
+    {
+        var clock = new MovableClock();
+        clock.Advance(AbmSync.Sandbox.SyntheticWorld.Epoch.AddDays(1) - DateTimeOffset.UtcNow);
+        await using var harness = await SyncHarness.StartAsync(accounts: 100, seed: 47, time: clock);
+        await harness.SyncAllAsync();
+        await harness.EngagementArrivesAsync();
+        // An opportunity created from a HubSpot deal has no creation date until it is read: its influence comes with
+        // the pair's next run.
+        await harness.SyncAllAsync();
+
+        // Influence: the flag on both sides is the rule over the account's signals before the opportunity was created.
+        var salesforce = await harness.SalesforceExportAsync();
+        var hubSpot = await harness.HubSpotExportAsync();
+        var deals = hubSpot["deals"]!.AsArray().ToDictionary(d => (string)d!["id"]!, d => d!, StringComparer.Ordinal);
+        var dates = await harness.Host.Services.GetRequiredService<AccountEngagementBook>().SignalDatesAsync(clock.GetUtcNow());
+        var influence = harness.Host.Services.GetRequiredService<SyncConfiguration>().MarketingInfluence;
+        var opportunities = salesforce["Opportunity"]!.AsArray().Select(o => o!.AsObject()).Where(o => (string?)o["ABM_HubSpot_Id__c"] is not null).ToList();
+        Assert.NotEmpty(opportunities);
+        var influenced = 0;
+        foreach (var opportunity in opportunities)
+        {
+            var expected = influence.Assess(DateTimeOffset.Parse((string)opportunity["CreatedDate"]!, CultureInfo.InvariantCulture),
+                dates.GetValueOrDefault((string)opportunity["AccountId"]!) ?? []).Influenced;
+            Assert.True(expected == ((bool?)opportunity["ABM_Marketing_Influenced__c"] == true),
+                $"{opportunity["Id"]} created {opportunity["CreatedDate"]}: expected {expected}, account {opportunity["AccountId"]} signals {string.Join(",", (dates.GetValueOrDefault((string)opportunity["AccountId"]!) ?? []).Select(d => d.ToString("u", CultureInfo.InvariantCulture)))}");
+            Assert.Equal(expected ? "true" : "false", Prop(deals[(string)opportunity["ABM_HubSpot_Id__c"]!], "abm_marketing_influenced"));
+            influenced += expected ? 1 : 0;
+        }
+        Assert.InRange(influenced, 1, opportunities.Count - 1);
+
+        // Stage: both sides agree with the ledger; an account with a won opportunity is a Customer, one with an open
+        // opportunity and none won is in Opportunity (unless its type already made it a Customer).
+        var companies = hubSpot["companies"]!.AsArray().ToDictionary(c => (string)c!["id"]!, c => c!, StringComparer.Ordinal);
+        var stages = (await harness.Store.CurrentDecisionsAsync(ObjectPairs.Accounts, TierRules.StageKind)).ToDictionary(e => e.RecordId, StringComparer.Ordinal);
+        var accounts = salesforce["Account"]!.AsArray().Select(a => a!.AsObject()).Where(a => stages.ContainsKey((string)a["Id"]!)).ToList();
+        Assert.NotEmpty(accounts);
+        var byAccount = opportunities.GroupBy(o => (string)o["AccountId"]!).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        foreach (var account in accounts)
+        {
+            var id = (string)account["Id"]!;
+            var stage = (string?)account["ABM_Stage__c"];
+            Assert.Equal(stages[id].Value, stage);
+            Assert.Equal(stage, Prop(companies[(string)account["ABM_HubSpot_Id__c"]!], "abm_stage"));
+            Assert.Equal((bool?)account["ABM_Stalled__c"] == true ? "true" : "false", Prop(companies[(string)account["ABM_HubSpot_Id__c"]!], "abm_stalled"));
+            var opps = byAccount.GetValueOrDefault(id) ?? [];
+            if (opps.Any(o => (bool?)o["IsWon"] == true))
+            {
+                Assert.Equal("Customer", stage);
+            }
+            else if (opps.Any(o => (bool?)o["IsClosed"] != true) && (string?)account["Type"] != "Customer")
+            {
+                Assert.Equal("Opportunity", stage);
+            }
+        }
+        Assert.Contains(accounts, a => (string?)a["ABM_Stage__c"] == "Engaged");
+
+        // A rep wins an open opportunity of an account in Opportunity: the next sync makes it a Customer on both sides.
+        var open = opportunities.First(o => (bool?)o["IsClosed"] != true && accounts.Any(a => (string)a["Id"]! == (string)o["AccountId"]! && (string?)a["ABM_Stage__c"] == "Opportunity"));
+        await harness.Sandbox.EditAsSalesRepAsync("Opportunity", (string)open["Id"]!, new { StageName = "Closed Won" });
+        await harness.SyncAllAsync();
+        await harness.EngagementArrivesAsync();
+        var won = (await harness.SalesforceExportAsync())["Account"]!.AsArray().Single(a => (string)a!["Id"]! == (string)open["AccountId"]!)!;
+        Assert.Equal("Customer", (string?)won["ABM_Stage__c"]);
+        Assert.Equal("Customer", Prop((await harness.HubSpotExportAsync())["companies"]!.AsArray().Single(c => (string)c!["id"]! == (string)won["ABM_HubSpot_Id__c"]!)!, "abm_stage"));
+        var history = (await harness.Store.DecisionHistoryAsync(ObjectPairs.Accounts, (string)open["AccountId"]!)).Where(e => e.Kind == TierRules.StageKind).ToList();
+        Assert.Equal(("Customer", "Opportunity"), (history[^1].Value, history[^1].Previous));
     }
 }
