@@ -138,6 +138,49 @@ public class TierAssignerTests
         Assert.Equal(expected, decision.Tier);
     }
 
+    /// <summary>At the margin: a holder keeps Tier 1 at exactly 75 - 5 = 70, loses it at 69; a newcomer needs 75.</summary>
+    [Theory]
+    [InlineData(14, "Tier 1", 70, "Tier 1")]
+    [InlineData(11, "Tier 1", 69, "Tier 2")]
+    [InlineData(14, "Tier 2", 70, "Tier 2")]
+    [InlineData(29, null, 75, "Tier 1")]
+    [InlineData(26, null, 74, "Tier 2")]
+    public void Assign_Hysteresis_AtTheMargin(int engagement, string? current, int score, string expected)
+    {
+        var decision = Assigner().Assign([Account("001A", engagement: engagement, current: current)]).Single();
+
+        Assert.Equal(score, decision.Score);
+        Assert.Equal(expected, decision.Tier);
+    }
+
+    /// <summary>A cap exactly reached holds everyone in it; one more account is the one that falls, by rank.</summary>
+    [Theory]
+    [InlineData(2, 2, 0)]
+    [InlineData(3, 2, 1)]
+    [InlineData(1, 1, 0)]
+    public void Assign_CapExactlyReached_FitsEveryone_OneMoreFallsByRank(int accounts, int tierOne, int fallen)
+    {
+        var population = Enumerable.Range(0, accounts).Select(i => Account($"001{i}", engagement: 100m - i, owner: $"005{i}")).ToList();
+
+        var decisions = Assigner().Assign(population);
+
+        Assert.Equal(tierOne, decisions.Count(d => d.Tier == "Tier 1"));
+        Assert.Equal(fallen, decisions.Count(d => d.Reason.Contains("full at cap", StringComparison.Ordinal)));
+        if (fallen > 0)
+        {
+            Assert.Equal($"001{accounts - 1}", decisions.Single(d => d.Tier != "Tier 1").AccountId);
+        }
+    }
+
+    [Fact]
+    public void Assign_OwnerCapExactlyReached_OneAccountPerOwnerFits()
+    {
+        var decisions = Assigner().Assign([Account("001A", engagement: 100m, owner: "005A"), Account("001B", engagement: 90m, owner: "005B")]);
+
+        Assert.All(decisions, d => Assert.Equal("Tier 1", d.Tier));
+        Assert.All(decisions, d => Assert.DoesNotContain("full", d.Reason, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Assign_IsDeterministic_TiesBrokenById()
     {
