@@ -168,7 +168,7 @@ public sealed partial class EngagementReader(HubSpotClient hubSpot, StateStore s
         decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>HubSpot datetimes come as ISO 8601 or as epoch milliseconds, depending on the property.</summary>
-    static DateTimeOffset? Date(string? text) =>
+    internal static DateTimeOffset? Date(string? text) =>
         text is not { Length: > 0 } ? null
         : long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
         : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at.ToUniversalTime()

@@ -58,13 +58,7 @@ public sealed class OpportunityRules(MarketingInfluence influence) : PairRules
     /// run that creates it and on every run after.
     /// </summary>
     static DateTimeOffset? Created(RuleSubject subject) =>
-        new[] { subject.Salesforce?.GetDateTime("CreatedDate"), HubSpotTime(subject.HubSpot?[ObjectPair.CreatedProperty]) }.Where(d => d is not null).Min();
-
-    static DateTimeOffset? HubSpotTime(string? text) =>
-        text is not { Length: > 0 } ? null
-        : long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at.ToUniversalTime()
-        : null;
+        new[] { subject.Salesforce?.GetDateTime("CreatedDate"), EngagementReader.Date(subject.HubSpot?[ObjectPair.CreatedProperty]) }.Where(d => d is not null).Min();
 
     (InfluenceDecision Decision, OpportunityFacts Facts)? Decide(RuleSubject subject)
     {
@@ -141,6 +135,4 @@ public sealed class OpportunityRules(MarketingInfluence influence) : PairRules
         }
         return byAccount;
     }
-
-    internal static string Text(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 }

@@ -24,6 +24,17 @@ public sealed class EngagementSyncTests
         return (accounts, companies);
     }
 
+    /// <summary>
+    /// The seeded portal's engagement runs up to the synthetic world's day: these syncs run the day after it, so that
+    /// the last 30 days hold engagement whatever today's date is.
+    /// </summary>
+    static MovableClock DayAfterTheSeed()
+    {
+        var clock = new MovableClock();
+        clock.Advance(AbmSync.Sandbox.SyntheticWorld.Epoch.AddDays(1) - DateTimeOffset.UtcNow);
+        return clock;
+    }
+
     static async Task<long> WritesOfAsync(SyncHarness harness, Func<Task> run)
     {
         await harness.ResetStatsAsync();
@@ -125,10 +136,7 @@ public sealed class EngagementSyncTests
     [Fact]
     public async Task BuyingRoles_FollowTheTitle_OnBothSides_AndCoverageCountsEngagedRoles()
     {
-        // The seeded portal's engagement runs up to the synthetic world's day: the sync runs the day after it, so
-        // that the last 30 days hold engagement.
-        var clock = new MovableClock();
-        clock.Advance(AbmSync.Sandbox.SyntheticWorld.Epoch.AddDays(1) - DateTimeOffset.UtcNow);
+        var clock = DayAfterTheSeed();
         await using var harness = await SyncHarness.StartAsync(accounts: 80, seed: 43, time: clock);
         await harness.SyncAllAsync();
         await harness.EngagementArrivesAsync();
@@ -170,8 +178,7 @@ public sealed class EngagementSyncTests
     [Fact]
     public async Task StagesAndInfluence_AgreeOnBothSidesAndWithTheRules_AndAWonOpportunityMakesACustomer()
     {
-        var clock = new MovableClock();
-        clock.Advance(AbmSync.Sandbox.SyntheticWorld.Epoch.AddDays(1) - DateTimeOffset.UtcNow);
+        var clock = DayAfterTheSeed();
         await using var harness = await SyncHarness.StartAsync(accounts: 100, seed: 47, time: clock);
         await harness.SyncAllAsync();
         await harness.EngagementArrivesAsync();
