@@ -50,6 +50,20 @@ public sealed class SyncOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan CursorOverlap { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long the decision ledger keeps an entry that a later one of the same record and kind replaced (a
+    /// record's current decision is kept however old). At least 30 days: explain and backtests read the history.
+    /// </summary>
+    [Range(typeof(TimeSpan), "30.00:00:00", "3650.00:00:00")]
+    public TimeSpan LedgerRetention { get; set; } = TimeSpan.FromDays(730);
+
+    /// <summary>
+    /// How long engagement signals are kept. At least 400 days: the engagement rules read ten half-lives back and
+    /// marketing influence a year and its attribution window.
+    /// </summary>
+    [Range(typeof(TimeSpan), "400.00:00:00", "3650.00:00:00")]
+    public TimeSpan SignalRetention { get; set; } = TimeSpan.FromDays(730);
+
     /// <summary>How long the schema check (describe, properties) and the owner directory stay valid in a long-running worker.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan SchemaCacheDuration { get; set; } = TimeSpan.FromMinutes(30);

@@ -10,7 +10,7 @@ namespace AbmSync.Worker.Sync;
 /// cursors. It writes to neither system: the accounts run that follows it (in <c>all</c>, or on its own) decides
 /// every account's engagement from the signals and writes what changed.
 /// </summary>
-public sealed class EngagementSync(EngagementReader reader, StateStore store, HubSpotCallCounter hubSpotCalls, IOptions<SyncOptions> options)
+public sealed class EngagementSync(EngagementReader reader, StateStore store, HubSpotCallCounter hubSpotCalls, TimeProvider time, IOptions<SyncOptions> options)
 {
     const string LeaseDirection = "read";
 
@@ -38,8 +38,10 @@ public sealed class EngagementSync(EngagementReader reader, StateStore store, Hu
                 return Summary();
             }
             read = await reader.ReadActivitiesAsync(runId, request.Full, request.DryRun, ct);
+            var (prunedLedger, prunedSignals) = request.DryRun ? (0, 0) : await PruneAsync();
             status = "succeeded";
-            message = $"{read.NewSignals} new signals from {read.Activities} activities ({string.Join(", ", read.PerType.Select(t => $"{t.Key} {t.Value}"))})";
+            message = $"{read.NewSignals} new signals from {read.Activities} activities ({string.Join(", ", read.PerType.Select(t => $"{t.Key} {t.Value}"))})"
+                + (prunedLedger + prunedSignals > 0 ? $"; retention pruned {prunedLedger} replaced ledger entries and {prunedSignals} signals" : "");
             return Summary();
         }
         catch (OperationCanceledException)
@@ -65,6 +67,12 @@ public sealed class EngagementSync(EngagementReader reader, StateStore store, Hu
                 await store.AddApiUsageAsync(Side.HubSpot, calls);
             }
             await store.FinishRunAsync(runId, status, new RunCounts(read.Activities, 0, 0, 0, 0, calls), message);
+        }
+
+        async Task<(int Ledger, int Signals)> PruneAsync()
+        {
+            var now = time.GetUtcNow();
+            return (await store.PruneLedgerAsync(now - options.Value.LedgerRetention), await store.PruneSignalsAsync(now - options.Value.SignalRetention));
         }
 
         SyncSummary Summary() => new(runId, EngagementReader.Object, status, 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, int>(), 0, 0, [], [], [],

@@ -243,4 +243,37 @@ public sealed class EngagementSyncTests
         var history = (await harness.Store.DecisionHistoryAsync(ObjectPairs.Accounts, (string)open["AccountId"]!)).Where(e => e.Kind == TierRules.StageKind).ToList();
         Assert.Equal(("Customer", "Opportunity"), (history[^1].Value, history[^1].Previous));
     }
+
+    [Fact]
+    public async Task LedgerRetention_PrunesReplacedEntriesOlderThanItWithTheEngagementRun_KeepsEveryRecordsCurrentDecision()
+    {
+        var clock = DayAfterTheSeed();
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 53, time: clock,
+            settings: new Dictionary<string, string?> { ["Sync:LedgerRetention"] = "30.00:00:00" });
+        await harness.SyncAllAsync();
+        await harness.EngagementArrivesAsync();
+        var before = await harness.Store.CurrentDecisionsAsync(ObjectPairs.Accounts, TierRules.EngagementKind);
+        var replaced = new List<string>();
+        foreach (var entry in before)
+        {
+            if ((await harness.Store.DecisionHistoryAsync(ObjectPairs.Accounts, entry.RecordId)).Count(e => e.Kind == TierRules.EngagementKind) > 1)
+            {
+                replaced.Add(entry.RecordId);
+            }
+        }
+        Assert.NotEmpty(replaced);
+
+        clock.Advance(TimeSpan.FromDays(40));
+        var engagement = (await harness.Host.Services.GetRequiredService<PairSequence>()
+            .RunAsync([ObjectPairs.Engagement], pair => new SyncRequest(Object: pair), CancellationToken.None))[0].Summary!;
+        Assert.Contains("retention pruned", engagement.Message);
+
+        foreach (var entry in before)
+        {
+            var history = (await harness.Store.DecisionHistoryAsync(ObjectPairs.Accounts, entry.RecordId)).Where(e => e.Kind == TierRules.EngagementKind).ToList();
+            // The entry that was current 40 days ago is still there (it was current when the retention ran); what it replaced is gone.
+            Assert.Contains(history, e => e.Id == entry.Id);
+            Assert.DoesNotContain(history, e => e.Id < entry.Id);
+        }
+    }
 }
