@@ -205,4 +205,65 @@ public class TierAssignerTests
         Assert.Equal(100, decision.Score);
         Assert.Equal(TierDecision.ReasonMaxLength, decision.Reason.Length);
     }
+
+    const string PipelineAndFlag = """
+        version: 1
+        tiering:
+          criteria:
+            - { name: open-pipeline, field: pipeline, min: 250000, points: 30 }
+            - { name: strategic, field: Account.ABM_Strategic__c, in: [true], points: 40 }
+            - { name: rated-hot, field: Account.Rating, in: [Hot], points: 10 }
+            - { name: many-seats, field: Account.Seats__c, min: 100, points: 5 }
+          tiers:
+            - { tier: Tier 1, minScore: 70 }
+            - { tier: Tier 2, minScore: 40 }
+            - { tier: Tier 3, minScore: 10 }
+        """;
+
+    public static TheoryData<decimal?, string?, string?, string?, int> PipelineAndFields => new()
+    {
+        { null, null, null, null, 0 },
+        { 250000m, null, null, null, 30 },
+        { 249999.99m, null, null, null, 0 },
+        { 300000m, "true", null, null, 70 },
+        { null, "false", "hot", null, 10 },
+        { null, "true", "Warm", "100", 45 },
+        { null, null, null, "99.5", 0 },
+        { null, null, null, "many", 0 },
+    };
+
+    /// <summary>The open pipeline and any Salesforce Account field by its API name (a person's strategic flag, a picklist, a number read as text).</summary>
+    [Theory]
+    [MemberData(nameof(PipelineAndFields))]
+    public void Score_OpenPipeline_AndAnySalesforceField(decimal? pipeline, string? strategic, string? rating, string? seats, int score)
+    {
+        var account = new AccountProfile
+        {
+            Id = "001A",
+            OpenPipeline = pipeline,
+            SalesforceValues = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["ABM_Strategic__c"] = strategic, ["Rating"] = rating, ["Seats__c"] = seats },
+        };
+
+        Assert.Equal(score, Assigner(PipelineAndFlag).Score(account).Score);
+    }
+
+    /// <summary>An account not read again gets its open pipeline tested afresh; its other criteria stand, and the reason reads as a fresh one.</summary>
+    [Fact]
+    public void Rescore_TestsTheOpenPipelineAfresh_KeepsTheOtherCriteria_InTheRulesOrder()
+    {
+        var assigner = Assigner(PipelineAndFlag);
+        var read = new AccountProfile
+        {
+            Id = "001A",
+            SalesforceValues = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["ABM_Strategic__c"] = "true" },
+        };
+        var prior = assigner.Score(read);
+
+        var rescored = assigner.Rescore(prior, null, new AccountProfile { Id = "001A", OpenPipeline = 400000m });
+
+        var fresh = assigner.Score(read with { OpenPipeline = 400000m });
+        Assert.Equal(fresh, rescored with { Hits = fresh.Hits.SequenceEqual(rescored.Hits) ? fresh.Hits : rescored.Hits });
+        Assert.Equal(["open-pipeline", "strategic"], rescored.Hits.Select(h => h.Name));
+        Assert.Equal(70, rescored.Score);
+    }
 }

@@ -129,9 +129,9 @@ public static partial class RulesLoader
         reader.Require(c, node, "a criterion", "name", "field", "points");
         var name = reader.String(c.GetValueOrDefault("name"), "name");
         var field = reader.String(c.GetValueOrDefault("field"), "field");
-        if (field is not null && !AccountProfile.Fields.ContainsKey(field))
+        if (field is not null && !AccountProfile.Fields.ContainsKey(field) && AccountProfile.SalesforceField(field) is null)
         {
-            reader.Error(c["field"], $"field '{field}' is not an account field rules can test; expected one of: {string.Join(", ", AccountProfile.Fields.Keys)}");
+            reader.Error(c["field"], $"field '{field}' is not an account field rules can test; expected one of: {string.Join(", ", AccountProfile.Fields.Keys)}, or Account.<API name> for any field of the Salesforce Account (Account.ABM_Strategic__c)");
             field = null;
         }
         var points = reader.Int(c.GetValueOrDefault("points"), "points", 0, 100);

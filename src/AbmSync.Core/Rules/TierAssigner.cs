@@ -35,7 +35,7 @@ public sealed class TierAssigner(TieringRules rules)
         var hits = new List<CriterionHit>();
         foreach (var criterion in Rules.Criteria)
         {
-            if (Passes(criterion, AccountProfile.Fields[criterion.Field](account)))
+            if (Passes(criterion, account.Value(criterion.Field)))
             {
                 hits.Add(new CriterionHit(criterion.Name, criterion.Points));
             }
@@ -51,13 +51,30 @@ public sealed class TierAssigner(TieringRules rules)
     /// A score made earlier with the account's engagement now in place of the engagement it had: the ICP criteria
     /// do not change without a change of the account, which is then scored afresh.
     /// </summary>
-    public TierScore Rescore(TierScore prior, decimal? engagementScore)
+    public TierScore Rescore(TierScore prior, decimal? engagementScore) => Rescore(prior, engagementScore, null);
+
+    /// <summary>
+    /// As <see cref="Rescore(TierScore, decimal?)"/>, and the criteria on derived fields (the open pipeline)
+    /// tested afresh against <paramref name="derived"/>, whose other fields are not read.
+    /// </summary>
+    public TierScore Rescore(TierScore prior, decimal? engagementScore, AccountProfile? derived)
     {
-        var hits = prior.Hits.Where(h => h.Name != EngagementCriterion).ToList();
+        var derivedCriteria = derived is null ? [] : Rules.Criteria.Where(c => AccountProfile.DerivedFields.Contains(c.Field)).ToList();
+        var hits = prior.Hits.Where(h => h.Name != EngagementCriterion && !derivedCriteria.Any(c => c.Name == h.Name)).ToList();
+        foreach (var criterion in derivedCriteria)
+        {
+            if (Passes(criterion, derived!.Value(criterion.Field)))
+            {
+                hits.Add(new CriterionHit(criterion.Name, criterion.Points));
+            }
+        }
         if (EngagementPoints(engagementScore) is > 0 and var points)
         {
             hits.Add(new CriterionHit(EngagementCriterion, points));
         }
+        // In the order a fresh score lists them (the rules' order, engagement last): the reason reads the same.
+        var order = Rules.Criteria.Select((c, i) => (c.Name, i)).GroupBy(x => x.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
+        hits = [.. hits.OrderBy(h => order.TryGetValue(h.Name, out var i) ? i : int.MaxValue)];
         return new TierScore(Math.Clamp(hits.Sum(h => h.Points), 0, 100), hits);
     }
 
@@ -190,6 +207,8 @@ public sealed class TierAssigner(TieringRules rules)
     {
         int i => i,
         decimal d => d,
+        // A Salesforce field named by its API name comes as text.
+        string s when decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
         _ => null,
     };
 }

@@ -322,6 +322,7 @@ public sealed class SfSchema
         Text("ABM_Tier_Reason__c", "ABM Tier Reason", 255) with { InlineHelpText = "Why the account has its ABM Tier: the rules that scored, a tier cap, or a lock. Set by the AbmSync engine, not by people." },
         Text("ABM_Routing_Reason__c", "ABM Routing Reason", 255) with { InlineHelpText = "Why the account has its owner, SDR and marketer: territory, pod and the routing rule that assigned them. Set by the AbmSync engine, not by people." },
         Checkbox("ABM_Tier_Locked__c", "ABM Tier Locked") with { InlineHelpText = "Tick to pin the current ABM Tier: the AbmSync engine then never changes it. Set by people (RevOps or the account team), never by the engine." },
+        Checkbox("ABM_Strategic__c", "ABM Strategic") with { InlineHelpText = "Tick when leadership names this a strategic account: the ABM tiering rules count it. Set by people, never by the engine." },
         Ref("ABM_SDR__c", "ABM SDR", "User", "ABM_SDR__r") with { InlineHelpText = "The SDR in this account's ABM pod. Set by the AbmSync engine, not by people." },
         Ref("ABM_Marketer__c", "ABM Marketer", "User", "ABM_Marketer__r") with { InlineHelpText = "The ABM marketer in this account's pod. Set by the AbmSync engine, not by people." },
         new SfField("ABM_Engagement_Score__c", "ABM Engagement Score", SfType.Double) { Precision = 5, Scale = 1, InlineHelpText = "How engaged the account is lately, from its contacts' HubSpot activity, with older activity counting less. Set by the AbmSync engine, not by people." },

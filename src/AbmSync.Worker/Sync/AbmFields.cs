@@ -37,7 +37,7 @@ public static class AbmFields
     [
         SalesforceTier, SalesforceScore, SalesforceTierReason, "ABM_Routing_Reason__c", SalesforceTierLocked, "ABM_SDR__c",
         "ABM_Marketer__c", SalesforceEngagementScore, SalesforceCoverage, SalesforceLastEngaged, SalesforceStage,
-        SalesforceStalled, SalesforceSurge, SalesforceHubSpotId,
+        SalesforceStalled, SalesforceSurge, SalesforceHubSpotId, "ABM_Strategic__c",
     ];
 
     /// <summary>Every ABM field per Salesforce object (docs/architecture.md; connectors/salesforce-metadata deploys them).</summary>

@@ -56,6 +56,17 @@ public sealed partial class SchemaGuard(
                     : [f])],
             };
             CheckSalesforce(describe, mapping, problems);
+            if (pair.Rules is TierRules tierRules)
+            {
+                // A criterion on any Salesforce Account field (Account.ABM_Strategic__c) needs the field in this org.
+                foreach (var criterion in tierRules.Criteria)
+                {
+                    if (Core.Accounts.AccountProfile.SalesforceField(criterion.Field) is { } name && describe.Field(name) is null)
+                    {
+                        problems.Add(Problem(criterion.Location, $"criterion '{criterion.Name}': Salesforce Account has no field '{name}' (or the integration user cannot read it)"));
+                    }
+                }
+            }
             if (!dryRun || created.Count == 0)
             {
                 CheckHubSpot(hubSpotProperties, mapping, problems);

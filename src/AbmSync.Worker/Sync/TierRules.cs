@@ -49,7 +49,11 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
         AbmFields.SalesforceStage, AbmFields.SalesforceStalled,
     ];
 
-    public override IReadOnlyList<string> SalesforceInputs => Inputs;
+    /// <summary>The fixed inputs, and every Salesforce Account field a criterion names (Account.ABM_Strategic__c).</summary>
+    public override IReadOnlyList<string> SalesforceInputs =>
+        [.. Inputs.Concat(Criteria.Select(c => AccountProfile.SalesforceField(c.Field)).OfType<string>()).Distinct(StringComparer.OrdinalIgnoreCase)];
+
+    public IReadOnlyList<TierCriterion> Criteria => assigner.Rules.Criteria;
     public override IReadOnlyList<string> SalesforceOutputs => Outputs;
 
     public override IReadOnlyList<string> HubSpotProperties { get; } =
@@ -72,6 +76,7 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
         Load(await snapshot.Store.GetDecisionsAsync(snapshot.Pair, Kind));
         nothing = snapshot.Engagement.Nothing(snapshot.Now);
         now = snapshot.Now;
+        // Before the engagement: the rescore of accounts not read tests the open pipeline afresh too.
         opportunities = await OpportunityRules.ByAccountAsync(snapshot.Store);
         foreach (var entry in await snapshot.Store.CurrentDecisionsAsync(snapshot.Pair, StageKind))
         {
@@ -111,14 +116,17 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
         foreach (var (id, scored) in population.ToList())
         {
             var score = EngagementOf(id).Score;
-            population[id] = scored with
-            {
-                Account = scored.Account with { EngagementScore = score },
-                Score = assigner.Rescore(scored.Score, score),
-            };
+            var account = scored.Account with { EngagementScore = score, OpenPipeline = OpenPipelineOf(id) };
+            population[id] = scored with { Account = account, Score = assigner.Rescore(scored.Score, score, account) };
         }
         decisions = null;
     }
+
+    /// <summary>The amounts of the account's open opportunities as the opportunities' ledger has them; null when it has none.</summary>
+    decimal? OpenPipelineOf(string salesforceId) =>
+        opportunities.GetValueOrDefault(salesforceId) is { } opps && opps.Any(o => !o.IsClosed)
+            ? opps.Where(o => !o.IsClosed).Sum(o => o.Amount ?? 0)
+            : null;
 
     public AccountEngagement EngagementOf(string salesforceId) => SignalsOf(salesforceId).Engagement;
 
@@ -129,7 +137,7 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
     {
         leaving.Remove(record.Id!);
         observedTypes[record.Id!] = record.GetString("Type");
-        var profile = ToProfile(record) with { EngagementScore = EngagementOf(record.Id!).Score };
+        var profile = ToProfile(record, Criteria) with { EngagementScore = EngagementOf(record.Id!).Score, OpenPipeline = OpenPipelineOf(record.Id!) };
         population[profile.Id] = new ScoredAccount(profile, assigner.Score(profile));
         decisions = null;
     }
@@ -355,8 +363,10 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
         return perTier;
     }
 
-    static AccountProfile ToProfile(SObjectRecord record) => new()
+    static AccountProfile ToProfile(SObjectRecord record, IReadOnlyList<TierCriterion> criteria) => new()
     {
+        SalesforceValues = criteria.Select(c => AccountProfile.SalesforceField(c.Field)).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(f => f, f => record.GetString(f), StringComparer.OrdinalIgnoreCase),
         Id = record.Id!,
         Name = record.GetString("Name"),
         Domain = DomainName.Normalize(record.GetString("Website")),

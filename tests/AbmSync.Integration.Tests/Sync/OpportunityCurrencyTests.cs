@@ -71,6 +71,8 @@ public class OpportunityCurrencyTests
         var created = opportunities.Values.Single(o => (string?)o["ABM_HubSpot_Id__c"] == dealId);
         Assert.Equal(("GBP", account.SalesforceId), ((string?)created["CurrencyIsoCode"], (string?)created["AccountId"]));
 
+        // The account's stage and open pipeline follow its new opportunity on the accounts' next run.
+        await harness.EngagementArrivesAsync();
         await harness.ResetStatsAsync();
         await SyncAllAsync(harness);
         Assert.Equal(0L, (await harness.StatsAsync(harness.Sandbox.SalesforceUrl)).Writes + (await harness.StatsAsync(harness.Sandbox.HubSpotUrl)).Writes);
