@@ -43,7 +43,24 @@ public class RulesLoaderTests
         { Valid.Replace("hysteresis: 5", "hysteresis: five"), 11, "hysteresis must be a whole number" },
         { Valid.Replace("name: mid-market-up", "name: target-industry"), 5, "used twice" },
         { Valid.Replace("cap: 200", "cap: 200, limit: 3"), 9, "unknown key 'limit'" },
+        { Valid.Replace("field: industry", "field: Account."), 4, "or Account.<API name>" },
+        { Valid.Replace("field: industry", "field: Account.1Field"), 4, "is not an account field" },
+        { Valid.Replace("field: industry", "field: Account.Bad-Name"), 4, "is not an account field" },
+        { Valid.Replace("field: industry", "field: Contact.Title"), 4, "is not an account field" },
     };
+
+    [Theory]
+    [InlineData("Account.ABM_Strategic__c", "ABM_Strategic__c")]
+    [InlineData("Account.Rating", "Rating")]
+    [InlineData("pipeline", null)]
+    [InlineData("industry", null)]
+    public void Load_AnySalesforceAccountField_IsACriterionField(string field, string? salesforceField)
+    {
+        var rules = RulesLoader.Load("rules.yaml", Valid.Replace("field: industry", $"field: {field}"));
+
+        Assert.Equal(field, rules.Tiering.Criteria[0].Field);
+        Assert.Equal(salesforceField, AbmSync.Core.Accounts.AccountProfile.SalesforceField(field));
+    }
 
     [Theory]
     [MemberData(nameof(BadFiles))]
