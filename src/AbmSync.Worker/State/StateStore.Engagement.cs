@@ -181,6 +181,29 @@ public sealed partial class StateStore
         }
     }
 
+    /// <summary>
+    /// Gives every decision of the decision table that the ledger does not know (a store from before the ledger) its
+    /// ledger entry, so that the current decision can be derived from the ledger alone. Returns how many it added.
+    /// </summary>
+    public async Task<int> BackfillLedgerAsync(string @object, string kind, Func<Decision, LedgerEntry> entryOf)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync("""
+            SELECT d.* FROM decision d
+            WHERE d.object = @object AND d.kind = @kind
+              AND NOT EXISTS (SELECT 1 FROM decision_ledger l WHERE l.object = d.object AND l.record_id = d.record_id AND l.kind = d.kind)
+            ORDER BY d.record_id
+            """, new { @object, kind });
+        List<LedgerEntry> entries = [.. rows.Select(r => entryOf((Decision)ToDecision(r)))];
+        if (entries.Count > 0)
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            await AppendLedgerAsync(connection, transaction, entries);
+            await transaction.CommitAsync();
+        }
+        return entries.Count;
+    }
+
     /// <summary>The current decision of a kind for every record of an object: each record's latest entry, by record id.</summary>
     public async Task<IReadOnlyList<LedgerEntry>> CurrentDecisionsAsync(string @object, string kind)
     {

@@ -13,7 +13,7 @@ public sealed record RuleSubject(string? SalesforceId, string? HubSpotId, SObjec
     IReadOnlyDictionary<string, string?>? SalesforceWrites = null);
 
 /// <summary>What a pair's rules decide from, besides the records the run reads: the state store's snapshot as of the run.</summary>
-public sealed record RulesSnapshot(StateStore Store, AccountEngagementBook Engagement, string Pair, DateTimeOffset Now);
+public sealed record RulesSnapshot(StateStore Store, AccountEngagementBook Engagement, string Pair, DateTimeOffset Now, string RulesHash = "");
 
 /// <summary>
 /// The rule-owned fields of one pair (the accounts' tiers and engagement, the contacts' buying roles): decided after

@@ -119,7 +119,7 @@ public sealed partial class SyncRunner(
                 HubSpotTimeZone: cache.HubSpotTimeZone);
             // Records that left the filter keep only what the rules take back: a mapping without fields.
             run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
-            var snapshot = new RulesSnapshot(store, engagementBook, pair.Name, run.StartedAt);
+            var snapshot = new RulesSnapshot(store, engagementBook, pair.Name, run.StartedAt, configuration.RulesHash);
             if (pair.Rules is { } rules)
             {
                 await rules.LoadAsync(snapshot);

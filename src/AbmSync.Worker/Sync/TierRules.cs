@@ -73,7 +73,9 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
 
     public override async Task LoadAsync(RulesSnapshot snapshot)
     {
-        Load(await snapshot.Store.GetDecisionsAsync(snapshot.Pair, Kind));
+        // The current tiers are the ledger's latest entries; a store from before the ledger gets its decisions into it once.
+        await snapshot.Store.BackfillLedgerAsync(snapshot.Pair, Kind, d => ToLedger(d, null, snapshot.RulesHash, "before-ledger"));
+        Load([.. (await snapshot.Store.CurrentDecisionsAsync(snapshot.Pair, Kind)).Select(FromLedger)]);
         nothing = snapshot.Engagement.Nothing(snapshot.Now);
         now = snapshot.Now;
         // Before the engagement: the rescore of accounts not read tests the open pipeline afresh too.
@@ -305,9 +307,7 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
         stored.TryGetValue(salesforceId, out var before);
         if (decision is not null && (before is null || before.Value != decision.Value || before.Score != decision.Score || before.Reason != decision.Reason))
         {
-            var inputs = JsonSerializer.Serialize(new { score = decision.Score, criteria = decision.Detail, owner = decision.OwnerId, locked = decision.Locked });
-            entries.Add(new LedgerEntry(0, ObjectPairs.Accounts, salesforceId, Kind, decision.Value, before?.Value, decision.Reason, inputs, rulesHash,
-                decision.Detail == OffListDetail ? "inclusion" : decision.Locked ? "tier-lock" : "tiering", runId, now));
+            entries.Add(ToLedger(decision, before?.Value, rulesHash, null));
         }
         if (decision is not null && decision.Detail != OffListDetail && EngagementChanged(salesforceId))
         {
@@ -324,6 +324,24 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
         }
         return entries;
     }
+
+    /// <summary>What the ledger keeps of a tier decision: all of it, so that the current tiers derive from the ledger alone.</summary>
+    static LedgerEntry ToLedger(Decision decision, string? previous, string rulesHash, string? ruleId) =>
+        new(0, decision.Object, decision.RecordId, Kind, decision.Value, previous, decision.Reason,
+            JsonSerializer.Serialize(new TierInputs(decision.Score, decision.Detail, decision.OwnerId, decision.Locked)), rulesHash,
+            ruleId ?? (decision.Detail == OffListDetail ? "inclusion" : decision.Locked ? "tier-lock" : "tiering"), decision.RunId, decision.DecidedAt);
+
+    sealed record TierInputs(int? Score, string? Criteria, string? Owner, bool Locked);
+
+    /// <summary>The tier decision a ledger entry records.</summary>
+    public static Decision FromLedger(LedgerEntry entry)
+    {
+        var inputs = entry.Inputs is { } json ? JsonSerializer.Deserialize<TierInputs>(json, LedgerJson) : null;
+        return new Decision(entry.Object, entry.RecordId, Kind, entry.Value, inputs?.Score, inputs?.Criteria, entry.Reason, inputs?.Owner,
+            inputs?.Locked ?? false, entry.RunId, entry.DecidedAt);
+    }
+
+    static readonly JsonSerializerOptions LedgerJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>Marks ledger entries as committed: the engagement they record is the one written.</summary>
     public override void Committed(LedgerEntry entry)

@@ -15,6 +15,9 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
     /// <summary>The only field a person sets; every other ABM field is the engine's.</summary>
     const string TierLock = "Account.ABM_Tier_Locked__c";
 
+    /// <summary>The fields only people set (the tier lock, the strategic flag): the engine reads them and never writes them.</summary>
+    static readonly string[] SetByPeople = [TierLock, "Account.ABM_Strategic__c"];
+
     /// <summary>Metadata field type → the type describe reports for it.</summary>
     static readonly Dictionary<string, string> DescribeType = new(StringComparer.Ordinal)
     {
@@ -48,6 +51,7 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
         new("Account", "ABM_Tier_Reason__c", "Text") { Length = 255 },
         new("Account", "ABM_Routing_Reason__c", "Text") { Length = 255 },
         new("Account", "ABM_Tier_Locked__c", "Checkbox"),
+        new("Account", "ABM_Strategic__c", "Checkbox"),
         new("Account", "ABM_SDR__c", "Lookup") { ReferenceTo = "User" },
         new("Account", "ABM_Marketer__c", "Lookup") { ReferenceTo = "User" },
         new("Account", "ABM_Engagement_Score__c", "Number") { Precision = 5, Scale = 1 },
@@ -190,7 +194,7 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
         var help = file.Value("inlineHelpText") ?? "";
         Assert.InRange(help.Length, 20, 510);
         var who = $"{file} help text must say who sets it";
-        if ($"{sobject}.{name}" == TierLock)
+        if (SetByPeople.Contains($"{sobject}.{name}"))
         {
             Assert.True(help.Contains("people", StringComparison.OrdinalIgnoreCase), who);
         }
@@ -248,8 +252,8 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
             p => p.Element(Ns + "field")!.Value,
             p => (Readable: p.Element(Ns + "readable")!.Value == "true", Editable: p.Element(Ns + "editable")!.Value == "true"),
             StringComparer.Ordinal);
-        Assert.Equal((true, false), grants[TierLock]);
-        Assert.All(MetadataSource.Fields.Select(f => f.ToString()).Where(f => f != TierLock),
+        Assert.All(SetByPeople, f => Assert.Equal((true, false), grants[f]));
+        Assert.All(MetadataSource.Fields.Select(f => f.ToString()).Where(f => !SetByPeople.Contains(f)),
             f => Assert.True(grants.GetValueOrDefault(f) == (true, true), $"{f} is not read+edit"));
         Assert.All(StandardEdits, f => Assert.True(grants.GetValueOrDefault(f) == (true, true), $"{f} is not read+edit"));
 

@@ -269,4 +269,35 @@ public class EngagementStoreTests
         Assert.Equal(contacts.Order(StringComparer.Ordinal), baselines.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(5m, baselines["c1233"][SignalTypes.Visit]);
     }
+
+    /// <summary>
+    /// A store from before the ledger: its tier decisions get their ledger entries once, and the tiers then derive from
+    /// the ledger alone, as the accounts' rules load them.
+    /// </summary>
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("Postgres")]
+    public async Task BackfillLedger_GivesDecisionsWithoutAnEntryTheirEntryOnce_AndTheTiersDeriveFromIt(string provider)
+    {
+        await using var state = await TestStore.CreateAsync(provider);
+        var store = state.Store;
+        var page = new PageCommit(ObjectPairs.Accounts, 1);
+        page.Decisions.Add(new Decision(ObjectPairs.Accounts, "001A", TierRules.Kind, "Tier 1", 82, """[{"Name":"target-industry","Points":30}]""", "Tier 1, score 82", "005A", false, 1, Day));
+        page.Decisions.Add(new Decision(ObjectPairs.Accounts, "001B", TierRules.Kind, null, null, TierRules.OffListDetail, "Not on the target list", null, false, 1, Day));
+        page.Decisions.Add(new Decision(ObjectPairs.Accounts, "001C", TierRules.Kind, "Tier 2", 50, "[]", "Tier 2, locked", "005B", true, 1, Day));
+        await store.CommitPageAsync(page);
+        await store.AppendDecisionsAsync([Entry("001C", TierRules.Kind, "Tier 2", Day, ObjectPairs.Accounts)]);
+
+        var entryOf = (Decision d) => new LedgerEntry(0, d.Object, d.RecordId, d.Kind, d.Value, null, d.Reason, $"{{\"score\":{d.Score?.ToString(CultureInfo.InvariantCulture) ?? "null"},\"criteria\":{System.Text.Json.JsonSerializer.Serialize(d.Detail)},\"owner\":{System.Text.Json.JsonSerializer.Serialize(d.OwnerId)},\"locked\":{(d.Locked ? "true" : "false")}}}",
+            "hash", "before-ledger", d.RunId, d.DecidedAt);
+        Assert.Equal(2, await store.BackfillLedgerAsync(ObjectPairs.Accounts, TierRules.Kind, entryOf));
+        Assert.Equal(0, await store.BackfillLedgerAsync(ObjectPairs.Accounts, TierRules.Kind, entryOf));
+
+        var current = (await store.CurrentDecisionsAsync(ObjectPairs.Accounts, TierRules.Kind)).Select(TierRules.FromLedger).ToDictionary(d => d.RecordId);
+        Assert.Equal(("Tier 1", 82, "005A", false), (current["001A"].Value, current["001A"].Score, current["001A"].OwnerId, current["001A"].Locked));
+        Assert.Equal("""[{"Name":"target-industry","Points":30}]""", current["001A"].Detail);
+        Assert.Equal((null, TierRules.OffListDetail), (current["001B"].Value, current["001B"].Detail));
+        // The one the ledger knew keeps its own entry (not the decision table's).
+        Assert.Equal("rule-1", (await store.CurrentDecisionsAsync(ObjectPairs.Accounts, TierRules.Kind)).Single(e => e.RecordId == "001C").RuleId);
+    }
 }
