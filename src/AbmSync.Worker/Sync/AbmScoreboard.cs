@@ -32,7 +32,7 @@ public sealed class AbmScoreboard(StateStore store)
                 members.Count == 0 ? 0 : Math.Round((decimal)members.Average(m => m.Score), 1),
                 members.Count == 0 ? 0 : Math.Round((decimal)members.Average(m => m.Coverage), 1)));
         }
-        var roles = (await store.CurrentDecisionsAsync(ObjectPairs.Contacts, BuyingRoleRules.Kind))
+        var roles = (await store.CurrentDecisionsAsync(ObjectPairs.Contacts, BuyingRoleRules.RoleKind))
             .GroupBy(r => r.Value is null ? "no role" : BuyingRoleRules.Label(r.Value))
             .OrderBy(g => g.Key == "no role").ThenByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
@@ -40,7 +40,7 @@ public sealed class AbmScoreboard(StateStore store)
             .Where(e => tiers.Any(d => d.RecordId == e.RecordId)).ToList();
         var perStage = Core.Engagement.AbmStages.All.ToDictionary(st => st, st => stages.Count(e => e.Value == st), StringComparer.Ordinal);
         var stalled = stages.Count(e => e.RuleId == "stages.stalled");
-        var open = (await store.CurrentDecisionsAsync(ObjectPairs.Opportunities, OpportunityRules.Kind))
+        var open = (await store.CurrentDecisionsAsync(ObjectPairs.Opportunities, OpportunityRules.InfluenceKind))
             .Select(OpportunityRules.Facts).OfType<OpportunityFacts>().Where(f => !f.IsClosed).ToList();
         var pipeline = new Pipeline(open.Count, open.Sum(f => f.Amount ?? 0), open.Count(f => f.Influenced), open.Where(f => f.Influenced).Sum(f => f.Amount ?? 0));
         return new Board(rows, roles, perStage, stalled, pipeline);

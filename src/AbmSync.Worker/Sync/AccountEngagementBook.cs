@@ -56,7 +56,7 @@ public sealed class AccountEngagementBook(StateStore store, SyncConfiguration co
             }
         }
         var committees = new Dictionary<string, List<CommitteeContact>>(StringComparer.Ordinal);
-        foreach (var role in await store.CurrentDecisionsAsync(ObjectPairs.Contacts, BuyingRoleRules.Kind))
+        foreach (var role in await store.CurrentDecisionsAsync(ObjectPairs.Contacts, BuyingRoleRules.RoleKind))
         {
             if (role.Value is null || BuyingRoleRules.AccountOf(role) is not { } account)
             {

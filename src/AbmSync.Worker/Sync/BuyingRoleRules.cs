@@ -12,35 +12,15 @@ namespace AbmSync.Worker.Sync;
 /// (<c>ABM_Buying_Role__c</c>, <c>abm_buying_role</c>). The ledger's entry keeps the contact's account, which is what
 /// the accounts' committee coverage reads.
 /// </summary>
-public sealed class BuyingRoleRules(BuyingRoleClassifier classifier) : PairRules
+public sealed class BuyingRoleRules(BuyingRoleClassifier classifier) : RecordRules(RoleKind)
 {
-    public const string Kind = "buying-role";
+    public const string RoleKind = "buying-role";
     public const string SalesforceRole = "ABM_Buying_Role__c";
     public const string HubSpotRole = "abm_buying_role";
 
     public override IReadOnlyList<string> SalesforceInputs { get; } = ["Title", "AccountId", SalesforceRole];
     public override IReadOnlyList<string> SalesforceOutputs { get; } = [SalesforceRole];
     public override IReadOnlyList<string> HubSpotProperties { get; } = [HubSpotRole];
-
-    readonly Dictionary<string, LedgerEntry> written = new(StringComparer.Ordinal);
-    HashSet<string> linked = new(StringComparer.Ordinal);
-
-    public override async Task LoadAsync(RulesSnapshot snapshot)
-    {
-        foreach (var entry in await snapshot.Store.CurrentDecisionsAsync(snapshot.Pair, Kind))
-        {
-            written[entry.RecordId] = entry;
-        }
-        // Contacts linked before roles were decided have no entry: they are read once by id and given their role.
-        linked = [.. (await snapshot.Store.AllLinksAsync(snapshot.Pair)).Where(l => l.Status == LinkStatuses.Active).Select(l => l.SalesforceId)];
-    }
-
-    // A role is a function of the record alone: decided where it is planned, again where it is committed.
-    public override void Observe(SObjectRecord record)
-    {
-    }
-
-    public override IEnumerable<string> Moved() => linked.Where(id => !written.ContainsKey(id)).Order(StringComparer.Ordinal);
 
     /// <summary>The label both sides show for a role of the rules ("economic-buyer" → "Economic Buyer").</summary>
     public static string Label(string role) =>
@@ -59,8 +39,6 @@ public sealed class BuyingRoleRules(BuyingRoleClassifier classifier) : PairRules
         return (classifier.Classify(title), title, account);
     }
 
-    public override RuleValues? ValuesFor(string salesforceId) => null;
-
     public override RuleValues? ValuesFor(RuleSubject subject)
     {
         if (subject.Salesforce is null && subject.HubSpot is null)
@@ -73,8 +51,6 @@ public sealed class BuyingRoleRules(BuyingRoleClassifier classifier) : PairRules
             new Dictionary<string, string?> { [HubSpotRole] = label });
     }
 
-    public override IReadOnlyList<LedgerEntry> LedgerFor(string salesforceId, long runId, DateTimeOffset now, string rulesHash) => [];
-
     public override IReadOnlyList<LedgerEntry> LedgerFor(RuleSubject subject, long runId, DateTimeOffset now, string rulesHash)
     {
         if (subject.SalesforceId is not { } salesforceId || (subject.Salesforce is null && subject.SalesforceWrites is null))
@@ -83,17 +59,15 @@ public sealed class BuyingRoleRules(BuyingRoleClassifier classifier) : PairRules
         }
         var d = Decide(subject);
         var inputs = JsonSerializer.Serialize(new { title = d.Title, accountId = d.AccountId, pattern = d.Match?.Pattern });
-        written.TryGetValue(salesforceId, out var before);
+        Written.TryGetValue(salesforceId, out var before);
         if (before is not null && before.Value == d.Match?.Role && before.Inputs == inputs)
         {
             return [];
         }
         var reason = d.Match?.Reason ?? (string.IsNullOrWhiteSpace(d.Title) ? "no job title" : $"no buying role matches the title '{d.Title}'");
-        return [new LedgerEntry(0, ObjectPairs.Contacts, salesforceId, Kind, d.Match?.Role, before?.Value, reason, inputs, rulesHash,
+        return [new LedgerEntry(0, ObjectPairs.Contacts, salesforceId, RoleKind, d.Match?.Role, before?.Value, reason, inputs, rulesHash,
             d.Match is { } m ? string.Create(CultureInfo.InvariantCulture, $"buyingCommittee.{m.Role}") : "buyingCommittee", runId, now)];
     }
-
-    public override void Committed(LedgerEntry entry) => written[entry.RecordId] = entry;
 
     /// <summary>The account a role entry's contact belonged to when it was decided.</summary>
     public static string? AccountOf(LedgerEntry entry) =>

@@ -17,9 +17,9 @@ public sealed record OpportunityFacts(string? AccountId, DateTimeOffset? Created
 /// the opportunity's facts (account, won, closed, stage, amount, last progress), which is what the accounts' stage
 /// and the influenced pipeline read.
 /// </summary>
-public sealed class OpportunityRules(MarketingInfluence influence) : PairRules
+public sealed class OpportunityRules(MarketingInfluence influence) : RecordRules(InfluenceKind)
 {
-    public const string Kind = "influence";
+    public const string InfluenceKind = "influence";
     public const string SalesforceInfluenced = "ABM_Marketing_Influenced__c";
     public const string HubSpotInfluenced = "abm_marketing_influenced";
 
@@ -28,29 +28,10 @@ public sealed class OpportunityRules(MarketingInfluence influence) : PairRules
     public override IReadOnlyList<string> SalesforceOutputs { get; } = [SalesforceInfluenced];
     public override IReadOnlyList<string> HubSpotProperties { get; } = [HubSpotInfluenced];
 
-    readonly Dictionary<string, LedgerEntry> written = new(StringComparer.Ordinal);
     IReadOnlyDictionary<string, IReadOnlyList<DateTimeOffset>> signalDates = new Dictionary<string, IReadOnlyList<DateTimeOffset>>();
-    HashSet<string> linked = new(StringComparer.Ordinal);
-
-    public override async Task LoadAsync(RulesSnapshot snapshot)
-    {
-        foreach (var entry in await snapshot.Store.CurrentDecisionsAsync(snapshot.Pair, Kind))
-        {
-            written[entry.RecordId] = entry;
-        }
-        linked = [.. (await snapshot.Store.AllLinksAsync(snapshot.Pair)).Where(l => l.Status == LinkStatuses.Active).Select(l => l.SalesforceId)];
-    }
 
     // The accounts' run links the companies the signals name: read once it has finished.
     public override async Task PrepareAsync(RulesSnapshot snapshot) => signalDates = await snapshot.Engagement.SignalDatesAsync(snapshot.Now);
-
-    public override void Observe(SObjectRecord record)
-    {
-    }
-
-    public override IEnumerable<string> Moved() => linked.Where(id => !written.ContainsKey(id)).Order(StringComparer.Ordinal);
-
-    public override RuleValues? ValuesFor(string salesforceId) => null;
 
     /// <summary>
     /// When the opportunity came to be: the earlier of the Salesforce record's and its deal's creation, so that an
@@ -71,7 +52,7 @@ public sealed class OpportunityRules(MarketingInfluence influence) : PairRules
         var account = Field("AccountId");
         var decision = influence.Assess(created, account is null ? [] : signalDates.GetValueOrDefault(account) ?? []);
         var stage = Field("StageName");
-        var before = subject.SalesforceId is { } id && written.TryGetValue(id, out var entry) ? Facts(entry) : null;
+        var before = subject.SalesforceId is { } id && Written.TryGetValue(id, out var entry) ? Facts(entry) : null;
         // Progress is a change of stage. Salesforce keeps no date of it on the record we read, so the first sight
         // takes the last modification, and afterwards the moment a different stage is read.
         var progress = before is null ? record?.GetDateTime("LastModifiedDate") ?? created
@@ -95,8 +76,6 @@ public sealed class OpportunityRules(MarketingInfluence influence) : PairRules
             new Dictionary<string, string?> { [HubSpotInfluenced] = value });
     }
 
-    public override IReadOnlyList<LedgerEntry> LedgerFor(string salesforceId, long runId, DateTimeOffset now, string rulesHash) => [];
-
     public override IReadOnlyList<LedgerEntry> LedgerFor(RuleSubject subject, long runId, DateTimeOffset now, string rulesHash)
     {
         if (subject.SalesforceId is not { } id || Decide(subject) is not { } d)
@@ -105,15 +84,13 @@ public sealed class OpportunityRules(MarketingInfluence influence) : PairRules
         }
         var inputs = JsonSerializer.Serialize(d.Facts);
         var value = d.Decision.Influenced ? "true" : "false";
-        written.TryGetValue(id, out var before);
+        Written.TryGetValue(id, out var before);
         if (before is not null && before.Value == value && before.Inputs == inputs)
         {
             return [];
         }
-        return [new LedgerEntry(0, ObjectPairs.Opportunities, id, Kind, value, before?.Value, d.Decision.Reason, inputs, rulesHash, "influence", runId, now)];
+        return [new LedgerEntry(0, ObjectPairs.Opportunities, id, InfluenceKind, value, before?.Value, d.Decision.Reason, inputs, rulesHash, "influence", runId, now)];
     }
-
-    public override void Committed(LedgerEntry entry) => written[entry.RecordId] = entry;
 
     public static OpportunityFacts? Facts(LedgerEntry entry) =>
         entry.Inputs is { } json ? JsonSerializer.Deserialize<OpportunityFacts>(json) : null;
@@ -122,7 +99,7 @@ public sealed class OpportunityRules(MarketingInfluence influence) : PairRules
     public static async Task<IReadOnlyDictionary<string, List<OpportunityFacts>>> ByAccountAsync(StateStore store)
     {
         var byAccount = new Dictionary<string, List<OpportunityFacts>>(StringComparer.Ordinal);
-        foreach (var entry in await store.CurrentDecisionsAsync(ObjectPairs.Opportunities, Kind))
+        foreach (var entry in await store.CurrentDecisionsAsync(ObjectPairs.Opportunities, InfluenceKind))
         {
             if (Facts(entry) is { AccountId: { } account } facts)
             {

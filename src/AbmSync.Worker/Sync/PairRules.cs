@@ -72,3 +72,41 @@ public abstract class PairRules
     /// <summary>A ledger entry committed with its page: the value it records is now the one written.</summary>
     public abstract void Committed(LedgerEntry entry);
 }
+
+/// <summary>
+/// Rules whose decision is a function of one record (a contact's role, an opportunity's influence): decided where the
+/// record is planned and again where it is committed, compared with the ledger's current entry of
+/// <see cref="Kind"/>. A linked record without an entry (linked before the rule existed) is read once by id.
+/// </summary>
+public abstract class RecordRules(string kind) : PairRules
+{
+    public string Kind { get; } = kind;
+
+    /// <summary>The ledger's current entry per Salesforce id: what was last decided and written.</summary>
+    protected Dictionary<string, LedgerEntry> Written { get; } = new(StringComparer.Ordinal);
+
+    HashSet<string> linked = new(StringComparer.Ordinal);
+
+    public override async Task LoadAsync(RulesSnapshot snapshot)
+    {
+        foreach (var entry in await snapshot.Store.CurrentDecisionsAsync(snapshot.Pair, Kind))
+        {
+            Written[entry.RecordId] = entry;
+        }
+        linked = [.. (await snapshot.Store.AllLinksAsync(snapshot.Pair)).Where(l => l.Status == LinkStatuses.Active).Select(l => l.SalesforceId)];
+    }
+
+    public override void Observe(SObjectRecord record)
+    {
+    }
+
+    public override IEnumerable<string> Moved() => linked.Where(id => !Written.ContainsKey(id)).Order(StringComparer.Ordinal);
+
+    // Decided from the record being planned (RuleSubject), never from the id alone.
+    public override RuleValues? ValuesFor(string salesforceId) => null;
+
+    public override IReadOnlyList<LedgerEntry> LedgerFor(string salesforceId, long runId, DateTimeOffset now, string rulesHash) => [];
+
+    public override void Committed(LedgerEntry entry) => Written[entry.RecordId] = entry;
+}
+

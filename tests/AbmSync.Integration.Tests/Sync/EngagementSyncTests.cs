@@ -161,14 +161,14 @@ public sealed class EngagementSyncTests
         var after = (await harness.SalesforceExportAsync())["Contact"]!.AsArray().Single(c => (string)c!["Id"]! == (string)cfo["Id"]!)!;
         Assert.Equal("Economic Buyer", (string?)after["ABM_Buying_Role__c"]);
         Assert.Equal("Economic Buyer", Prop((await harness.HubSpotExportAsync())["contacts"]!.AsArray().Single(c => (string)c!["id"]! == (string)cfo["ABM_HubSpot_Id__c"]!)!, "abm_buying_role"));
-        var roles = (await harness.Store.DecisionHistoryAsync(ObjectPairs.Contacts, (string)cfo["Id"]!)).Where(e => e.Kind == BuyingRoleRules.Kind).ToList();
+        var roles = (await harness.Store.DecisionHistoryAsync(ObjectPairs.Contacts, (string)cfo["Id"]!)).Where(e => e.Kind == BuyingRoleRules.RoleKind).ToList();
         Assert.Equal("economic-buyer", roles[^1].Value);
         Assert.Equal(roles.Count > 1 ? roles[^2].Value : null, roles[^1].Previous);
 
         // Coverage on both sides is the share of the five roles with a contact engaged in the last 30 days.
         var accounts = (await harness.SalesforceExportAsync())["Account"]!.AsArray().Select(a => a!.AsObject()).ToList();
         var covered = accounts.Where(a => (decimal?)a["ABM_Buying_Committee_Coverage__c"] > 0).ToList();
-        var roleEntries = await harness.Store.CurrentDecisionsAsync(ObjectPairs.Contacts, BuyingRoleRules.Kind);
+        var roleEntries = await harness.Store.CurrentDecisionsAsync(ObjectPairs.Contacts, BuyingRoleRules.RoleKind);
         var recent = await harness.Store.SignalsSinceAsync(clock.GetUtcNow().AddDays(-30));
         Assert.True(covered.Count > 0, $"roles {roleEntries.Count(e => e.Value is not null)}, signals in the last 30 days {recent.Count}");
         Assert.Contains(accounts, a => (bool?)a["ABM_Surge__c"] == true);
