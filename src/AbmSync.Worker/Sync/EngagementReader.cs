@@ -132,7 +132,10 @@ public sealed partial class EngagementReader(HubSpotClient hubSpot, StateStore s
             return 0;
         }
         var rules = configuration.Rules.Engagement ?? EngagementRules.Default;
-        var accountOf = await store.GetLinkedHubSpotIdsAsync(ObjectPairs.Accounts);
+        // Only this page's companies: a page of contacts names a few, the link table holds every account.
+        var companyIds = contacts.Select(c => c["associatedcompanyid"]).OfType<string>().Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var accountOf = (await store.GetLinksByHubSpotIdAsync(ObjectPairs.Accounts, companyIds))
+            .Where(l => l.Value.Status == LinkStatuses.Active).ToDictionary(l => l.Key, l => l.Value.SalesforceId, StringComparer.Ordinal);
         var ids = contacts.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
         var baselines = await store.CounterBaselinesAsync(ids);
         var signals = new List<StoredSignal>();
