@@ -31,7 +31,7 @@ public sealed class AccountEngagementBook(StateStore store, SyncConfiguration co
         var counted = new HashSet<(string Account, string Activity)>();
         foreach (var s in signals)
         {
-            var account = s.AccountId ?? (s.CompanyId is { } company ? accountOf.GetValueOrDefault(company) : null);
+            var account = AccountOf(s, accountOf);
             // An activity with three of the account's people counts once for the account (each of them is engaged).
             if (account is null || !counted.Add((account, EngagementReader.ActivityKey(s))))
             {
@@ -87,11 +87,15 @@ public sealed class AccountEngagementBook(StateStore store, SyncConfiguration co
         var signals = await store.SignalsSinceAsync(now.AddDays(-(days + 366)));
         var accountOf = await store.GetLinkedHubSpotIdsAsync(ObjectPairs.Accounts);
         return signals
-            .Select(s => (Account: s.AccountId ?? (s.CompanyId is { } company ? accountOf.GetValueOrDefault(company) : null), s.At))
+            .Select(s => (Account: AccountOf(s, accountOf), s.At))
             .Where(s => s.Account is not null)
             .GroupBy(s => s.Account!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<DateTimeOffset>)[.. g.Select(s => s.At).Order()], StringComparer.Ordinal);
     }
+
+    /// <summary>The account a signal belongs to: the one it was stored with, or the one its company is linked to now.</summary>
+    static string? AccountOf(StoredSignal signal, IReadOnlyDictionary<string, string> accountOfCompany) =>
+        signal.AccountId ?? (signal.CompanyId is { } company ? accountOfCompany.GetValueOrDefault(company) : null);
 
     /// <summary>An account without a signal: not engaged, and written so (0, never engaged, no surge).</summary>
     public static readonly AccountEngagement NotEngaged = new(0, null, false, 0, 0, "engagement 0: no engagement signals");
