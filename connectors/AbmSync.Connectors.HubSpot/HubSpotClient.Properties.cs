@@ -60,6 +60,8 @@ public sealed partial class HubSpotClient
                 groupName = d.GroupName,
                 description = d.Description,
                 hasUniqueValue = d.HasUniqueValue,
+                externalOptions = d.ReferencedObjectType is null ? (bool?)null : true,
+                referencedObjectType = d.ReferencedObjectType,
                 options = d.Options?.Select((o, i) => new
                 {
                     label = o.Label,
@@ -94,7 +96,12 @@ public sealed partial class HubSpotClient
                     HubSpotJson.GetString(e, "firstName"),
                     HubSpotJson.GetString(e, "lastName"),
                     e.TryGetProperty("userId", out var u) && u.TryGetInt64(out var userId) ? userId : null,
-                    HubSpotJson.GetBool(e, "archived")));
+                    HubSpotJson.GetBool(e, "archived"))
+                {
+                    Teams = e.TryGetProperty("teams", out var teams) && teams.ValueKind == JsonValueKind.Array
+                        ? [.. teams.EnumerateArray().Select(t => new HubSpotTeam(HubSpotJson.GetString(t, "id") ?? "", HubSpotJson.GetString(t, "name") ?? "", HubSpotJson.GetBool(t, "primary")))]
+                        : [],
+                });
             }
 
             after = HubSpotJson.NextAfter(doc.RootElement);
@@ -122,7 +129,10 @@ public sealed partial class HubSpotClient
                 o.TryGetProperty("displayOrder", out var d) && d.TryGetInt32(out var order) ? order : null,
                 HubSpotJson.GetBool(o, "hidden"),
                 HubSpotJson.GetString(o, "description")))]
-            : []);
+            : [])
+    {
+        ReferencedObjectType = HubSpotJson.GetString(e, "referencedObjectType"),
+    };
 
     private static HubSpotPropertyGroup ParseGroup(JsonElement e) => new(
         HubSpotJson.GetString(e, "name") ?? string.Empty,

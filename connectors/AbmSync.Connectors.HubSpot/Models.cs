@@ -81,7 +81,11 @@ public sealed record HubSpotProperty(
     bool Calculated,
     bool ReadOnlyValue,
     bool Archived,
-    IReadOnlyList<HubSpotPropertyOption> Options);
+    IReadOnlyList<HubSpotPropertyOption> Options)
+{
+    /// <summary><c>OWNER</c> for a HubSpot-user property, whose values are owner ids (externalOptions).</summary>
+    public string? ReferencedObjectType { get; init; }
+}
 
 /// <summary>A property to create (PropertyCreate). Type/FieldType pairs: string/text, number/number, enumeration/select, bool/booleancheckbox, datetime/date.</summary>
 public sealed record HubSpotPropertyDefinition(
@@ -92,7 +96,13 @@ public sealed record HubSpotPropertyDefinition(
     string GroupName,
     string? Description = null,
     bool HasUniqueValue = false,
-    IReadOnlyList<HubSpotPropertyOption>? Options = null);
+    IReadOnlyList<HubSpotPropertyOption>? Options = null,
+    string? ReferencedObjectType = null)
+{
+    /// <summary>A HubSpot-user property (type enumeration, field type select): its values are owner ids.</summary>
+    public static HubSpotPropertyDefinition Owner(string name, string label, string groupName, string? description = null) =>
+        new(name, label, "enumeration", "select", groupName, description, ReferencedObjectType: "OWNER");
+}
 
 /// <summary>Result of a property batch create: what was created and what HubSpot refused.</summary>
 public sealed record HubSpotPropertyCreateResult(IReadOnlyList<HubSpotProperty> Created, IReadOnlyList<HubSpotError> Errors);
@@ -100,7 +110,13 @@ public sealed record HubSpotPropertyCreateResult(IReadOnlyList<HubSpotProperty> 
 public sealed record HubSpotPropertyGroup(string Name, string Label, int? DisplayOrder, bool Archived);
 
 /// <summary>An owner: <see cref="Id"/> is what hubspot_owner_id holds.</summary>
-public sealed record HubSpotOwner(string Id, string? Email, string? FirstName, string? LastName, long? UserId, bool Archived);
+public sealed record HubSpotOwner(string Id, string? Email, string? FirstName, string? LastName, long? UserId, bool Archived)
+{
+    /// <summary>The teams the owner belongs to (a routing pod can be a team).</summary>
+    public IReadOnlyList<HubSpotTeam> Teams { get; init; } = [];
+}
+
+public sealed record HubSpotTeam(string Id, string Name, bool Primary);
 
 public sealed record HubSpotFilter(
     string PropertyName,

@@ -18,7 +18,7 @@ public static partial class RulesLoader
             reader.ThrowIfAny();
             throw new InvalidOperationException("unreachable: a failed parse reports a problem");
         }
-        var top = reader.Entries(root, "the rules file", "version", "tiering", "engagement", "buyingCommittee", "stages", "influence");
+        var top = reader.Entries(root, "the rules file", "version", "tiering", "engagement", "buyingCommittee", "stages", "influence", "matching", "routing");
         reader.Require(top, root, "the rules file", "version", "tiering");
         var version = reader.Int(top.GetValueOrDefault("version"), "version", 1, int.MaxValue);
         if (version > MappingLoader.CurrentVersion)
@@ -30,6 +30,8 @@ public static partial class RulesLoader
         var committee = reader.Mapping(top.GetValueOrDefault("buyingCommittee"), "buyingCommittee") is { } b ? ReadBuyingCommittee(reader, b) : null;
         var stages = reader.Mapping(top.GetValueOrDefault("stages"), "stages") is { } s ? ReadStages(reader, s) : null;
         var influence = reader.Mapping(top.GetValueOrDefault("influence"), "influence") is { } i ? ReadInfluence(reader, i) : null;
+        var matching = reader.Mapping(top.GetValueOrDefault("matching"), "matching") is { } m ? ReadMatching(reader, m) : null;
+        var routing = reader.Mapping(top.GetValueOrDefault("routing"), "routing") is { } r ? ReadRouting(reader, r, tiering) : null;
         reader.ThrowIfAny();
         return new RulesFile(version!.Value, tiering!, new SourceLocation(file, 1))
         {
@@ -37,6 +39,8 @@ public static partial class RulesLoader
             BuyingCommittee = committee,
             Stages = stages,
             Influence = influence,
+            Matching = matching,
+            Routing = routing,
         };
     }
 
@@ -123,22 +127,36 @@ public static partial class RulesLoader
         return new TieringRules(criteria, engagement, ordered, hysteresis);
     }
 
-    static TierCriterion? ReadCriterion(YamlNodeReader reader, YamlMappingNode node)
+    /// <summary>
+    /// A tiering criterion, or with <paramref name="condition"/> a territory condition: the same field and test,
+    /// without name or points (it scores nothing; its field names it in reasons).
+    /// </summary>
+    static TierCriterion? ReadCriterion(YamlNodeReader reader, YamlMappingNode node, bool condition = false)
     {
-        var c = reader.Entries(node, "a criterion", "name", "field", "in", "notIn", "between", "min", "max", "points");
-        reader.Require(c, node, "a criterion", "name", "field", "points");
-        var name = reader.String(c.GetValueOrDefault("name"), "name");
+        var what = condition ? "a condition" : "a criterion";
+        var c = condition
+            ? reader.Entries(node, what, "field", "in", "notIn", "between", "min", "max")
+            : reader.Entries(node, what, "name", "field", "in", "notIn", "between", "min", "max", "points");
+        if (condition)
+        {
+            reader.Require(c, node, what, "field");
+        }
+        else
+        {
+            reader.Require(c, node, what, "name", "field", "points");
+        }
         var field = reader.String(c.GetValueOrDefault("field"), "field");
+        var name = condition ? field : reader.String(c.GetValueOrDefault("name"), "name");
         if (field is not null && !AccountProfile.Fields.ContainsKey(field) && AccountProfile.SalesforceField(field) is null)
         {
             reader.Error(c["field"], $"field '{field}' is not an account field rules can test; expected one of: {string.Join(", ", AccountProfile.Fields.Keys)}, or Account.<API name> for any field of the Salesforce Account (Account.ABM_Strategic__c)");
             field = null;
         }
-        var points = reader.Int(c.GetValueOrDefault("points"), "points", 0, 100);
+        var points = condition ? 0 : reader.Int(c.GetValueOrDefault("points"), "points", 0, 100);
         var tests = c.Keys.Where(k => k is "in" or "notIn" or "between" or "min" or "max").ToList();
         if (tests.Count != 1)
         {
-            reader.Error(node, "a criterion needs exactly one test: in, notIn, between, min or max");
+            reader.Error(node, $"{what} needs exactly one test: in, notIn, between, min or max");
             return null;
         }
         var testNode = c[tests[0]];

@@ -55,4 +55,8 @@ public sealed record RulesFile(int Version, TieringRules Tiering, SourceLocation
     public Engagement.StageRules? Stages { get; init; }
     /// <summary>When an opportunity counts as marketing-influenced.</summary>
     public Engagement.InfluenceRules? Influence { get; init; }
+    /// <summary>How leads and contacts find their account: domains, subsidiaries, company names, tie-breaks.</summary>
+    public Accounts.MatchingRules? Matching { get; init; }
+    /// <summary>Territories, pods and how owners, SDRs and marketers are assigned; the ownership-conflict policies.</summary>
+    public Routing.RoutingRules? Routing { get; init; }
 }

@@ -191,7 +191,8 @@ public sealed class TierAssigner(TieringRules rules)
         return text.Length <= TierDecision.ReasonMaxLength ? text.ToString() : text.ToString(0, TierDecision.ReasonMaxLength - 1) + "…";
     }
 
-    static bool Passes(TierCriterion criterion, object? value) => criterion.Test switch
+    /// <summary>The test of a criterion; territory conditions use it too, so an account reads the same to both.</summary>
+    internal static bool Passes(TierCriterion criterion, object? value) => criterion.Test switch
     {
         CriterionTest.In => value is not null && criterion.Values.Contains(Text(value), StringComparer.OrdinalIgnoreCase),
         CriterionTest.NotIn => value is not null && !criterion.Values.Contains(Text(value), StringComparer.OrdinalIgnoreCase),

@@ -304,7 +304,7 @@ internal sealed class HsPortal(TimeProvider time)
                 }
                 return (null, new HsIssue(name, "INVALID_DATE", $"{raw} was not a valid date."));
             case "enumeration":
-                if (name == "hubspot_owner_id")
+                if (def.ReferencedObjectType == "OWNER")
                 {
                     return long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var owner) && Owners.TryGetValue(owner, out var o) && !o.Archived
                         ? (raw, null)

@@ -119,7 +119,19 @@ internal sealed partial class HsPropertiesApi(HsPortal portal)
             return (null, HsJson.Error("VALIDATION_ERROR", $"Property group {groupName} does not exist on object type {HsSchema.TypeId(type)}"), 400);
         }
         var options = ParseOptions(body["options"]);
-        if (propType == "enumeration" && options.Count == 0 && fieldType != "booleancheckbox")
+        // A HubSpot-user property: its values are the portal's owners (the changelog "CRM v3 Properties API updated to
+        // include the creation of HubSpot User field type"); the only referenced type a property can name is OWNER.
+        var external = HsJson.Bool(body, "externalOptions") ?? false;
+        var referenced = HsJson.Str(body, "referencedObjectType");
+        if (external && (referenced != "OWNER" || propType != "enumeration"))
+        {
+            return (null, HsJson.Error("VALIDATION_ERROR", $"Property {name}: externalOptions needs type enumeration and referencedObjectType OWNER"), 400);
+        }
+        if (!external && referenced is not null)
+        {
+            return (null, HsJson.Error("VALIDATION_ERROR", $"Property {name}: referencedObjectType is only allowed with externalOptions"), 400);
+        }
+        if (propType == "enumeration" && options.Count == 0 && fieldType != "booleancheckbox" && !external)
         {
             return (null, HsJson.Error("VALIDATION_ERROR", $"Enumeration property {name} needs at least one option"), 400);
         }
@@ -151,6 +163,8 @@ internal sealed partial class HsPropertiesApi(HsPortal portal)
             HasUniqueValue = hasUnique,
             Hidden = HsJson.Bool(body, "hidden") ?? false,
             FormField = HsJson.Bool(body, "formField") ?? false,
+            ExternalOptions = external,
+            ReferencedObjectType = external ? referenced : null,
             HubSpotDefined = false,
             CreatedAt = now,
             UpdatedAt = now,

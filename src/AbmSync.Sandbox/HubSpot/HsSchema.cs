@@ -21,6 +21,8 @@ internal sealed class HsProperty
     public bool FormField { get; set; }
     public bool Calculated { get; init; }
     public bool ExternalOptions { get; init; }
+    /// <summary>Where an external-options property takes its values: <c>OWNER</c> makes it a HubSpot-user (owner) property.</summary>
+    public string? ReferencedObjectType { get; init; }
     public bool HubSpotDefined { get; init; }
     /// <summary>Set by HubSpot only (ids, timestamps, analytics rollups): a write is refused.</summary>
     public bool ReadOnlyValue { get; init; }
@@ -66,6 +68,10 @@ internal sealed class HsProperty
         if (ArchivedAt is { } archivedAt)
         {
             json["archivedAt"] = HsJson.Timestamp(archivedAt);
+        }
+        if (ReferencedObjectType is { } referenced)
+        {
+            json["referencedObjectType"] = referenced;
         }
         return json;
     }
@@ -279,6 +285,7 @@ internal static class HsSchema
                 ReadOnlyValue = readOnly,
                 Calculated = calculated,
                 ExternalOptions = external,
+                ReferencedObjectType = external ? "OWNER" : null,
                 Hidden = hidden,
                 FormField = !readOnly && propType != "datetime",
                 HubSpotDefined = true,

@@ -105,6 +105,10 @@ public sealed class UserAccess
     public bool CanEdit(SfObject type) => Grant(type).Edit;
     public bool CanDelete(SfObject type) => Grant(type).Delete;
 
+    /// <summary>Whether the user may give another user's record a new owner: Transfer Record, or Transfer Leads for leads.</summary>
+    public bool CanTransfer(SfObject type) =>
+        set is null || set.UserPermissions.Contains("TransferAnyEntity") || (type.Name == "Lead" && set.UserPermissions.Contains("TransferAnyLead"));
+
     public bool CanRead(SfObject type, SfField field) =>
         CanRead(type) && (set is null || !Governed(type, field) || FieldGrant(type, field).Readable);
 

@@ -242,6 +242,12 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
             }
             values[field.Name] = value;
         }
+        if (!creating && values.TryGetValue("OwnerId", out var newOwner) && newOwner is string owner && owner != target!["OwnerId"] as string
+            && target["OwnerId"] as string != userId && !access.CanTransfer(type))
+        {
+            // Changing the owner of someone else's record is a transfer: the Transfer Record permission (Transfer Leads for a lead).
+            return SaveResult.Fail(target.Id, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id", ["OwnerId"]);
+        }
         // The order of the save: system validation (above), then the org's validation rules, then its duplicate rules.
         if (OrgRules.Validate(type, values, target) is { } invalid)
         {

@@ -287,8 +287,9 @@ public sealed partial class SalesforceMetadataTests(SandboxDescribeFixture org) 
         var system = set.Elements(Ns + "userPermissions")
             .Where(p => p.Element(Ns + "enabled")!.Value == "true")
             .Select(p => p.Element(Ns + "name")!.Value);
-        // API access, and read access to every user: owners, SDRs and marketers are matched by email.
-        Assert.Equal(["ApiEnabled", "ViewAllUsers"], system.Order(StringComparer.Ordinal));
+        // API access, read access to every user (owners, SDRs and marketers are matched by email), and the transfer of
+        // accounts, contacts, opportunities and leads that routing's owner assignment is.
+        Assert.Equal(["ApiEnabled", "TransferAnyEntity", "TransferAnyLead", "ViewAllUsers"], system.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -202,4 +202,34 @@ public sealed class SalesforceRefusalTests
         }
         Assert.True(body![2]!["success"]!.GetValue<bool>(), body[2]!.ToJsonString());
     }
+
+    [Fact]
+    public async Task OwnerChange_IsATransfer_TheIntegrationUserMayMake_ToActiveUsersOnly()
+    {
+        // 1,000 accounts make 25 reps, two of whom have left.
+        await using var org = await StartAsync(new SandboxOptions { Accounts = 1000, Seed = 3 });
+        using var integration = await org.LoginAsync();
+        var account = await FirstId(integration, "SELECT Id FROM Account ORDER BY Id LIMIT 1");
+        var active = await FirstId(integration, "SELECT Id FROM User WHERE IsActive = true AND Title = 'Account Executive' ORDER BY Id LIMIT 1");
+        var inactive = await FirstId(integration, "SELECT Id FROM User WHERE IsActive = false ORDER BY Id LIMIT 1");
+
+        var (status, _, _) = await SendAsync(integration, HttpMethod.Patch, $"/services/data/{V}/sobjects/Account/{account}", new JsonObject { ["OwnerId"] = active });
+        Assert.Equal(204, status);
+        var owner = (await QueryAsync(integration, $"SELECT OwnerId FROM Account WHERE Id = '{account}'"))["records"]![0]!["OwnerId"]!.GetValue<string>();
+        Assert.Equal(active, owner);
+
+        (status, var body, _) = await SendAsync(integration, HttpMethod.Patch, $"/services/data/{V}/sobjects/Account/{account}", new JsonObject { ["OwnerId"] = inactive });
+        Assert.Equal(400, status);
+        Assert.Equal("INVALID_CROSS_REFERENCE_KEY", body![0]!["errorCode"]!.GetValue<string>());
+
+        // Without Transfer Record (and Transfer Leads for leads) the same change is refused.
+        var without = PermissionSet.Integration with
+        {
+            UserPermissions = PermissionSet.Integration.UserPermissions.Where(p => p is not ("TransferAnyEntity" or "TransferAnyLead")).ToHashSet(),
+        };
+        var schema = org.Emulator.Org.Schema.Find("Account")!;
+        Assert.True(UserAccess.Of(PermissionSet.Integration).CanTransfer(schema));
+        Assert.False(UserAccess.Of(without).CanTransfer(schema));
+        Assert.True(UserAccess.Of(without with { UserPermissions = new HashSet<string> { "TransferAnyLead" } }).CanTransfer(org.Emulator.Org.Schema.Find("Lead")!));
+    }
 }
