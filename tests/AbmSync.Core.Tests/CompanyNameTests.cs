@@ -62,6 +62,8 @@ public class CompanyNameTests
     // A leading "the".
     [InlineData("The Acme Company", "acme")]
     [InlineData("the acme", "acme")]
+    [InlineData("The The Acme", "acme")]
+    [InlineData("The", "the")]
     [InlineData("Theatre Inc", "theatre")]
     // Accents folded.
     [InlineData("Société Générale", "societe generale")]
@@ -117,6 +119,8 @@ public class CompanyNameTests
     [InlineData("J.P. Morgan & Co.")]
     [InlineData("AT&T Inc.")]
     [InlineData("トヨタ自動車")]
+    [InlineData("The The Acme Co Ltd")]
+    [InlineData("Bain & Co. & Co.")]
     public void Normalize_IsIdempotent(string name)
     {
         var once = CompanyName.Normalize(name);
@@ -143,5 +147,18 @@ public class CompanyNameTests
         Assert.NotNull(normalized);
         Assert.StartsWith("acme and sons acme and sons", normalized, StringComparison.Ordinal);
         Assert.EndsWith("acme and sons", normalized, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Normalize_IsIdempotent_OverSeededRandomNames()
+    {
+        string[] parts = ["The", "the", "Acme", "&", "and", "Co", "Co.", "Ltd", "L.L.C.", "S.A.", "A", "B.", "/", "-", " ", ".", "'", "é", "Ø", "ß", "N/A", "none", "Private", "Inc", "3M", "AT&T", "Pty", ",", "(", ")"];
+        var random = new Random(5);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var name = string.Concat(Enumerable.Range(0, random.Next(1, 8)).Select(_ => parts[random.Next(parts.Length)] + (random.Next(3) == 0 ? "" : " ")));
+            var once = CompanyName.Normalize(name);
+            Assert.True(once is null || CompanyName.Normalize(once) == once, $"seed 5, case {i}: '{name}' → '{once}' → '{(once is null ? null : CompanyName.Normalize(once))}'");
+        }
     }
 }

@@ -119,9 +119,10 @@ public static class CompanyName
         word.End(buffer, ref length);
 
         var end = length;
-        if (end > 4 && buffer[..4].SequenceEqual("the "))
+        // Every leading "the", so that normalising a normalised name changes nothing.
+        while (end - start > 4 && buffer.Slice(start, 4).SequenceEqual("the "))
         {
-            start = 4;
+            start += 4;
         }
         // Legal forms come off the end, as many as there are ("Holdings Pty Ltd"), then any connector they leave.
         var stripped = false;
