@@ -129,6 +129,9 @@ public sealed class PageCommit(string objectName, long runId)
     public List<Decision> Decisions { get; } = [];
     /// <summary>Rule decisions appended to the ledger with the page's writes, in the same transaction.</summary>
     public List<LedgerEntry> Ledger { get; } = [];
+    /// <summary>The rules' snapshot of the records the page read (<see cref="RuleSubjectRow"/>), and the records it no longer holds.</summary>
+    public List<RuleSubjectRow> Subjects { get; } = [];
+    public List<(string Object, string RecordId)> SubjectsGone { get; } = [];
     public List<RecordFailure> Failures { get; } = [];
     /// <summary>Records that synced cleanly: their open dead letters on that side are resolved.</summary>
     public List<(string Side, string RecordId)> Succeeded { get; } = [];

@@ -289,6 +289,7 @@ public sealed partial class StateStore
                 transaction);
         }
         await AppendLedgerAsync(connection, transaction, page.Ledger);
+        await UpsertRuleSubjectsAsync(connection, transaction, page.Subjects, page.SubjectsGone, page.RunId, now);
         if (page.Failures.Count > 0)
         {
             await RecordFailuresAsync(connection, transaction, page, now);
