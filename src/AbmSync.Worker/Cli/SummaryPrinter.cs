@@ -51,6 +51,10 @@ public static class SummaryPrinter
         {
             output.WriteLine($"  {s.DeleteGap}");
         }
+        foreach (var line in s.RuleReport)
+        {
+            output.WriteLine("  " + line);
+        }
         // Tiers and owners are the accounts' rules: a pair without population rules has none to show.
         if (s.AccountsPerTier.Count > 0)
         {

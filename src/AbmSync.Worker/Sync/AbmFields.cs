@@ -19,6 +19,11 @@ public static class AbmFields
     public const string SalesforceCoverage = "ABM_Buying_Committee_Coverage__c";
     public const string SalesforceStage = "ABM_Stage__c";
     public const string SalesforceStalled = "ABM_Stalled__c";
+    public const string SalesforceRoutingReason = "ABM_Routing_Reason__c";
+    public const string SalesforceSdr = "ABM_SDR__c";
+    public const string SalesforceMarketer = "ABM_Marketer__c";
+    public const string SalesforceMatchedAccount = "ABM_Matched_Account__c";
+    public const string SalesforceOwner = "OwnerId";
 
     public const string HubSpotGroup = "abm";
     public const string HubSpotSalesforceId = "abm_salesforce_id";
@@ -31,12 +36,15 @@ public static class AbmFields
     public const string HubSpotCoverage = "abm_buying_committee_coverage";
     public const string HubSpotStage = "abm_stage";
     public const string HubSpotStalled = "abm_stalled";
+    public const string HubSpotSdr = "abm_sdr_owner_id";
+    public const string HubSpotMarketer = "abm_marketer_owner_id";
+    public const string HubSpotOwner = "hubspot_owner_id";
 
     /// <summary>Salesforce Account fields that must exist (the metadata in connectors/salesforce-metadata deploys them).</summary>
     public static readonly IReadOnlyList<string> SalesforceAccountFields =
     [
-        SalesforceTier, SalesforceScore, SalesforceTierReason, "ABM_Routing_Reason__c", SalesforceTierLocked, "ABM_SDR__c",
-        "ABM_Marketer__c", SalesforceEngagementScore, SalesforceCoverage, SalesforceLastEngaged, SalesforceStage,
+        SalesforceTier, SalesforceScore, SalesforceTierReason, SalesforceRoutingReason, SalesforceTierLocked, SalesforceSdr,
+        SalesforceMarketer, SalesforceEngagementScore, SalesforceCoverage, SalesforceLastEngaged, SalesforceStage,
         SalesforceStalled, SalesforceSurge, SalesforceHubSpotId, "ABM_Strategic__c",
     ];
 
@@ -46,13 +54,14 @@ public static class AbmFields
         {
             ["Account"] = SalesforceAccountFields,
             ["Contact"] = [SalesforceHubSpotId, "ABM_Buying_Role__c"],
-            ["Lead"] = [SalesforceHubSpotId, "ABM_Matched_Account__c"],
+            ["Lead"] = [SalesforceHubSpotId, SalesforceMatchedAccount],
             ["Opportunity"] = [SalesforceHubSpotId, "ABM_Marketing_Influenced__c"],
         };
 
     /// <summary>Salesforce Account fields the engine writes in this stage: each must be updateable by the integration user.</summary>
     public static readonly IReadOnlyList<string> SalesforceAccountWrites =
-        [SalesforceTier, SalesforceScore, SalesforceTierReason, SalesforceEngagementScore, SalesforceLastEngaged, SalesforceSurge, SalesforceCoverage, SalesforceStage, SalesforceStalled, SalesforceHubSpotId];
+        [SalesforceTier, SalesforceScore, SalesforceTierReason, SalesforceEngagementScore, SalesforceLastEngaged, SalesforceSurge, SalesforceCoverage, SalesforceStage, SalesforceStalled, SalesforceHubSpotId,
+            SalesforceRoutingReason, SalesforceSdr, SalesforceMarketer, SalesforceOwner];
 
     static HubSpotPropertyDefinition Text(string name, string label, string description, bool unique = false) =>
         new(name, label, "string", "text", HubSpotGroup, description, unique);
@@ -83,8 +92,9 @@ public static class AbmFields
                 Flag(HubSpotSurge, "ABM surge", "Engagement well above the account's usual level. Set by AbmSync."),
                 Number(HubSpotEngagementScore, "ABM engagement score", "Decayed engagement of the account's contacts. Set by AbmSync."),
                 Number(HubSpotCoverage, "ABM buying committee coverage", "Share of buying roles with an engaged contact, 0-100. Set by AbmSync."),
-                Text("abm_sdr_owner_id", "ABM SDR", "HubSpot owner id of the account's SDR. Set by AbmSync."),
-                Text("abm_marketer_owner_id", "ABM marketer", "HubSpot owner id of the account's ABM marketer. Set by AbmSync."),
+                // HubSpot-user properties: the portal shows the person and lists their accounts, as it does for the owner.
+                HubSpotPropertyDefinition.Owner(HubSpotSdr, "ABM SDR", HubSpotGroup, "The account's SDR in its ABM pod. Set by AbmSync's routing."),
+                HubSpotPropertyDefinition.Owner(HubSpotMarketer, "ABM marketer", HubSpotGroup, "The account's ABM marketer in its pod. Set by AbmSync's routing."),
             ],
             ["contacts"] =
             [

@@ -175,21 +175,46 @@ public static class ObjectPairs
     {
         Accounts => new ObjectPair(
             Accounts, configuration.Accounts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
-            [], CreateInHubSpot: true, CreateInSalesforce: false,
-            new TierRules(configuration.TierAssigner, configuration.StageAssigner), ExcludePersonAccounts: true),
+            [], CreateInHubSpot: true, CreateInSalesforce: false, AccountRules(configuration), ExcludePersonAccounts: true),
         Contacts => new ObjectPair(
             Contacts, configuration.Contacts, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
-            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: new BuyingRoleRules(configuration.BuyingRoleClassifier),
+            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: PersonRules(Contacts, "contact", configuration, new BuyingRoleRules(configuration.BuyingRoleClassifier)),
             Sibling: Leads, CreateInSalesforceUnderParent: true, ExcludePersonAccounts: true, ConvertedFrom: Leads, ReadsEngagementCounters: true),
         Leads => new ObjectPair(
             Leads, configuration.Leads, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceLeadId,
-            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: null,
+            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: PersonRules(Leads, "lead", configuration, null),
             Sibling: Contacts, FieldsFollowSibling: true, ReadsEngagementCounters: true),
         Opportunities => new ObjectPair(
             Opportunities, configuration.Opportunities, AbmFields.SalesforceHubSpotId, AbmFields.HubSpotSalesforceId,
-            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: new OpportunityRules(configuration.MarketingInfluence), CreateInSalesforceUnderParent: true,
+            [], CreateInHubSpot: true, CreateInSalesforce: true, Rules: OpportunityPairRules(configuration), CreateInSalesforceUnderParent: true,
             CreateInSalesforceOnlyNew: true,
             LinkSet: new LinkSet("contact roles", "OpportunityContactRole", "OpportunityId", "ContactId", "contacts", HubSpotAssociationTypeId: 3, Contacts)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such object pair"),
     };
+
+    /// <summary>The tiers, and where rules.yaml routes, routing first: it decides over the tiers and re-checks their caps.</summary>
+    static PairRules AccountRules(SyncConfiguration configuration)
+    {
+        var tiers = new TierRules(configuration.TierAssigner, configuration.StageAssigner);
+        return configuration.OwnerRouter is { } router ? new CombinedRules(new AccountRouting(router, tiers), tiers) : tiers;
+    }
+
+    /// <summary>A person's rules: its own (a contact's role), its match to an account, and its owner against the account's where routing is on.</summary>
+    static PairRules PersonRules(string pair, string kind, SyncConfiguration configuration, PairRules? own)
+    {
+        var match = new PersonMatchRules(pair, configuration.Rules.Matching ?? Core.Accounts.MatchingRules.Default);
+        PairRules[] parts = configuration.OwnerRouter is { } router
+            ? [.. own is null ? [] : new[] { own }, match, new OwnerAlignmentRules(pair, kind, router, match.AccountOf)]
+            : [.. own is null ? [] : new[] { own }, match];
+        return new CombinedRules(parts);
+    }
+
+    static PairRules OpportunityPairRules(SyncConfiguration configuration)
+    {
+        var influence = new OpportunityRules(configuration.MarketingInfluence);
+        return configuration.OwnerRouter is { } router
+            ? new CombinedRules(influence, new OwnerAlignmentRules(Opportunities, "opportunity", router,
+                s => s.Salesforce?.GetString("AccountId") ?? s.SalesforceWrites?.GetValueOrDefault("AccountId")))
+            : influence;
+    }
 }

@@ -13,7 +13,8 @@ public sealed record RuleSubject(string? SalesforceId, string? HubSpotId, SObjec
     IReadOnlyDictionary<string, string?>? SalesforceWrites = null);
 
 /// <summary>What a pair's rules decide from, besides the records the run reads: the state store's snapshot as of the run.</summary>
-public sealed record RulesSnapshot(StateStore Store, AccountEngagementBook Engagement, string Pair, DateTimeOffset Now, string RulesHash = "");
+/// <param name="Owners">The owner map and routing's roster as the run read them; null where the rules decide without (a test).</param>
+public sealed record RulesSnapshot(StateStore Store, AccountEngagementBook Engagement, string Pair, DateTimeOffset Now, string RulesHash = "", OwnerMap? Owners = null);
 
 /// <summary>
 /// The rule-owned fields of one pair (the accounts' tiers and engagement, the contacts' buying roles): decided after
@@ -65,12 +66,131 @@ public abstract class PairRules
     public virtual IReadOnlyList<LedgerEntry> LedgerFor(RuleSubject subject, long runId, DateTimeOffset now, string rulesHash) =>
         subject.SalesforceId is { } id ? LedgerFor(id, runId, now, rulesHash) : [];
 
+    /// <summary>
+    /// The ledger entries that must be committed before the page writes (an owner assignment: a run that stops
+    /// after the write, or a job delivered twice, replays it rather than assigning again). The runner appends them,
+    /// then calls <see cref="Committed(LedgerEntry)"/>; a dry run does neither.
+    /// </summary>
+    public virtual IReadOnlyList<LedgerEntry> LedgerBeforeWrite(RuleSubject subject, long runId, DateTimeOffset now, string rulesHash) => [];
+
     public virtual void Committed(Decision decision)
     {
     }
 
     /// <summary>A ledger entry committed with its page: the value it records is now the one written.</summary>
     public abstract void Committed(LedgerEntry entry);
+
+    /// <summary>What the rules decided in this run, in lines for the run's summary (match rate, routing, conflicts).</summary>
+    public virtual IReadOnlyList<string> Report() => [];
+
+    /// <summary>This rule, or the part of a combination, of type <typeparamref name="T"/>.</summary>
+    public virtual T? Find<T>() where T : PairRules => this as T;
+}
+
+/// <summary>
+/// Several rules over one pair, as one: inputs and outputs united, each step asked of every part in order, the
+/// values merged. A part that depends on another comes first where it must decide first (routing before the tiers
+/// whose per-owner caps it re-checks).
+/// </summary>
+public sealed class CombinedRules(params PairRules[] parts) : PairRules
+{
+    public IReadOnlyList<PairRules> Parts { get; } = parts;
+
+    public override IReadOnlyList<string> SalesforceInputs => [.. Parts.SelectMany(p => p.SalesforceInputs).Distinct(StringComparer.OrdinalIgnoreCase)];
+    public override IReadOnlyList<string> SalesforceOutputs => [.. Parts.SelectMany(p => p.SalesforceOutputs).Distinct(StringComparer.OrdinalIgnoreCase)];
+    public override IReadOnlyList<string> HubSpotProperties => [.. Parts.SelectMany(p => p.HubSpotProperties).Distinct(StringComparer.Ordinal)];
+
+    public override async Task LoadAsync(RulesSnapshot snapshot)
+    {
+        foreach (var part in Parts)
+        {
+            await part.LoadAsync(snapshot);
+        }
+    }
+
+    public override async Task PrepareAsync(RulesSnapshot snapshot)
+    {
+        foreach (var part in Parts)
+        {
+            await part.PrepareAsync(snapshot);
+        }
+    }
+
+    public override void Observe(SObjectRecord record)
+    {
+        foreach (var part in Parts)
+        {
+            part.Observe(record);
+        }
+    }
+
+    public override bool Exclude(string salesforceId, string reason)
+    {
+        var takeBack = false;
+        foreach (var part in Parts)
+        {
+            takeBack |= part.Exclude(salesforceId, reason);
+        }
+        return takeBack;
+    }
+
+    public override IEnumerable<string> Moved() => Parts.SelectMany(p => p.Moved()).Distinct(StringComparer.Ordinal).ToList();
+
+    public override RuleValues? ValuesFor(string salesforceId) => Merge(Parts.Select(p => p.ValuesFor(salesforceId)));
+
+    public override RuleValues? ValuesFor(RuleSubject subject) => Merge(Parts.Select(p => p.ValuesFor(subject)));
+
+    static RuleValues? Merge(IEnumerable<RuleValues?> values)
+    {
+        Dictionary<string, string?>? salesforce = null;
+        Dictionary<string, string?>? hubSpot = null;
+        foreach (var v in values.OfType<RuleValues>())
+        {
+            salesforce ??= new Dictionary<string, string?>(StringComparer.Ordinal);
+            hubSpot ??= new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var (k, value) in v.Salesforce)
+            {
+                salesforce[k] = value;
+            }
+            foreach (var (k, value) in v.HubSpot)
+            {
+                hubSpot[k] = value;
+            }
+        }
+        return salesforce is null ? null : new RuleValues(salesforce, hubSpot!);
+    }
+
+    public override Decision? ToStored(string salesforceId, long runId, DateTimeOffset now) =>
+        Parts.Select(p => p.ToStored(salesforceId, runId, now)).FirstOrDefault(d => d is not null);
+
+    public override IReadOnlyList<LedgerEntry> LedgerFor(string salesforceId, long runId, DateTimeOffset now, string rulesHash) =>
+        [.. Parts.SelectMany(p => p.LedgerFor(salesforceId, runId, now, rulesHash))];
+
+    public override IReadOnlyList<LedgerEntry> LedgerFor(RuleSubject subject, long runId, DateTimeOffset now, string rulesHash) =>
+        [.. Parts.SelectMany(p => p.LedgerFor(subject, runId, now, rulesHash))];
+
+    public override IReadOnlyList<LedgerEntry> LedgerBeforeWrite(RuleSubject subject, long runId, DateTimeOffset now, string rulesHash) =>
+        [.. Parts.SelectMany(p => p.LedgerBeforeWrite(subject, runId, now, rulesHash))];
+
+    public override void Committed(Decision decision)
+    {
+        foreach (var part in Parts)
+        {
+            part.Committed(decision);
+        }
+    }
+
+    public override void Committed(LedgerEntry entry)
+    {
+        foreach (var part in Parts)
+        {
+            part.Committed(entry);
+        }
+    }
+
+    public override IReadOnlyList<string> Report() => [.. Parts.SelectMany(p => p.Report())];
+
+    public override T? Find<T>() where T : class => this as T ?? Parts.Select(p => p.Find<T>()).FirstOrDefault(p => p is not null);
 }
 
 /// <summary>
@@ -107,6 +227,13 @@ public abstract class RecordRules(string kind) : PairRules
 
     public override IReadOnlyList<LedgerEntry> LedgerFor(string salesforceId, long runId, DateTimeOffset now, string rulesHash) => [];
 
-    public override void Committed(LedgerEntry entry) => Written[entry.RecordId] = entry;
+    public override void Committed(LedgerEntry entry)
+    {
+        // In a combination every part hears every entry: only its own kind is its decision.
+        if (entry.Kind == Kind)
+        {
+            Written[entry.RecordId] = entry;
+        }
+    }
 }
 

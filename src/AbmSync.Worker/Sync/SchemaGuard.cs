@@ -56,7 +56,7 @@ public sealed partial class SchemaGuard(
                     : [f])],
             };
             CheckSalesforce(describe, mapping, problems);
-            if (pair.Rules is TierRules tierRules)
+            if (pair.Rules?.Find<TierRules>() is { } tierRules)
             {
                 // A criterion on any Salesforce Account field (Account.ABM_Strategic__c) needs the field in this org.
                 foreach (var criterion in tierRules.Criteria)

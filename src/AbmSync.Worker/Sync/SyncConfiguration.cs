@@ -51,6 +51,7 @@ public sealed class SyncConfiguration
         EngagementScorer = new EngagementScorer(Rules.Engagement ?? EngagementRules.Default);
         MarketingInfluence = new MarketingInfluence(Rules.Influence ?? new InfluenceRules(InfluenceRules.DefaultAttributionDays));
         StageAssigner = new AccountStageAssigner(Rules.Stages ?? new StageRules(StageRules.DefaultEngagedDays, StageRules.DefaultStalledDays, StageRules.DefaultCustomerTypes));
+        OwnerRouter = Rules.Routing is { } routing ? new Core.Routing.OwnerRouter(routing) : null;
         BuyingRoleClassifier = new BuyingRoleClassifier(Rules.BuyingCommittee ?? new BuyingCommitteeRules(BuyingCommitteeRules.DefaultEngagedDays, []));
         // The ledger names the rules every decision was made under: the file's bytes, so that an edit of a comment is a new hash too.
         RulesHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(Directory, "rules.yaml"))))[..16];
@@ -67,6 +68,9 @@ public sealed class SyncConfiguration
     public BuyingRoleClassifier BuyingRoleClassifier { get; }
     public MarketingInfluence MarketingInfluence { get; }
     public AccountStageAssigner StageAssigner { get; }
+
+    /// <summary>Routing, where rules.yaml has a <c>routing</c> section; without one, owners are the mapping's alone.</summary>
+    public Core.Routing.OwnerRouter? OwnerRouter { get; }
 
     /// <summary>The first 16 hex digits of rules.yaml's SHA-256: which rules a ledger entry was decided under.</summary>
     public string RulesHash { get; }

@@ -99,6 +99,7 @@ public sealed partial class SyncRunner
                 var salesforceNeeded = SalesforceAdapter.CallsFor(items.Count(i => i.Plan?.SalesforceWrites.Count > 0));
                 CheckBudget(salesforceNeeded);
                 await CheckSharedBudgetAsync(run, salesforceNeeded, (items.Count(i => i.Plan?.HubSpotWrites.Count > 0) + HubSpotClient.MaxBatchSize - 1) / HubSpotClient.MaxBatchSize);
+                await CommitLedgerBeforeWriteAsync(run, items);
                 await WriteHubSpotAsync(run, items, commit, ct);
                 await WriteSalesforceAsync(run, items, commit, ct);
                 await WriteHubSpotTwinIdsAsync(run, items, ct);
@@ -130,17 +131,74 @@ public sealed partial class SyncRunner
         }
     }
 
+    /// <summary>
+    /// The decisions the rules commit before the page writes them (owner assignments), so that a run stopped after
+    /// the write, or the same job delivered twice, finds them and replays them instead of deciding again.
+    /// </summary>
+    async Task CommitLedgerBeforeWriteAsync(RunState run, List<Item> items)
+    {
+        if (run.Pair.Rules is not { } rules)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        var entries = items.Where(i => i.Plan is not null && i.Skip is null && i.SalesforceId is not null)
+            .SelectMany(i => rules.LedgerBeforeWrite(new RuleSubject(i.SalesforceId, i.HubSpotId, i.Salesforce, i.HubSpot, i.Plan!.SalesforceWrites), run.Id, now, configuration.RulesHash))
+            .ToList();
+        if (entries.Count == 0)
+        {
+            return;
+        }
+        await store.AppendDecisionsAsync(entries);
+        foreach (var entry in entries)
+        {
+            rules.Committed(entry);
+        }
+    }
+
+    /// <summary>
+    /// The record's row in the rules' snapshot: the fields its rules read, as read, with what this page wrote there
+    /// laid over them (what Salesforce holds once the page is committed).
+    /// </summary>
+    static RuleSubjectRow? SnapshotOf(RunState run, Item item, string salesforceId, bool salesforceHolds)
+    {
+        if (run.Pair.Rules is not { } rules || (item.Salesforce is null && item.Plan?.SalesforceWrites is not { Count: > 0 }))
+        {
+            return null;
+        }
+        var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var name in rules.SalesforceInputs)
+        {
+            fields[name] = item.Salesforce?.GetString(name);
+        }
+        if (salesforceHolds && item.Plan is { } plan)
+        {
+            foreach (var name in rules.SalesforceInputs)
+            {
+                if (plan.SalesforceWrites.TryGetValue(name, out var written))
+                {
+                    fields[name] = written;
+                }
+            }
+        }
+        return new RuleSubjectRow(run.Pair.Name, salesforceId, fields);
+    }
+
     static Dictionary<string, string?> Baseline(WrittenValues? written) =>
         written?.Values.ToDictionary(v => v.Key, v => v.Value.Length == 0 ? null : (string?)v.Value, StringComparer.Ordinal)
         ?? new Dictionary<string, string?>(StringComparer.Ordinal);
 
     /// <summary>What the rules own on each side of a record, with each side's twin id: the planner writes them where they differ.</summary>
-    static RuleValues RuleValuesFor(RunState run, Item item)
+    static RuleValues RuleValuesFor(RunState run, Item item, IReadOnlyDictionary<string, string?>? salesforceCreate = null)
     {
         var pair = run.Pair;
-        var rules = pair.Rules?.ValuesFor(new RuleSubject(item.SalesforceId, item.HubSpotId, item.Salesforce, item.HubSpot));
+        var rules = pair.Rules?.ValuesFor(new RuleSubject(item.SalesforceId, item.HubSpotId, item.Salesforce, item.HubSpot, salesforceCreate));
         var salesforceValues = new Dictionary<string, string?>(rules?.Salesforce ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
-        var hubSpotValues = new Dictionary<string, string?>(rules?.HubSpot ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
+        // A HubSpot record that is also the sibling's twin (a lead's contact that is a contact's too) takes its
+        // values from the sibling: this pair's rules write only on the Salesforce side of it.
+        var hubSpotValues = item.RulesOnly && !item.LeftFilter && pair.FieldsFollowSibling
+            ? new Dictionary<string, string?>(StringComparer.Ordinal)
+            : new Dictionary<string, string?>(rules?.HubSpot ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
         if (item.HubSpotId is { } twin)
         {
             salesforceValues[pair.SalesforceTwinIdField] = twin;
@@ -163,7 +221,14 @@ public sealed partial class SyncRunner
             var hs = item.HubSpot is null ? null : HubSpotAdapter.ToSide(run.Pair, item.HubSpot) with { FieldTimes = item.HubSpotTimes, Deleted = item.HubSpotDeleted };
             // A twin found by matching has no baselines of ours: its values are its owners', compared as they stand.
             var baselines = item.Link is null ? FieldBaselines.Empty : item.Baselines!;
-            item.Plan = SyncPlanner.Plan(item.RulesOnly ? run.RulesOnlyContext! : run.Context!, new PlanInput(sf, hs, link, baselines, RuleValuesFor(run, item)));
+            var context = item.RulesOnly ? run.RulesOnlyContext! : run.Context!;
+            item.Plan = SyncPlanner.Plan(context, new PlanInput(sf, hs, link, baselines, RuleValuesFor(run, item)));
+            if (item.Plan.Link.Kind == LinkActionKind.CreateInSalesforce && run.Pair.Rules is not null)
+            {
+                // A record created in Salesforce is what the create writes: its rules (its owner against its account's,
+                // a lead's match) decide over that, so that they go in with the create rather than a run later.
+                item.Plan = SyncPlanner.Plan(context, new PlanInput(sf, hs, link, baselines, RuleValuesFor(run, item, item.Plan.SalesforceWrites)));
+            }
             if (item.Plan.Link.Kind == LinkActionKind.Skip)
             {
                 item.Skip = item.Plan.Link.Reason ?? "skipped";
@@ -237,6 +302,10 @@ public sealed partial class SyncRunner
                     commit.Succeeded.Add((Side.HubSpot, sfId));
                     run.CountUnlinked();
                 }
+                if (item.Failure is null && item.SalesforceFailure is null)
+                {
+                    commit.SubjectsGone.Add((pair.Name, sfId));
+                }
                 if (pair.Rules is { } rulesOfGone)
                 {
                     commit.Ledger.AddRange(rulesOfGone.LedgerFor(new RuleSubject(sfId, item.HubSpotId, null, null), run.Id, now, configuration.RulesHash));
@@ -290,6 +359,15 @@ public sealed partial class SyncRunner
                 {
                     run.CountUnchanged();
                 }
+            }
+            if (item.LeftFilter)
+            {
+                // Left the inclusion filter: it no longer takes part in the rules' book.
+                commit.SubjectsGone.Add((pair.Name, sfId));
+            }
+            else if (item.Plan is not null && item.Skip is null && SnapshotOf(run, item, sfId, item.SalesforceFailure is null && item.Failure is null) is { } row)
+            {
+                commit.Subjects.Add(row);
             }
             if (pair.Rules is { } rules && item.Failure is null)
             {

@@ -27,6 +27,12 @@ public sealed partial class SyncRunner
         if (run.Request.Direction is SyncDirections.Both or SyncDirections.SalesforceToHubSpot)
         {
             await ReadSalesforceAsync(run, ct);
+            if (!wholeRead)
+            {
+                // The earlier pairs have finished (an incremental read waits for them): what moved because of their
+                // work (an account's new owner, for its contacts) is known before the moved records are read.
+                await PrepareRulesAsync(run);
+            }
             await AddMovedAsync(run, ct);
         }
         if (run.Request.Direction is SyncDirections.Both or SyncDirections.HubSpotToSalesforce)
@@ -232,7 +238,7 @@ public sealed partial class SyncRunner
                 // nothing else of it travels any more.
                 if (run.Pair.Rules?.Exclude(record.Id!, $"Not on the target list: no longer passes the inclusion filter ({Describe(run.Pair.Mapping.IncludeSalesforce, record)}).") == true)
                 {
-                    items.Add(new Item { SalesforceId = record.Id, Salesforce = record, RulesOnly = true });
+                    items.Add(new Item { SalesforceId = record.Id, Salesforce = record, RulesOnly = true, LeftFilter = true });
                 }
                 continue;
             }

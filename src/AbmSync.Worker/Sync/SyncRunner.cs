@@ -119,19 +119,16 @@ public sealed partial class SyncRunner(
                 HubSpotTimeZone: cache.HubSpotTimeZone);
             // Records that left the filter keep only what the rules take back: a mapping without fields.
             run.RulesOnlyContext = run.Context with { Mapping = pair.Mapping with { Fields = [] }, CreateInHubSpot = false, CreateInSalesforce = false };
-            var snapshot = new RulesSnapshot(store, engagementBook, pair.Name, run.StartedAt, configuration.RulesHash);
+            run.Snapshot = new RulesSnapshot(store, engagementBook, pair.Name, run.StartedAt, configuration.RulesHash, run.Owners);
             if (pair.Rules is { } rules)
             {
-                await rules.LoadAsync(snapshot);
+                await rules.LoadAsync(run.Snapshot);
             }
 
             await ReadAsync(run, gates, ct);
             // The reads waited for the earlier pairs this one depends on: what the rules read of their work is there now.
             await gates.PagesMayStart;
-            if (pair.Rules is { } prepared)
-            {
-                await prepared.PrepareAsync(snapshot);
-            }
+            await PrepareRulesAsync(run);
             await ProcessPagesAsync(run, run.SalesforcePages, Side.Salesforce, ct);
             await ProcessPagesAsync(run, run.HubSpotPages, Side.HubSpot, ct);
             if (run.HubSpotCursorAtEnd is { } hubSpotCursor && !request.DryRun)
@@ -295,9 +292,20 @@ public sealed partial class SyncRunner(
         }
     }
 
+    /// <summary>Once per run, when the earlier pairs it depends on have finished: the rules load what they read of their work.</summary>
+    static async Task PrepareRulesAsync(RunState run)
+    {
+        if (run.RulesPrepared || run.Pair.Rules is not { } rules || run.Snapshot is not { } snapshot)
+        {
+            return;
+        }
+        run.RulesPrepared = true;
+        await rules.PrepareAsync(snapshot);
+    }
+
     SyncSummary Summary(RunState run, string status, TimeSpan elapsed, string? message)
     {
-        var rules = run.Pair.Rules as TierRules;
+        var rules = run.Pair.Rules?.Find<TierRules>();
         var perTier = rules?.PerTier() ?? new Dictionary<string, int>();
         // Owners are reported, never guessed: an account whose Salesforce owner has no HubSpot owner of the same
         // email keeps whatever owner HubSpot has, and the owner's email is listed for someone to fix.
@@ -320,6 +328,7 @@ public sealed partial class SyncRunner(
             DeleteGap = run.DeleteGap,
             LinkSetChanges = run.LinkSetChanges,
             Plans = run.Plans,
+            RuleReport = run.Pair.Rules?.Report() ?? [],
         };
     }
 
@@ -358,6 +367,9 @@ public sealed partial class SyncRunner(
         public OwnerMap? Owners { get; set; }
         public PlanContext? Context { get; set; }
         public PlanContext? RulesOnlyContext { get; set; }
+        public RulesSnapshot? Snapshot { get; set; }
+        /// <summary>The rules have loaded what they read of the earlier pairs' work (<see cref="PairRules.PrepareAsync"/>).</summary>
+        public bool RulesPrepared { get; set; }
         /// <summary>This page's parent links per linked pair, for the planner's id translation.</summary>
         public Dictionary<string, Core.Sync.OwnerMap> ParentLinks { get; } = new(StringComparer.Ordinal);
         public MatchIndex? Index { get; set; }
@@ -489,6 +501,8 @@ public sealed partial class SyncRunner(
         public string? Skip { get; set; }
         /// <summary>Left the inclusion filter: only the rules' values are planned (the tier taken back).</summary>
         public bool RulesOnly { get; set; }
+        /// <summary>It left the inclusion filter: only the rules' take-back is written, and it leaves the rules' snapshot.</summary>
+        public bool LeftFilter { get; set; }
         public bool Live => Failure is null && Skip is null;
     }
 }

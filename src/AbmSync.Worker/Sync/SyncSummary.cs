@@ -98,6 +98,9 @@ public sealed record SyncSummary(
     TimeSpan Elapsed,
     string? Message)
 {
+    /// <summary>What the pair's rules decided, in lines: match rate and ambiguous count, routing, ownership conflicts.</summary>
+    public IReadOnlyList<string> RuleReport { get; init; } = [];
+
     /// <summary>HubSpot records read as changes (the Salesforce count is <see cref="RecordsRead"/>).</summary>
     public int HubSpotRead { get; init; }
 

@@ -137,6 +137,7 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
 
     public override void Observe(SObjectRecord record)
     {
+        routedOwners = null;
         leaving.Remove(record.Id!);
         observedTypes[record.Id!] = record.GetString("Type");
         var profile = ToProfile(record, Criteria) with { EngagementScore = EngagementOf(record.Id!).Score, OpenPipeline = OpenPipelineOf(record.Id!) };
@@ -151,6 +152,7 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
     public override bool Exclude(string salesforceId, string reason)
     {
         decisions = null;
+        routedOwners = null;
         var wasKnown = population.Remove(salesforceId);
         if (wasKnown)
         {
@@ -159,12 +161,32 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
         return wasKnown;
     }
 
+    IReadOnlyDictionary<string, string?>? routedOwners;
+
+    /// <summary>
+    /// The owners routing decided (null: none yet, or decided again): the tiers are then decided once more with the
+    /// per-owner caps over them. The order is fixed: tier with caps, route, re-check the caps once.
+    /// </summary>
+    public void UseRoutedOwners(IReadOnlyDictionary<string, string?>? owners)
+    {
+        routedOwners = owners;
+        decisions = null;
+    }
+
+    /// <summary>The account's owner as the tiers count it: routing's where it decided, else the one read.</summary>
+    string? OwnerOf(string salesforceId, ScoredAccount account) =>
+        routedOwners is not null && routedOwners.TryGetValue(salesforceId, out var o) ? o : account.Account.OwnerId;
+
     public IReadOnlyDictionary<string, TierDecision> Decide()
     {
         if (decisions is null)
         {
             decisions = new Dictionary<string, TierDecision>(StringComparer.Ordinal);
-            foreach (var d in assigner.Assign(population.Values.ToList()))
+            // Once routing has decided, the per-owner caps count the owners it routed to (checked this once, not routed again).
+            var accounts = routedOwners is null ? population.Values.ToList()
+                : [.. population.Values.Select(s => routedOwners.TryGetValue(s.Account.Id, out var o) && o != s.Account.OwnerId
+                    ? s with { Account = s.Account with { OwnerId = o } } : s)];
+            foreach (var d in assigner.Assign(accounts))
             {
                 decisions[d.AccountId] = d;
             }
@@ -293,7 +315,7 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
         }
         var account = population[salesforceId];
         return new Decision(ObjectPairs.Accounts, salesforceId, Kind, d.Tier, d.Score, JsonSerializer.Serialize(account.Score.Hits), d.Reason,
-            account.Account.OwnerId, d.Locked, runId, now);
+            OwnerOf(salesforceId, account), d.Locked, runId, now);
     }
 
     /// <summary>
@@ -381,21 +403,30 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
         return perTier;
     }
 
-    static AccountProfile ToProfile(SObjectRecord record, IReadOnlyList<TierCriterion> criteria) => new()
+    static AccountProfile ToProfile(SObjectRecord record, IReadOnlyList<TierCriterion> criteria) => Profile(record.Id!, record.GetString, criteria);
+
+    /// <summary>
+    /// The account as the rules see it, from its Salesforce fields as text: a record read, or its row in the rules'
+    /// snapshot (<see cref="StateStore.RuleSubjectsAsync"/>), which keep the same names and the same text.
+    /// </summary>
+    public static AccountProfile Profile(string id, Func<string, string?> field, IReadOnlyList<TierCriterion> criteria) => new()
     {
         SalesforceValues = criteria.Select(c => AccountProfile.SalesforceField(c.Field)).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(f => f, f => record.GetString(f), StringComparer.OrdinalIgnoreCase),
-        Id = record.Id!,
-        Name = record.GetString("Name"),
-        Domain = DomainName.Normalize(record.GetString("Website")),
-        Industry = record.GetString("Industry"),
-        Employees = record.GetInt("NumberOfEmployees"),
-        AnnualRevenue = record.GetDecimal("AnnualRevenue"),
-        Country = record.GetString("BillingCountry"),
-        City = record.GetString("BillingCity"),
-        Type = record.GetString("Type"),
-        OwnerId = record.GetString("OwnerId"),
-        TierLocked = record.GetBool(AbmFields.SalesforceTierLocked) ?? false,
-        CurrentTier = record.GetString(AbmFields.SalesforceTier),
+            .ToDictionary(f => f, field, StringComparer.OrdinalIgnoreCase),
+        Id = id,
+        Name = field("Name"),
+        Domain = DomainName.Normalize(field("Website")),
+        Industry = field("Industry"),
+        Employees = Number(field("NumberOfEmployees")) is { } employees ? decimal.ToInt32(decimal.Truncate(employees)) : null,
+        AnnualRevenue = Number(field("AnnualRevenue")),
+        Country = field("BillingCountry"),
+        City = field("BillingCity"),
+        Type = field("Type"),
+        OwnerId = field("OwnerId"),
+        TierLocked = bool.TryParse(field(AbmFields.SalesforceTierLocked), out var locked) && locked,
+        CurrentTier = field(AbmFields.SalesforceTier),
     };
+
+    static decimal? Number(string? text) =>
+        decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
 }
