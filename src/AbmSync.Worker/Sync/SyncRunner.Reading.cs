@@ -402,6 +402,13 @@ public sealed partial class SyncRunner
             return;
         }
         var pending = run.SalesforcePages.SelectMany(p => p.Items).Select(i => i.SalesforceId!).ToHashSet(StringComparer.Ordinal);
+        // A record whose write failed is not the rules' to try again: its dead letter's backoff (or a person) decides
+        // when, and until then the rules' values it lacks keep it looking moved.
+        var now = time.GetUtcNow();
+        pending.UnionWith((await store.GetDeadLettersAsync(run.Pair.Name, null))
+            .Where(d => d.Status is DeadLetterStatuses.Parked or DeadLetterStatuses.Discarded
+                || (d.Status == DeadLetterStatuses.Open && d.NextAttemptAt is { } next && next > now))
+            .Select(d => d.RecordId));
         var moved = rules.Moved().Where(id => !pending.Contains(id) && run.Request.Partition.Contains(id)).ToList();
         if (moved.Count == 0)
         {

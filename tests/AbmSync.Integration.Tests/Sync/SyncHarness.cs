@@ -68,18 +68,25 @@ public sealed class SyncHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// The accounts' run after a first sync of every pair: the contacts' counters and buying roles that the first sync
-    /// read after the accounts were written reach the accounts now. Asserted to write nothing but the accounts'
-    /// rule-owned fields (tier, score, engagement, coverage), and returned.
+    /// The accounts' and then the leads' runs after a first sync of every pair: what the first sync read after them
+    /// (the contacts' counters and buying roles, the opportunities' pipeline) reaches their rules now, the tiers and
+    /// the routing that follows them, then the leads' matches that tie-break on tier and pipeline. Each is asserted to
+    /// write nothing but its rules' fields; the accounts' summary is returned.
     /// </summary>
     public async Task<SyncSummary> EngagementArrivesAsync()
     {
-        var summary = await SyncAsync(new SyncRequest(Object: ObjectPairs.Accounts));
-        Assert.Equal("succeeded", summary.Status);
-        var rules = new TierRules(Host.Services.GetRequiredService<SyncConfiguration>().TierAssigner);
-        var owned = rules.SalesforceOutputs.Concat(rules.HubSpotProperties).ToHashSet(StringComparer.Ordinal);
-        Assert.All(summary.Writes, w => Assert.All(w.Values.Keys, field => Assert.Contains(field, owned)));
-        return summary;
+        var configuration = Host.Services.GetRequiredService<SyncConfiguration>();
+        SyncSummary? accounts = null;
+        foreach (var pair in new[] { ObjectPairs.Accounts, ObjectPairs.Leads })
+        {
+            var summary = await SyncAsync(new SyncRequest(Object: pair));
+            Assert.Equal("succeeded", summary.Status);
+            var rules = ObjectPairs.For(pair, configuration).Rules!;
+            var owned = rules.SalesforceOutputs.Concat(rules.HubSpotProperties).ToHashSet(StringComparer.Ordinal);
+            Assert.All(summary.Writes, w => Assert.All(w.Values.Keys, field => Assert.Contains(field, owned)));
+            accounts ??= summary;
+        }
+        return accounts!;
     }
 
     /// <summary>A marketer's call to the HubSpot API (a person's token): the answer's body, or a failed assertion with it.</summary>
