@@ -14,7 +14,9 @@ public sealed record RuleSubject(string? SalesforceId, string? HubSpotId, SObjec
 
 /// <summary>What a pair's rules decide from, besides the records the run reads: the state store's snapshot as of the run.</summary>
 /// <param name="Owners">The owner map and routing's roster as the run read them; null where the rules decide without (a test).</param>
-public sealed record RulesSnapshot(StateStore Store, AccountEngagementBook Engagement, string Pair, DateTimeOffset Now, string RulesHash = "", OwnerMap? Owners = null);
+/// <param name="ReadOnly">Rules evaluated for a look only (<c>rules diff</c>, a benchmark): loading them writes nothing to the store.</param>
+public sealed record RulesSnapshot(StateStore Store, AccountEngagementBook Engagement, string Pair, DateTimeOffset Now, string RulesHash = "", OwnerMap? Owners = null,
+    bool ReadOnly = false);
 
 /// <summary>
 /// The rule-owned fields of one pair (the accounts' tiers and engagement, the contacts' buying roles): decided after

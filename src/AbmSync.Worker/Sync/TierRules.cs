@@ -74,7 +74,10 @@ public sealed class TierRules(TierAssigner assigner, AccountStageAssigner? stage
     public override async Task LoadAsync(RulesSnapshot snapshot)
     {
         // The current tiers are the ledger's latest entries; a store from before the ledger gets its decisions into it once.
-        await snapshot.Store.BackfillLedgerAsync(snapshot.Pair, Kind, d => ToLedger(d, null, snapshot.RulesHash, "before-ledger"));
+        if (!snapshot.ReadOnly)
+        {
+            await snapshot.Store.BackfillLedgerAsync(snapshot.Pair, Kind, d => ToLedger(d, null, snapshot.RulesHash, "before-ledger"));
+        }
         Load([.. (await snapshot.Store.CurrentDecisionsAsync(snapshot.Pair, Kind)).Select(FromLedger)]);
         nothing = snapshot.Engagement.Nothing(snapshot.Now);
         now = snapshot.Now;
