@@ -132,14 +132,14 @@ public static class AdminCommands
                 var letter = await FindAsync(store, one, objectName, parse.InvocationConfiguration.Error);
                 if (letter is null)
                 {
-                    return ExitCodes.Configuration;
+                    return ExitCodes.Failure;
                 }
                 if (letter.Status is DeadLetterStatuses.Resolved or DeadLetterStatuses.Discarded)
                 {
                     await parse.InvocationConfiguration.Error.WriteLineAsync(letter.Status == DeadLetterStatuses.Resolved
                         ? $"dead letter #{one} is resolved: its record went through; there is nothing to retry."
                         : $"dead letter #{one} is discarded: a discarded dead letter is never retried.");
-                    return ExitCodes.Configuration;
+                    return ExitCodes.Failure;
                 }
             }
             var result = await store.RetryDeadLettersAsync(objectName, id);
@@ -171,12 +171,12 @@ public static class AdminCommands
             var id = parse.GetValue(discardId);
             if (await FindAsync(store, id, parse.GetValue(discardObject), parse.InvocationConfiguration.Error) is not { } letter)
             {
-                return ExitCodes.Configuration;
+                return ExitCodes.Failure;
             }
             if (letter.Status == DeadLetterStatuses.Resolved)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"dead letter #{id} is resolved: its record went through; there is nothing to discard.");
-                return ExitCodes.Configuration;
+                return ExitCodes.Failure;
             }
             // Discarding twice leaves it as the first time did: a script may repeat itself.
             var changed = letter.Status != DeadLetterStatuses.Discarded && await store.DiscardDeadLetterAsync(id);
@@ -185,7 +185,7 @@ public static class AdminCommands
             {
                 // Resolved by a run between the read and the update.
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"dead letter #{id} is {after.Status} now; it was not discarded.");
-                return ExitCodes.Configuration;
+                return ExitCodes.Failure;
             }
             if (parse.GetValue(discardJson))
             {
@@ -283,26 +283,31 @@ public static class AdminCommands
 
     public static Command Explain(Option<bool> verbose)
     {
-        var account = new Argument<string>("account") { Description = "Salesforce Account id" };
-        var command = new Command("explain", "Print every decision about an account and why it was made.");
+        var account = new Argument<string>("account") { Description = "Salesforce Account id, HubSpot company id or website domain" };
+        var command = new Command("explain", "The chain of decisions about an account and why, in plain language: tier, owner, pod, SDR and marketer, committee, engagement, stage, matched leads, conflicts, and how each changed. Reads the state store only.");
         command.Arguments.Add(account);
         command.SetAction((parse, ct) => WithHost(verbose, parse, async (host, output) =>
         {
-            var id = parse.GetValue(account)!;
-            var store = host.Services.GetRequiredService<StateStore>();
-            var decisions = await store.GetDecisionsForRecordAsync(id);
-            var link = (await store.GetLinksAsync(ObjectPairs.Accounts, [id])).GetValueOrDefault(id);
-            if (decisions.Count == 0 && link is null)
+            var key = parse.GetValue(account)!;
+            var explainer = new AccountExplainer(host.Services.GetRequiredService<StateStore>());
+            var (id, candidates) = await explainer.ResolveAsync(key);
+            if (id is null)
             {
-                output.WriteLine($"AbmSync has not decided anything about {id} yet.");
+                if (candidates.Count > 1)
+                {
+                    output.WriteLine($"{key} is the website of {candidates.Count} accounts; explain one of them by its id:");
+                    foreach (var candidate in candidates)
+                    {
+                        output.WriteLine($"  {candidate}");
+                    }
+                    return ExitCodes.Failure;
+                }
+                output.WriteLine($"AbmSync knows no account {key} (not a Salesforce id, HubSpot company id or website domain it has read).");
                 return ExitCodes.Failure;
             }
-            output.WriteLine(link is null
-                ? $"{id}: not linked to a HubSpot company"
-                : string.Create(CultureInfo.InvariantCulture, $"{id}: linked to HubSpot company {link.HubSpotId} ({link.LinkReason}, {link.LinkedAt:u})"));
-            foreach (var d in decisions)
+            foreach (var line in await explainer.ExplainAsync(id))
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {d.Kind}: {d.Value ?? "(none)"} — {d.Reason} (run {d.RunId}, {d.DecidedAt:u})"));
+                output.WriteLine(line);
             }
             return ExitCodes.Success;
         }, ct));
