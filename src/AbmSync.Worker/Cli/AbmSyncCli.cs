@@ -24,6 +24,7 @@ public static class AbmSyncCli
         root.Subcommands.Add(AdminCommands.Setup(Verbose));
         root.Subcommands.Add(AdminCommands.DeadLetters(Verbose));
         root.Subcommands.Add(AdminCommands.Explain(Verbose));
+        root.Subcommands.Add(AdminCommands.Rules(Verbose));
         root.Subcommands.Add(AdminCommands.Report(Verbose));
         root.Subcommands.Add(ReconcileCommand.Create(Verbose));
         var parsed = root.Parse(args);

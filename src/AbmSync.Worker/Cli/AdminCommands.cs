@@ -314,6 +314,28 @@ public static class AdminCommands
         return command;
     }
 
+    public static Command Rules(Option<bool> verbose)
+    {
+        var proposed = new Option<string>("--rules") { Description = "The proposed rules file (a full rules.yaml)", Required = true };
+        var examples = new Option<int>("--examples") { Description = "Examples listed per change", DefaultValueFactory = _ => 3 };
+        var diff = new Command("diff", "What a proposed rules file would change against the current one, over the last snapshot in the state store: tier transitions, owners, SDRs and marketers reassigned, lead matches gained or lost. No API call; writes nothing.");
+        diff.Options.Add(proposed);
+        diff.Options.Add(examples);
+        diff.SetAction((parse, ct) => WithHost(verbose, parse, async (host, output) =>
+        {
+            var rulesDiff = new RulesDiff(host.Services.GetRequiredService<StateStore>(), host.Services.GetRequiredService<SyncConfiguration>(),
+                host.Services.GetRequiredService<TimeProvider>());
+            foreach (var line in await rulesDiff.CompareAsync(parse.GetValue(proposed)!, Math.Max(0, parse.GetValue(examples))))
+            {
+                output.WriteLine(line);
+            }
+            return ExitCodes.Success;
+        }, ct));
+        var command = new Command("rules", "Work with rules.yaml: review a change before it ships.");
+        command.Subcommands.Add(diff);
+        return command;
+    }
+
     public static Command Report(Option<bool> verbose)
     {
         var count = new Option<int>("--runs") { Description = "How many recent runs", DefaultValueFactory = _ => 10 };

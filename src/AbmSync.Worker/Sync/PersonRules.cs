@@ -15,10 +15,11 @@ namespace AbmSync.Worker.Sync;
 /// </summary>
 public sealed record AccountBook(IReadOnlyDictionary<string, string?> Owners, AccountMatcher Matcher)
 {
-    public static async Task<AccountBook> LoadAsync(StateStore store, MatchingRules rules)
+    /// <param name="tiers">The tiers to tie-break on where not the ledger's (<c>rules diff</c>: the proposed rules' tiers).</param>
+    public static async Task<AccountBook> LoadAsync(StateStore store, MatchingRules rules, IReadOnlyDictionary<string, string?>? tiers = null)
     {
         var routed = (await store.CurrentDecisionsAsync(ObjectPairs.Accounts, AccountRouting.Kind)).ToDictionary(e => e.RecordId, e => e.Value, StringComparer.Ordinal);
-        var tiers = (await store.CurrentDecisionsAsync(ObjectPairs.Accounts, TierRules.Kind)).ToDictionary(e => e.RecordId, e => e.Value, StringComparer.Ordinal);
+        tiers ??= (await store.CurrentDecisionsAsync(ObjectPairs.Accounts, TierRules.Kind)).ToDictionary(e => e.RecordId, e => e.Value, StringComparer.Ordinal);
         var opportunities = await OpportunityRules.ByAccountAsync(store);
         var contacts = new Dictionary<string, int>(StringComparer.Ordinal);
         await foreach (var row in store.RuleSubjectsAsync(ObjectPairs.Contacts))

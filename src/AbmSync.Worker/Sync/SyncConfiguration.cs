@@ -47,15 +47,43 @@ public sealed class SyncConfiguration
         {
             throw new ConfigurationFileException([new ConfigurationProblem(Leads.Location.File, 1, 1, "leads.yaml must pair Salesforce Lead with HubSpot contacts")]);
         }
-        TierAssigner = new TierAssigner(Rules.Tiering);
-        EngagementScorer = new EngagementScorer(Rules.Engagement ?? EngagementRules.Default);
-        MarketingInfluence = new MarketingInfluence(Rules.Influence ?? new InfluenceRules(InfluenceRules.DefaultAttributionDays));
-        StageAssigner = new AccountStageAssigner(Rules.Stages ?? new StageRules(StageRules.DefaultEngagedDays, StageRules.DefaultStalledDays, StageRules.DefaultCustomerTypes));
-        OwnerRouter = Rules.Routing is { } routing ? new Core.Routing.OwnerRouter(routing) : null;
-        BuyingRoleClassifier = new BuyingRoleClassifier(Rules.BuyingCommittee ?? new BuyingCommitteeRules(BuyingCommitteeRules.DefaultEngagedDays, []));
+        (TierAssigner, EngagementScorer, MarketingInfluence, StageAssigner, OwnerRouter, BuyingRoleClassifier) = Derive(Rules);
         // The ledger names the rules every decision was made under: the file's bytes, so that an edit of a comment is a new hash too.
-        RulesHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(Directory, "rules.yaml"))))[..16];
+        RulesHash = HashOf(Path.Combine(Directory, "rules.yaml"));
     }
+
+    SyncConfiguration(SyncConfiguration mappings, RulesFile rules, string rulesHash)
+    {
+        (Directory, Accounts, Contacts, Leads, Opportunities) = (mappings.Directory, mappings.Accounts, mappings.Contacts, mappings.Leads, mappings.Opportunities);
+        Rules = rules;
+        (TierAssigner, EngagementScorer, MarketingInfluence, StageAssigner, OwnerRouter, BuyingRoleClassifier) = Derive(Rules);
+        RulesHash = rulesHash;
+    }
+
+    /// <summary>
+    /// These mappings under another rules file (<c>rules diff --rules NEW.yaml</c>): loaded and validated as at start,
+    /// a bad file failing with its <c>file:line: reason</c>.
+    /// </summary>
+    public SyncConfiguration WithRules(string rulesPath)
+    {
+        var problems = new List<ConfigurationProblem>();
+        var rules = Load(rulesPath, RulesLoader.LoadFile, problems);
+        if (rules is null)
+        {
+            throw new ConfigurationFileException(problems);
+        }
+        return new SyncConfiguration(this, rules, HashOf(rulesPath));
+    }
+
+    static (TierAssigner, EngagementScorer, MarketingInfluence, AccountStageAssigner, Core.Routing.OwnerRouter?, BuyingRoleClassifier) Derive(RulesFile rules) => (
+        new TierAssigner(rules.Tiering),
+        new EngagementScorer(rules.Engagement ?? EngagementRules.Default),
+        new MarketingInfluence(rules.Influence ?? new InfluenceRules(InfluenceRules.DefaultAttributionDays)),
+        new AccountStageAssigner(rules.Stages ?? new StageRules(StageRules.DefaultEngagedDays, StageRules.DefaultStalledDays, StageRules.DefaultCustomerTypes)),
+        rules.Routing is { } routing ? new Core.Routing.OwnerRouter(routing) : null,
+        new BuyingRoleClassifier(rules.BuyingCommittee ?? new BuyingCommitteeRules(BuyingCommitteeRules.DefaultEngagedDays, [])));
+
+    static string HashOf(string rulesPath) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(rulesPath)))[..16];
 
     public string Directory { get; }
     public ObjectMapping Accounts { get; }
