@@ -536,7 +536,7 @@ public sealed class Dml(OrgStore store, Func<double>? lockFault = null, Func<str
                 }
                 if (field.Name == "OwnerId" && referenced["IsActive"] is false)
                 {
-                    return (null, new SfError("INVALID_CROSS_REFERENCE_KEY", $"operation performed with inactive user [{id}] as owner of {field.Name[..^2].ToLowerInvariant()}", [field.Name]));
+                    return (null, new SfError("INVALID_CROSS_REFERENCE_KEY", $"operation performed with inactive user [{id}] as owner of {type.Name.ToLowerInvariant()}", [field.Name]));
                 }
                 return (id, null);
             default:

@@ -237,13 +237,20 @@ public sealed class OwnerAlignmentRules(string pair, string kind, OwnerRouter ro
             return (held, new OwnershipFacts(account, accountOwner, owner, held.Kind, false, null), RoutingRulesIds.Hold);
         }
         var conflict = router.CheckRecordOwner(kind, subject.SalesforceId ?? "(new)", owner, account, accountOwner);
-        if (conflict is { Realigned: true } && (conflict.SuggestedOwner is not { } suggested || owners?.HubSpotOwnerOf(suggested) is null))
+        // Salesforce refuses an inactive user as a record's owner (INVALID_CROSS_REFERENCE_KEY), and HubSpot needs an
+        // owner to carry the change: without both, the conflict is listed for a person instead.
+        var cannot = conflict is not { Realigned: true } ? null
+            : conflict.SuggestedOwner is not { } suggested ? "no account owner to set"
+            : owners?.BySalesforceUserId.GetValueOrDefault(suggested) is { SalesforceActive: false } ? "the account owner is an inactive Salesforce user"
+            : owners?.HubSpotOwnerOf(suggested) is null ? "the account owner has no HubSpot owner to set there"
+            : null;
+        if (conflict is not null && cannot is not null)
         {
             conflict = conflict with
             {
                 Realigned = false,
                 SuggestedOwner = null,
-                Detail = $"{kind} {subject.SalesforceId ?? "(new)"} is owned by {owner ?? "no one"}, not by {accountOwner}, the owner of account {account}; flagged, not realigned: the account owner has no HubSpot owner to set there",
+                Detail = $"{kind} {subject.SalesforceId ?? "(new)"} is owned by {owner ?? "no one"}, not by {accountOwner}, the owner of account {account}; flagged, not realigned: {cannot}",
             };
         }
         var rule = conflict is null ? "aligned" : conflict.Realigned ? RoutingRulesIds.Realigned : RoutingRulesIds.Flagged;
