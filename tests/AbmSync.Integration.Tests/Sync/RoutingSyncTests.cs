@@ -53,6 +53,16 @@ public class RoutingSyncTests
             Assert.Contains("inactive", entry.Reason, StringComparison.Ordinal);
             Assert.Equal(owners.HubSpotOwnerOf(entry.Value!), (string?)companies[links[entry.RecordId]][AbmFields.HubSpotOwner]);
         }
+        // People whose account keeps an inactive owner (no tier, so not routed) are not given to that user, which
+        // Salesforce refuses: they are flagged, and nothing is dead-lettered for it.
+        Assert.DoesNotContain(await harness.Store.GetDeadLettersAsync(null, null), d => d.Code == "INVALID_CROSS_REFERENCE_KEY");
+        var flaggedForInactive = 0;
+        foreach (var pair in new[] { ObjectPairs.Contacts, ObjectPairs.Leads })
+        {
+            flaggedForInactive += (await harness.Store.CurrentDecisionsAsync(pair, OwnerAlignmentRules.Kind))
+                .Count(e => e.Reason.Contains("the account owner is an inactive Salesforce user", StringComparison.Ordinal));
+        }
+        Assert.True(flaggedForInactive > 0, "no person of an inactive owner's account in this world");
         // Every other account keeps the owner it was read with.
         Assert.All(routing.Values.Where(e => e.RuleId != RoutingRulesIds.Assigned && e.RuleId != RoutingRulesIds.Replay),
             e => Assert.Equal(ownersBefore[e.RecordId], (string?)accounts[e.RecordId]["OwnerId"]));
