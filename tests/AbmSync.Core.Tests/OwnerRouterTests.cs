@@ -316,6 +316,18 @@ public class OwnerRouterTests
     }
 
     [Fact]
+    public void Route_OurAssignmentKeptSince_ItsReasonStillNamesTheOwnerItReplaced()
+    {
+        var ours = RouteOne(Input("x", owner: "ben", prior: new PriorRouting("ben", null, null) { ReplacedOwner = "old" }));
+        var theirs = RouteOne(Input("x", owner: "ben", prior: new PriorRouting("ben", null, null)));
+
+        Assert.Equal(("ben", RoutingRulesIds.Kept), (ours.Owner, ours.Rule));
+        Assert.Contains("kept: active AE in pod", ours.Reason, StringComparison.Ordinal);
+        Assert.Contains("assigned by AbmSync in place of Old Guy", ours.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("assigned by AbmSync", theirs.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Route_PriorOwnerNoLongerInThePod_IsNotReplayed()
     {
         var decision = RouteOne(Input("x", owner: "old", prior: new PriorRouting("wes", null, null)));

@@ -586,6 +586,11 @@ public sealed partial class OwnerRouter
                     break;
                 case OwnerRule.Kept:
                     t.Append("Owner ").Append(owner).Append(" kept: active AE in pod ").Append(pod);
+                    // Our own assignment, kept since: the reason still says whom it replaced, which is why it is theirs.
+                    if (slot.Input.Prior is { ReplacedOwner: { } replaced } prior && Same(slot.Owner, prior.Owner))
+                    {
+                        t.Append(", assigned by AbmSync in place of ").Append(Name(replaced));
+                    }
                     AppendWhere(slot);
                     break;
                 case OwnerRule.Flagged:
