@@ -132,14 +132,14 @@ public static class AdminCommands
                 var letter = await FindAsync(store, one, objectName, parse.InvocationConfiguration.Error);
                 if (letter is null)
                 {
-                    return ExitCodes.Failure;
+                    return ExitCodes.Configuration;
                 }
                 if (letter.Status is DeadLetterStatuses.Resolved or DeadLetterStatuses.Discarded)
                 {
                     await parse.InvocationConfiguration.Error.WriteLineAsync(letter.Status == DeadLetterStatuses.Resolved
                         ? $"dead letter #{one} is resolved: its record went through; there is nothing to retry."
                         : $"dead letter #{one} is discarded: a discarded dead letter is never retried.");
-                    return ExitCodes.Failure;
+                    return ExitCodes.Configuration;
                 }
             }
             var result = await store.RetryDeadLettersAsync(objectName, id);
@@ -171,12 +171,12 @@ public static class AdminCommands
             var id = parse.GetValue(discardId);
             if (await FindAsync(store, id, parse.GetValue(discardObject), parse.InvocationConfiguration.Error) is not { } letter)
             {
-                return ExitCodes.Failure;
+                return ExitCodes.Configuration;
             }
             if (letter.Status == DeadLetterStatuses.Resolved)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"dead letter #{id} is resolved: its record went through; there is nothing to discard.");
-                return ExitCodes.Failure;
+                return ExitCodes.Configuration;
             }
             // Discarding twice leaves it as the first time did: a script may repeat itself.
             var changed = letter.Status != DeadLetterStatuses.Discarded && await store.DiscardDeadLetterAsync(id);
@@ -185,7 +185,7 @@ public static class AdminCommands
             {
                 // Resolved by a run between the read and the update.
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"dead letter #{id} is {after.Status} now; it was not discarded.");
-                return ExitCodes.Failure;
+                return ExitCodes.Configuration;
             }
             if (parse.GetValue(discardJson))
             {
