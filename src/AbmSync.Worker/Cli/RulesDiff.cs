@@ -142,8 +142,11 @@ public sealed class RulesDiff(StateStore store, SyncConfiguration current, TimeP
         await rules.LoadAsync(snapshot);
         await rules.PrepareAsync(snapshot);
         // Every account as if read again: the file's criteria and territories decide over what was read last.
+        var asRead = new Dictionary<string, AccountOutcome>(StringComparer.Ordinal);
         await foreach (var row in store.RuleSubjectsAsync(ObjectPairs.Accounts))
         {
+            asRead[row.RecordId] = new AccountOutcome(null, row.Fields.GetValueOrDefault(AbmFields.SalesforceOwner),
+                row.Fields.GetValueOrDefault(AbmFields.SalesforceSdr), row.Fields.GetValueOrDefault(AbmFields.SalesforceMarketer));
             var fields = new JsonObject();
             foreach (var (field, value) in row.Fields)
             {
@@ -156,8 +159,10 @@ public sealed class RulesDiff(StateStore store, SyncConfiguration current, TimeP
         var accounts = new Dictionary<string, AccountOutcome>(StringComparer.Ordinal);
         foreach (var (id, tier) in tiers)
         {
-            var route = routes?.GetValueOrDefault(id);
-            accounts[id] = new AccountOutcome(tier.Tier, route?.Owner, route?.Sdr, route?.Marketer);
+            // Without routing the people stay as they are on the record: a file that adds routing shows what it moves.
+            accounts[id] = routes?.GetValueOrDefault(id) is { } route ? new AccountOutcome(tier.Tier, route.Owner, route.Sdr, route.Marketer)
+                : asRead.GetValueOrDefault(id) is { } read ? read with { Tier = tier.Tier }
+                : new AccountOutcome(tier.Tier, null, null, null);
         }
 
         var book = await AccountBook.LoadAsync(store, configuration.Rules.Matching ?? MatchingRules.Default,
