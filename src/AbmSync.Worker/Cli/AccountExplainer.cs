@@ -149,7 +149,7 @@ public sealed class AccountExplainer(StateStore store)
         foreach (var (pair, label) in new[] { (ObjectPairs.Contacts, "contacts"), (ObjectPairs.Leads, "leads"), (ObjectPairs.Opportunities, "opportunities") })
         {
             var conflicts = (await store.CurrentDecisionsAsync(pair, OwnerAlignmentRules.Kind))
-                .Where(e => e.RuleId != "aligned" && e.Inputs is { } json && JsonDocument.Parse(json).RootElement.TryGetProperty("Account", out var a) && a.GetString() == accountId)
+                .Where(e => e.RuleId != "aligned" && AccountIn(e.Inputs) == accountId)
                 .ToList();
             if (conflicts.Count > 0)
             {
@@ -168,6 +168,17 @@ public sealed class AccountExplainer(StateStore store)
             lines.Add(string.Create(inv, $"  {h.DecidedAt:yyyy-MM-dd HH:mm} run {h.RunId} {h.Kind}: {(before is null ? "" : $"{before} → ")}{value} ({h.RuleId}) — {h.Reason}"));
         }
         return lines;
+    }
+
+    /// <summary>The account an ownership entry was decided against (its inputs' <c>Account</c>).</summary>
+    static string? AccountIn(string? inputs)
+    {
+        if (inputs is null)
+        {
+            return null;
+        }
+        using var document = JsonDocument.Parse(inputs);
+        return document.RootElement.TryGetProperty("Account", out var account) && account.ValueKind == JsonValueKind.String ? account.GetString() : null;
     }
 
     static string Join(params string?[] parts) => string.Join(", ", parts.Where(p => !string.IsNullOrWhiteSpace(p)));
