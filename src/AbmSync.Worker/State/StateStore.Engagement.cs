@@ -217,6 +217,13 @@ public sealed partial class StateStore
         return [.. rows.Select(ToLedgerEntry)];
     }
 
+    /// <summary>How many ledger entries a run appended (a benchmark checks its own count against the store's).</summary>
+    public async Task<long> CountLedgerAsync(long runId)
+    {
+        await using var connection = Open();
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM decision_ledger WHERE run_id = @runId", new { runId });
+    }
+
     /// <summary>Every entry of a record, of every kind, in the order they were decided.</summary>
     public async Task<IReadOnlyList<LedgerEntry>> DecisionHistoryAsync(string @object, string recordId)
     {
