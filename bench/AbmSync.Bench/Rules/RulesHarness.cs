@@ -101,7 +101,15 @@ public static class RulesHarness
         var tiers = accountRules.Find<TierRules>()!;
         var routing = accountRules.Find<AccountRouting>()!;
         var accountSnapshot = SnapshotOf(ObjectPairs.Accounts);
+        var step = System.Diagnostics.Stopwatch.StartNew();
+        // What the load phase spends where, for the report of what dominates (not part of the table).
+        void Step(string what)
+        {
+            log.WriteLine($"  load: {what} {step.Elapsed.TotalSeconds:N2} s");
+            step.Restart();
+        }
         await accountRules.LoadAsync(accountSnapshot);
+        Step("accounts' rules (tier, stage, engagement and routing ledgers, the accounts' snapshot, the roster)");
         // What an incremental read returns: the accounts changed since the previous run, as the snapshot holds them now.
         var changed = new List<SObjectRecord>();
         long accountRows = 0;
@@ -114,6 +122,7 @@ public static class RulesHarness
             }
         }
         await accountRules.PrepareAsync(accountSnapshot);
+        Step("the accounts' snapshot read again for the changed ones");
         meter.Count(accountRows + roster.Count);
 
         // ---- tier: the changed accounts observed, every account's tier decided with the caps ----
@@ -175,8 +184,12 @@ public static class RulesHarness
             meter.Begin("load");
             var rules = ObjectPairs.For(pair, configuration).Rules!;
             var snapshot = SnapshotOf(pair);
+            step.Restart();
             await rules.LoadAsync(snapshot);
+            Step($"{pair}' rules (their ledgers)");
             await rules.PrepareAsync(snapshot);
+            Step($"{pair}' account book (the accounts, the contacts' counts)");
+            var streamed = TimeSpan.Zero;
             var match = rules.Find<PersonMatchRules>()!;
             var role = rules.Find<BuyingRoleRules>();
             var ownership = rules.Find<OwnerAlignmentRules>();
@@ -187,6 +200,7 @@ public static class RulesHarness
                 while (true)
                 {
                     meter.Begin("load");
+                    var streaming = System.Diagnostics.Stopwatch.StartNew();
                     subjects.Clear();
                     while (subjects.Count < settings.Chunk && await rows.MoveNextAsync())
                     {
@@ -194,6 +208,7 @@ public static class RulesHarness
                         subjects.Add(new RuleSubject(row.RecordId, null,
                             SObjectRecord.Create(type, row.RecordId, row.Fields.Select(f => new KeyValuePair<string, object?>(f.Key, f.Value))), null));
                     }
+                    streamed += streaming.Elapsed;
                     if (subjects.Count == 0)
                     {
                         break;
@@ -250,6 +265,7 @@ public static class RulesHarness
                 await rows.DisposeAsync();
             }
             meter.End();
+            log.WriteLine($"  load: {pair}' snapshot streamed as records {streamed.TotalSeconds:N2} s");
             ruleReport.AddRange(rules.Report());
         }
         meter.End();
