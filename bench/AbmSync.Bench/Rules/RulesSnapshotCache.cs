@@ -24,6 +24,7 @@ public static class RulesSnapshotCache
     public static readonly DateTimeOffset PreviousRun = new(2026, 11, 30, 6, 0, 0, TimeSpan.Zero);
     public static readonly DateTimeOffset ThisRun = new(2026, 12, 1, 6, 0, 0, TimeSpan.Zero);
     public const long PreviousRunId = 1;
+    const long PeoplePerInstance = 3_400_000;
 
     public static string DefaultDirectory(int accounts, int contacts, int seed) =>
         Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"abmsync-bench-rules-{accounts}-{contacts}-{seed}"));
@@ -111,10 +112,18 @@ public static class RulesSnapshotCache
             }
             await bulk.FlushAsync();
             var snapshot = new RulesSnapshot(store, engagement, pair, PreviousRun, configuration.RulesHash, owners, ReadOnly: true);
-            await rules.LoadAsync(snapshot);
-            await rules.PrepareAsync(snapshot);
+            // The rules keep what they decided of every person (for the run's report): ten million of them do not
+            // fit, so a fresh instance takes over every few million. Its entries wait in a staging table meanwhile,
+            // so that the next instance loads the ledger as the run started, as the one instance would have.
+            bulk.Staging = true;
             for (long j = 0; j < count; j++)
             {
+                if (j % PeoplePerInstance == 0)
+                {
+                    rules = ObjectPairs.For(pair, configuration).Rules!;
+                    await rules.LoadAsync(snapshot);
+                    await rules.PrepareAsync(snapshot);
+                }
                 var id = idOf(j);
                 var before = previous(j);
                 var subject = new RuleSubject(id, null, SObjectRecord.Create(type, id, Values(before)), null);
@@ -128,6 +137,7 @@ public static class RulesSnapshotCache
                 await bulk.FlushIfFullAsync();
             }
             await bulk.FlushAsync();
+            await bulk.UnstageAsync();
             log.WriteLine($"  generated and decided {count:N0} {pair} ({clock.Elapsed.TotalSeconds:N1} s)");
         }
 
@@ -185,6 +195,26 @@ public static class RulesSnapshotCache
 
         public void Ledger(IReadOnlyList<LedgerEntry> entries) => ledger.AddRange(entries);
 
+        /// <summary>Ledger entries go to a staging table, in order, until <see cref="UnstageAsync"/> appends them to the ledger.</summary>
+        public bool Staging { get; set; }
+
+        public async Task UnstageAsync()
+        {
+            if (!Staging)
+            {
+                return;
+            }
+            await using var command = Open().CreateCommand();
+            command.CommandText = $"""
+                INSERT INTO decision_ledger ({Columns}) SELECT {Columns} FROM bench_ledger_staging ORDER BY id;
+                DROP TABLE bench_ledger_staging;
+                """;
+            await command.ExecuteNonQueryAsync();
+            Staging = false;
+        }
+
+        const string Columns = "object, record_id, kind, value, previous, reason, inputs, rules_hash, rule_id, run_id, decided_at";
+
         public Task FlushIfFullAsync() => subjects.Count + ledger.Count >= Batch ? FlushAsync() : Task.CompletedTask;
 
         SqliteConnection Open()
@@ -228,8 +258,13 @@ public static class RulesSnapshotCache
             {
                 await using var command = c.CreateCommand();
                 command.Transaction = transaction;
-                command.CommandText = """
-                    INSERT INTO decision_ledger (object, record_id, kind, value, previous, reason, inputs, rules_hash, rule_id, run_id, decided_at)
+                if (Staging)
+                {
+                    command.CommandText = "CREATE TABLE IF NOT EXISTS bench_ledger_staging (id INTEGER PRIMARY KEY AUTOINCREMENT, object TEXT, record_id TEXT, kind TEXT, value TEXT, previous TEXT, reason TEXT, inputs TEXT, rules_hash TEXT, rule_id TEXT, run_id BIGINT, decided_at TEXT)";
+                    await command.ExecuteNonQueryAsync();
+                }
+                command.CommandText = $"""
+                    INSERT INTO {(Staging ? "bench_ledger_staging" : "decision_ledger")} ({Columns})
                     VALUES ($o, $r, $k, $v, $p, $reason, $i, $h, $rule, $run, $at)
                     """;
                 var p = new[] { "$o", "$r", "$k", "$v", "$p", "$reason", "$i", "$h", "$rule", "$run", "$at" }.Select(n => command.Parameters.Add(n, SqliteType.Text)).ToArray();
