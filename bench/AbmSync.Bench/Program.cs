@@ -84,6 +84,18 @@ kill.SetAction((parse, ct) => AbmSync.Bench.Kill.KillScenario.RunAsync(parse.Inv
         parse.GetValue(inProcess), parse.GetValue(bulkThreshold), parse.GetValue(pageSize), parse.GetValue(killLogs), parse.GetValue(verboseWorker)), ct));
 root.Subcommands.Add(kill);
 
+var rulesAccounts = new Option<int>("--accounts") { Description = "Accounts in the state-store snapshot", DefaultValueFactory = _ => 1_000_000 };
+var rulesContacts = new Option<int>("--contacts") { Description = "Contacts in the snapshot (spread over the accounts)", DefaultValueFactory = _ => 10_000_000 };
+var rulesLeads = new Option<int?>("--leads") { Description = "Leads in the snapshot (default: one per ten accounts)" };
+var rulesState = new Option<string?>("--state") { Description = "Directory of the cached snapshot (default: /tmp/abmsync-bench-rules-{accounts}-{contacts}-{seed})" };
+var rules = new Command("rules", "The production rules from a state-store snapshot to the write plan, ledger included: records/s and peak memory per phase against the goal (under 20 s, under 2 GB).")
+{
+    rulesAccounts, rulesContacts, rulesLeads, rulesState,
+};
+rules.SetAction((parse, ct) => AbmSync.Bench.Rules.RulesScenario.RunAsync(parse.InvocationConfiguration.Output,
+    new(parse.GetValue(rulesAccounts), parse.GetValue(rulesContacts), parse.GetValue(rulesLeads), parse.GetValue(seed), parse.GetValue(rulesState)), ct));
+root.Subcommands.Add(rules);
+
 // The child process side of BenchSandbox: not for people.
 var serveAccounts = new Option<int>("--accounts") { DefaultValueFactory = _ => 1000 };
 var serveRate = new Option<string>("--hubspot-rate") { DefaultValueFactory = _ => "190/10s" };

@@ -59,7 +59,7 @@ public sealed class TierAssigner(TieringRules rules)
     /// </summary>
     public TierScore Rescore(TierScore prior, decimal? engagementScore, AccountProfile? derived)
     {
-        var derivedCriteria = derived is null ? [] : Rules.Criteria.Where(c => AccountProfile.DerivedFields.Contains(c.Field)).ToList();
+        var derivedCriteria = derived is null ? [] : DerivedCriteria;
         var hits = prior.Hits.Where(h => h.Name != EngagementCriterion && !derivedCriteria.Any(c => c.Name == h.Name)).ToList();
         foreach (var criterion in derivedCriteria)
         {
@@ -73,10 +73,18 @@ public sealed class TierAssigner(TieringRules rules)
             hits.Add(new CriterionHit(EngagementCriterion, points));
         }
         // In the order a fresh score lists them (the rules' order, engagement last): the reason reads the same.
-        var order = Rules.Criteria.Select((c, i) => (c.Name, i)).GroupBy(x => x.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
+        var order = CriterionOrder;
         hits = [.. hits.OrderBy(h => order.TryGetValue(h.Name, out var i) ? i : int.MaxValue)];
         return new TierScore(Math.Clamp(hits.Sum(h => h.Points), 0, 100), hits);
     }
+
+    // Built once: a run rescores every account of the book (a million) with the same rules.
+    List<TierCriterion> DerivedCriteria => derivedCriteria ??= [.. Rules.Criteria.Where(c => AccountProfile.DerivedFields.Contains(c.Field))];
+    List<TierCriterion>? derivedCriteria;
+
+    Dictionary<string, int> CriterionOrder => criterionOrder ??=
+        Rules.Criteria.Select((c, i) => (c.Name, i)).GroupBy(x => x.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
+    Dictionary<string, int>? criterionOrder;
 
     /// <summary>The criterion name engagement's share scores under.</summary>
     public const string EngagementCriterion = "engagement";

@@ -165,7 +165,7 @@ public sealed class RulesDiff(StateStore store, SyncConfiguration current, TimeP
                 : new AccountOutcome(tier.Tier, null, null, null);
         }
 
-        var book = await AccountBook.LoadAsync(store, configuration.Rules.Matching ?? MatchingRules.Default,
+        var book = await AccountBook.LoadAsync(store, configuration.Rules.Matching ?? MatchingRules.Default, tiers:
             accounts.ToDictionary(a => a.Key, a => a.Value.Tier, StringComparer.Ordinal));
         var leads = new Dictionary<string, AccountMatch>(StringComparer.Ordinal);
         await foreach (var row in store.RuleSubjectsAsync(ObjectPairs.Leads))

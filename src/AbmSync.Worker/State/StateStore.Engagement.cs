@@ -207,14 +207,83 @@ public sealed partial class StateStore
     /// <summary>The current decision of a kind for every record of an object: each record's latest entry, by record id.</summary>
     public async Task<IReadOnlyList<LedgerEntry>> CurrentDecisionsAsync(string @object, string kind)
     {
+        var entries = new List<LedgerEntry>();
+        await foreach (var entry in CurrentDecisionsStreamAsync(@object, kind))
+        {
+            entries.Add(entry);
+        }
+        return entries;
+    }
+
+    /// <summary>
+    /// As <see cref="CurrentDecisionsAsync"/>, one entry at a time: ten million contacts' roles never sit in a list
+    /// of rows and again in a list of entries. The texts that repeat across entries (object, kind, value, reason,
+    /// rules hash, rule) are one string each however many entries carry them.
+    /// </summary>
+    public async IAsyncEnumerable<LedgerEntry> CurrentDecisionsStreamAsync(string @object, string kind)
+    {
         await using var connection = Open();
+        await using var command = connection.CreateCommand();
         // Latest by id, not by decided_at: ids follow the order of appends, while two decisions can share an instant.
-        var rows = await connection.QueryAsync("""
-            SELECT l.* FROM decision_ledger l
+        command.CommandText = """
+            SELECT l.id, l.object, l.record_id, l.kind, l.value, l.previous, l.reason, l.inputs, l.rules_hash, l.rule_id, l.run_id, l.decided_at
+            FROM decision_ledger l
             JOIN (SELECT MAX(id) AS id FROM decision_ledger WHERE object = @object AND kind = @kind GROUP BY record_id) latest ON latest.id = l.id
             ORDER BY l.record_id
-            """, new { @object, kind });
-        return [.. rows.Select(ToLedgerEntry)];
+            """;
+        Parameter(command, "object").Value = @object;
+        Parameter(command, "kind").Value = kind;
+        var texts = new TextPool();
+        var instants = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            string? TextAt(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            var decidedAt = reader.GetString(11);
+            if (!instants.TryGetValue(decidedAt, out var at))
+            {
+                // A run stamps its entries with few instants: each is parsed once.
+                at = Parse(decidedAt);
+                if (instants.Count < 10_000)
+                {
+                    instants[decidedAt] = at;
+                }
+            }
+            yield return new LedgerEntry(reader.GetInt64(0), texts.Of(reader.GetString(1))!, reader.GetString(2), texts.Of(reader.GetString(3))!,
+                texts.Of(TextAt(4)), texts.Of(TextAt(5)), texts.Of(reader.GetString(6))!, TextAt(7), texts.Of(reader.GetString(8))!, texts.Of(TextAt(9)),
+                reader.IsDBNull(10) ? null : reader.GetInt64(10), at);
+        }
+    }
+
+    /// <summary>Shares repeated short texts: at most so many distinct ones are kept, beyond that a text stays its own.</summary>
+    sealed class TextPool
+    {
+        const int MaxTexts = 100_000, MaxLength = 300;
+        readonly Dictionary<string, string> pool = new(StringComparer.Ordinal);
+
+        public string? Of(string? text)
+        {
+            if (text is null || text.Length > MaxLength)
+            {
+                return text;
+            }
+            if (pool.TryGetValue(text, out var shared))
+            {
+                return shared;
+            }
+            if (pool.Count < MaxTexts)
+            {
+                pool[text] = text;
+            }
+            return text;
+        }
+    }
+
+    /// <summary>How many ledger entries a run appended (a benchmark checks its own count against the store's).</summary>
+    public async Task<long> CountLedgerAsync(long runId)
+    {
+        await using var connection = Open();
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM decision_ledger WHERE run_id = @runId", new { runId });
     }
 
     /// <summary>Every entry of a record, of every kind, in the order they were decided.</summary>

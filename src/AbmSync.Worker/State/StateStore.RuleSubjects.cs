@@ -84,11 +84,46 @@ public sealed partial class StateStore
         command.CommandText = "SELECT record_id, fields FROM rule_subject WHERE object = @object ORDER BY record_id";
         Parameter(command, "object").Value = @object;
         await using var reader = await command.ExecuteReaderAsync();
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
         while (await reader.ReadAsync())
         {
-            var fields = JsonSerializer.Deserialize<Dictionary<string, string?>>(reader.GetString(1)) ?? [];
-            yield return new RuleSubjectRow(@object, reader.GetString(0), fields);
+            yield return new RuleSubjectRow(@object, reader.GetString(0), Fields(reader.GetString(1), names));
         }
+    }
+
+    /// <summary>
+    /// A row's fields, as JsonSerializer reads them into a dictionary (the last of a repeated name wins, a value that
+    /// is neither text nor null is an error), with each field name one string for the whole stream: every row
+    /// names the same fields, and ten million rows would otherwise carry ten million copies of each.
+    /// </summary>
+    static Dictionary<string, string?> Fields(string json, Dictionary<string, string> names)
+    {
+        var fields = new Dictionary<string, string?>();
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json));
+        if (!reader.Read() || reader.TokenType == JsonTokenType.Null)
+        {
+            return fields;
+        }
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException($"rule_subject fields: expected an object, found {reader.TokenType}");
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var read = reader.GetString()!;
+            if (!names.TryGetValue(read, out var name))
+            {
+                names[read] = name = read;
+            }
+            reader.Read();
+            fields[name] = reader.TokenType switch
+            {
+                JsonTokenType.String => reader.GetString(),
+                JsonTokenType.Null => null,
+                _ => throw new JsonException($"rule_subject fields: {name} is {reader.TokenType}, not text"),
+            };
+        }
+        return fields;
     }
 
     /// <summary>How many rows one object's snapshot holds.</summary>

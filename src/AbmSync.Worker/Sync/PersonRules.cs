@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Globalization;
 using System.Text.Json;
 using AbmSync.Connectors.Salesforce;
@@ -15,18 +16,33 @@ namespace AbmSync.Worker.Sync;
 /// </summary>
 public sealed record AccountBook(IReadOnlyDictionary<string, string?> Owners, AccountMatcher Matcher)
 {
+    /// <param name="contactWithAccount">
+    /// Called with the id of every contact the snapshot holds with its account: the contacts' matching needs them,
+    /// and this is the one pass over ten million contacts that the book makes anyway.
+    /// </param>
     /// <param name="tiers">The tiers to tie-break on where not the ledger's (<c>rules diff</c>: the proposed rules' tiers).</param>
-    public static async Task<AccountBook> LoadAsync(StateStore store, MatchingRules rules, IReadOnlyDictionary<string, string?>? tiers = null)
+    public static async Task<AccountBook> LoadAsync(StateStore store, MatchingRules rules, Action<string>? contactWithAccount = null,
+        IReadOnlyDictionary<string, string?>? tiers = null)
     {
-        var routed = (await store.CurrentDecisionsAsync(ObjectPairs.Accounts, AccountRouting.Kind)).ToDictionary(e => e.RecordId, e => e.Value, StringComparer.Ordinal);
-        tiers ??= (await store.CurrentDecisionsAsync(ObjectPairs.Accounts, TierRules.Kind)).ToDictionary(e => e.RecordId, e => e.Value, StringComparer.Ordinal);
+        var routed = await RoutedOwnersAsync(store);
+        if (tiers is null)
+        {
+            var ledger = new Dictionary<string, string?>(StringComparer.Ordinal);
+            await foreach (var e in store.CurrentDecisionsStreamAsync(ObjectPairs.Accounts, TierRules.Kind))
+            {
+                ledger[e.RecordId] = e.Value;
+            }
+            tiers = ledger;
+        }
         var opportunities = await OpportunityRules.ByAccountAsync(store);
         var contacts = new Dictionary<string, int>(StringComparer.Ordinal);
         await foreach (var row in store.RuleSubjectsAsync(ObjectPairs.Contacts))
         {
             if (row.Fields.GetValueOrDefault("AccountId") is { Length: > 0 } account)
             {
-                contacts[account] = contacts.GetValueOrDefault(account) + 1;
+                // One lookup per contact: ten million of them.
+                CollectionsMarshal.GetValueRefOrAddDefault(contacts, account, out _)++;
+                contactWithAccount?.Invoke(row.RecordId);
             }
         }
         var owners = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -40,6 +56,31 @@ public sealed record AccountBook(IReadOnlyDictionary<string, string?> Owners, Ac
                 open is { Count: > 0 } ? open.Sum(o => o.Amount ?? 0) : null, contacts.GetValueOrDefault(id)));
         }
         return new AccountBook(owners, new AccountMatcher(candidates, rules));
+    }
+
+    /// <summary>
+    /// The owners alone (routing's decision over the owner read), for rules that never match: the same
+    /// <see cref="Owners"/> as <see cref="LoadAsync"/>, without the pass over the contacts or the matcher's index.
+    /// </summary>
+    public static async Task<AccountBook> LoadOwnersAsync(StateStore store)
+    {
+        var routed = await RoutedOwnersAsync(store);
+        var owners = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await foreach (var row in store.RuleSubjectsAsync(ObjectPairs.Accounts))
+        {
+            owners[row.RecordId] = routed.TryGetValue(row.RecordId, out var owner) && owner is not null ? owner : row.Fields.GetValueOrDefault("OwnerId");
+        }
+        return new AccountBook(owners, Empty.Matcher);
+    }
+
+    static async Task<Dictionary<string, string?>> RoutedOwnersAsync(StateStore store)
+    {
+        var routed = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await foreach (var e in store.CurrentDecisionsStreamAsync(ObjectPairs.Accounts, AccountRouting.Kind))
+        {
+            routed[e.RecordId] = e.Value;
+        }
+        return routed;
     }
 
     public static readonly AccountBook Empty = new(new Dictionary<string, string?>(), new AccountMatcher([], MatchingRules.Default));
@@ -81,18 +122,11 @@ public sealed class PersonMatchRules(string pair, MatchingRules rules) : RecordR
     // The accounts' run has committed its snapshot and routing by now (the pair's pages wait for it).
     public override async Task PrepareAsync(RulesSnapshot snapshot)
     {
-        book = await AccountBook.LoadAsync(snapshot.Store, rules);
-        if (!Leads)
-        {
-            // A contact with its account has no ledger entry: the snapshot says who they are, for the book's count.
-            await foreach (var row in snapshot.Store.RuleSubjectsAsync(pair))
-            {
-                if (row.Fields.GetValueOrDefault("AccountId") is { Length: > 0 })
-                {
-                    outcomes.TryAdd(row.RecordId, ByAccount);
-                }
-            }
-        }
+        // A contact with its account has no ledger entry: the snapshot says who they are, for the book's count. The
+        // book reads every contact of the snapshot for its counts, so they are taken in the same pass.
+        book = Leads
+            ? await AccountBook.LoadAsync(snapshot.Store, rules)
+            : await AccountBook.LoadAsync(snapshot.Store, rules, id => outcomes.TryAdd(id, ByAccount));
     }
 
     // Every person is matched where it is read; none needs reading again for it.
@@ -194,7 +228,8 @@ public sealed class OwnerAlignmentRules(string pair, string kind, OwnerRouter ro
 
     public override async Task PrepareAsync(RulesSnapshot snapshot)
     {
-        book = await AccountBook.LoadAsync(snapshot.Store, MatchingRules.Default);
+        // Only the owners: the person's account comes from the match rules (accountOf), never from this book's matcher.
+        book = await AccountBook.LoadOwnersAsync(snapshot.Store);
         prepared = true;
     }
 
