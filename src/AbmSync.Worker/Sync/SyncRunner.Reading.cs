@@ -405,10 +405,13 @@ public sealed partial class SyncRunner
         // A record whose write failed is not the rules' to try again: its dead letter's backoff (or a person) decides
         // when, and until then the rules' values it lacks keep it looking moved.
         var now = time.GetUtcNow();
-        pending.UnionWith((await store.GetDeadLettersAsync(run.Pair.Name, null))
-            .Where(d => d.Status is DeadLetterStatuses.Parked or DeadLetterStatuses.Discarded
-                || (d.Status == DeadLetterStatuses.Open && d.NextAttemptAt is { } next && next > now))
-            .Select(d => d.RecordId));
+        foreach (var status in new[] { DeadLetterStatuses.Open, DeadLetterStatuses.Parked, DeadLetterStatuses.Discarded })
+        {
+            // Resolved letters, the bulk of the table over time, are never read for this.
+            pending.UnionWith((await store.GetDeadLettersAsync(run.Pair.Name, status))
+                .Where(d => d.Status != DeadLetterStatuses.Open || d.NextAttemptAt is { } next && next > now)
+                .Select(d => d.RecordId));
+        }
         var moved = rules.Moved().Where(id => !pending.Contains(id) && run.Request.Partition.Contains(id)).ToList();
         if (moved.Count == 0)
         {
