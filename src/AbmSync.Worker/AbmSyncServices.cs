@@ -54,7 +54,6 @@ public static class AbmSyncServices
         services.AddOptions<MappingsOptions>().BindConfiguration(MappingsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
 
         services.AddSalesforceConnector();
@@ -67,6 +66,9 @@ public static class AbmSyncServices
                 sp.GetRequiredService<IOptions<SyncOptions>>().Value.DeadLetterSchedule);
         });
         services.AddSingleton<SyncConfiguration>();
+        services.AddSingleton<AbmSyncMetrics>();
+        services.AddTransient<Dashboard.ApiBudgets>();
+        services.AddTransient<Reconciler>();
         services.AddSingleton<SyncCache>();
         services.AddTransient<EngagementReader>();
         services.AddTransient<AccountEngagementBook>();

@@ -179,17 +179,14 @@ public sealed class SyncOptions : IValidatableObject
     }
 }
 
-/// <summary>The worker's recurring jobs and dashboard (section <c>Worker</c>).</summary>
+/// <summary>The worker's recurring jobs, dashboard and its users (section <c>Worker</c>).</summary>
 public sealed class WorkerOptions
 {
     public const string Section = "Worker";
 
-    /// <summary>Cron of the recurring <c>sync-accounts</c> job; empty disables it.</summary>
-    public string? SyncAccountsCron { get; set; } = "*/5 * * * *";
-
     /// <summary>
-    /// The dashboard and health endpoint's address. Loopback only until the dashboard has authentication: nothing may
-    /// listen beyond this machine.
+    /// The dashboard, status page and health endpoints' address. Loopback by default; anything else must be https,
+    /// or plain http behind a reverse proxy that terminates TLS (<see cref="BehindReverseProxy"/>).
     /// </summary>
     [Required]
     public Uri DashboardUrl { get; set; } = new("http://127.0.0.1:5080");
@@ -199,55 +196,169 @@ public sealed class WorkerOptions
     /// web page whose name was re-pointed at 127.0.0.1 (DNS rebinding) cannot reach it. Loopback names by default.
     /// </summary>
     public string[] AllowedHosts { get; set; } = ["127.0.0.1", "localhost", "[::1]"];
+
+    /// <summary>
+    /// A reverse proxy terminates TLS in front of the worker, so a plain-http, non-loopback <see cref="DashboardUrl"/>
+    /// is allowed. Every request still needs credentials: behind a proxy every request looks local.
+    /// </summary>
+    public bool BehindReverseProxy { get; set; }
+
+    /// <summary>Jobs this process runs at once. Each sync job holds its pair's lease, so two never write the same pair.</summary>
+    [Range(1, 64)]
+    public int JobWorkers { get; set; } = 2;
+
+    /// <summary>
+    /// The recurring jobs by id (letters, digits and underscores: <c>ABMSYNC__Worker__Jobs__sync_all__Cron</c>). The
+    /// defaults below are merged with configuration; an empty <c>Cron</c> switches a job off.
+    /// </summary>
+    public Dictionary<string, ScheduledJob> Jobs { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["sync_all"] = new() { Kind = JobKinds.Sync, Object = "all", Cron = "*/5 * * * *" },
+        ["reconcile"] = new() { Kind = JobKinds.Reconcile, Object = "all", Cron = "0 3 * * *", Repair = true },
+        ["retry_dead_letters"] = new() { Kind = JobKinds.RetryDeadLetters, Object = "all", Cron = "30 * * * *" },
+    };
+
+    /// <summary>Who may sign in to the dashboard, by user name. Nobody by default: every page then answers 401.</summary>
+    public Dictionary<string, DashboardUser> Users { get; set; } = new(StringComparer.Ordinal);
 }
 
-internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+/// <summary>A dashboard user: the role and an ASP.NET Core <c>PasswordHasher</c> hash (<c>abmsync users hash-password</c>).</summary>
+public sealed class DashboardUser
+{
+    /// <summary><c>operator</c> (trigger, retry, delete) or <c>viewer</c> (read only).</summary>
+    public string Role { get; set; } = DashboardRoles.Viewer;
+
+    public string PasswordHash { get; set; } = "";
+}
+
+public static class DashboardRoles
+{
+    public const string Operator = "operator";
+    public const string Viewer = "viewer";
+}
+
+public static class JobKinds
+{
+    public const string Sync = "sync";
+    public const string Reconcile = "reconcile";
+    public const string RetryDeadLetters = "retry-dead-letters";
+
+    public static IReadOnlyList<string> All { get; } = [Sync, Reconcile, RetryDeadLetters];
+}
+
+/// <summary>One recurring job: what it runs, on which pair, and when.</summary>
+public sealed class ScheduledJob
+{
+    /// <summary>One of <see cref="JobKinds.All"/>.</summary>
+    public string Kind { get; set; } = JobKinds.Sync;
+
+    /// <summary>A pair (accounts, contacts, ...) or <c>all</c>.</summary>
+    public string Object { get; set; } = "all";
+
+    /// <summary>Five-field cron; empty switches the job off.</summary>
+    public string? Cron { get; set; }
+
+    /// <summary>The cron's time zone, an IANA id such as <c>Europe/Berlin</c>; UTC by default.</summary>
+    public string TimeZone { get; set; } = "UTC";
+
+    /// <summary>A sync job reads everything, not only what changed since its cursor.</summary>
+    public bool Full { get; set; }
+
+    /// <summary>A reconcile job repairs what it finds (as <c>abmsync reconcile --repair</c>) rather than only reporting it.</summary>
+    public bool Repair { get; set; } = true;
+
+    /// <summary>
+    /// A sync of one pair split into this many jobs, each owning the records whose Salesforce id hashes to it, so that
+    /// several workers share one large pair.
+    /// </summary>
+    [Range(1, 64)]
+    public int Partitions { get; set; } = 1;
+}
+
+internal sealed class WorkerOptionsValidator(Microsoft.Extensions.Configuration.IConfiguration configuration) : IValidateOptions<WorkerOptions>
 {
     public ValidateOptionsResult Validate(string? name, WorkerOptions options)
     {
         var failures = new List<string>();
-        if (!options.DashboardUrl.IsAbsoluteUri || !options.DashboardUrl.IsLoopback || options.DashboardUrl.Host == "localhost")
+        var url = options.DashboardUrl;
+        if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
         {
-            failures.Add($"Worker:DashboardUrl must be a loopback IP address (e.g. http://127.0.0.1:5080) until the dashboard has authentication; '{options.DashboardUrl}' is not.");
+            failures.Add($"Worker:DashboardUrl must be an absolute http or https address, not '{url}'.");
+        }
+        else if (url.Scheme == "http" && !(url.IsLoopback && url.Host != "localhost") && !options.BehindReverseProxy)
+        {
+            failures.Add($"Worker:DashboardUrl '{url}' would send passwords in clear text beyond this machine: use a loopback IP address (http://127.0.0.1:5080), https, or set Worker:BehindReverseProxy when a proxy terminates TLS in front of it.");
         }
         if (options.AllowedHosts is not { Length: > 0 } || options.AllowedHosts.Any(h => string.IsNullOrWhiteSpace(h) || h == "*" || h.Contains(':', StringComparison.Ordinal) && !h.StartsWith('[')))
         {
             failures.Add("Worker:AllowedHosts must list host names without ports (such as 127.0.0.1, localhost); '*' is not allowed.");
         }
+        // Settings of earlier versions would otherwise be ignored without a word, and the job they named never run.
+        if (configuration["Worker:SyncAccountsCron"] is not null)
+        {
+            failures.Add("Worker:SyncAccountsCron is no longer read: set Worker:Jobs:<id>:Cron (for example Worker:Jobs:sync_all:Cron) instead.");
+        }
+        if (configuration.GetSection("Reconcile").GetChildren().Any())
+        {
+            failures.Add("The Reconcile section is no longer read: set Worker:Jobs:reconcile:Cron, :Object and :Repair instead.");
+        }
+        foreach (var (id, job) in options.Jobs)
+        {
+            failures.AddRange(JobFailures(id, job));
+        }
+        foreach (var (user, account) in options.Users)
+        {
+            if (string.IsNullOrWhiteSpace(user) || user.Contains(':', StringComparison.Ordinal))
+            {
+                failures.Add($"Worker:Users: '{user}' is not a user name (no colon, not empty).");
+            }
+            if (account.Role is not (DashboardRoles.Operator or DashboardRoles.Viewer))
+            {
+                failures.Add($"Worker:Users:{user}:Role must be '{DashboardRoles.Operator}' or '{DashboardRoles.Viewer}', not '{account.Role}'.");
+            }
+            if (!Dashboard.DashboardUsers.IsPasswordHash(account.PasswordHash))
+            {
+                // The value itself is never quoted: it might be a password someone pasted in place of its hash.
+                failures.Add($"Worker:Users:{user}:PasswordHash is not a PasswordHasher hash: make one with 'abmsync users hash-password'.");
+            }
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-}
 
-/// <summary>The nightly reconciliation job (section <c>Reconcile</c>): <c>abmsync reconcile</c> on a schedule.</summary>
-public sealed class ReconcileOptions : IValidatableObject
-{
-    public const string Section = "Reconcile";
-
-    /// <summary>
-    /// Cron of the recurring <c>reconcile</c> job (five fields, the worker's time zone is UTC); empty disables it.
-    /// Nightly by default: it reads both systems in full, which costs what a full sync's read costs.
-    /// </summary>
-    public string? Cron { get; set; } = "0 3 * * *";
-
-    /// <summary>Whether the job repairs what it finds (as <c>--repair</c>) or only reports it in the log.</summary>
-    public bool Repair { get; set; } = true;
-
-    /// <summary>Which pair it reconciles: one of the pairs, or <c>all</c>.</summary>
-    public string Object { get; set; } = "all";
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    static IEnumerable<string> JobFailures(string id, ScheduledJob job)
     {
+        var key = $"Worker:Jobs:{id}";
+        if (id.Length == 0 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            yield return $"{key}: a job id is letters, digits and underscores, not '{id}'.";
+        }
+        if (!JobKinds.All.Contains(job.Kind))
+        {
+            yield return $"{key}:Kind must be one of {string.Join(", ", JobKinds.All)}, not '{job.Kind}'.";
+        }
+        if (job.Object != "all" && !Sync.ObjectPairs.All.Contains(job.Object))
+        {
+            yield return $"{key}:Object must be one of {string.Join(", ", Sync.ObjectPairs.All)} or all, not '{job.Object}'.";
+        }
         // Hangfire parses the expression only when the job is registered, after the host started: a typo is caught here
         // instead, as a settings problem. Five fields of cron characters; Hangfire's parser has the last word.
-        if (Cron is { Length: > 0 } cron
+        if (job.Cron is { Length: > 0 } cron
             && (cron.Split(' ', StringSplitOptions.RemoveEmptyEntries) is not { Length: 5 } fields
                 || fields.Any(f => !f.All(c => char.IsAsciiLetterOrDigit(c) || c is '*' or ',' or '-' or '/' or '?' or '#'))))
         {
-            yield return new ValidationResult($"Reconcile:Cron must be a cron expression of five fields such as '0 3 * * *' (or empty to disable the job), not '{cron}'.", [nameof(Cron)]);
+            yield return $"{key}:Cron must be a cron expression of five fields such as '0 3 * * *' (or empty to switch the job off), not '{cron}'.";
         }
-        if (Object != "all" && !Sync.ObjectPairs.All.Contains(Object))
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(job.TimeZone, out _))
         {
-            yield return new ValidationResult($"Reconcile:Object must be one of {string.Join(", ", Sync.ObjectPairs.All)} or all, not '{Object}'.", [nameof(Object)]);
+            yield return $"{key}:TimeZone must be a time zone id such as UTC or Europe/Berlin, not '{job.TimeZone}'.";
+        }
+        if (job.Partitions is < 1 or > 64)
+        {
+            yield return $"{key}:Partitions must be 1 to 64, not {job.Partitions}.";
+        }
+        else if (job.Partitions > 1 && (job.Kind != JobKinds.Sync || job.Object == "all"))
+        {
+            yield return $"{key}:Partitions splits a sync of one pair; a {job.Kind} job of {job.Object} runs whole.";
         }
     }
 }

@@ -27,6 +27,7 @@ public static class AbmSyncCli
         root.Subcommands.Add(AdminCommands.Rules(Verbose));
         root.Subcommands.Add(AdminCommands.Report(Verbose));
         root.Subcommands.Add(ReconcileCommand.Create(Verbose));
+        root.Subcommands.Add(UsersCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

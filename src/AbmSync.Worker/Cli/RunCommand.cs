@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AbmSync.Worker.Dashboard;
 using AbmSync.Worker.Jobs;
 using AbmSync.Worker.State;
 using AbmSync.Worker.Sync;
@@ -12,24 +13,35 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Prometheus;
 
 namespace AbmSync.Worker.Cli;
 
-/// <summary><c>abmsync run</c>: the hosted worker with recurring jobs, the Hangfire dashboard and a health endpoint.</summary>
+/// <summary><c>abmsync run</c>: the hosted worker with the recurring jobs, the dashboard, the status page, probes and metrics.</summary>
 public static class RunCommand
 {
     public static Command Create(Option<bool> verbose)
     {
-        var command = new Command("run", "Run the worker: recurring sync jobs from configuration, dashboard and /healthz on loopback.");
+        var urls = new Option<string?>("--urls") { Description = "Where the dashboard listens (Worker:DashboardUrl; loopback by default, else https or Worker:BehindReverseProxy)" };
+        var command = new Command("run", "Run the worker: recurring jobs from Worker:Jobs, the dashboard (HTTP Basic, Worker:Users), /healthz, /readyz and /metrics.");
+        command.Options.Add(urls);
         command.SetAction((parse, ct) => AbmSyncCli.Guard(async () =>
         {
-            var app = Build(parse.GetValue(verbose), null);
+            var overrides = parse.GetValue(urls) is { Length: > 0 } url ? new Dictionary<string, string?> { ["Worker:DashboardUrl"] = url } : null;
+            var app = Build(parse.GetValue(verbose), overrides);
             // Fail on bad settings or mappings now, before the server takes jobs.
             _ = app.Services.GetRequiredService<SyncConfiguration>();
+            var worker = app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value;
             await app.Services.GetRequiredService<StateStore>().MigrateAsync(ct);
             await app.StartAsync(ct);
-            var url = app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.DashboardUrl;
-            parse.InvocationConfiguration.Output.WriteLine($"AbmSync worker running. Dashboard {new Uri(url, "/hangfire")}, health {new Uri(url, "/healthz")}. Ctrl+C stops.");
+            var jobs = app.Services.GetRequiredService<JobSchedule>().Register(worker.Jobs);
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"AbmSync worker running. Dashboard {new Uri(worker.DashboardUrl, "/hangfire")}, status {new Uri(worker.DashboardUrl, "/hangfire" + StatusPage.Path)}, probes {new Uri(worker.DashboardUrl, "/healthz")} and /readyz, metrics /metrics.");
+            output.WriteLine($"Recurring jobs: {(jobs.Count == 0 ? "none" : string.Join(", ", jobs))}. Ctrl+C stops.");
+            if (worker.Users.Count == 0)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("No dashboard users (Worker:Users): every page but /healthz and /readyz answers 401. Make a password hash with 'abmsync users hash-password'.");
+            }
             await app.WaitForShutdownAsync(ct);
             return ExitCodes.Success;
         }));
@@ -42,9 +54,10 @@ public static class RunCommand
         builder.Configuration.AddAbmSyncConfiguration(overrides);
         builder.Logging.AddAbmSyncLogging(verbose);
         builder.Services.AddAbmSync();
-        builder.Services.AddTransient<SyncAccountsJob>();
-        builder.Services.AddTransient<Reconciler>();
-        builder.Services.AddTransient<ReconcileJob>();
+        builder.Services.AddTransient<AbmSyncJobs>();
+        builder.Services.AddTransient<JobSchedule>();
+        builder.Services.AddSingleton<DashboardUsers>();
+        builder.Services.AddAbmSyncHealthChecks();
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         builder.Services.AddHangfire(c =>
         {
@@ -53,9 +66,9 @@ public static class RunCommand
                 .UseRecommendedSerializerSettings();
             if (storage.Provider == "Postgres")
             {
-                // Jobs and our state in one database. A killed worker's job comes back after minutes, not the default
-                // half hour: the sliding timeout is renewed while a job runs. Correctness never rests on Hangfire
-                // running a job once: runs are checkpointed and every write is idempotent.
+                // Jobs and our state in one database, shared by every worker. A killed worker's job comes back after
+                // minutes, not the default half hour: the sliding timeout is renewed while a job runs. Correctness never
+                // rests on Hangfire running a job once: runs take their pair's lease, checkpoint and write idempotently.
                 c.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(storage.ConnectionString), new PostgreSqlStorageOptions
                 {
                     SchemaName = "hangfire",
@@ -69,10 +82,9 @@ public static class RunCommand
                 c.UseInMemoryStorage(new InMemoryStorageOptions());
             }
         });
-        builder.Services.AddHangfireServer(o => o.WorkerCount = 2);
-
         var workerSettings = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
-        var dashboard = workerSettings.DashboardUrl;
+        builder.Services.AddHangfireServer(o => o.WorkerCount = workerSettings.JobWorkers);
+
         // Hangfire's dashboard checks the antiforgery token on every POST once the service exists.
         builder.Services.AddAntiforgery(o => o.Cookie.Name = "abmsync-antiforgery");
         builder.Services.AddHostFiltering(o =>
@@ -81,40 +93,41 @@ public static class RunCommand
             o.AllowEmptyHosts = false;
             o.IncludeFailureMessage = false;
         });
-        // Loopback only (WorkerOptionsValidator refuses anything else): the dashboard has no authentication yet.
-        builder.WebHost.UseUrls(dashboard.GetLeftPart(UriPartial.Authority));
+        // The validator allows only loopback, https, or a proxy in front: a password never crosses a network in clear.
+        builder.WebHost.UseUrls(workerSettings.DashboardUrl.GetLeftPart(UriPartial.Authority));
 
         var app = builder.Build();
         app.UseHostFiltering();
-        app.UseMiddleware<Dashboard.CrossSiteGuard>();
-        app.MapGet("/healthz", HealthEndpoint.CheckAsync);
-        Dashboard.RunsPage.Register();
+        app.UseMiddleware<CrossSiteGuard>();
+        app.UseMiddleware<DashboardAuthentication>();
+        app.MapAbmSyncHealth();
+        app.MapGet("/", () => Results.Redirect("/hangfire" + StatusPage.Path));
+
+        var registry = Metrics.NewCustomRegistry();
+        var metrics = app.Services.GetRequiredService<AbmSyncMetrics>();
+        registry.AddBeforeCollectCallback(async ct =>
+        {
+            using var scope = app.Services.CreateScope();
+            await metrics.RefreshAsync(scope.ServiceProvider.GetRequiredService<StateStore>(), scope.ServiceProvider.GetRequiredService<ApiBudgets>());
+        });
+        var adapter = MeterAdapter.StartListening(new MeterAdapterOptions
+        {
+            InstrumentFilterPredicate = instrument => instrument.Meter.Name == AbmSyncMetrics.MeterName,
+            Registry = registry,
+            // The adapter writes its figures through this factory, not the registry above, unless told.
+            MetricFactory = Metrics.WithCustomRegistry(registry),
+        });
+        app.Lifetime.ApplicationStopped.Register(adapter.Dispose);
+        app.MapMetrics("/metrics", registry);
+
+        RunsPage.Register();
+        StatusPage.Register();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
-            // Hangfire's default filter allows local requests only; kept explicit so a proxy never widens it.
-            Authorization = [new Hangfire.Dashboard.LocalRequestsOnlyAuthorizationFilter()],
+            Authorization = [new SignedInFilter()],
+            IsReadOnlyFunc = SignedInFilter.IsViewer,
             DisplayStorageConnectionString = false,
         });
-
-        var worker = app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value;
-        var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
-        if (string.IsNullOrWhiteSpace(worker.SyncAccountsCron))
-        {
-            recurring.RemoveIfExists(SyncAccountsJob.RecurringJobId);
-        }
-        else
-        {
-            recurring.AddOrUpdate<SyncAccountsJob>(SyncAccountsJob.RecurringJobId, job => job.RunAsync(false, CancellationToken.None), worker.SyncAccountsCron);
-        }
-        var reconcile = app.Services.GetRequiredService<IOptions<ReconcileOptions>>().Value;
-        if (string.IsNullOrWhiteSpace(reconcile.Cron))
-        {
-            recurring.RemoveIfExists(ReconcileJob.RecurringJobId);
-        }
-        else
-        {
-            recurring.AddOrUpdate<ReconcileJob>(ReconcileJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), reconcile.Cron);
-        }
         return app;
     }
 }

@@ -38,7 +38,7 @@ internal sealed class RunsPage : IDashboardDispatcher
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>AbmSync runs</title>")
             .Append("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}")
             .Append(".abandoned,.failed{color:#a00}.succeeded{color:#070}</style></head><body>")
-            .Append("<p><a href=\"").Append(Encode(context.Options.PrefixPath + "/")).Append("\">← Hangfire dashboard</a></p>")
+            .Append("<p><a href=\"").Append(Encode(context.Request.PathBase + "/")).Append("\">← Hangfire dashboard</a></p>")
             .Append("<h1>AbmSync runs</h1><table><tr><th>run</th><th>object</th><th>mode</th><th>status</th><th>started</th><th>finished / last seen alive</th>")
             .Append("<th>read</th><th>HubSpot written</th><th>Salesforce written</th><th>dead-lettered</th><th>API calls SF / HS</th><th>message</th></tr>");
         foreach (var r in runs)

@@ -37,6 +37,7 @@ public sealed partial class SyncRunner(
     TimeProvider time,
     IOptions<SyncOptions> options,
     IOptions<SalesforceOptions> salesforceOptions,
+    AbmSyncMetrics metrics,
     ILogger<SyncRunner> logger)
 {
     /// <summary>
@@ -314,7 +315,7 @@ public sealed partial class SyncRunner(
         var unmatched = ownerIds.Where(o => run.Owners?.HubSpotOwnerOf(o) is null).Distinct(StringComparer.Ordinal)
             .Select(o => run.Owners?.BySalesforceUserId.GetValueOrDefault(o)?.Email is { Length: > 0 } email ? email : o)
             .Order(StringComparer.Ordinal).ToList();
-        return new SyncSummary(run.Id, run.Pair.Name, status, run.Read, run.Unchanged, run.HubSpotCreated, run.HubSpotUpdated, run.SalesforceUpdated,
+        var summary = new SyncSummary(run.Id, run.Pair.Name, status, run.Read, run.Unchanged, run.HubSpotCreated, run.HubSpotUpdated, run.SalesforceUpdated,
             run.DeadLettered, run.Linked, perTier, withOwner, ownerIds.Count - withOwner, unmatched, schema.CreatedHubSpotProperties(run.Pair), run.Writes, elapsed, message)
         {
             HubSpotRead = run.HubSpotRead,
@@ -330,6 +331,8 @@ public sealed partial class SyncRunner(
             Plans = run.Plans,
             RuleReport = run.Pair.Rules?.Report() ?? [],
         };
+        metrics.RecordRun(summary);
+        return summary;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The run lease of {Holder} could not be renewed ({Reason}); stopping the run")]

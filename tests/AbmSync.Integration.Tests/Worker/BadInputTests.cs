@@ -308,9 +308,11 @@ public sealed class BadInputTests : IDisposable
         // The dashboard's runs page says the same.
         var port = FreePort();
         environment["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}";
-        environment["ABMSYNC__Worker__SyncAccountsCron"] = "";
+        environment["ABMSYNC__Worker__Jobs__sync_all__Cron"] = "";
+        DashboardLogins.AddTo(environment);
         using var worker = CliProcess.Start(environment, directory.FullName, "run");
         using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = DashboardLogins.AsViewer;
         string? page = null;
         for (var deadline = DateTime.UtcNow.AddSeconds(60); page is null; await Task.Delay(300))
         {

@@ -19,6 +19,8 @@ public sealed class CliProcess : IDisposable
     public string Error { get { lock (stderr) { return stderr.ToString(); } } }
     public int Id => process.Id;
 
+    public bool HasExited => process.HasExited;
+
     public static CliProcess Start(IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")

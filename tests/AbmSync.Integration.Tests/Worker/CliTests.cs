@@ -145,7 +145,13 @@ public class CliTests
         var port = FreePort();
         var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment);
         environment["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}";
-        environment["ABMSYNC__Worker__SyncAccountsCron"] = "* * * * *";
+        DashboardLogins.QuietJobs(environment);
+        DashboardLogins.AddTo(environment);
+        environment["ABMSYNC__Worker__Jobs__sync_all__Cron"] = "* * * * *";
+        // A job of RevOps' own next to the defaults, in its own time zone.
+        environment["ABMSYNC__Worker__Jobs__accounts_monday__Object"] = "accounts";
+        environment["ABMSYNC__Worker__Jobs__accounts_monday__Cron"] = "0 6 * * 1";
+        environment["ABMSYNC__Worker__Jobs__accounts_monday__TimeZone"] = "Europe/Berlin";
         environment["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
         try
         {
@@ -153,13 +159,17 @@ public class CliTests
             using var http = new HttpClient();
             var health = await PollAsync(() => http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")), TimeSpan.FromSeconds(60), worker);
             Assert.Contains("ok", health, StringComparison.Ordinal);
+            http.DefaultRequestHeaders.Authorization = DashboardLogins.AsViewer;
             using var dashboard = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/hangfire"));
             Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
             var recurring = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/hangfire/recurring"));
-            Assert.Contains("sync-accounts", recurring, StringComparison.Ordinal);
-            // The nightly reconciliation is scheduled next to it, on its default cron.
-            Assert.Contains("reconcile", recurring, StringComparison.Ordinal);
-            Assert.Contains("0 3 * * *", recurring, StringComparison.Ordinal);
+            // Every configured job, in one place; the defaults of those left alone.
+            foreach (var id in new[] { "sync_all", "reconcile", "retry_dead_letters", "accounts_monday" })
+            {
+                Assert.Contains(id, recurring, StringComparison.Ordinal);
+            }
+            Assert.Contains("Europe/Berlin", recurring, StringComparison.Ordinal);
+            Assert.Contains("0 6 * * 1", recurring, StringComparison.Ordinal);
 
             // Nothing listens beyond loopback: the machine's other addresses refuse the port.
             foreach (var address in OtherAddresses())
@@ -201,23 +211,32 @@ public class CliTests
         environment["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings");
         try
         {
-            using (var worker = CliProcess.Start(environment, directory.FullName, "run"))
+            // A first start with a job that configuration later drops: the second start removes it from the storage.
+            var first = new Dictionary<string, string>(environment)
             {
+                ["ABMSYNC__Worker__Jobs__leads_hourly__Object"] = "leads",
+                ["ABMSYNC__Worker__Jobs__leads_hourly__Cron"] = "0 * * * *",
+            };
+            foreach (var settings in new[] { first, environment })
+            {
+                using var worker = CliProcess.Start(settings, directory.FullName, "run");
                 using var http = new HttpClient();
                 await PollAsync(() => http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")), TimeSpan.FromSeconds(60), worker);
                 worker.Interrupt();
                 Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
+                Assert.Contains(settings == first ? "leads_hourly" : "Recurring jobs: reconcile, retry_dead_letters, sync_all.", worker.Output, StringComparison.Ordinal);
             }
 
             await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);
             await connection.OpenAsync();
             await using var command = new Npgsql.NpgsqlCommand(
-                "SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'hangfire'), (SELECT COUNT(*) FROM schema_migration), (SELECT COUNT(*) FROM hangfire.set WHERE key = 'recurring-jobs' AND value = 'sync-accounts')", connection);
+                "SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'hangfire'), (SELECT COUNT(*) FROM schema_migration), (SELECT COUNT(*) FROM hangfire.set WHERE key = 'recurring-jobs' AND value = 'sync_all'), (SELECT COUNT(*) FROM hangfire.set WHERE key = 'recurring-jobs' AND value = 'leads_hourly')", connection);
             await using var reader = await command.ExecuteReaderAsync();
             Assert.True(await reader.ReadAsync());
             Assert.True(reader.GetInt64(0) > 5, "Hangfire's tables live in the hangfire schema");
             Assert.True(reader.GetInt64(1) >= 2, "every state migration applied");
             Assert.Equal(1, reader.GetInt64(2));
+            Assert.Equal(0, reader.GetInt64(3));
             Assert.False(File.Exists(Path.Combine(directory.FullName, "data", "abmsync.db")));
         }
         finally

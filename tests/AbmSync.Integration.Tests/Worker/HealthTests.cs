@@ -6,11 +6,11 @@ using AbmSync.Sandbox;
 
 namespace AbmSync.Integration.Tests.Worker;
 
-/// <summary>/healthz of the real <c>abmsync run</c> process: healthy only while the state store answers.</summary>
+/// <summary>/healthz and /readyz of the real <c>abmsync run</c> process: open, status alone, ready only while everything answers.</summary>
 public sealed class HealthTests
 {
     [Fact]
-    public async Task Healthz_IsOkWithItsChecks_ThenUnhealthyOnceTheStateDatabaseIsRemovedUnderTheWorker()
+    public async Task Readyz_IsOkWithEveryCheck_CachesTheApiChecks_ThenFailsNamingTheStoreOnceTheDatabaseIsRemoved_WhileHealthzStaysAlive()
     {
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 5, Seed = 5 });
         var directory = Directory.CreateTempSubdirectory("abmsync-health-");
@@ -18,25 +18,38 @@ public sealed class HealthTests
         var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment)
         {
             ["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}",
-            // No scheduled run during the test: the store is touched only by the worker's start and the probe.
-            ["ABMSYNC__Worker__SyncAccountsCron"] = "0 0 1 1 *",
             ["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings"),
         };
+        // No scheduled run during the test: the store and the APIs are touched only by the worker's start and the probes.
+        DashboardLogins.QuietJobs(environment);
         try
         {
             using var worker = CliProcess.Start(environment, directory.FullName, "run");
             using var http = new HttpClient();
-            var url = new Uri($"http://127.0.0.1:{port}/healthz");
+            var ready = new Uri($"http://127.0.0.1:{port}/readyz");
+            var alive = new Uri($"http://127.0.0.1:{port}/healthz");
 
-            var (status, body) = await FirstAnswerAsync(http, url, worker);
+            var (status, body) = await FirstAnswerAsync(http, ready, worker);
             Assert.True(status == HttpStatusCode.OK, body);
             using (var healthy = JsonDocument.Parse(body))
             {
                 Assert.Equal("ok", healthy.RootElement.GetProperty("status").GetString());
                 var checks = healthy.RootElement.GetProperty("checks");
-                Assert.Equal("ok", checks.GetProperty("stateStore").GetString());
-                Assert.Equal("ok", checks.GetProperty("mappings").GetString());
+                Assert.Equal(["hubspot", "jobStorage", "mappings", "salesforce", "stateStore"],
+                    checks.EnumerateObject().Select(c => c.Name).Order(StringComparer.Ordinal).ToArray());
+                Assert.All(checks.EnumerateObject(), c => Assert.Equal("ok", c.Value.GetString()));
             }
+
+            // Probes every second must not spend API budget: the credential checks answer from their last call for minutes.
+            var salesforceCalls = await CallsAsync(http, sandbox.SalesforceUrl);
+            var hubSpotCalls = await CallsAsync(http, sandbox.HubSpotUrl);
+            for (var i = 0; i < 3; i++)
+            {
+                using var again = await http.GetAsync(ready);
+                Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            }
+            Assert.Equal(salesforceCalls, await CallsAsync(http, sandbox.SalesforceUrl));
+            Assert.Equal(hubSpotCalls, await CallsAsync(http, sandbox.HubSpotUrl));
 
             // The database file (and its WAL) taken away while the worker runs: a pooled connection would still
             // answer from the unlinked file, the probe must not.
@@ -47,14 +60,17 @@ public sealed class HealthTests
                 File.Delete(file);
             }
 
-            using var answer = await http.GetAsync(url);
+            using var answer = await http.GetAsync(ready);
             var text = await answer.Content.ReadAsStringAsync();
             Assert.True(answer.StatusCode == HttpStatusCode.ServiceUnavailable, text);
             using var unhealthy = JsonDocument.Parse(text);
-            Assert.Equal("unhealthy", unhealthy.RootElement.GetProperty("status").GetString());
+            Assert.Equal("failed", unhealthy.RootElement.GetProperty("status").GetString());
             var failed = unhealthy.RootElement.GetProperty("checks");
-            Assert.StartsWith("failed: state store (SQLite) cannot be used", failed.GetProperty("stateStore").GetString(), StringComparison.Ordinal);
+            Assert.Equal("failed", failed.GetProperty("stateStore").GetString());
             Assert.Equal("ok", failed.GetProperty("mappings").GetString());
+            // Status alone: no reason, path or setting in the open answer.
+            Assert.DoesNotContain(directory.FullName, text, StringComparison.Ordinal);
+            Assert.DoesNotContain("SQLite", text, StringComparison.OrdinalIgnoreCase);
             // The probe did not make a new, empty database in its place.
             Assert.False(File.Exists(database));
             foreach (var (key, value) in sandbox.WorkerEnvironment)
@@ -64,12 +80,23 @@ public sealed class HealthTests
                     Assert.DoesNotContain(value, text, StringComparison.Ordinal);
                 }
             }
+
+            // Alive is not ready: the process still answers, and a liveness probe must not restart it for a database outage.
+            using var living = await http.GetAsync(alive);
+            Assert.Equal(HttpStatusCode.OK, living.StatusCode);
+            Assert.Equal("{\"status\":\"ok\"}", await living.Content.ReadAsStringAsync());
         }
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             directory.Delete(recursive: true);
         }
+    }
+
+    static async Task<long> CallsAsync(HttpClient http, Uri emulator)
+    {
+        using var stats = JsonDocument.Parse(await http.GetStringAsync(new Uri(emulator, "/_sandbox/stats")));
+        return stats.RootElement.GetProperty("calls").GetInt64();
     }
 
     /// <summary>The first HTTP answer, whatever its status, once the worker listens.</summary>

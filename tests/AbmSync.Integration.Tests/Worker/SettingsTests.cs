@@ -104,7 +104,6 @@ public class SettingsTests
         Check<MappingsOptions>(MappingsOptions.Section);
         Check<SyncOptions>(SyncOptions.Section);
         Check<WorkerOptions>(WorkerOptions.Section);
-        Check<ReconcileOptions>(ReconcileOptions.Section);
         return bound;
     }
 
@@ -118,6 +117,20 @@ public class SettingsTests
             var type = options.GetType();
             foreach (var part in path.Split(':'))
             {
+                // A dictionary (Worker:Jobs) is walked by key, an array (Worker:AllowedHosts) by index.
+                if (value is System.Collections.IDictionary dictionary)
+                {
+                    Assert.True(dictionary.Contains(part), $"{section.Key}:{path}: no entry {part}");
+                    value = dictionary[part];
+                    type = value!.GetType();
+                    continue;
+                }
+                if (value is System.Collections.IList list && int.TryParse(part, System.Globalization.CultureInfo.InvariantCulture, out var index))
+                {
+                    value = list[index];
+                    type = type.GetElementType() ?? value!.GetType();
+                    continue;
+                }
                 var property = type.GetProperty(part, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
                 Assert.True(property is { CanWrite: true }, $"{section.Key}:{path} names no settable property of {type.Name}");
                 value = property.GetValue(value);
@@ -156,6 +169,91 @@ public class SettingsTests
         using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<WorkerOptions>>().Value);
-        Assert.Contains("loopback", error.Message, StringComparison.Ordinal);
+        Assert.Contains("loopback IP address", error.Message, StringComparison.Ordinal);
+    }
+
+    static WorkerOptions Worker(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddLogging();
+        services.AddAbmSync();
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<WorkerOptions>>().Value;
+    }
+
+    [Fact]
+    public void Jobs_ConfigurationMergesWithTheDefaults_AnEmptyCronSwitchesOneOff_AndANewJobJoins()
+    {
+        var worker = Worker(new()
+        {
+            ["Worker:Jobs:sync_all:Cron"] = "",
+            ["Worker:Jobs:reconcile:TimeZone"] = "America/New_York",
+            ["Worker:Jobs:contacts_big:Object"] = "contacts",
+            ["Worker:Jobs:contacts_big:Cron"] = "*/15 * * * *",
+            ["Worker:Jobs:contacts_big:Partitions"] = "4",
+        });
+
+        Assert.Equal(["contacts_big", "reconcile", "retry_dead_letters", "sync_all"], worker.Jobs.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal("", worker.Jobs["sync_all"].Cron);
+        Assert.Equal("0 3 * * *", worker.Jobs["reconcile"].Cron);
+        Assert.Equal("America/New_York", worker.Jobs["reconcile"].TimeZone);
+        Assert.Equal(JobKinds.Reconcile, worker.Jobs["reconcile"].Kind);
+        Assert.Equal((JobKinds.Sync, "contacts", 4), (worker.Jobs["contacts_big"].Kind, worker.Jobs["contacts_big"].Object, worker.Jobs["contacts_big"].Partitions));
+    }
+
+    [Theory]
+    [InlineData("Worker:Jobs:x:Kind", "resync", "Worker:Jobs:x:Kind must be one of sync, reconcile, retry-dead-letters")]
+    [InlineData("Worker:Jobs:x:Object", "accountz", "Worker:Jobs:x:Object must be one of")]
+    [InlineData("Worker:Jobs:x:Cron", "every day", "Worker:Jobs:x:Cron must be a cron expression of five fields")]
+    [InlineData("Worker:Jobs:x:TimeZone", "Mars/Olympus", "Worker:Jobs:x:TimeZone must be a time zone id")]
+    [InlineData("Worker:Jobs:x:Partitions", "4", "Worker:Jobs:x:Partitions splits a sync of one pair")]
+    [InlineData("Worker:Jobs:bad-id:Cron", "0 1 * * *", "a job id is letters, digits and underscores")]
+    [InlineData("Worker:SyncAccountsCron", "*/5 * * * *", "Worker:SyncAccountsCron is no longer read: set Worker:Jobs:<id>:Cron")]
+    [InlineData("Reconcile:Cron", "0 3 * * *", "The Reconcile section is no longer read")]
+    [InlineData("Worker:Users:ann:PasswordHash", "hunter2", "Worker:Users:ann:PasswordHash is not a PasswordHasher hash")]
+    [InlineData("Worker:Users:ann:Role", "admin", "Worker:Users:ann:Role must be 'operator' or 'viewer'")]
+    [InlineData("Worker:DashboardUrl", "http://10.0.0.5:5080", "would send passwords in clear text")]
+    public void Worker_BadJobsUsersAndOldKeys_AreRefusedAtStart_NamingTheKey(string key, string value, string expected)
+    {
+        var settings = new Dictionary<string, string?> { [key] = value };
+        if (key.StartsWith("Worker:Users:ann", StringComparison.Ordinal))
+        {
+            settings.TryAdd("Worker:Users:ann:Role", "viewer");
+            settings.TryAdd("Worker:Users:ann:PasswordHash", AbmSync.Worker.Dashboard.DashboardUsers.Hash("ann", "pw"));
+        }
+
+        var error = Assert.Throws<OptionsValidationException>(() => Worker(settings));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        // A value pasted where a hash belongs may be the password itself: never quoted back.
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://abmsync.example.com", null)]
+    [InlineData("http://10.0.0.5:5080", "true")]
+    public void Dashboard_BeyondLoopback_IsAllowedOverTlsOrBehindAProxy(string url, string? behindProxy)
+    {
+        var worker = Worker(new() { ["Worker:DashboardUrl"] = url, ["Worker:BehindReverseProxy"] = behindProxy });
+
+        Assert.Equal(new Uri(url), worker.DashboardUrl);
+    }
+
+    [Fact]
+    public void DashboardUsers_VerifyThePasswordOfTheirHash_AndNothingElse()
+    {
+        var options = Options.Create(new WorkerOptions
+        {
+            Users = { ["ann"] = new() { Role = "viewer", PasswordHash = AbmSync.Worker.Dashboard.DashboardUsers.Hash("ann", "correct horse") } },
+        });
+        var users = new AbmSync.Worker.Dashboard.DashboardUsers(options, TimeProvider.System);
+
+        Assert.Equal(("ann", "viewer"), users.Verify("ann", "correct horse"));
+        Assert.Equal(("ann", "viewer"), users.Verify("ann", "correct horse"));
+        Assert.Null(users.Verify("ann", "correct horse "));
+        Assert.Null(users.Verify("bob", "correct horse"));
+        Assert.True(AbmSync.Worker.Dashboard.DashboardUsers.IsPasswordHash(options.Value.Users["ann"].PasswordHash));
+        Assert.False(AbmSync.Worker.Dashboard.DashboardUsers.IsPasswordHash("correct horse"));
     }
 }
