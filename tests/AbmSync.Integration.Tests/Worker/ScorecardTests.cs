@@ -342,3 +342,38 @@ public sealed class ScorecardSvgChartTests
         Assert.DoesNotContain("<b>", svg, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The scorecard's reads on PostgreSQL: a sandbox synced into it gives the figures the store holds there.</summary>
+public sealed class ScorecardPostgresTests
+{
+    [Fact]
+    public async Task Postgres_SyncedWorld_ChartsTheStoresTiersMovesAndPipeline()
+    {
+        await using var database = await PostgresDatabase.CreateAsync();
+        var settings = new Dictionary<string, string?> { ["Storage:Provider"] = "Postgres", ["Storage:ConnectionString"] = database.ConnectionString };
+        await using var harness = await SyncHarness.StartAsync(accounts: 60, seed: 23, settings: settings);
+        await harness.SyncAllAsync();
+        await harness.EngagementArrivesAsync();
+        var store = harness.Store;
+        Assert.Equal("Postgres", store.Provider);
+
+        var scorecard = new AbmScorecard(store, TimeProvider.System);
+        var data = await scorecard.GatherAsync();
+        var tiered = (await store.GetDecisionsAsync(ObjectPairs.Accounts, TierRules.Kind)).Count(d => d.Detail != TierRules.OffListDetail && d.Value is not null);
+        var moves = (await store.LedgerSinceAsync(ObjectPairs.Accounts, TierRules.Kind, data.Since)).Count(e => e.Previous != e.Value);
+
+        Assert.True(tiered > 0);
+        Assert.Equal(tiered, data.Tiers.Bars.Sum(b => b.Value));
+        Assert.True(moves > 0);
+        Assert.Equal(moves, data.TierMoves.Bars.Sum(b => b.Value));
+        Assert.NotEmpty(data.Pipeline.Bars);
+        Assert.NotNull(data.Influence);
+        // A period that starts after every decision holds no move: the text comparison of decided_at is in time order.
+        Assert.Empty(await store.LedgerSinceAsync(ObjectPairs.Accounts, TierRules.Kind, DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.NotEmpty(await store.DecisionsBeforeAsync(ObjectPairs.Accounts, TierRules.EngagementKind, DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.Empty(await store.DecisionsBeforeAsync(ObjectPairs.Accounts, TierRules.EngagementKind, data.Since));
+        Assert.NotEmpty(await store.AccountsEngagedSinceAsync(DateTimeOffset.UtcNow.AddYears(-5)));
+        Assert.Empty(await store.AccountsEngagedSinceAsync(DateTimeOffset.UtcNow.AddDays(1)));
+        Assert.DoesNotContain("<script", await scorecard.RenderPageAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+}
