@@ -121,38 +121,38 @@ public sealed class AbmScorecard(StateStore store, TimeProvider time)
         var none = "No opportunities recorded.";
 
         var open = opportunities.Where(o => !o.IsClosed && o.Amount is not null).ToList();
+        // Each opportunity chart has a bar for a tier only where the tier has opportunities to measure.
+        IEnumerable<(string Tier, List<OpportunityFacts> Of)> PerTier(IEnumerable<OpportunityFacts> measured) =>
+            opportunityTiers.Select(t => (Tier: t, Of: measured.Where(o => TierOfOpportunity(o) == t).ToList())).Where(t => t.Of.Count > 0);
+
         var pipeline = new ScorecardChart("pipeline", "Open pipeline by tier (amount of open opportunities)",
-            [.. opportunityTiers.Select(t => (Tier: t, Amount: open.Where(o => TierOfOpportunity(o) == t).Sum(o => o.Amount!.Value), Any: open.Any(o => TierOfOpportunity(o) == t)))
-                .Where(t => t.Any).Select(t => new ChartBar(t.Tier, t.Amount, t.Amount.ToString("#,0", inv)))],
+            [.. PerTier(open).Select(t => (t.Tier, Amount: t.Of.Sum(o => o.Amount!.Value)))
+                .Select(t => new ChartBar(t.Tier, t.Amount, t.Amount.ToString("#,0", inv)))],
             opportunities.Count == 0 ? none : "No open opportunity with an amount recorded.",
             opportunities.Count(o => !o.IsClosed && o.Amount is null) is > 0 and var noAmount ? string.Create(inv, $"{noAmount} open opportunity(ies) have no amount and are not summed.") : null);
 
         var closed = opportunities.Where(o => o.IsClosed).ToList();
         var winRate = new ScorecardChart("win-rate", "Win rate by tier (won of closed opportunities)",
-            [.. opportunityTiers.Select(t => closed.Where(o => TierOfOpportunity(o) == t).ToList()).Zip(opportunityTiers)
-                .Where(p => p.First.Count > 0)
-                .Select(p => (p.Second, Rate: Math.Round(100m * p.First.Count(o => o.IsWon) / p.First.Count, 1), p.First.Count))
-                .Select(p => new ChartBar(p.Second, p.Rate, string.Create(inv, $"{p.Rate:0}% of {p.Count}")))],
+            [.. PerTier(closed).Select(t => (t.Tier, Rate: Math.Round(100m * t.Of.Count(o => o.IsWon) / t.Of.Count, 1), t.Of.Count))
+                .Select(t => new ChartBar(t.Tier, t.Rate, string.Create(inv, $"{t.Rate:0}% of {t.Count}")))],
             opportunities.Count == 0 ? none : "No closed opportunities recorded.");
 
-        var timed = closed.Where(o => o.Created is not null && o.LastProgress is not null && o.LastProgress >= o.Created).ToList();
+        var timed = closed.Where(o => o.Created is not null && o.LastProgress is not null && o.LastProgress >= o.Created);
         var cycle = new ScorecardChart("cycle", "Sales cycle by tier (average days from opportunity creation to close)",
-            [.. opportunityTiers.Select(t => timed.Where(o => TierOfOpportunity(o) == t).ToList()).Zip(opportunityTiers)
-                .Where(p => p.First.Count > 0)
-                .Select(p => (p.Second, Days: Math.Round((decimal)p.First.Average(o => (o.LastProgress!.Value - o.Created!.Value).TotalDays), 1)))
-                .Select(p => new ChartBar(p.Second, p.Days, p.Days.ToString("0.0", inv) + " d"))],
+            [.. PerTier(timed).Select(t => (t.Tier, Days: Math.Round((decimal)t.Of.Average(o => (o.LastProgress!.Value - o.Created!.Value).TotalDays), 1)))
+                .Select(t => new ChartBar(t.Tier, t.Days, t.Days.ToString("0.0", inv) + " d"))],
             opportunities.Count == 0 ? none : "No closed opportunities with dates recorded.",
             "The close is the last change of stage the sync saw (Salesforce's close date is not kept in the store).");
 
         ScorecardChart? influence = null;
         if (influenceEntries.Count > 0)
         {
-            var byTier = opportunityTiers.Select(t => (Tier: t, Open: open.Where(o => TierOfOpportunity(o) == t).ToList()))
-                .Where(t => t.Open.Sum(o => o.Amount!.Value) > 0).ToList();
             var total = open.Sum(o => o.Amount!.Value);
             var influenced = open.Where(o => o.Influenced).Sum(o => o.Amount!.Value);
             influence = new ScorecardChart("influence", "Marketing-influenced share of open pipeline by tier",
-                [.. byTier.Select(t => (t.Tier, Share: Math.Round(100m * t.Open.Where(o => o.Influenced).Sum(o => o.Amount!.Value) / t.Open.Sum(o => o.Amount!.Value), 1)))
+                [.. PerTier(open).Select(t => (t.Tier, Amount: t.Of.Sum(o => o.Amount!.Value), Influenced: t.Of.Where(o => o.Influenced).Sum(o => o.Amount!.Value)))
+                    .Where(t => t.Amount > 0)
+                    .Select(t => (t.Tier, Share: Math.Round(100m * t.Influenced / t.Amount, 1)))
                     .Select(t => new ChartBar(t.Tier, t.Share, t.Share.ToString("0", inv) + "%"))],
                 "No open pipeline with an amount recorded.",
                 total == 0 ? null : string.Create(inv, $"In all, {influenced:#,0} of {total:#,0} ({100m * influenced / total:0}%) of the open pipeline is marketing-influenced (the account engaged within the attribution window before the opportunity was created)."));
@@ -245,7 +245,7 @@ public sealed class AbmScorecard(StateStore store, TimeProvider time)
             if (currentStage.TryGetValue(id, out var stage) && stage.RuleId == "stages.stalled")
             {
                 flags.Add(Stalled);
-                reasons.Add($"stalled at {stage.Value}: {stage.Reason}");
+                reasons.Add(stage.Reason);
             }
             else if (!stageChanges[id].Any() && !engagedInPeriod.Contains(id))
             {
@@ -265,9 +265,9 @@ public sealed class AbmScorecard(StateStore store, TimeProvider time)
                 intervention.Add("ownership conflict: " + string.Join(", ", routed.Conflicts));
             }
             intervention.AddRange(misowned.GetValueOrDefault(id) ?? []);
-            if (engagement.TryGetValue(id, out var now) && engagementBefore.TryGetValue(id, out var before) && EngagementOf(before).Score is var then && now.Score < then)
+            if (engagement.TryGetValue(id, out var current) && engagementBefore.TryGetValue(id, out var before) && EngagementOf(before).Score > current.Score)
             {
-                intervention.Add(string.Create(inv, $"engagement fell from {then:0.#} to {now.Score:0.#}"));
+                intervention.Add(string.Create(inv, $"engagement fell from {EngagementOf(before).Score:0.#} to {current.Score:0.#} in {days} days"));
             }
             if (intervention.Count > 0)
             {

@@ -42,7 +42,7 @@ public static class ScorecardPage
         Section(html, "Movement", data.TierMoves);
         Section(html, "Engagement and buying committee", data.Engagement, data.Coverage);
         Section(html, "Pipeline", data.Pipeline, data.WinRate, data.Cycle);
-        html.Append("<p class=\"note\">").Append(Encode(data.AmountNote)).Append("</p>\n");
+        html.Append(inv, $"<p class=\"note\">Opportunities recorded: {data.Opportunities}. ").Append(Encode(data.AmountNote)).Append("</p>\n");
         html.Append("<h2>Marketing influence</h2>\n");
         if (data.Influence is { } influence)
         {

@@ -34,6 +34,7 @@ public static class SvgChart
         var svg = new StringBuilder();
         var width = Math.Max(360, 24 + (bars.Count * Slot));
         var height = Top + PlotHeight + LabelBand;
+        // Inline SVG in an HTML page needs no xmlns: leaving it out keeps every URL out of the page.
         svg.Append(inv, $"<svg data-chart=\"{Encode(name)}\" role=\"img\" width=\"{width}\" height=\"{(bars.Count == 0 ? 48 : height)}\" viewBox=\"0 0 {width} {(bars.Count == 0 ? 48 : height)}\" aria-label=\"{Encode(title)}\">");
         svg.Append("<title>").Append(Encode(title)).Append("</title>");
         if (bars.Count == 0)
