@@ -74,6 +74,7 @@ public static class AbmSyncServices
         services.AddTransient<AccountEngagementBook>();
         services.AddTransient<EngagementSync>();
         services.AddTransient<AbmScoreboard>();
+        services.AddTransient<AbmSync.Worker.Report.AbmScorecard>();
         services.AddTransient<SchemaGuard>();
         services.AddTransient<SystemBinding>();
         services.AddTransient<OwnerDirectory>();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AbmSync.Connectors.Salesforce;
+using AbmSync.Worker.Report;
 using AbmSync.Worker.State;
 using AbmSync.Worker.Sync;
 using Microsoft.Extensions.DependencyInjection;
@@ -339,10 +340,39 @@ public static class AdminCommands
     public static Command Report(Option<bool> verbose)
     {
         var count = new Option<int>("--runs") { Description = "How many recent runs", DefaultValueFactory = _ => 10 };
-        var command = new Command("report", "Recent runs and open failures.");
+        var outFile = new Option<string?>("--out") { Description = "Write the weekly ABM scorecard, one self-contained HTML page, to this file" };
+        var since = new Option<int>("--since") { Description = "The scorecard's period in days, up to now", DefaultValueFactory = _ => AbmScorecard.DefaultDays };
+        var command = new Command("report", "Recent runs and open failures; with --out, the weekly ABM scorecard as an HTML page.");
         command.Options.Add(count);
+        command.Options.Add(outFile);
+        command.Options.Add(since);
         command.SetAction((parse, ct) => WithHost(verbose, parse, async (host, output) =>
         {
+            var error = parse.InvocationConfiguration.Error;
+            var days = parse.GetValue(since);
+            if (days < 1)
+            {
+                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"--since {days}: the period is a whole number of days, 1 or more"));
+                return ExitCodes.Configuration;
+            }
+            if (parse.GetValue(outFile) is { } file)
+            {
+                var page = await host.Services.GetRequiredService<AbmScorecard>().RenderPageAsync(days);
+                var path = file;
+                try
+                {
+                    path = Path.GetFullPath(file);
+                    await File.WriteAllTextAsync(path, page, ct);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+                {
+                    // The path is the user's own input; the runtime's message says why (no such directory, denied).
+                    await error.WriteLineAsync($"cannot write the scorecard to {path}: {e.Message}");
+                    return ExitCodes.Configuration;
+                }
+                output.WriteLine($"wrote the ABM scorecard for the last {days} day(s) to {path}");
+                return ExitCodes.Success;
+            }
             var store = host.Services.GetRequiredService<StateStore>();
             foreach (var r in await store.RecentRunsAsync(parse.GetValue(count)))
             {
