@@ -216,6 +216,7 @@ public sealed class WorkerOptions
         ["sync_all"] = new() { Kind = JobKinds.Sync, Object = "all", Cron = "*/5 * * * *" },
         ["reconcile"] = new() { Kind = JobKinds.Reconcile, Object = "all", Cron = "0 3 * * *", Repair = true },
         ["retry_dead_letters"] = new() { Kind = JobKinds.RetryDeadLetters, Object = "all", Cron = "30 * * * *" },
+        ["weekly_report"] = new() { Kind = JobKinds.Report, Cron = "0 7 * * 1" },
     };
 
     /// <summary>Who may sign in to the dashboard, by user name. Nobody by default: every page then answers 401.</summary>
@@ -242,8 +243,9 @@ public static class JobKinds
     public const string Sync = "sync";
     public const string Reconcile = "reconcile";
     public const string RetryDeadLetters = "retry-dead-letters";
+    public const string Report = "report";
 
-    public static IReadOnlyList<string> All { get; } = [Sync, Reconcile, RetryDeadLetters];
+    public static IReadOnlyList<string> All { get; } = [Sync, Reconcile, RetryDeadLetters, Report];
 }
 
 /// <summary>One recurring job: what it runs, on which pair, and when.</summary>
@@ -273,6 +275,12 @@ public sealed class ScheduledJob
     /// </summary>
     [Range(1, 64)]
     public int Partitions { get; set; } = 1;
+
+    /// <summary>A report job's file: the ABM scorecard page; <c>{date}</c> becomes the day it ran (yyyy-MM-dd).</summary>
+    public string Out { get; set; } = "reports/abm-scorecard-{date}.html";
+
+    /// <summary>A report job's period in days.</summary>
+    public int Days { get; set; } = Report.AbmScorecard.DefaultDays;
 }
 
 internal sealed class WorkerOptionsValidator(Microsoft.Extensions.Configuration.IConfiguration configuration) : IValidateOptions<WorkerOptions>
@@ -351,6 +359,10 @@ internal sealed class WorkerOptionsValidator(Microsoft.Extensions.Configuration.
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(job.TimeZone, out _))
         {
             yield return $"{key}:TimeZone must be a time zone id such as UTC or Europe/Berlin, not '{job.TimeZone}'.";
+        }
+        if (job.Kind == JobKinds.Report && (string.IsNullOrWhiteSpace(job.Out) || job.Days < 1))
+        {
+            yield return $"{key}: a report job needs Out (a file path) and Days of 1 or more.";
         }
         if (job.Partitions is < 1 or > 64)
         {

@@ -102,6 +102,12 @@ public static class RunCommand
         app.UseMiddleware<DashboardAuthentication>();
         app.MapAbmSyncHealth();
         app.MapGet("/", () => Results.Redirect("/hangfire" + StatusPage.Path));
+        app.MapGet("/report", async (HttpContext context, Report.AbmScorecard scorecard, int? days) =>
+        {
+            // The page is self-contained; the header says so to the browser as well as its own meta tag.
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+            return Results.Content(await scorecard.RenderPageAsync(days is >= 1 and <= 366 ? days.Value : Report.AbmScorecard.DefaultDays), "text/html; charset=utf-8");
+        });
 
         var registry = Metrics.NewCustomRegistry();
         var metrics = app.Services.GetRequiredService<AbmSyncMetrics>();

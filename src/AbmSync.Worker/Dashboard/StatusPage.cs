@@ -46,7 +46,7 @@ internal sealed class StatusPage : IDashboardDispatcher
             .Append("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}")
             .Append(".failed,.abandoned,.drift{color:#a00}.succeeded,.clean{color:#070}</style></head><body>")
             .Append("<p><a href=\"").Append(Encode(context.Request.PathBase + "/")).Append("\">← Hangfire dashboard</a> · <a href=\"")
-            .Append(Encode(context.Request.PathBase + RunsPage.Path)).Append("\">all runs</a></p><h1>AbmSync status</h1>");
+            .Append(Encode(context.Request.PathBase + RunsPage.Path)).Append("\">all runs</a> · <a href=\"/report\">ABM scorecard</a></p><h1>AbmSync status</h1>");
 
         html.Append("<h2>API budget today</h2><table id=\"budgets\"><tr><th>system</th><th>day</th><th>used by AbmSync</th><th>allowed</th><th>left</th></tr>");
         foreach (var b in budgets)

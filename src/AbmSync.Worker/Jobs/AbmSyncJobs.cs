@@ -12,7 +12,7 @@ namespace AbmSync.Worker.Jobs;
 /// it), checkpoints every page and writes idempotently. Arguments are names and numbers only: the dashboard shows them.
 /// </summary>
 public sealed partial class AbmSyncJobs(PairSequence pairs, Reconciler reconciler, StateStore store, IBackgroundJobClient jobs,
-    TimeProvider time, ILogger<AbmSyncJobs> logger)
+    Report.AbmScorecard scorecard, TimeProvider time, ILogger<AbmSyncJobs> logger)
 {
     static IReadOnlyList<string> Pairs(string objectName) => objectName == "all" ? ObjectPairs.Everything : [objectName];
 
@@ -120,6 +120,21 @@ public sealed partial class AbmSyncJobs(PairSequence pairs, Reconciler reconcile
         }
     }
 
+    /// <summary>Writes the ABM scorecard page for the weekly review (a file RevOps mails or serves; /report shows it live).</summary>
+    [AutomaticRetry(Attempts = 1)]
+    [JobDisplayName("ABM scorecard to {0} ({1} days)")]
+    public async Task ReportAsync(string path, int days)
+    {
+        await store.MigrateAsync(CancellationToken.None);
+        var file = Path.GetFullPath(path.Replace("{date}", time.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        // Written beside and moved into place: a reader never sees half a page.
+        var partial = file + ".partial";
+        await File.WriteAllTextAsync(partial, await scorecard.RenderPageAsync(days));
+        File.Move(partial, file, overwrite: true);
+        LogScorecard(logger, file);
+    }
+
     void LogReport(DriftReport report, string stage)
     {
         foreach (var pair in report.Pairs)
@@ -137,6 +152,9 @@ public sealed partial class AbmSyncJobs(PairSequence pairs, Reconciler reconcile
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sync {Object} queued as {Partitions} partition jobs")]
     static partial void LogPartitioned(ILogger logger, string @object, int partitions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ABM scorecard written to {File}")]
+    static partial void LogScorecard(ILogger logger, string file);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dead letters due: {Pairs}")]
     static partial void LogRetrying(ILogger logger, string pairs);

@@ -39,6 +39,11 @@ public sealed partial class JobSchedule(IRecurringJobManager recurring, JobStora
                 case JobKinds.RetryDeadLetters:
                     recurring.AddOrUpdate<AbmSyncJobs>(id, j => j.RetryDeadLettersAsync(objectName, CancellationToken.None), job.Cron, options);
                     break;
+                case JobKinds.Report:
+                    var path = job.Out;
+                    var days = job.Days;
+                    recurring.AddOrUpdate<AbmSyncJobs>(id, j => j.ReportAsync(path, days), job.Cron, options);
+                    break;
                 default:
                     throw new InvalidOperationException($"Worker:Jobs:{id}:Kind '{job.Kind}' has no job (the settings' validation lets through only known kinds)");
             }

@@ -164,7 +164,7 @@ public class CliTests
             Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
             var recurring = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/hangfire/recurring"));
             // Every configured job, in one place; the defaults of those left alone.
-            foreach (var id in new[] { "sync_all", "reconcile", "retry_dead_letters", "accounts_monday" })
+            foreach (var id in new[] { "sync_all", "reconcile", "retry_dead_letters", "weekly_report", "accounts_monday" })
             {
                 Assert.Contains(id, recurring, StringComparison.Ordinal);
             }
@@ -185,6 +185,20 @@ public class CliTests
                 var (_, output, _) = await CliProcess.RunAsync(new Dictionary<string, string>(), directory.FullName, "report");
                 return output.Contains("succeeded", StringComparison.Ordinal) ? output : throw new InvalidOperationException("no run yet");
             }, TimeSpan.FromSeconds(120), worker);
+
+            // The scorecard served live, behind the same sign-in, once the accounts are tiered.
+            var report = await PollAsync(async () =>
+            {
+                var page = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/report"));
+                return page.Contains("<rect data-label=\"Tier 1\"", StringComparison.Ordinal) ? page : throw new InvalidOperationException("no tiers yet");
+            }, TimeSpan.FromSeconds(120), worker);
+            Assert.Contains("data-chart=\"tiers\"", report, StringComparison.Ordinal);
+            Assert.DoesNotContain("<script", report, StringComparison.OrdinalIgnoreCase);
+            using (var anonymous = new HttpClient())
+            {
+                using var refused = await anonymous.GetAsync(new Uri($"http://127.0.0.1:{port}/report"));
+                Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            }
 
             worker.Interrupt();
             Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -224,7 +238,7 @@ public class CliTests
                 await PollAsync(() => http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")), TimeSpan.FromSeconds(60), worker);
                 worker.Interrupt();
                 Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
-                Assert.Contains(settings == first ? "leads_hourly" : "Recurring jobs: reconcile, retry_dead_letters, sync_all.", worker.Output, StringComparison.Ordinal);
+                Assert.Contains(settings == first ? "leads_hourly" : "Recurring jobs: reconcile, retry_dead_letters, sync_all, weekly_report.", worker.Output, StringComparison.Ordinal);
             }
 
             await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);

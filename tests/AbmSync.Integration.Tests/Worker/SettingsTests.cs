@@ -194,7 +194,7 @@ public class SettingsTests
             ["Worker:Jobs:contacts_big:Partitions"] = "4",
         });
 
-        Assert.Equal(["contacts_big", "reconcile", "retry_dead_letters", "sync_all"], worker.Jobs.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(["contacts_big", "reconcile", "retry_dead_letters", "sync_all", "weekly_report"], worker.Jobs.Keys.Order(StringComparer.Ordinal).ToArray());
         Assert.Equal("", worker.Jobs["sync_all"].Cron);
         Assert.Equal("0 3 * * *", worker.Jobs["reconcile"].Cron);
         Assert.Equal("America/New_York", worker.Jobs["reconcile"].TimeZone);
