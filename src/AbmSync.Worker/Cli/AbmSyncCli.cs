@@ -45,7 +45,9 @@ public static class AbmSyncCli
             await Console.Error.WriteLineAsync($"({string.Join(' ', ["abmsync", .. names, "--help"])} lists what it takes)");
             return ExitCodes.Configuration;
         }
-        var invocation = new InvocationConfiguration();
+        // SIGTERM and Ctrl+C cancel the verb's token; a run then finishes its current page and commits it (at most
+        // SyncRunner.StopGrace), so the process gets this long before it is ended regardless.
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
         if (output is not null)
         {
             invocation.Output = output;

@@ -83,7 +83,13 @@ public static class RunCommand
             }
         });
         var workerSettings = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
-        builder.Services.AddHangfireServer(o => o.WorkerCount = workerSettings.JobWorkers);
+        builder.Services.AddHangfireServer(o =>
+        {
+            o.WorkerCount = workerSettings.JobWorkers;
+            // A stop cancels the running jobs' tokens; their runs end at the next page boundary (SyncRunner.StopGrace).
+            o.ShutdownTimeout = TimeSpan.FromSeconds(25);
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(28));
 
         // Hangfire's dashboard checks the antiforgery token on every POST once the service exists.
         builder.Services.AddAntiforgery(o => o.Cookie.Name = "abmsync-antiforgery");

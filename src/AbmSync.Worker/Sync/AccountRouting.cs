@@ -219,6 +219,9 @@ public sealed class AccountRouting(OwnerRouter router, TierRules tiers) : PairRu
     public override IReadOnlyList<LedgerEntry> LedgerBeforeWrite(RuleSubject subject, long runId, DateTimeOffset now, string rulesHash) =>
         subject.SalesforceId is { } id ? Entries(id, runId, now, rulesHash) : [];
 
+    public override IReadOnlyList<LedgerEntry> LedgerBeforeFirstWrite(long runId, DateTimeOffset now, string rulesHash) =>
+        [.. Decide().Keys.Order(StringComparer.Ordinal).SelectMany(id => Entries(id, runId, now, rulesHash))];
+
     // Normally appended before the write; a page whose pre-write append was skipped still records it with the commit.
     public override IReadOnlyList<LedgerEntry> LedgerFor(string salesforceId, long runId, DateTimeOffset now, string rulesHash) =>
         Entries(salesforceId, runId, now, rulesHash);

@@ -75,6 +75,13 @@ public abstract class PairRules
     /// </summary>
     public virtual IReadOnlyList<LedgerEntry> LedgerBeforeWrite(RuleSubject subject, long runId, DateTimeOffset now, string rulesHash) => [];
 
+    /// <summary>
+    /// The decisions over the whole book that must be committed before the run's first page writes (the owner
+    /// assignments a round robin made: decided in one pass, their order is part of them, so a run that stops after
+    /// some pages must find the rest decided, not deal them again in another order).
+    /// </summary>
+    public virtual IReadOnlyList<LedgerEntry> LedgerBeforeFirstWrite(long runId, DateTimeOffset now, string rulesHash) => [];
+
     public virtual void Committed(Decision decision)
     {
     }
@@ -173,6 +180,9 @@ public sealed class CombinedRules(params PairRules[] parts) : PairRules
 
     public override IReadOnlyList<LedgerEntry> LedgerBeforeWrite(RuleSubject subject, long runId, DateTimeOffset now, string rulesHash) =>
         [.. Parts.SelectMany(p => p.LedgerBeforeWrite(subject, runId, now, rulesHash))];
+
+    public override IReadOnlyList<LedgerEntry> LedgerBeforeFirstWrite(long runId, DateTimeOffset now, string rulesHash) =>
+        [.. Parts.SelectMany(p => p.LedgerBeforeFirstWrite(runId, now, rulesHash))];
 
     public override void Committed(Decision decision)
     {

@@ -5,6 +5,7 @@ using AbmSync.Core.Accounts;
 using AbmSync.Core.Mapping;
 using AbmSync.Core.Sync;
 using AbmSync.Worker.State;
+using Microsoft.Extensions.Logging;
 
 namespace AbmSync.Worker.Sync;
 
@@ -20,13 +21,23 @@ public sealed partial class SyncRunner
     /// merges and deletes (they move and end links), and a dry run. Tier decisions are all made once the reads are
     /// done (the caps see every account), so a page's commit changes none of the next page's.
     /// </summary>
-    async Task ProcessPagesAsync(RunState run, IReadOnlyList<Page> pages, string side, CancellationToken ct)
+    async Task ProcessPagesAsync(RunState run, IReadOnlyList<Page> pages, string side, CancellationToken ct, CancellationToken stopping)
     {
         Task<PageWork>? next = null;
         for (var i = 0; i < pages.Count; i++)
         {
+            if (stopping.IsCancellationRequested)
+            {
+                // Between pages: everything before is committed, the page planned ahead wrote nothing.
+                if (next is not null)
+                {
+                    await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                }
+                LogStoppedAtPage(logger, run.Pair.Name, side, i, pages.Count);
+                throw new OperationCanceledException(stopping);
+            }
             var page = await (next ?? PlanPageAsync(run, pages[i], side, ct));
-            next = i + 1 < pages.Count && CanPlanAhead(run, page) ? PlanPageAsync(run, pages[i + 1], side, ct) : null;
+            next = i + 1 < pages.Count && CanPlanAhead(run, page) && !stopping.IsCancellationRequested ? PlanPageAsync(run, pages[i + 1], side, ct) : null;
             try
             {
                 await WritePageAsync(run, page, ct);
@@ -135,6 +146,24 @@ public sealed partial class SyncRunner
     /// The decisions the rules commit before the page writes them (owner assignments), so that a run stopped after
     /// the write, or the same job delivered twice, finds them and replays them instead of deciding again.
     /// </summary>
+    async Task CommitBookDecisionsAsync(RunState run)
+    {
+        if (run.Pair.Rules is not { } rules || run.Request.DryRun)
+        {
+            return;
+        }
+        var entries = rules.LedgerBeforeFirstWrite(run.Id, time.GetUtcNow(), configuration.RulesHash);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+        await store.AppendDecisionsAsync(entries);
+        foreach (var entry in entries)
+        {
+            rules.Committed(entry);
+        }
+    }
+
     async Task CommitLedgerBeforeWriteAsync(RunState run, List<Item> items)
     {
         if (run.Pair.Rules is not { } rules)
@@ -386,4 +415,7 @@ public sealed partial class SyncRunner
         var values = baselines.ToDictionary(b => b.Key, b => b.Value ?? "", StringComparer.Ordinal);
         return new WrittenValues(values, FieldValues.Hash(values));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping {Object} after {Done} of {Pages} {Side} pages, each committed; the next run resumes there")]
+    static partial void LogStoppedAtPage(ILogger logger, string @object, string side, int done, int pages);
 }

@@ -46,6 +46,9 @@ public sealed partial class SyncRunner(
     /// </summary>
     public const string LeaseDirection = "two-way";
 
+    /// <summary>How long a stopping run's page may go on writing before its writes are cancelled too.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
+
     /// <summary>Plans after every change are kept for <c>plan</c> up to this many records; counts are kept for all.</summary>
     const int MaxPlansShown = 10_000;
 
@@ -84,7 +87,14 @@ public sealed partial class SyncRunner(
         var holder = RunLease.Holder(runId);
         var lease = options.Value.LeaseDuration;
         Task renewal = Task.CompletedTask;
-        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // A stop (SIGTERM, Ctrl+C, the job server shutting down) ends the run at the next page boundary: the page being
+        // written finishes and commits, so that the resumed run redoes nothing. Only past the grace is the write itself
+        // cancelled, and then the resume replays that page, idempotently.
+        var stopping = ct;
+        using var hardStop = new CancellationTokenSource();
+        using var stopRegistration = stopping.Register(() => hardStop.CancelAfter(StopGrace));
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(hardStop.Token);
+        using var beforeWrites = CancellationTokenSource.CreateLinkedTokenSource(leaseLost.Token, stopping);
         try
         {
             var (acquired, other, until) = await store.TryAcquireLeaseAsync(scope, LeaseDirection, holder, lease);
@@ -107,7 +117,8 @@ public sealed partial class SyncRunner(
                 await store.SetRunEstimateAsync(runId, estimate.Salesforce, estimate.HubSpot);
             }
             renewal = RenewLeaseAsync(scope, runId, holder, lease, leaseLost);
-            ct = leaseLost.Token;
+            // Until the first write, a stop takes effect at once: setup and reads commit nothing and are simply redone.
+            ct = beforeWrites.Token;
 
             run.Kinds = await schema.EnsureAsync(pair, request.DryRun, ct);
             pair = run.Pair = SchemaGuard.InThisOrg(pair, run.Kinds);
@@ -130,8 +141,10 @@ public sealed partial class SyncRunner(
             // The reads waited for the earlier pairs this one depends on: what the rules read of their work is there now.
             await gates.PagesMayStart;
             await PrepareRulesAsync(run);
-            await ProcessPagesAsync(run, run.SalesforcePages, Side.Salesforce, ct);
-            await ProcessPagesAsync(run, run.HubSpotPages, Side.HubSpot, ct);
+            ct = leaseLost.Token;
+            await CommitBookDecisionsAsync(run);
+            await ProcessPagesAsync(run, run.SalesforcePages, Side.Salesforce, ct, stopping);
+            await ProcessPagesAsync(run, run.HubSpotPages, Side.HubSpot, ct, stopping);
             if (run.HubSpotCursorAtEnd is { } hubSpotCursor && !request.DryRun)
             {
                 await store.CommitPageAsync(new PageCommit(pair.Name, runId) { Cursor = hubSpotCursor, CursorSide = Side.HubSpot, CursorScope = scope });
@@ -162,7 +175,7 @@ public sealed partial class SyncRunner(
         catch (OperationCanceledException)
         {
             status = "stopped";
-            message = renewal.IsCompleted && leaseLost.IsCancellationRequested && !run.Finished
+            message = renewal.IsCompleted && leaseLost.IsCancellationRequested && !stopping.IsCancellationRequested && !run.Finished
                 ? "stopped: the run could not keep its lease, so another worker may take over; the next run resumes from the last committed page"
                 : "stopped before the end; the next run resumes from the last committed page";
             throw;

@@ -75,6 +75,13 @@ public sealed class CliProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>What a service manager or container runtime sends to stop a process.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     bool disposed;
 
     /// <summary>Kills the process if it still runs (SIGKILL: no chance to clean up, like a crash).</summary>
