@@ -21,6 +21,7 @@ public sealed class BrowserWorkerFixture : IAsyncLifetime
     DirectoryInfo? directory;
     CliProcess? worker;
     IPlaywright? playwright;
+    int disposed;
 
     public string Root { get; private set; } = "";
     public IBrowser Browser { get; private set; } = null!;
@@ -36,7 +37,20 @@ public sealed class BrowserWorkerFixture : IAsyncLifetime
             throw new InvalidOperationException($"Chromium is not installed at {ChromiumPath}: the browser tests need it (scripts/test.sh installs it with apt-get install -y chromium).");
         }
         Directory.CreateDirectory(ScreenshotDirectory);
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose start failed: no worker or sandbox is left behind.
+            await DisposeAsync();
+            throw;
+        }
+    }
 
+    async Task StartAsync()
+    {
         // Enough accounts that the scorecard has accounts in every tier, Tier 1 included.
         sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 60, Seed = 5 });
         directory = Directory.CreateTempSubdirectory("abmsync-browser-");
@@ -66,6 +80,10 @@ public sealed class BrowserWorkerFixture : IAsyncLifetime
             {
                 await Task.Delay(300);
             }
+            catch (HttpRequestException e)
+            {
+                throw new InvalidOperationException($"the worker did not come up (exited: {worker.HasExited}):\n{worker.Output}\n{worker.Error}", e);
+            }
         }
 
         playwright = await Playwright.CreateAsync();
@@ -91,8 +109,13 @@ public sealed class BrowserWorkerFixture : IAsyncLifetime
         return path;
     }
 
+    /// <summary>Stops everything started, once: also called when the start failed half-way.</summary>
     public async Task DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
         if (Browser is not null)
         {
             await Browser.CloseAsync();
@@ -102,6 +125,7 @@ public sealed class BrowserWorkerFixture : IAsyncLifetime
         {
             if (!worker.HasExited)
             {
+                // Ctrl+C first, so that the worker closes its state database; killed below if it hangs.
                 worker.Interrupt();
                 try
                 {
@@ -109,7 +133,6 @@ public sealed class BrowserWorkerFixture : IAsyncLifetime
                 }
                 catch (OperationCanceledException)
                 {
-                    // Dispose below kills it.
                 }
             }
             worker.Dispose();
@@ -217,37 +240,26 @@ public sealed class BrowserTests(BrowserWorkerFixture fixture) : IClassFixture<B
         Assert.Equal("N/A", (await lastExecution.InnerTextAsync()).Trim());
         await reconcile.Locator("input.js-jobs-list-checkbox").CheckAsync();
         await Assertions.Expect(trigger).ToBeEnabledAsync();
-        var answer = await page.RunAndWaitForResponseAsync(() => trigger.ClickAsync(), r => r.Url.EndsWith("/hangfire/recurring/trigger", StringComparison.Ordinal));
-        Assert.Equal(204, answer.Status);
+        // The click posts the command, and the dashboard then reloads the list by itself.
+        var triggered = page.WaitForResponseAsync(r => r.Url.EndsWith("/hangfire/recurring/trigger", StringComparison.Ordinal));
+        var reloaded = page.WaitForResponseAsync(r => r.Request.IsNavigationRequest && r.Url.EndsWith("/hangfire/recurring", StringComparison.Ordinal));
+        await trigger.ClickAsync();
+        Assert.Equal(204, (await triggered).Status);
+        Assert.Equal(200, (await reloaded).Status);
+        await page.WaitForLoadStateAsync(LoadState.Load);
 
-        // The dashboard reloads the list after the command; reloaded again (as a person presses F5) until the reconcile
-        // row shows its last execution: a state label where "N/A" stood.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (await lastExecution.Locator(".label").CountAsync() == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(1000);
-            await page.ReloadAsync();
-        }
+        // Reloaded again (as a person presses F5) until the reconcile row shows its last execution: a state label where
+        // "N/A" stood.
+        await ReloadUntilAsync(page, "/hangfire/recurring", async () => await lastExecution.Locator(".label").CountAsync() > 0, TimeSpan.FromSeconds(60));
         await fixture.ScreenshotAsync(page, "recurring-operator-triggered");
         await Assertions.Expect(lastExecution.Locator(".label")).ToBeVisibleAsync();
         Assert.NotEqual("N/A", (await lastExecution.InnerTextAsync()).Trim());
 
-        // And the run is listed under Jobs > Succeeded by its name on the Recurring jobs page.
-        deadline = DateTime.UtcNow.AddSeconds(60);
+        // And the run is listed under Jobs > Succeeded, by the job's name on the Recurring jobs page.
         var succeeded = page.Locator("table tbody tr", new() { HasText = "reconcile all" });
-        do
-        {
-            await page.GotoAsync("/hangfire/jobs/succeeded");
-        }
-        while (await succeeded.CountAsync() == 0 && DateTime.UtcNow < deadline && await Delay());
+        await ReloadUntilAsync(page, "/hangfire/jobs/succeeded", async () => await succeeded.CountAsync() > 0, TimeSpan.FromSeconds(60));
         await Assertions.Expect(succeeded.First).ToBeVisibleAsync();
         await fixture.ScreenshotAsync(page, "jobs-succeeded-operator");
-    }
-
-    static async Task<bool> Delay()
-    {
-        await Task.Delay(1000);
-        return true;
     }
 
     [Fact]
@@ -258,17 +270,7 @@ public sealed class BrowserTests(BrowserWorkerFixture fixture) : IClassFixture<B
 
         var accounts = page.Locator("section[data-pair=accounts]");
         var succeeded = accounts.Locator("tr[data-run] td:nth-child(3)", new() { HasTextRegex = new("^succeeded$") });
-        var deadline = DateTime.UtcNow + FirstSync;
-        while (true)
-        {
-            var response = await page.GotoAsync("/hangfire/abmsync/status");
-            Assert.Equal(200, response!.Status);
-            if (await succeeded.CountAsync() > 0 || DateTime.UtcNow > deadline || fixture.Worker.HasExited)
-            {
-                break;
-            }
-            await Task.Delay(3000);
-        }
+        await ReloadUntilAsync(page, "/hangfire/abmsync/status", async () => await succeeded.CountAsync() > 0, FirstSync);
         await fixture.ScreenshotAsync(page, "status");
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "AbmSync status", Exact = true })).ToBeVisibleAsync();
@@ -286,17 +288,7 @@ public sealed class BrowserTests(BrowserWorkerFixture fixture) : IClassFixture<B
 
         var bars = page.Locator("svg[data-chart=tiers] rect[data-label]");
         var tierOne = page.Locator("table#tier1 tbody tr");
-        var deadline = DateTime.UtcNow + FirstSync;
-        while (true)
-        {
-            var response = await page.GotoAsync("/report");
-            Assert.Equal(200, response!.Status);
-            if ((await bars.CountAsync() > 0 && await tierOne.CountAsync() > 0) || DateTime.UtcNow > deadline || fixture.Worker.HasExited)
-            {
-                break;
-            }
-            await Task.Delay(3000);
-        }
+        await ReloadUntilAsync(page, "/report", async () => await bars.CountAsync() > 0 && await tierOne.CountAsync() > 0, FirstSync);
         await fixture.ScreenshotAsync(page, "report");
 
         // The tier chart as drawn: bars on screen, each of a tier that has accounts standing above the axis.
@@ -323,5 +315,25 @@ public sealed class BrowserTests(BrowserWorkerFixture fixture) : IClassFixture<B
             .Select(a => a?["Name"]?.GetValue<string>())
             .ToHashSet(StringComparer.Ordinal);
         Assert.Contains(name, orgAccounts);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> and opens it again every second or so until <paramref name="done"/> holds, the
+    /// time is up or the worker has died: pages that show what a job did, the way a person waits for them. Every load
+    /// must be a 200; whether it got there is for the caller to assert.
+    /// </summary>
+    async Task ReloadUntilAsync(IPage page, string path, Func<Task<bool>> done, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var response = await page.GotoAsync(path);
+            Assert.True(response is { Status: 200 }, $"{path}: {response?.Status}");
+            if (await done() || DateTime.UtcNow > deadline || fixture.Worker.HasExited)
+            {
+                return;
+            }
+            await Task.Delay(1000);
+        }
     }
 }
