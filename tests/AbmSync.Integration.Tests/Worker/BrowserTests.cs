@@ -165,8 +165,16 @@ public sealed class BrowserTests(BrowserWorkerFixture fixture) : IClassFixture<B
     [Fact]
     public async Task Dashboard_WithoutCredentials_Answers401_AndShowsNoDashboard()
     {
-        // Empty credentials: what a person gets who cancels the browser's sign-in prompt (Playwright with none at all
-        // would fail the navigation with ERR_INVALID_AUTH_CREDENTIALS instead of showing the 401 page).
+        // The browser's first request carries no credentials; the worker answers 401 with a Basic challenge. A context
+        // with none at all cannot show that page (headless Chromium has no sign-in prompt, so Playwright fails the
+        // navigation with ERR_INVALID_AUTH_CREDENTIALS), so the challenge is answered with an empty user and password,
+        // refused again, and then cancelled: what a person sees who dismisses the prompt.
+        await using (var bare = await fixture.NewContextAsync())
+        {
+            var challenge = await bare.APIRequest.GetAsync("/hangfire", new() { MaxRedirects = 0 });
+            Assert.Equal(401, challenge.Status);
+            Assert.StartsWith("Basic", challenge.Headers["www-authenticate"], StringComparison.Ordinal);
+        }
         await using var context = await fixture.NewContextAsync("", "");
         var page = await context.NewPageAsync();
 
