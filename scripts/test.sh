@@ -2,11 +2,26 @@
 # The test command. Starts what the tests need, runs `dotnet test AbmSync.sln`, and cleans up:
 #  - a throwaway PostgreSQL cluster (initdb/pg_ctl as the postgres user, a free loopback port, a temp data dir),
 #    whose connection string reaches the tests as ABMSYNC_TEST_POSTGRES;
-#  - the Node packages of the protocol conformance tests (npm ci from the committed lock file).
+#  - the Node packages of the protocol conformance tests (npm ci from the committed lock file);
+#  - Debian's Chromium for the browser tests, installed when missing.
 # Extra arguments go to dotnet test (e.g. --filter).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+# The browser tests (BrowserTests) drive Debian's Chromium through Playwright; Playwright's own browser downloads are
+# not used. Installed when missing (as root, e.g. in CI); without it those tests fail, they do not skip.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== apt-get install chromium"
+    export DEBIAN_FRONTEND=noninteractive
+    # Not fatal: without it the browser tests fail and say why, the rest still runs.
+    { apt-get update -qq && apt-get install -y -qq chromium; } >/dev/null \
+      || echo "== apt-get install chromium failed: the browser tests will fail" >&2
+  else
+    echo "== chromium not found and not root: the browser tests will fail (apt-get install -y chromium)" >&2
+  fi
+fi
 
 if [ -f tests/conformance/package-lock.json ]; then
   echo "== npm ci (tests/conformance)"
