@@ -67,6 +67,7 @@ public static class AbmSyncServices
         });
         services.AddSingleton<SyncConfiguration>();
         services.AddSingleton<AbmSyncMetrics>();
+        services.AddSingleton<RunProgress>();
         services.AddTransient<Dashboard.ApiBudgets>();
         services.AddTransient<Reconciler>();
         services.AddSingleton<SyncCache>();

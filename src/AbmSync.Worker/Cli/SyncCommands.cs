@@ -29,12 +29,14 @@ public static class SyncCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be written and write nothing" };
         var direction = DirectionOption();
         var partition = PartitionOption();
+        var json = new Option<bool>("--json") { Description = "Print each pair's result as JSON, for scripts" };
         command.Options.Add(objectOption);
         command.Options.Add(full);
         command.Options.Add(dryRun);
         command.Options.Add(direction);
         command.Options.Add(partition);
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, Direction(parse.GetValue(direction)), parse.GetValue(partition)!, parse.GetValue(full), parse.GetValue(dryRun), json: false, parse.InvocationConfiguration.Output, ct));
+        command.Options.Add(json);
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(verbose), parse.GetValue(objectOption)!, Direction(parse.GetValue(direction)), parse.GetValue(partition)!, parse.GetValue(full), parse.GetValue(dryRun), parse.GetValue(json), parse.InvocationConfiguration.Output, ct));
         return command;
     }
 
@@ -109,9 +111,19 @@ public static class SyncCommands
         await host.Services.GetRequiredService<StateStore>().MigrateAsync(ct);
         var code = ExitCodes.Success;
         // The pairs run together where they allow; their summaries print in pair order once all have ended.
-        var outcomes = await host.Services.GetRequiredService<PairSequence>().RunAsync(objectName == "all" ? AllObjects : [objectName],
+        var names = objectName == "all" ? AllObjects : [objectName];
+        var interactive = !json && Terminal.IsInteractive(output);
+        Task<IReadOnlyList<PairOutcome>> Run() => host.Services.GetRequiredService<PairSequence>().RunAsync(names,
             name => new SyncRequest(full, dryRun, name) { Direction = direction, Partition = partition }, ct);
+        var outcomes = interactive
+            ? await Terminal.WithProgressAsync(names.Contains(ObjectPairs.Engagement) && names.Count == 1 ? [ObjectPairs.Engagement, ObjectPairs.Accounts] : names,
+                host.Services.GetRequiredService<RunProgress>(), Run)
+            : await Run();
         var summaries = outcomes.Where(o => o.Summary is not null).Select(o => o.Summary!).ToList();
+        if (interactive && summaries.Count > 0)
+        {
+            Terminal.RunsTable(summaries);
+        }
         foreach (var summary in summaries)
         {
             if (!json)

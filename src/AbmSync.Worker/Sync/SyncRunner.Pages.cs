@@ -41,6 +41,8 @@ public sealed partial class SyncRunner
             try
             {
                 await WritePageAsync(run, page, ct);
+                run.PagesDone++;
+                progress.Pages(run.Pair.Name, run.PagesDone, run.SalesforcePages.Count + run.HubSpotPages.Count, run.Read);
             }
             catch when (next is not null)
             {

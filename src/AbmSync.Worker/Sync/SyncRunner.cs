@@ -38,6 +38,7 @@ public sealed partial class SyncRunner(
     IOptions<SyncOptions> options,
     IOptions<SalesforceOptions> salesforceOptions,
     AbmSyncMetrics metrics,
+    RunProgress progress,
     ILogger<SyncRunner> logger)
 {
     /// <summary>
@@ -110,6 +111,7 @@ public sealed partial class SyncRunner(
                 message = $"another run holds the {scope} lease ({other}, until {until:u}); this one did nothing";
                 return Summary(run, status, stopwatch.Elapsed, message);
             }
+            progress.Phase(pair.Name, "reading");
             await store.MarkRunAliveAsync(runId, until ?? time.GetUtcNow() + lease);
             if (await store.LastRunCallsAsync(pair.Name) is { } estimate && !request.DryRun)
             {
@@ -142,6 +144,7 @@ public sealed partial class SyncRunner(
             await gates.PagesMayStart;
             await PrepareRulesAsync(run);
             ct = leaseLost.Token;
+            progress.Pages(pair.Name, 0, run.SalesforcePages.Count + run.HubSpotPages.Count, run.Read);
             await CommitBookDecisionsAsync(run);
             await ProcessPagesAsync(run, run.SalesforcePages, Side.Salesforce, ct, stopping);
             await ProcessPagesAsync(run, run.HubSpotPages, Side.HubSpot, ct, stopping);
@@ -188,6 +191,7 @@ public sealed partial class SyncRunner(
         finally
         {
             run.Finished = true;
+            progress.Phase(pair.Name, status);
             await leaseLost.CancelAsync();
             await renewal;
             if (status != "skipped")
@@ -378,6 +382,8 @@ public sealed partial class SyncRunner(
         /// <summary>The pair, narrowed once the org's schema is known (person accounts left out where it has them).</summary>
         public ObjectPair Pair { get; set; } = pair;
         public SyncRequest Request { get; } = request;
+        /// <summary>Pages written and committed, of both sides: what a progress bar shows.</summary>
+        public int PagesDone { get; set; }
         public DateTimeOffset StartedAt { get; } = startedAt;
         public SchemaKinds? Kinds { get; set; }
         public OwnerMap? Owners { get; set; }

@@ -1,0 +1,98 @@
+using System.Globalization;
+using AbmSync.Worker.Sync;
+using Spectre.Console;
+
+namespace AbmSync.Worker.Cli;
+
+/// <summary>
+/// What a person at a terminal sees: progress bars while a run goes on, tables for its results. Only when standard
+/// output is a terminal and the verb's output is the console; redirected (a script, a log file, CI) every verb prints
+/// the plain lines it always printed, and <c>--json</c> prints JSON.
+/// </summary>
+internal static class Terminal
+{
+    public static bool IsInteractive(TextWriter output) =>
+        ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not "dumb";
+
+    /// <summary>Runs <paramref name="work"/> under one progress bar per pair: its phase, then its pages written of all.</summary>
+    public static async Task<T> WithProgressAsync<T>(IReadOnlyList<string> pairs, RunProgress progress, Func<Task<T>> work)
+    {
+        T result = default!;
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var tasks = pairs.ToDictionary(p => p, p => context.AddTask(Markup.Escape($"{p,-14} waiting"), maxValue: 1));
+                var running = work();
+                while (true)
+                {
+                    foreach (var (pair, task) in tasks)
+                    {
+                        if (progress.Of(pair) is not { } state)
+                        {
+                            continue;
+                        }
+                        var done = state.Phase is "succeeded" or "failed" or "stopped" or "paused" or "skipped";
+                        task.Description = Markup.Escape(state.PagesTotal > 0 && !done
+                            ? $"{pair,-14} {state.Phase} page {state.PagesDone}/{state.PagesTotal} ({state.Read.ToString("N0", CultureInfo.InvariantCulture)} read)"
+                            : $"{pair,-14} {state.Phase}");
+                        task.MaxValue = Math.Max(1, state.PagesTotal);
+                        task.Value = done ? task.MaxValue : state.PagesDone;
+                    }
+                    if (running.IsCompleted)
+                    {
+                        // A pair that reports no pages (the engagement read) is done when the run is.
+                        foreach (var task in tasks.Values.Where(t => t.Value < t.MaxValue))
+                        {
+                            task.Value = task.MaxValue;
+                        }
+                        break;
+                    }
+                    await Task.WhenAny(running, Task.Delay(150));
+                }
+                result = await running;
+            });
+        return result;
+    }
+
+    public static void RunsTable(IReadOnlyList<SyncSummary> summaries)
+    {
+        var table = new Table().Border(TableBorder.Simple).Title("Runs").Caption("read SF/HS; HS and SF writes created/updated");
+        foreach (var column in new[] { "pair", "status", "read", "HS", "SF", "linked", "failed", "time" })
+        {
+            table.AddColumn(column is "pair" or "status" ? new TableColumn(column).NoWrap() : new TableColumn(column).RightAligned().NoWrap());
+        }
+        foreach (var s in summaries)
+        {
+            var status = s.Status switch
+            {
+                "succeeded" => "[green]succeeded[/]",
+                "failed" or "stopped" => $"[red]{s.Status}[/]",
+                _ => $"[yellow]{Markup.Escape(s.Status)}[/]",
+            };
+            table.AddRow([Markup.Escape(s.Object), status, $"{N(s.RecordsRead)}/{N(s.HubSpotRead)}", $"{N(s.HubSpotCreated)}/{N(s.HubSpotUpdated)}",
+                $"{N(s.SalesforceCreated)}/{N(s.SalesforceUpdated)}", N(s.Linked), s.DeadLettered > 0 ? $"[red]{N(s.DeadLettered)}[/]" : "0",
+                s.Elapsed.TotalSeconds.ToString("0.0's'", CultureInfo.InvariantCulture)]);
+        }
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>A table of rows under column names; every cell is text, escaped.</summary>
+    public static void Table(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));
+        foreach (var column in columns)
+        {
+            table.AddColumn(Markup.Escape(column));
+        }
+        foreach (var row in rows)
+        {
+            table.AddRow([.. row.Select(Markup.Escape)]);
+        }
+        AnsiConsole.Write(table);
+    }
+
+    static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

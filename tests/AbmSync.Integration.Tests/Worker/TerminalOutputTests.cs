@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using AbmSync.Integration.Tests.Sync;
+using AbmSync.Sandbox;
+
+namespace AbmSync.Integration.Tests.Worker;
+
+/// <summary>
+/// The same <c>abmsync sync</c> on a terminal (a pseudo-terminal from util-linux's <c>script</c>) and redirected: progress
+/// bars and a results table for a person, the plain lines for a script, JSON with <c>--json</c>.
+/// </summary>
+public sealed partial class TerminalOutputTests
+{
+    [Fact]
+    public async Task Sync_OnATerminal_DrawsProgressBarsAndARunsTable_Redirected_PrintsPlainLines_AndJsonOnRequest()
+    {
+        await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 30, Seed = 9 });
+        var directory = Directory.CreateTempSubdirectory("abmsync-terminal-");
+        var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment)
+        {
+            ["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings"),
+        };
+        try
+        {
+            var terminal = Ansi().Replace(await OnTerminalAsync(environment, directory.FullName, "sync", "--object", "accounts"), "");
+            Assert.Contains("━", terminal, StringComparison.Ordinal);
+            Assert.Matches(@"accounts\s+succeeded\s+━+\s+100%", terminal);
+            Assert.Matches(@"pair\s+status\s+read\s+HS\s+SF\s+linked\s+failed\s+time", terminal);
+            Assert.Matches(@"accounts\s+succeeded\s+30/\d+", terminal);
+
+            var (exit, plain, _) = await CliProcess.RunAsync(environment, directory.FullName, "sync", "--object", "accounts");
+            Assert.Equal(0, exit);
+            Assert.DoesNotContain("━", plain, StringComparison.Ordinal);
+            Assert.DoesNotContain("\u001b[", plain, StringComparison.Ordinal);
+            Assert.Matches(@"^Accounts run \d+ succeeded: read Salesforce", plain);
+
+            var (jsonExit, json, _) = await CliProcess.RunAsync(environment, directory.FullName, "sync", "--object", "accounts", "--json");
+            Assert.Equal(0, jsonExit);
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            Assert.Equal("accounts", document.RootElement[0].GetProperty("object").GetString());
+            Assert.Equal("succeeded", document.RootElement[0].GetProperty("status").GetString());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Runs the CLI under a pseudo-terminal, as a person's shell would, and answers what it drew.</summary>
+    static async Task<string> OnTerminalAsync(IReadOnlyDictionary<string, string> environment, string directory, params string[] args)
+    {
+        var command = string.Join(' ', new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "abmsync.dll") }.Concat(args).Select(a => $"'{a}'"));
+        var info = new ProcessStartInfo("script", ["-qec", command, "/dev/null"])
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+        info.Environment["TERM"] = "xterm-256color";
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, await output + await error);
+        return await output;
+    }
+
+    [GeneratedRegex(@"\x1b\[[0-9;?]*[A-Za-z]")]
+    private static partial Regex Ansi();
+}
