@@ -56,7 +56,7 @@ public static class AdminCommands
                 var schema = host.Services.GetRequiredService<SchemaGuard>();
                 foreach (var objectType in AbmFields.HubSpotProperties.Keys)
                 {
-                    var (created, _) = await schema.EnsureHubSpotPropertiesAsync(objectType, dryRun: false, ct);
+                    var (created, _) = await Terminal.WithStatusAsync(output, false, $"Checking HubSpot's {objectType} properties…", () => schema.EnsureHubSpotPropertiesAsync(objectType, dryRun: false, ct));
                     output.WriteLine(created.Count == 0
                         ? $"HubSpot {objectType}: every ABM property is there."
                         : $"HubSpot {objectType}: created {string.Join(", ", created)}.");
@@ -268,6 +268,14 @@ public static class AdminCommands
             d.LastFailedAt.ToString("u", inv),
             d.Fields is null ? d.Message : $"{d.Message} [{d.Fields}]",
         })).ToList();
+        if (Terminal.IsInteractive(output))
+        {
+            Terminal.Table("Dead letters", header, rows.Select(r => (IReadOnlyList<string>)[.. r.Cells[..^1],
+                string.Join('\n', (r.Letter.Payload ?? new Dictionary<string, string?>()).OrderBy(p => p.Key, StringComparer.Ordinal)
+                    .Select(p => $"tried {p.Key} = {p.Value ?? "(clear)"}").Prepend(r.Cells[^1]))]));
+            output.WriteLine(string.Create(inv, $"{letters.Count} dead letter(s): {string.Join(", ", letters.CountBy(d => d.Status).OrderBy(c => DeadLetterStatuses.All.ToList().IndexOf(c.Key)).Select(c => $"{c.Value} {c.Key}"))}."));
+            return;
+        }
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r.Cells[i].Length))).ToArray();
         string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
         output.WriteLine(Line(header));
@@ -357,7 +365,7 @@ public static class AdminCommands
             }
             if (parse.GetValue(outFile) is { } file)
             {
-                var page = await host.Services.GetRequiredService<AbmScorecard>().RenderPageAsync(days);
+                var page = await Terminal.WithStatusAsync(output, false, $"Building the ABM scorecard of the last {days} day(s)…", () => host.Services.GetRequiredService<AbmScorecard>().RenderPageAsync(days));
                 var path = file;
                 try
                 {

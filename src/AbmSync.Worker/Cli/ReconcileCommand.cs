@@ -50,7 +50,7 @@ public static class ReconcileCommand
             DriftReport final;
             if (parse.GetValue(repair))
             {
-                var outcome = await reconciler.RepairAsync(objects, ct);
+                var outcome = await Terminal.WithStatusAsync(output, parse.GetValue(json), $"Reconciling {string.Join(", ", objects)}: reading both systems, then repairing…", () => reconciler.RepairAsync(objects, ct));
                 if (parse.GetValue(json))
                 {
                     output.WriteLine(JsonSerializer.Serialize(outcome.ToJson(), Json));
@@ -63,7 +63,7 @@ public static class ReconcileCommand
             }
             else
             {
-                final = await reconciler.ReportAsync(objects, ct);
+                final = await Terminal.WithStatusAsync(output, parse.GetValue(json), $"Reconciling {string.Join(", ", objects)}: reading both systems…", () => reconciler.ReportAsync(objects, ct));
                 if (parse.GetValue(json))
                 {
                     output.WriteLine(JsonSerializer.Serialize(final.ToJson(), Json));

@@ -57,6 +57,12 @@ internal static class Terminal
         return result;
     }
 
+    /// <summary>A spinner with what is going on, for work whose length is not known (a full read of both systems).</summary>
+    public static Task<T> WithStatusAsync<T>(TextWriter output, bool json, string what, Func<Task<T>> work) =>
+        json || !IsInteractive(output)
+            ? work()
+            : AnsiConsole.Status().Spinner(Spinner.Known.Dots).StartAsync(Markup.Escape(what), _ => work());
+
     public static void RunsTable(IReadOnlyList<SyncSummary> summaries)
     {
         var table = new Table().Border(TableBorder.Simple).Title("Runs").Caption("read SF/HS; HS and SF writes created/updated");
