@@ -23,6 +23,19 @@ internal static class DashboardLogins
         environment[$"ABMSYNC__Worker__Users__{Viewer}__PasswordHash"] = Hashes.Value.Viewer;
     }
 
+    /// <summary>A worker's environment for a dashboard test: the sandbox, the shipped mappings, both users, quiet jobs.</summary>
+    public static Dictionary<string, string> QuietWorker(AbmSync.Sandbox.SandboxHost sandbox, string dashboardUrl)
+    {
+        var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment)
+        {
+            ["ABMSYNC__Worker__DashboardUrl"] = dashboardUrl,
+            ["ABMSYNC__Mappings__Directory"] = Path.Combine(AbmSync.Integration.Tests.Sync.SyncHarness.RepositoryRoot(), "mappings"),
+        };
+        QuietJobs(environment);
+        AddTo(environment);
+        return environment;
+    }
+
     /// <summary>No recurring job fires during a test unless it sets one: each default job gets a cron of 1 January.</summary>
     public static void QuietJobs(IDictionary<string, string> environment)
     {

@@ -19,13 +19,7 @@ public sealed partial class DashboardSecurityTests
         var directory = Directory.CreateTempSubdirectory("abmsync-dashboard-");
         var port = FreePort();
         var root = $"http://127.0.0.1:{port}";
-        var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment)
-        {
-            ["ABMSYNC__Worker__DashboardUrl"] = root,
-            ["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings"),
-        };
-        DashboardLogins.QuietJobs(environment);
-        DashboardLogins.AddTo(environment);
+        var environment = DashboardLogins.QuietWorker(sandbox, root);
         try
         {
             using var worker = CliProcess.Start(environment, directory.FullName, "run");
@@ -119,13 +113,7 @@ public sealed partial class DashboardSecurityTests
         var directory = Directory.CreateTempSubdirectory("abmsync-dashboard-auth-");
         var port = FreePort();
         var root = $"http://127.0.0.1:{port}";
-        var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment)
-        {
-            ["ABMSYNC__Worker__DashboardUrl"] = root,
-            ["ABMSYNC__Mappings__Directory"] = Path.Combine(SyncHarness.RepositoryRoot(), "mappings"),
-        };
-        DashboardLogins.QuietJobs(environment);
-        DashboardLogins.AddTo(environment);
+        var environment = DashboardLogins.QuietWorker(sandbox, root);
         try
         {
             using var worker = CliProcess.Start(environment, directory.FullName, "run");
