@@ -8,9 +8,10 @@ namespace AbmSync.Integration.Tests.Worker;
 internal static class DashboardLogins
 {
     public const string Operator = "olivia";
-    public const string OperatorPassword = "op-Passw0rd-7f3a";
+    // Made up per test run: no password is written down anywhere, and each run's are its own.
+    public static readonly string OperatorPassword = "op-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
     public const string Viewer = "victor";
-    public const string ViewerPassword = "view-Passw0rd-91c2";
+    public static readonly string ViewerPassword = "view-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
 
     static readonly Lazy<(string Operator, string Viewer)> Hashes = new(() =>
         (DashboardUsers.Hash(Operator, OperatorPassword), DashboardUsers.Hash(Viewer, ViewerPassword)));
