@@ -273,7 +273,7 @@ public static class AdminCommands
             Terminal.Table("Dead letters", header, rows.Select(r => (IReadOnlyList<string>)[.. r.Cells[..^1],
                 string.Join('\n', (r.Letter.Payload ?? new Dictionary<string, string?>()).OrderBy(p => p.Key, StringComparer.Ordinal)
                     .Select(p => $"tried {p.Key} = {p.Value ?? "(clear)"}").Prepend(r.Cells[^1]))]));
-            output.WriteLine(string.Create(inv, $"{letters.Count} dead letter(s): {string.Join(", ", letters.CountBy(d => d.Status).OrderBy(c => DeadLetterStatuses.All.ToList().IndexOf(c.Key)).Select(c => $"{c.Value} {c.Key}"))}."));
+            output.WriteLine(DeadLetterTotals(letters));
             return;
         }
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r.Cells[i].Length))).ToArray();
@@ -287,8 +287,11 @@ public static class AdminCommands
                 output.WriteLine($"      tried {field} = {value ?? "(clear)"}");
             }
         }
-        output.WriteLine(string.Create(inv, $"{letters.Count} dead letter(s): {string.Join(", ", letters.CountBy(d => d.Status).OrderBy(c => DeadLetterStatuses.All.ToList().IndexOf(c.Key)).Select(c => $"{c.Value} {c.Key}"))}."));
+        output.WriteLine(DeadLetterTotals(letters));
     }
+
+    static string DeadLetterTotals(IReadOnlyList<DeadLetter> letters) => string.Create(CultureInfo.InvariantCulture,
+        $"{letters.Count} dead letter(s): {string.Join(", ", letters.CountBy(d => d.Status).OrderBy(c => DeadLetterStatuses.All.ToList().IndexOf(c.Key)).Select(c => $"{c.Value} {c.Key}"))}.");
 
     public static Command Explain(Option<bool> verbose)
     {

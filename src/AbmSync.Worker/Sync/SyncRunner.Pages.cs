@@ -145,37 +145,31 @@ public sealed partial class SyncRunner
     }
 
     /// <summary>
+    /// The decisions over the whole book the rules commit before the run's first write (the round robin's
+    /// assignments), so that a run stopped after some pages leaves the rest decided for the run that resumes.
+    /// </summary>
+    Task CommitBookDecisionsAsync(RunState run) =>
+        run.Pair.Rules is { } rules && !run.Request.DryRun
+            ? AppendBeforeWriteAsync(rules, rules.LedgerBeforeFirstWrite(run.Id, time.GetUtcNow(), configuration.RulesHash))
+            : Task.CompletedTask;
+
+    /// <summary>
     /// The decisions the rules commit before the page writes them (owner assignments), so that a run stopped after
     /// the write, or the same job delivered twice, finds them and replays them instead of deciding again.
     /// </summary>
-    async Task CommitBookDecisionsAsync(RunState run)
-    {
-        if (run.Pair.Rules is not { } rules || run.Request.DryRun)
-        {
-            return;
-        }
-        var entries = rules.LedgerBeforeFirstWrite(run.Id, time.GetUtcNow(), configuration.RulesHash);
-        if (entries.Count == 0)
-        {
-            return;
-        }
-        await store.AppendDecisionsAsync(entries);
-        foreach (var entry in entries)
-        {
-            rules.Committed(entry);
-        }
-    }
-
-    async Task CommitLedgerBeforeWriteAsync(RunState run, List<Item> items)
+    Task CommitLedgerBeforeWriteAsync(RunState run, List<Item> items)
     {
         if (run.Pair.Rules is not { } rules)
         {
-            return;
+            return Task.CompletedTask;
         }
         var now = time.GetUtcNow();
-        var entries = items.Where(i => i.Plan is not null && i.Skip is null && i.SalesforceId is not null)
-            .SelectMany(i => rules.LedgerBeforeWrite(new RuleSubject(i.SalesforceId, i.HubSpotId, i.Salesforce, i.HubSpot, i.Plan!.SalesforceWrites), run.Id, now, configuration.RulesHash))
-            .ToList();
+        return AppendBeforeWriteAsync(rules, [.. items.Where(i => i.Plan is not null && i.Skip is null && i.SalesforceId is not null)
+            .SelectMany(i => rules.LedgerBeforeWrite(new RuleSubject(i.SalesforceId, i.HubSpotId, i.Salesforce, i.HubSpot, i.Plan!.SalesforceWrites), run.Id, now, configuration.RulesHash))]);
+    }
+
+    async Task AppendBeforeWriteAsync(PairRules rules, IReadOnlyList<LedgerEntry> entries)
+    {
         if (entries.Count == 0)
         {
             return;
