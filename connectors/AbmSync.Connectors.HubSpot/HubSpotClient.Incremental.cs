@@ -20,9 +20,9 @@ public sealed partial class HubSpotClient
 
     /// <summary>
     /// Every record of <paramref name="objectType"/> modified at or after <paramref name="since"/> (and at or before
-    /// <paramref name="until"/>), in last-modified order, each version once. Search stops at 10,000 results per query,
-    /// so the read restarts a new search at the last timestamp seen before the cap; where more than a whole search
-    /// shares one timestamp (a bulk import), it pages that instant by hs_object_id. Overlaps are de-duplicated.
+    /// <paramref name="until"/>), in last-modified order, each version once. Each page is a new search from the last
+    /// timestamp seen (keyset paging), which also keeps clear of search's 10,000-result cap; where a whole page shares
+    /// one timestamp (a bulk import), it pages that instant by hs_object_id. Overlaps are de-duplicated.
     /// </summary>
     public async IAsyncEnumerable<HubSpotChangePage> ReadModifiedAsync(
         string objectType,
@@ -70,49 +70,36 @@ public sealed partial class HubSpotClient
                 sort = new HubSpotSort(modified);
             }
 
-            string? after = null;
-            var readInSearch = 0;
-            long searchStartMs = startMs;
-            long lastMs = startMs;
+            // One page per search, each starting where the last ended (keyset paging). Search's own paging token is
+            // an offset into the live result: a record another writer touches meanwhile (a second worker, a person, a
+            // workflow) moves to the end, everything after it shifts down by one, and the next offset page would skip
+            // a record that never comes back, its modified time being older than the cursor. Restarting at the last
+            // instant costs no more calls, only the records at that instant read twice.
+            long searchStartMs = tieMs ?? startMs;
+            long lastMs = searchStartMs;
             long lastId = tieAfterId;
-            var exhausted = false;
-            while (true)
+            var page = await SearchAsync(objectType, new HubSpotSearchRequest([new HubSpotFilterGroup(filters)], [sort], requested, null, pageSize), ct);
+            var fresh = new List<HubSpotObject>(page.Results.Count);
+            foreach (var record in page.Results)
             {
-                var page = await SearchAsync(objectType, new HubSpotSearchRequest([new HubSpotFilterGroup(filters)], [sort], requested, after, pageSize), ct);
-                readInSearch += page.Results.Count;
-                var fresh = new List<HubSpotObject>(page.Results.Count);
-                foreach (var record in page.Results)
+                var ms = ParseMs(record[modified]) ?? lastMs;
+                lastMs = Math.Max(lastMs, ms);
+                if (long.TryParse(record["hs_object_id"] ?? record.Id, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
                 {
-                    var ms = ParseMs(record[modified]) ?? lastMs;
-                    lastMs = Math.Max(lastMs, ms);
-                    if (long.TryParse(record["hs_object_id"] ?? record.Id, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
-                    {
-                        lastId = Math.Max(lastId, id);
-                    }
-
-                    if (delivered.Add((record.Id, ms)))
-                    {
-                        fresh.Add(record);
-                    }
+                    lastId = Math.Max(lastId, id);
                 }
 
-                if (page.NextAfter is null)
+                if (delivered.Add((record.Id, ms)))
                 {
-                    exhausted = true;
+                    fresh.Add(record);
                 }
+            }
 
-                var watermark = tieMs is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : DateTimeOffset.FromUnixTimeMilliseconds(lastMs);
-                if (fresh.Count > 0)
-                {
-                    yield return new HubSpotChangePage(fresh, watermark);
-                }
-
-                if (exhausted || readInSearch + pageSize > SearchResultCap)
-                {
-                    break;
-                }
-
-                after = page.NextAfter;
+            var exhausted = page.NextAfter is null;
+            var watermark = tieMs is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : DateTimeOffset.FromUnixTimeMilliseconds(lastMs);
+            if (fresh.Count > 0)
+            {
+                yield return new HubSpotChangePage(fresh, watermark);
             }
 
             if (tieMs is { } instant)
@@ -140,26 +127,16 @@ public sealed partial class HubSpotClient
 
             if (lastMs == searchStartMs)
             {
-                // A whole search's worth of records share one instant: restarting at it would read the same ones again.
+                // A whole page shares one instant: restarting at it would read the same ones again. Walk it by id.
                 tieMs = lastMs;
                 tieAfterId = 0;
                 continue;
             }
 
-            // Restart at the last instant seen (inclusive: its other records may lie beyond the cap); the overlap is de-duplicated.
+            // Restart at the last instant seen (inclusive: its other records may be on the next page); the overlap is de-duplicated.
             startMs = lastMs;
             startInclusive = true;
             delivered.RemoveWhere(d => d.Ms < startMs);
-
-            // One call asks how many records share that instant. When a whole search can't page them (a bulk import),
-            // walk the instant by hs_object_id now, rather than first paging 10,000 of them by time and then again by id.
-            var probe = new HubSpotSearchRequest([new HubSpotFilterGroup([.. where ?? [], new HubSpotFilter(modified, "EQ", Ms(lastMs))])],
-                [new HubSpotSort("hs_object_id")], ["hs_object_id"], null, 1);
-            if ((await SearchAsync(objectType, probe, ct)).Total > SearchResultCap - pageSize)
-            {
-                tieMs = lastMs;
-                tieAfterId = 0;
-            }
         }
     }
 

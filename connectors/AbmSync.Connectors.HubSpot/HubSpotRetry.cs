@@ -22,17 +22,26 @@ internal static class HubSpotRetry
 
     internal static readonly TimeSpan SecondlyWindow = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A 429 is HubSpot saying "not yet", not a fault: it gets this many times the fault retries. Several workers (or
+    /// several flows of one) share a portal's limits, the secondly search limit above all, and a run must not fail
+    /// because they met there. The request's overall timeout still bounds the wait.
+    /// </summary>
+    internal const int ThrottledRetriesPerFaultRetry = 4;
+
     internal static HttpRetryStrategyOptions CreateOptions(int maxRetryAttempts, TimeProvider timeProvider, ILogger? logger = null)
     {
+        var faultRetries = Math.Max(1, maxRetryAttempts);
         var options = new HttpRetryStrategyOptions
         {
-            MaxRetryAttempts = Math.Max(1, maxRetryAttempts),
+            MaxRetryAttempts = faultRetries * ThrottledRetriesPerFaultRetry,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(500),
             MaxDelay = TimeSpan.FromSeconds(30),
         };
-        options.ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.Context);
+        options.ShouldHandle = async args => await ShouldRetryAsync(args.Outcome, args.Context)
+            && (args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests || args.AttemptNumber < faultRetries);
         options.DelayGenerator = args => DelayAsync(args.Outcome, timeProvider, args.Context.CancellationToken);
         if (logger is not null)
         {
@@ -102,8 +111,9 @@ internal static class HubSpotRetry
             var policy = await ReadPolicyNameAsync(response, cancellationToken);
             var window = string.Equals(policy, "SECONDLY", StringComparison.Ordinal) ? SecondlyWindow : BurstWindow;
 
-            // A little jitter so that parallel workers throttled together do not return together.
-            return window + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250));
+            // Up to a second of jitter, so that callers throttled together (other workers' too) come back spread over
+            // the next second rather than together into the next 429.
+            return window + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000));
         }
 
         return null;

@@ -16,9 +16,12 @@ public sealed class SandboxHold
     Ticket? current;
 
     /// <summary>The call chosen to be held, from when it arrives until it is answered or dropped.</summary>
-    sealed class Ticket(string endpoint)
+    sealed class Ticket(string endpoint, int clientPort)
     {
         public string Endpoint { get; } = endpoint;
+
+        /// <summary>The TCP port the call came from: which of several clients on this machine made it.</summary>
+        public int ClientPort { get; } = clientPort;
         public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public bool Held { get; set; }
     }
@@ -72,6 +75,7 @@ public sealed class SandboxHold
                 ["armed"] = remaining > 0,
                 ["held"] = held,
                 ["heldCall"] = held ? current!.Endpoint : null,
+                ["heldClientPort"] = held ? current!.ClientPort : null,
                 ["remaining"] = remaining,
             };
         }
@@ -88,7 +92,7 @@ public sealed class SandboxHold
         {
             if (remaining > 0 && --remaining == 0)
             {
-                current = ticket = new Ticket(endpoint);
+                current = ticket = new Ticket(endpoint, context.Connection.RemotePort);
             }
         }
         if (ticket is null)

@@ -208,6 +208,13 @@ public sealed class WorkerOptions
     public int JobWorkers { get; set; } = 2;
 
     /// <summary>
+    /// How long a job taken by a worker that died (killed, its machine lost) stays invisible before another worker
+    /// takes it again, on PostgreSQL. A live worker renews it every fifth of this while its job runs. It must outlast
+    /// <c>Sync:LeaseDuration</c>, or the job comes back while the dead worker's pair lease still holds and is skipped.
+    /// </summary>
+    public TimeSpan JobInvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// The recurring jobs by id (letters, digits and underscores: <c>ABMSYNC__Worker__Jobs__sync_all__Cron</c>). The
     /// defaults below are merged with configuration; an empty <c>Cron</c> switches a job off.
     /// </summary>
@@ -270,8 +277,8 @@ public sealed class ScheduledJob
     public bool Repair { get; set; } = true;
 
     /// <summary>
-    /// A sync of one pair split into this many jobs, each owning the records whose Salesforce id hashes to it, so that
-    /// several workers share one large pair.
+    /// A sync or reconcile of one pair split into this many jobs, each owning the records whose Salesforce id hashes to
+    /// it (a HubSpot record without one: its HubSpot id), so that several workers share one large pair.
     /// </summary>
     [Range(1, 64)]
     public int Partitions { get; set; } = 1;
@@ -309,6 +316,15 @@ internal sealed class WorkerOptionsValidator(Microsoft.Extensions.Configuration.
         if (configuration.GetSection("Reconcile").GetChildren().Any())
         {
             failures.Add("The Reconcile section is no longer read: set Worker:Jobs:reconcile:Cron, :Object and :Repair instead.");
+        }
+        var lease = Microsoft.Extensions.Configuration.ConfigurationBinder.Get<SyncOptions>(configuration.GetSection(SyncOptions.Section))?.LeaseDuration ?? new SyncOptions().LeaseDuration;
+        if (options.JobInvisibilityTimeout < TimeSpan.FromSeconds(30) || options.JobInvisibilityTimeout > TimeSpan.FromHours(24))
+        {
+            failures.Add($"Worker:JobInvisibilityTimeout must be 30 seconds to 24 hours, not {options.JobInvisibilityTimeout}.");
+        }
+        else if (options.JobInvisibilityTimeout <= lease)
+        {
+            failures.Add($"Worker:JobInvisibilityTimeout ({options.JobInvisibilityTimeout}) must be longer than Sync:LeaseDuration ({lease}): a dead worker's job would come back while its lease still holds, and be skipped.");
         }
         foreach (var (id, job) in options.Jobs)
         {
@@ -368,9 +384,9 @@ internal sealed class WorkerOptionsValidator(Microsoft.Extensions.Configuration.
         {
             yield return $"{key}:Partitions must be 1 to 64, not {job.Partitions}.";
         }
-        else if (job.Partitions > 1 && (job.Kind != JobKinds.Sync || job.Object == "all"))
+        else if (job.Partitions > 1 && (job.Kind is not (JobKinds.Sync or JobKinds.Reconcile) || job.Object == "all"))
         {
-            yield return $"{key}:Partitions splits a sync of one pair; a {job.Kind} job of {job.Object} runs whole.";
+            yield return $"{key}:Partitions splits a sync or reconcile of one pair; a {job.Kind} job of {job.Object} runs whole.";
         }
     }
 }

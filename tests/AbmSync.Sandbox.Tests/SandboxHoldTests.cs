@@ -23,6 +23,22 @@ public sealed class SandboxHoldTests
         DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotAccessToken) },
     };
 
+    /// <summary>A HubSpot client that notes the local port of every connection it opens.</summary>
+    static HttpClient PortNotingHubSpot(SandboxHost host, System.Collections.Concurrent.ConcurrentBag<int> ports) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(context.DnsEndPoint, ct);
+            ports.Add(((System.Net.IPEndPoint)socket.LocalEndPoint!).Port);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        },
+    })
+    {
+        BaseAddress = host.HubSpotUrl,
+        DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", SandboxCredentials.HubSpotAccessToken) },
+    };
+
     static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
 
     static async Task<JsonObject> Hold(HttpClient client) => JsonNode.Parse(await client.GetStringAsync("/_sandbox/hold"))!.AsObject();
@@ -78,11 +94,15 @@ public sealed class SandboxHoldTests
         }
         Assert.Equal(1, (await Hold(client))["remaining"]!.GetValue<int>());
 
-        var send = client.SendAsync(NewContact("held.one@example.com"));
+        var writerPorts = new System.Collections.Concurrent.ConcurrentBag<int>();
+        using var writer = PortNotingHubSpot(host, writerPorts);
+        var send = writer.SendAsync(NewContact("held.one@example.com"));
         var state = await UntilHeld(client);
         Assert.False(state["armed"]!.GetValue<bool>());
         Assert.Equal(0, state["remaining"]!.GetValue<int>());
         Assert.Equal("POST /crm/v3/objects/{objectType}", state["heldCall"]!.GetValue<string>());
+        // Which client's call is held: the port of the writer's connection, not the one polling the hold.
+        Assert.Contains(state["heldClientPort"]!.GetValue<int>(), writerPorts);
         // Applied and visible, but not answered.
         var applied = ContactByEmail(host, "held.one@example.com");
         Assert.NotNull(applied);
@@ -109,6 +129,7 @@ public sealed class SandboxHoldTests
         Assert.False(after["armed"]!.GetValue<bool>());
         Assert.False(after["held"]!.GetValue<bool>());
         Assert.Null(after["heldCall"]);
+        Assert.Null(after["heldClientPort"]);
         using var none = await client.PostAsync("/_sandbox/hold/release", null);
         Assert.Equal(409, (int)none.StatusCode);
     }

@@ -5,7 +5,11 @@ using System.Text.Json.Nodes;
 namespace AbmSync.Bench.Kill;
 
 /// <summary>What <c>GET /_sandbox/hold</c> answers: armed, whether a write call's response is being withheld, which call.</summary>
-public sealed record HoldState(bool Armed, bool Held, string? HeldCall, long? Remaining);
+public sealed record HoldState(bool Armed, bool Held, string? HeldCall, long? Remaining)
+{
+    /// <summary>The TCP port the held call came from (the process owning that socket made it); null when none is held.</summary>
+    public int? ClientPort { get; init; }
+}
 
 /// <summary>
 /// One sandbox (both emulators) as the kill harness drives it: its URLs, the environment a worker process needs
@@ -78,7 +82,10 @@ public sealed class KillWorld(string name, Uri salesforceUrl, Uri hubSpotUrl, IR
                 JsonValue v when v.TryGetValue<string>(out var s) => s,
                 var other => other.ToJsonString(),
             },
-            state["remaining"] is JsonValue r && r.TryGetValue<long>(out var remaining) ? remaining : null);
+            state["remaining"] is JsonValue r && r.TryGetValue<long>(out var remaining) ? remaining : null)
+        {
+            ClientPort = state["heldClientPort"] is JsonValue p && p.TryGetValue<int>(out var port) ? port : null,
+        };
     }
 
     public async Task DisarmHoldAsync(Api api, CancellationToken ct)

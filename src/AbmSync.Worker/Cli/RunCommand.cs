@@ -59,6 +59,7 @@ public static class RunCommand
         builder.Services.AddSingleton<DashboardUsers>();
         builder.Services.AddAbmSyncHealthChecks();
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var workerSettings = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         builder.Services.AddHangfire(c =>
         {
             c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -69,12 +70,15 @@ public static class RunCommand
                 // Jobs and our state in one database, shared by every worker. A killed worker's job comes back after
                 // minutes, not the default half hour: the sliding timeout is renewed while a job runs. Correctness never
                 // rests on Hangfire running a job once: runs take their pair's lease, checkpoint and write idempotently.
+                // Long polling (LISTEN/NOTIFY) starts an enqueued job, such as a partition, at once rather than at the
+                // next 15-second poll.
                 c.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(storage.ConnectionString), new PostgreSqlStorageOptions
                 {
                     SchemaName = "hangfire",
                     PrepareSchemaIfNecessary = true,
                     UseSlidingInvisibilityTimeout = true,
-                    InvisibilityTimeout = TimeSpan.FromMinutes(5),
+                    InvisibilityTimeout = workerSettings.JobInvisibilityTimeout,
+                    EnableLongPolling = true,
                 });
             }
             else
@@ -82,7 +86,6 @@ public static class RunCommand
                 c.UseInMemoryStorage(new InMemoryStorageOptions());
             }
         });
-        var workerSettings = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         builder.Services.AddHangfireServer(o =>
         {
             o.WorkerCount = workerSettings.JobWorkers;

@@ -40,14 +40,14 @@ internal sealed class RunsPage : IDashboardDispatcher
             .Append(".abandoned,.failed{color:#a00}.succeeded{color:#070}</style></head><body>")
             .Append("<p><a href=\"").Append(Encode(context.Request.PathBase + "/")).Append("\">← Hangfire dashboard</a></p>")
             .Append("<h1>AbmSync runs</h1><table><tr><th>run</th><th>object</th><th>mode</th><th>status</th><th>started</th><th>finished / last seen alive</th>")
-            .Append("<th>read</th><th>HubSpot written</th><th>Salesforce written</th><th>dead-lettered</th><th>API calls SF / HS</th><th>message</th></tr>");
+            .Append("<th>read</th><th>HubSpot written</th><th>Salesforce written</th><th>dead-lettered</th><th>API calls SF / HS</th><th>worker</th><th>message</th></tr>");
         foreach (var r in runs)
         {
             var when = r.FinishedAt is { } finished ? Time(finished) : r.LastSeenAlive is { } seen ? $"last seen alive {Time(seen)}" : "";
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{r.Id}</td><td>{Encode(r.Object)}</td><td>{Encode(r.Mode)}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td class=\"{Encode(r.Status)}\">{Encode(r.Status)}</td><td>{Time(r.StartedAt)}</td><td>{Encode(when)}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td>{r.RecordsRead}</td><td>{r.HubSpotRecordsWritten}</td><td>{r.SalesforceRecordsWritten}</td><td>{r.DeadLettered}</td>")
-                .Append(CultureInfo.InvariantCulture, $"<td>{r.SalesforceCalls} / {r.HubSpotCalls}{(r.EstimatedSalesforceCalls is { } es && r.EstimatedHubSpotCalls is { } eh ? $" (estimated {es} / {eh})" : "")}</td><td>{Encode(r.Message ?? "")}</td></tr>");
+                .Append(CultureInfo.InvariantCulture, $"<td>{r.SalesforceCalls} / {r.HubSpotCalls}{(r.EstimatedSalesforceCalls is { } es && r.EstimatedHubSpotCalls is { } eh ? $" (estimated {es} / {eh})" : "")}</td><td>{Encode(r.Worker ?? "")}</td><td>{Encode(r.Message ?? "")}</td></tr>");
         }
         html.Append("</table></body></html>");
         context.Response.ContentType = "text/html; charset=utf-8";

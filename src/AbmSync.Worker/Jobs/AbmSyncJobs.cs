@@ -54,7 +54,7 @@ public sealed partial class AbmSyncJobs(PairSequence pairs, Reconciler reconcile
             var index = i;
             jobs.Enqueue<AbmSyncJobs>(j => j.SyncAsync(objectName, full, index, partitions, CancellationToken.None));
         }
-        LogPartitioned(logger, objectName, partitions);
+        LogPartitioned(logger, "sync", objectName, partitions);
         return Task.CompletedTask;
     }
 
@@ -63,35 +63,60 @@ public sealed partial class AbmSyncJobs(PairSequence pairs, Reconciler reconcile
     // API allocation the scheduled syncs need.
     [AutomaticRetry(Attempts = 0)]
     [JobDisplayName("reconcile {0} (repair: {1})")]
-    public async Task ReconcileAsync(string objectName, bool repair, CancellationToken cancellationToken)
+    public Task ReconcileAsync(string objectName, bool repair, CancellationToken cancellationToken) =>
+        ReconcileAsync(objectName, repair, 0, 1, cancellationToken);
+
+    /// <summary>One partition's reconciliation: both sides read in full, this partition's findings reported and repaired.</summary>
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("reconcile {0} (repair: {1}, partition {2} of {3})")]
+    public async Task ReconcileAsync(string objectName, bool repair, int partition, int partitions, CancellationToken cancellationToken)
     {
         await store.MigrateAsync(cancellationToken);
+        var share = partitions <= 1 ? Partition.All : new Partition(partition, partitions);
         var objects = objectName == "all" ? ObjectPairs.All : [objectName];
         DriftReport final;
         if (repair)
         {
-            var outcome = await reconciler.RepairAsync(objects, cancellationToken);
-            LogReport(outcome.Before, "before repair");
+            var outcome = await reconciler.RepairAsync(objects, share, cancellationToken);
+            LogReport(outcome.Before, "before repair", share);
             foreach (var left in outcome.Left)
             {
                 LogLeft(logger, left.Object, left.Category, left.Id, left.Why);
             }
             final = outcome.After;
-            LogReport(final, "after repair");
+            LogReport(final, "after repair", share);
         }
         else
         {
-            final = await reconciler.ReportAsync(objects, cancellationToken);
-            LogReport(final, "report only");
+            final = await reconciler.ReportAsync(objects, share, cancellationToken);
+            LogReport(final, "report only", share);
         }
         foreach (var pair in final.Pairs)
         {
-            await store.SaveReconcileAsync(pair.Object, repair, DriftCategories.All.ToDictionary(c => c, pair.Count), time.GetUtcNow());
+            await store.SaveReconcileAsync(share.Key(pair.Object), repair, DriftCategories.All.ToDictionary(c => c, pair.Count), time.GetUtcNow());
         }
         if (!final.IsClean)
         {
             LogDrift(logger, string.Join(", ", DriftCategories.All.Where(c => final.Count(c) > 0).Select(c => $"{c} {final.Count(c)}")));
         }
+    }
+
+    /// <summary>
+    /// A reconcile of one large pair split into partition jobs for any worker to take. Each partition still reads
+    /// both sides in full (findings need the whole of the other side), so partitions buy parallel comparison and
+    /// repair writes, at the price of the reads once per partition.
+    /// </summary>
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("reconcile {0} in {2} partitions (repair: {1})")]
+    public Task ReconcilePartitionsAsync(string objectName, bool repair, int partitions)
+    {
+        for (var i = 0; i < partitions; i++)
+        {
+            var index = i;
+            jobs.Enqueue<AbmSyncJobs>(j => j.ReconcileAsync(objectName, repair, index, partitions, CancellationToken.None));
+        }
+        LogPartitioned(logger, "reconcile", objectName, partitions);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -135,11 +160,11 @@ public sealed partial class AbmSyncJobs(PairSequence pairs, Reconciler reconcile
         LogScorecard(logger, file);
     }
 
-    void LogReport(DriftReport report, string stage)
+    void LogReport(DriftReport report, string stage, Partition share)
     {
         foreach (var pair in report.Pairs)
         {
-            LogPair(logger, pair.Object, stage, string.Join(", ", DriftCategories.All.Select(c => $"{c} {pair.Count(c)}")));
+            LogPair(logger, share.Key(pair.Object), stage, string.Join(", ", DriftCategories.All.Select(c => $"{c} {pair.Count(c)}")));
         }
         LogCalls(logger, stage, report.SalesforceCalls, report.HubSpotCalls);
     }
@@ -150,8 +175,8 @@ public sealed partial class AbmSyncJobs(PairSequence pairs, Reconciler reconcile
     [LoggerMessage(Level = LogLevel.Information, Message = "Sync {Object} run {RunId} {Status}: read {Read}, HubSpot writes {HubSpot}, Salesforce writes {Salesforce}, dead-lettered {DeadLettered}")]
     static partial void LogDone(ILogger logger, string @object, long runId, string status, int read, int hubSpot, int salesforce, int deadLettered);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sync {Object} queued as {Partitions} partition jobs")]
-    static partial void LogPartitioned(ILogger logger, string @object, int partitions);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {Object} queued as {Partitions} partition jobs")]
+    static partial void LogPartitioned(ILogger logger, string kind, string @object, int partitions);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "ABM scorecard written to {File}")]
     static partial void LogScorecard(ILogger logger, string file);

@@ -33,6 +33,9 @@ public sealed partial class JobSchedule(IRecurringJobManager recurring, JobStora
                 case JobKinds.Sync:
                     recurring.AddOrUpdate<AbmSyncJobs>(id, j => j.SyncAsync(objectName, full, 0, 1, CancellationToken.None), job.Cron, options);
                     break;
+                case JobKinds.Reconcile when partitions > 1:
+                    recurring.AddOrUpdate<AbmSyncJobs>(id, j => j.ReconcilePartitionsAsync(objectName, repair, partitions), job.Cron, options);
+                    break;
                 case JobKinds.Reconcile:
                     recurring.AddOrUpdate<AbmSyncJobs>(id, j => j.ReconcileAsync(objectName, repair, CancellationToken.None), job.Cron, options);
                     break;

@@ -109,6 +109,9 @@ public sealed record SyncRun(
     /// <summary>What the run expected to spend before it started (the last run of its object), beside what it spent.</summary>
     public long? EstimatedSalesforceCalls { get; init; }
     public long? EstimatedHubSpotCalls { get; init; }
+
+    /// <summary>The process that ran it (host/pid); null for runs from before the run log kept it.</summary>
+    public string? Worker { get; init; }
 }
 
 /// <summary>Everything one page of a run changes in the state store, committed in one transaction.</summary>

@@ -276,12 +276,15 @@ public sealed partial class StateStore(string provider, string connectionString,
 
     // ---- runs ----
 
+    /// <summary>This process, as the run log names it: host/pid.</summary>
+    public static string Worker { get; } = $"{Environment.MachineName}/{Environment.ProcessId}";
+
     public async Task<long> StartRunAsync(string objectName, string direction, string mode)
     {
         await using var connection = Open();
         return await connection.ExecuteScalarAsync<long>(
-            "INSERT INTO sync_run (object, direction, mode, started_at, status, heartbeat_at) VALUES (@objectName, @direction, @mode, @now, 'running', @now) RETURNING id",
-            new { objectName, direction, mode, now = Now() });
+            "INSERT INTO sync_run (object, direction, mode, started_at, status, heartbeat_at, worker) VALUES (@objectName, @direction, @mode, @now, 'running', @now, @worker) RETURNING id",
+            new { objectName, direction, mode, now = Now(), worker = Worker });
     }
 
     /// <summary>When the first real (not dry) run of an object started, if one did: what existed before it is not new.</summary>
@@ -341,6 +344,7 @@ public sealed partial class StateStore(string provider, string connectionString,
             {
                 EstimatedSalesforceCalls = r.estimated_salesforce_calls is null ? null : Long(r.estimated_salesforce_calls),
                 EstimatedHubSpotCalls = r.estimated_hubspot_calls is null ? null : Long(r.estimated_hubspot_calls),
+                Worker = (string?)r.worker,
             };
         })];    }
 

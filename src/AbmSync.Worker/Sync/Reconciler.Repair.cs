@@ -11,15 +11,18 @@ namespace AbmSync.Worker.Sync;
 /// </summary>
 public sealed partial class Reconciler
 {
-    public async Task<RepairOutcome> RepairAsync(IReadOnlyList<string> objects, CancellationToken ct)
+    public Task<RepairOutcome> RepairAsync(IReadOnlyList<string> objects, CancellationToken ct) => RepairAsync(objects, Partition.All, ct);
+
+    /// <summary>A repair of one partition: its findings, healed by a sync run of the same partition (its lease, its cursors).</summary>
+    public async Task<RepairOutcome> RepairAsync(IReadOnlyList<string> objects, Partition share, CancellationToken ct)
     {
-        var before = await ReportAsync(objects, ct);
+        var before = await ReportAsync(objects, share, ct);
         var repairs = new List<PairRepair>();
         foreach (var drift in before.Pairs)
         {
-            repairs.Add(await RepairPairAsync(drift, ct));
+            repairs.Add(await RepairPairAsync(drift, share, ct));
         }
-        var after = await ReportAsync(objects, ct);
+        var after = await ReportAsync(objects, share, ct);
         var still = after.Pairs.SelectMany(p => p.Items).Select(i => (i.Object, i.Category, i.Id)).ToHashSet();
         var left = new List<LeftItem>();
         var repaired = DriftCategories.All.ToDictionary(c => c, _ => 0, StringComparer.Ordinal);
@@ -50,7 +53,7 @@ public sealed partial class Reconciler
         return new RepairOutcome(before, repairs, after, left) { Repaired = repaired };
     }
 
-    async Task<PairRepair> RepairPairAsync(PairDrift drift, CancellationToken ct)
+    async Task<PairRepair> RepairPairAsync(PairDrift drift, Partition share, CancellationToken ct)
     {
         var pair = ObjectPairs.For(drift.Object, configuration);
         var acting = drift.Items.Where(i => i.Leave is null).ToList();
@@ -65,7 +68,7 @@ public sealed partial class Reconciler
         {
             // An ordinary run of the pair, incremental from its cursors, with these records read again whatever the
             // cursors say: it takes the pair's lease, so it never races a scheduled sync, and the run log has it.
-            run = await runner.RunAsync(pair, new SyncRequest(Object: pair.Name) { ReRead = reRead }, ct);
+            run = await runner.RunAsync(pair, new SyncRequest(Object: pair.Name) { ReRead = reRead, Partition = share }, ct);
         }
         return new PairRepair(pair.Name, reRead.Count, tombstoned, run);
     }

@@ -28,7 +28,14 @@ public sealed partial class Reconciler(
     TimeProvider time)
 {
     /// <summary>The report over the named pairs (in <see cref="ObjectPairs.All"/> order for <c>all</c>).</summary>
-    public async Task<DriftReport> ReportAsync(IReadOnlyList<string> objects, CancellationToken ct)
+    public Task<DriftReport> ReportAsync(IReadOnlyList<string> objects, CancellationToken ct) => ReportAsync(objects, Partition.All, ct);
+
+    /// <summary>
+    /// The report of one partition's records. Both sides are still read in full: a record is missing, orphaned or a
+    /// duplicate only against everything the other side holds. What splits is the comparison's findings and, in a
+    /// repair, the writes (by the same key a sync's partition takes: the Salesforce id, else the HubSpot key).
+    /// </summary>
+    public async Task<DriftReport> ReportAsync(IReadOnlyList<string> objects, Partition share, CancellationToken ct)
     {
         using var salesforceScope = salesforceCalls.BeginScope();
         using var hubSpotScope = hubSpotCalls.BeginScope();
@@ -37,7 +44,7 @@ public sealed partial class Reconciler(
         var pairs = new List<PairDrift>();
         foreach (var name in objects)
         {
-            pairs.Add(await ScanAsync(ObjectPairs.For(name, configuration), listings, ct));
+            pairs.Add(InPartition(await ScanAsync(ObjectPairs.For(name, configuration), listings, ct), share));
         }
         return new DriftReport(pairs, salesforceScope.Calls, hubSpotScope.Calls);
     }
@@ -124,6 +131,12 @@ public sealed partial class Reconciler(
         listings[pair.HubSpotObject] = listed;
         return listed;
     }
+
+    static PairDrift InPartition(PairDrift drift, Partition share) => share.IsAll ? drift : drift with
+    {
+        Items = [.. drift.Items.Where(i => share.Contains(i.SalesforceId ?? (i.HubSpotId is { } h ? HubSpotKey.For(h) : i.Id)))],
+        Tombstoned = [.. drift.Tombstoned.Where(t => share.Contains(t.Category == DriftCategories.MissingInSalesforce ? HubSpotKey.For(t.Id) : t.Id))],
+    };
 
     /// <summary>What one pair's scan gathers.</summary>
     sealed class Scan(ObjectPair pair, PlanContext context)

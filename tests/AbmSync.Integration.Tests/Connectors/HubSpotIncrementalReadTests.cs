@@ -54,4 +54,45 @@ public class HubSpotIncrementalReadTests
         var searches = provider.GetRequiredService<HubSpotCallCounter>().Snapshot().Calls;
         Assert.True(searches <= contacts.Count / 200 * 1.1, $"{searches} searches for {contacts.Count} contacts ({sameInstant} in one instant)");
     }
+
+    /// <summary>
+    /// Found by the scale-out test: two workers' partitions read the same contacts while the other writes them. Search's
+    /// paging token is an offset into the live result, so every record touched behind the reader moved to the end and
+    /// the next page skipped one record it never saw again. A reader whose every page is a new search from the last
+    /// timestamp (keyset) delivers every record that was there when it started, whatever is written meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task ReadModified_WhileAnotherWriterTouchesRecordsAlreadyRead_SkipsNone()
+    {
+        await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 300, Seed = 19, HubSpotRate = "5000/10s" });
+        using var http = new HttpClient();
+        var export = JsonNode.Parse(await http.GetStringAsync(new Uri(sandbox.HubSpotUrl, "/_sandbox/export")))!;
+        var contacts = export["contacts"]!.AsArray().Where(c => c!["archived"]?.GetValue<bool>() != true).Select(c => (string)c!["id"]!).ToHashSet(StringComparer.Ordinal);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["HubSpot:BaseUrl"] = sandbox.HubSpotUrl.GetLeftPart(UriPartial.Authority),
+            ["HubSpot:AccessToken"] = SandboxCredentials.HubSpotAccessToken,
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddHubSpotConnector();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<HubSpotClient>();
+        var until = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        var read = new HashSet<string>(StringComparer.Ordinal);
+        var touched = 0;
+        await foreach (var page in client.ReadModifiedAsync("contacts", ["email"], DateTimeOffset.UnixEpoch, until, pageSize: 50))
+        {
+            read.UnionWith(page.Records.Select(r => r.Id));
+            // Another writer touches half of what this page delivered: they move past `until`, out of the read.
+            foreach (var record in page.Records.Where((_, i) => i % 2 == 0))
+            {
+                await sandbox.EditAsMarketerAsync("contacts", record.Id, new Dictionary<string, string> { ["jobtitle"] = $"Touched {touched++}" });
+            }
+        }
+
+        Assert.True(touched > 100, $"only {touched} records were touched behind the reader");
+        var skipped = contacts.Where(id => !read.Contains(id)).ToList();
+        Assert.True(skipped.Count == 0, $"{skipped.Count} of {contacts.Count} contacts never read, such as {string.Join(", ", skipped.Take(5))}");
+    }
 }

@@ -136,6 +136,17 @@ public class ReconcileTests
         Assert.Equal([Id(owned)], report.Examples(DriftCategories.OwnerMismatch));
         Assert.False(report.IsClean);
 
+        // In partitions (reconcile jobs split across workers) the findings split, each once: together they are the whole.
+        var shares = new List<DriftReport>();
+        for (var i = 0; i < 3; i++)
+        {
+            shares.Add(await reconciler.ReportAsync(ObjectPairs.All, new Partition(i, 3), CancellationToken.None));
+        }
+        static IEnumerable<string> Findings(DriftReport r) => r.Pairs.SelectMany(p => p.Items.Select(i => $"{i.Object} {i.Category} {i.Id}"));
+        var split = shares.SelectMany(Findings).ToList();
+        Assert.Equal(Findings(report).Order(StringComparer.Ordinal), split.Order(StringComparer.Ordinal));
+        Assert.True(shares.Count(s => Findings(s).Any()) >= 2, "every finding fell in one partition: the split is not a split");
+
         var outcome = await reconciler.RepairAsync(ObjectPairs.All, CancellationToken.None);
 
         var after = outcome.After;

@@ -244,7 +244,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public async Task Report_PostgresNotListening_OneLineExit1()
     {
-        var port = FreePort();
+        var port = CliProcess.FreePort();
         var (exit, error, _) = await RunAsync(Environment(
             ("ABMSYNC__Storage__Provider", "Postgres"),
             ("ABMSYNC__Storage__ConnectionString", $"Host=127.0.0.1;Port={port};Username=abmsync;Password=a-db-password-that-must-not-leak;Database=abmsync;Timeout=3")), "report");
@@ -306,7 +306,7 @@ public sealed class BadInputTests : IDisposable
         Assert.Matches(@"run 1 accounts incremental abandoned \(its process stopped; last seen alive \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\)", output);
 
         // The dashboard's runs page says the same.
-        var port = FreePort();
+        var port = CliProcess.FreePort();
         environment["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}";
         environment["ABMSYNC__Worker__Jobs__sync_all__Cron"] = "";
         DashboardLogins.AddTo(environment);
@@ -329,10 +329,4 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

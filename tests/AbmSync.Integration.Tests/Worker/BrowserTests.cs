@@ -54,7 +54,7 @@ public sealed class BrowserWorkerFixture : IAsyncLifetime
         // Enough accounts that the scorecard has accounts in every tier, Tier 1 included.
         sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 60, Seed = 5 });
         directory = Directory.CreateTempSubdirectory("abmsync-browser-");
-        var port = FreePort();
+        var port = CliProcess.FreePort();
         Root = $"http://127.0.0.1:{port}";
         var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment)
         {
@@ -147,12 +147,6 @@ public sealed class BrowserWorkerFixture : IAsyncLifetime
         directory?.Delete(recursive: true);
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>

@@ -21,6 +21,14 @@ public sealed class CliProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>A loopback port nobody listens on now, for a worker's dashboard.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public static CliProcess Start(IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")

@@ -142,7 +142,7 @@ public class CliTests
     {
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 60, Seed = 5 });
         var directory = Directory.CreateTempSubdirectory("abmsync-run-");
-        var port = FreePort();
+        var port = CliProcess.FreePort();
         var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment);
         environment["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}";
         DashboardLogins.QuietJobs(environment);
@@ -217,7 +217,7 @@ public class CliTests
         await using var database = await PostgresDatabase.CreateAsync();
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 20, Seed = 5 });
         var directory = Directory.CreateTempSubdirectory("abmsync-run-pg-");
-        var port = FreePort();
+        var port = CliProcess.FreePort();
         var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment);
         environment["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}";
         environment["ABMSYNC__Storage__Provider"] = "Postgres";
@@ -279,12 +279,6 @@ public class CliTests
         }
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     static IEnumerable<IPAddress> OtherAddresses() =>
         NetworkInterface.GetAllNetworkInterfaces()

@@ -17,7 +17,7 @@ public sealed partial class DashboardSecurityTests
     {
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 5, Seed = 5 });
         var directory = Directory.CreateTempSubdirectory("abmsync-dashboard-");
-        var port = FreePort();
+        var port = CliProcess.FreePort();
         var root = $"http://127.0.0.1:{port}";
         var environment = DashboardLogins.QuietWorker(sandbox, root);
         try
@@ -111,7 +111,7 @@ public sealed partial class DashboardSecurityTests
     {
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 5, Seed = 5 });
         var directory = Directory.CreateTempSubdirectory("abmsync-dashboard-auth-");
-        var port = FreePort();
+        var port = CliProcess.FreePort();
         var root = $"http://127.0.0.1:{port}";
         var environment = DashboardLogins.QuietWorker(sandbox, root);
         try
@@ -214,10 +214,4 @@ public sealed partial class DashboardSecurityTests
     [GeneratedRegex("name=\"csrf-token\" content=\"([^\"]+)\"")]
     private static partial Regex CsrfToken();
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -14,7 +14,7 @@ public sealed class HealthTests
     {
         await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { Accounts = 5, Seed = 5 });
         var directory = Directory.CreateTempSubdirectory("abmsync-health-");
-        var port = FreePort();
+        var port = CliProcess.FreePort();
         var environment = new Dictionary<string, string>(sandbox.WorkerEnvironment)
         {
             ["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}",
@@ -121,10 +121,4 @@ public sealed class HealthTests
         }
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -75,7 +75,7 @@ public sealed partial class SecretsTests(ITestOutputHelper output)
             places.AddRange(deadLetters.Select((row, i) => ($"dead letter {i}", row)));
 
             // The worker, its jobs and its pages, after a scheduled run.
-            var port = FreePort();
+            var port = CliProcess.FreePort();
             var run = new Dictionary<string, string>(environment) { ["ABMSYNC__Worker__DashboardUrl"] = $"http://127.0.0.1:{port}" };
             DashboardLogins.QuietJobs(run);
             DashboardLogins.AddTo(run);
@@ -159,11 +159,4 @@ public sealed partial class SecretsTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"/hangfire/jobs/details/\d+")]
     private static partial Regex JobLink();
-
-    static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -192,9 +192,16 @@ public class SettingsTests
             ["Worker:Jobs:contacts_big:Object"] = "contacts",
             ["Worker:Jobs:contacts_big:Cron"] = "*/15 * * * *",
             ["Worker:Jobs:contacts_big:Partitions"] = "4",
+            ["Worker:Jobs:reconcile_accounts:Kind"] = "reconcile",
+            ["Worker:Jobs:reconcile_accounts:Object"] = "accounts",
+            ["Worker:Jobs:reconcile_accounts:Cron"] = "0 4 * * 0",
+            ["Worker:Jobs:reconcile_accounts:Partitions"] = "8",
+            ["Worker:JobInvisibilityTimeout"] = "00:10:00",
         });
 
-        Assert.Equal(["contacts_big", "reconcile", "retry_dead_letters", "sync_all", "weekly_report"], worker.Jobs.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(TimeSpan.FromMinutes(10), worker.JobInvisibilityTimeout);
+        Assert.Equal((JobKinds.Reconcile, 8), (worker.Jobs["reconcile_accounts"].Kind, worker.Jobs["reconcile_accounts"].Partitions));
+        Assert.Equal(["contacts_big", "reconcile", "reconcile_accounts", "retry_dead_letters", "sync_all", "weekly_report"], worker.Jobs.Keys.Order(StringComparer.Ordinal).ToArray());
         Assert.Equal("", worker.Jobs["sync_all"].Cron);
         Assert.Equal("0 3 * * *", worker.Jobs["reconcile"].Cron);
         Assert.Equal("America/New_York", worker.Jobs["reconcile"].TimeZone);
@@ -207,7 +214,9 @@ public class SettingsTests
     [InlineData("Worker:Jobs:x:Object", "accountz", "Worker:Jobs:x:Object must be one of")]
     [InlineData("Worker:Jobs:x:Cron", "every day", "Worker:Jobs:x:Cron must be a cron expression of five fields")]
     [InlineData("Worker:Jobs:x:TimeZone", "Mars/Olympus", "Worker:Jobs:x:TimeZone must be a time zone id")]
-    [InlineData("Worker:Jobs:x:Partitions", "4", "Worker:Jobs:x:Partitions splits a sync of one pair")]
+    [InlineData("Worker:Jobs:x:Partitions", "4", "Worker:Jobs:x:Partitions splits a sync or reconcile of one pair")]
+    [InlineData("Worker:JobInvisibilityTimeout", "00:00:10", "Worker:JobInvisibilityTimeout must be 30 seconds to 24 hours")]
+    [InlineData("Worker:JobInvisibilityTimeout", "00:01:00", "must be longer than Sync:LeaseDuration (00:02:00)")]
     [InlineData("Worker:Jobs:bad-id:Cron", "0 1 * * *", "a job id is letters, digits and underscores")]
     [InlineData("Worker:SyncAccountsCron", "*/5 * * * *", "Worker:SyncAccountsCron is no longer read: set Worker:Jobs:<id>:Cron")]
     [InlineData("Reconcile:Cron", "0 3 * * *", "The Reconcile section is no longer read")]

@@ -39,6 +39,9 @@ public sealed partial class TerminalOutputTests
             using var document = System.Text.Json.JsonDocument.Parse(json);
             Assert.Equal("accounts", document.RootElement[0].GetProperty("object").GetString());
             Assert.Equal("succeeded", document.RootElement[0].GetProperty("status").GetString());
+            // What the run wrote, for scripts: the second run after the first has nothing left to create.
+            Assert.Equal(0, document.RootElement[0].GetProperty("hubSpotCreated").GetInt32());
+            Assert.Equal(System.Text.Json.JsonValueKind.Number, document.RootElement[0].GetProperty("salesforceUpdated").ValueKind);
         }
         finally
         {
