@@ -67,7 +67,8 @@ public static class AdminCommands
             var missing = new List<string>();
             foreach (var (sObject, fields) in AbmFields.SalesforceFields)
             {
-                var gaps = SchemaGuard.MissingSalesforceFields(await salesforce.DescribeAsync(sObject, ct));
+                var described = await Terminal.WithStatusAsync(output, false, $"Describing Salesforce's {sObject}…", () => salesforce.DescribeAsync(sObject, ct));
+                var gaps = SchemaGuard.MissingSalesforceFields(described);
                 output.WriteLine(gaps.Count == 0
                     ? $"Salesforce {sObject}: all {fields.Count} ABM fields are there."
                     : $"Salesforce {sObject}: {gaps.Count} of {fields.Count} ABM fields missing.");
@@ -337,7 +338,19 @@ public static class AdminCommands
         {
             var rulesDiff = new RulesDiff(host.Services.GetRequiredService<StateStore>(), host.Services.GetRequiredService<SyncConfiguration>(),
                 host.Services.GetRequiredService<TimeProvider>());
-            foreach (var line in await rulesDiff.CompareAsync(parse.GetValue(proposed)!, Math.Max(0, parse.GetValue(examples))))
+            var lines = await rulesDiff.CompareAsync(parse.GetValue(proposed)!, Math.Max(0, parse.GetValue(examples)));
+            var (start, count) = Terminal.IsInteractive(output) && rulesDiff.Transitions.Count > 0 ? rulesDiff.TransitionLines : (lines.Count, 0);
+            foreach (var line in lines.Take(start))
+            {
+                output.WriteLine(line);
+            }
+            if (count > 0)
+            {
+                // On a terminal the transitions read as a table: a rules change reviewed like a code change.
+                Terminal.Table("Tier transitions", ["from", "to", "accounts", "examples"],
+                    rulesDiff.Transitions.Select(t => (IReadOnlyList<string>)[t.From, t.To, t.Count.ToString("N0", CultureInfo.InvariantCulture), t.Examples]));
+            }
+            foreach (var line in lines.Skip(start + count))
             {
                 output.WriteLine(line);
             }

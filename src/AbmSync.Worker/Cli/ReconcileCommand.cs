@@ -68,6 +68,10 @@ public static class ReconcileCommand
                 {
                     output.WriteLine(JsonSerializer.Serialize(final.ToJson(), Json));
                 }
+                else if (Terminal.IsInteractive(output))
+                {
+                    DriftTable(final);
+                }
                 else
                 {
                     PrintReport(output, final, "");
@@ -77,6 +81,22 @@ public static class ReconcileCommand
             return final.IsClean ? ExitCodes.Success : DriftFound;
         }));
         return command;
+    }
+
+    /// <summary>On a terminal: one row per pair and category that has drift, with its examples; then the calls.</summary>
+    static void DriftTable(DriftReport report)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Terminal.Table("Drift (" + string.Join("; ", report.Pairs.Select(p => string.Create(inv, $"{p.Object}: {p.SalesforceRead:N0} Salesforce, {p.HubSpotRead:N0} HubSpot read"))) + ")",
+            ["pair", "category", "count", "examples"],
+            report.Pairs.SelectMany(pair => DriftCategories.All.Select(category =>
+            {
+                var ids = pair.Items.Where(i => i.Category == category).Select(i => i.Id).ToList();
+                return (IReadOnlyList<string>)[pair.Object, category, ids.Count.ToString("N0", inv),
+                    string.Join(", ", ids.Take(DriftReport.MaxExamples)) + (ids.Count > DriftReport.MaxExamples ? ", …" : "")];
+            })));
+        Console.Out.WriteLine(string.Create(inv, $"API calls: Salesforce {report.SalesforceCalls}, HubSpot {report.HubSpotCalls}"));
+        Console.Out.WriteLine(report.IsClean ? "No drift." : "Drift found.");
     }
 
     public static void PrintReport(TextWriter output, DriftReport report, string title)

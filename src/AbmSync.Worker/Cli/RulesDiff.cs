@@ -21,6 +21,14 @@ public sealed class RulesDiff(StateStore store, SyncConfiguration current, TimeP
     /// <summary>Everything a rules file decides over the snapshot.</summary>
     public sealed record Outcome(IReadOnlyDictionary<string, AccountOutcome> Accounts, IReadOnlyDictionary<string, AccountMatch> Leads);
 
+    /// <summary>One tier transition of the last comparison, with its examples: what a terminal shows as a table.</summary>
+    public sealed record TierTransition(string From, string To, int Count, string Examples);
+
+    /// <summary>The last comparison's tier transitions, and where their lines are in its output (start, count).</summary>
+    public IReadOnlyList<TierTransition> Transitions { get; private set; } = [];
+
+    public (int Start, int Count) TransitionLines { get; private set; }
+
     public async Task<IReadOnlyList<string>> CompareAsync(string proposedPath, int examples = 3)
     {
         var proposed = current.WithRules(proposedPath);
@@ -73,9 +81,11 @@ public sealed class RulesDiff(StateStore store, SyncConfiguration current, TimeP
             .GroupBy(id => (From: before.Accounts[id].Tier, To: after.Accounts[id].Tier))
             .OrderBy(g => g.Key.From ?? "~", StringComparer.Ordinal).ThenBy(g => g.Key.To ?? "~", StringComparer.Ordinal).ToList();
         lines.Add(string.Create(inv, $"Tiers: {moves.Sum(g => g.Count())} of {ids.Count} accounts change tier"));
-        foreach (var move in moves)
+        TransitionLines = (lines.Count, moves.Count);
+        Transitions = [.. moves.Select(m => new TierTransition(Tier(m.Key.From), Tier(m.Key.To), m.Count(), string.Join("; ", m.Take(examples).Select(Account))))];
+        foreach (var move in Transitions)
         {
-            lines.Add(string.Create(inv, $"  {Tier(move.Key.From)} → {Tier(move.Key.To)}: {move.Count()}  e.g. {string.Join("; ", move.Take(examples).Select(Account))}"));
+            lines.Add(string.Create(inv, $"  {move.From} → {move.To}: {move.Count}  e.g. {move.Examples}"));
         }
         foreach (var (label, pick) in new (string, Func<AccountOutcome, string?>)[] { ("Owners", o => o.Owner), ("SDRs", o => o.Sdr), ("Marketers", o => o.Marketer) })
         {

@@ -126,7 +126,13 @@ public static class SyncCommands
         }
         foreach (var summary in summaries)
         {
-            if (!json)
+            if (interactive && dryRun)
+            {
+                // A person reads the plan as a table; the run's summary lines follow it.
+                Terminal.PlanTable(summary);
+                SummaryPrinter.PrintRun(output, summary, dryRun: false);
+            }
+            else if (!json)
             {
                 SummaryPrinter.PrintRun(output, summary, dryRun);
             }

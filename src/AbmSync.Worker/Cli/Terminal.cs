@@ -85,6 +85,42 @@ internal static class Terminal
         AnsiConsole.Write(table);
     }
 
+    /// <summary>
+    /// A dry run's records, one row per change: the record (both ids), where it goes, the field and the value, then
+    /// the conflict decisions and corrections. Long rather than wide, so that it reads on an 80-column terminal.
+    /// </summary>
+    public static void PlanTable(SyncSummary s)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{s.Object}: {s.Plans.Count} records would change (nothing written)"));
+        // An id broken over two lines cannot be pasted into a search box: the record stays whole, the values wrap.
+        table.AddColumn(new TableColumn("record").NoWrap());
+        table.AddColumn(new TableColumn("to").NoWrap());
+        table.AddColumn("field");
+        table.AddColumn("value");
+        foreach (var p in s.Plans)
+        {
+            var record = $"{p.SalesforceId ?? "(new)"} ↔ {p.HubSpotId ?? "(new)"}";
+            var rows = new List<string[]>();
+            if (p.Link != "None")
+            {
+                rows.Add(["link", "", p.Link]);
+            }
+            if (p.TierFrom is not null || p.TierTo is not null)
+            {
+                rows.Add(["tier", "", $"{p.TierFrom ?? "none"} → {p.TierTo ?? "none"}"]);
+            }
+            rows.AddRange(p.SalesforceWrites.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => new[] { "Salesforce", w.Key, w.Value ?? "(clear)" }));
+            rows.AddRange(p.HubSpotWrites.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => new[] { "HubSpot", w.Key, w.Value ?? "(clear)" }));
+            rows.AddRange(p.Conflicts.Select(c => new[] { "conflict", $"{c.SalesforceField}/{c.HubSpotField}", $"{c.Winner} wins ({c.Reason})" }));
+            rows.AddRange(p.Corrections.Select(c => new[] { "put back", $"{c.Side} {c.Field}", c.PutBack ?? "(blank)" }));
+            for (var i = 0; i < rows.Count; i++)
+            {
+                table.AddRow([Markup.Escape(i == 0 ? record : ""), .. rows[i].Select(Markup.Escape)]);
+            }
+        }
+        AnsiConsole.Write(table);
+    }
+
     /// <summary>A table of rows under column names; every cell is text, escaped.</summary>
     public static void Table(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
     {
