@@ -46,7 +46,11 @@ public static class LinkStatuses
 
 public sealed record SyncCursor(DateTimeOffset ModifiedAt, string RecordId);
 
-public sealed record WrittenValues(IReadOnlyDictionary<string, string> Values, string Hash);
+public sealed record WrittenValues(IReadOnlyDictionary<string, string> Values, string Hash)
+{
+    /// <summary>When the run that wrote them committed; null where not read back.</summary>
+    public DateTimeOffset? WrittenAt { get; init; }
+}
 
 /// <summary>
 /// A record that failed to sync on one side. <see cref="Payload"/> is what we tried to write there (field → value);

@@ -85,12 +85,12 @@ public sealed partial class StateStore
         await using var connection = Open();
         foreach (var chunk in recordIds.Chunk(500))
         {
-            var rows = await connection.QueryAsync<(string RecordId, string Json, string Hash)>(
-                $"SELECT record_id, values_json, hash FROM written_values WHERE object = @objectName AND side = @side AND {InList("record_id", "chunk")}",
+            var rows = await connection.QueryAsync<(string RecordId, string Json, string Hash, string WrittenAt)>(
+                $"SELECT record_id, values_json, hash, written_at FROM written_values WHERE object = @objectName AND side = @side AND {InList("record_id", "chunk")}",
                 new { objectName, side, chunk });
             foreach (var r in rows)
             {
-                written[r.RecordId] = new WrittenValues(JsonSerializer.Deserialize<Dictionary<string, string>>(r.Json)!, r.Hash);
+                written[r.RecordId] = new WrittenValues(JsonSerializer.Deserialize<Dictionary<string, string>>(r.Json)!, r.Hash) { WrittenAt = ParseOrNull(r.WrittenAt) };
             }
         }
         return written;

@@ -82,9 +82,18 @@ public sealed partial class SyncRunner
         var hubSpotBaselines = await store.GetWrittenAsync(pair.Name, Side.HubSpot, ids);
         foreach (var item in items)
         {
-            item.Baselines = new FieldBaselines(
-                Baseline(salesforceBaselines.GetValueOrDefault(item.SalesforceId ?? "")),
-                Baseline(hubSpotBaselines.GetValueOrDefault(item.SalesforceId ?? "")));
+            var salesforceBaseline = salesforceBaselines.GetValueOrDefault(item.SalesforceId ?? "");
+            var hubSpotBaseline = hubSpotBaselines.GetValueOrDefault(item.SalesforceId ?? "");
+            item.Baselines = new FieldBaselines(Baseline(salesforceBaseline), Baseline(hubSpotBaseline));
+            if (!run.Request.Partition.IsAll && item.Link is not null && !item.SalesforceDeleted && !item.HubSpotDeleted
+                && (salesforceBaseline?.WrittenAt > run.StartedAt || hubSpotBaseline?.WrittenAt > run.StartedAt))
+            {
+                // Another partition's run wrote this pair after this run began (it created the Salesforce twin of a
+                // HubSpot record that hashed there): the copies read at the start may predate that write. Planned from
+                // them, the pair would be written again. Both sides are read afresh, by id, against the new baselines.
+                item.Salesforce = null;
+                item.HubSpot = null;
+            }
         }
         await ReadTwinsAsync(run, items, ct);
         await SettleHubSpotMergesAsync(run, items, page);
