@@ -371,20 +371,49 @@ public sealed partial class StateStore(string provider, string connectionString,
         var now = time.GetUtcNow();
         var (nowSql, expiresSql, collate) = IsPostgres ? (PostgresNow, PostgresExpires, " COLLATE \"C\"") : ("@now", "@expires", "");
         await using var connection = Open();
+        // The check for an overlapping lease and the take are one step per pair: SQLite's transaction takes the write
+        // lock at BEGIN IMMEDIATE, PostgreSQL's an advisory lock on the pair's name.
+        await using var transaction = await connection.BeginTransactionAsync();
+        var pair = objectName.Split('#')[0];
+        if (IsPostgres)
+        {
+            await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext(@pair))", new { pair }, transaction);
+        }
+        // A whole-pair run and a partition run of the same pair write the same records, as do partitions of different
+        // counts: only partitions of one count are disjoint. A live lease of such an overlapping scope holds this one off.
+        var live = await connection.QueryAsync<(string Object, string Holder, string ExpiresAt)>($"""
+            SELECT object, holder, expires_at FROM run_lease
+            WHERE direction = @direction AND object <> @objectName AND (object = @pair OR object LIKE @pairPartitions)
+              AND holder <> @holder AND expires_at{collate} >= {nowSql}
+            """, new { direction, objectName, pair, pairPartitions = pair + "#%", holder, now = Text(now) }, transaction);
+        var overlapping = live.Where(l => !SameCount(l.Object, objectName) && l.Holder != deadHolder && !Sync.RunLease.IsDeadLocalHolder(l.Holder)).ToList();
+        if (overlapping.Count > 0)
+        {
+            var other = overlapping[0];
+            await transaction.CommitAsync();
+            return (false, $"{other.Holder}, {other.Object}", Parse(other.ExpiresAt));
+        }
         var expiresAt = await connection.ExecuteScalarAsync<string?>($"""
             INSERT INTO run_lease (object, direction, holder, acquired_at, expires_at) VALUES (@objectName, @direction, @holder, {nowSql}, {expiresSql})
             ON CONFLICT (object, direction) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
             WHERE run_lease.expires_at{collate} < excluded.acquired_at OR run_lease.holder = excluded.holder OR run_lease.holder = @deadHolder
             RETURNING expires_at
-            """, new { objectName, direction, holder, now = Text(now), expires = Text(now + ttl), ttlSeconds = ttl.TotalSeconds, deadHolder });
+            """, new { objectName, direction, holder, now = Text(now), expires = Text(now + ttl), ttlSeconds = ttl.TotalSeconds, deadHolder }, transaction);
         if (expiresAt is not null)
         {
+            await transaction.CommitAsync();
             return (true, holder, Parse(expiresAt));
         }
         var current = await connection.QuerySingleOrDefaultAsync<(string Holder, string ExpiresAt)?>(
-            "SELECT holder, expires_at FROM run_lease WHERE object = @objectName AND direction = @direction", new { objectName, direction });
+            "SELECT holder, expires_at FROM run_lease WHERE object = @objectName AND direction = @direction", new { objectName, direction }, transaction);
+        await transaction.CommitAsync();
         return (false, current?.Holder, current is { } c ? Parse(c.ExpiresAt) : null);
     }
+
+    /// <summary>Two partition scopes of one count (<c>accounts#0/4</c>, <c>accounts#3/4</c>) are disjoint.</summary>
+    static bool SameCount(string a, string b) =>
+        a.Contains('#', StringComparison.Ordinal) && b.Contains('#', StringComparison.Ordinal)
+        && a[(a.IndexOf('/', StringComparison.Ordinal) + 1)..] == b[(b.IndexOf('/', StringComparison.Ordinal) + 1)..];
 
     /// <summary>
     /// Extends the holder's lease to now + <paramref name="ttl"/> (the server's clock on PostgreSQL); false when it

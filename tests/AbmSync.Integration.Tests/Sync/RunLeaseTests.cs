@@ -34,6 +34,42 @@ public class RunLeaseTests
         Assert.True((await harness.Store.TryAcquireLeaseAsync(ObjectPairs.Accounts, SyncRunner.LeaseDirection, other, TimeSpan.FromMinutes(5))).Acquired);
     }
 
+    /// <summary>
+    /// A whole-pair run and a partition run of one pair would write the same records (the default `sync_all` beside a
+    /// partitioned job of a big pair); so would partitions of two counts. Only partitions of one count share a pair.
+    /// </summary>
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("Postgres")]
+    public async Task Lease_OverlappingScopesOfOnePair_HoldEachOtherOff_PartitionsOfOneCountDoNot(string provider)
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
+        using var sqlite = new TemporarySqlite();
+        await using var database = provider == "Postgres" ? await PostgresDatabase.CreateAsync() : null;
+        var store = database is null ? await sqlite.StoreAsync(clock) : new StateStore("Postgres", database.ConnectionString, TimeProvider.System);
+        await store.MigrateAsync();
+        var ttl = TimeSpan.FromMinutes(5);
+
+        Assert.True((await store.TryAcquireLeaseAsync("accounts#0/4", "both", "worker-a", ttl)).Acquired);
+        Assert.True((await store.TryAcquireLeaseAsync("accounts#1/4", "both", "worker-b", ttl)).Acquired);
+        // Another pair is another matter.
+        Assert.True((await store.TryAcquireLeaseAsync("contacts", "both", "worker-c", ttl)).Acquired);
+
+        var whole = await store.TryAcquireLeaseAsync("accounts", "both", "worker-c", ttl);
+        Assert.False(whole.Acquired);
+        Assert.Contains("accounts#", whole.Holder, StringComparison.Ordinal);
+        var otherCount = await store.TryAcquireLeaseAsync("accounts#1/2", "both", "worker-c", ttl);
+        Assert.False(otherCount.Acquired);
+
+        await store.ReleaseLeaseAsync("accounts#0/4", "both", "worker-a");
+        await store.ReleaseLeaseAsync("accounts#1/4", "both", "worker-b");
+        Assert.True((await store.TryAcquireLeaseAsync("accounts", "both", "worker-c", ttl)).Acquired);
+        var partition = await store.TryAcquireLeaseAsync("accounts#2/4", "both", "worker-a", ttl);
+        Assert.Equal((false, "worker-c, accounts"), (partition.Acquired, partition.Holder));
+        // The whole run's own renewal and a re-take by its holder are not held off by anything.
+        Assert.True((await store.TryAcquireLeaseAsync("accounts", "both", "worker-c", ttl)).Acquired);
+    }
+
     [Fact]
     public async Task Lease_ExpiredHolder_IsTakenOver_AndTheOldHolderCannotRenew()
     {
