@@ -9,6 +9,19 @@ namespace AbmSync.Integration.Tests.Connectors;
 
 public class HubSpotIncrementalReadTests
 {
+    /// <summary>The HubSpot connector as the worker registers it, pointed at the sandbox.</summary>
+    static ServiceProvider Connector(SandboxHost sandbox)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["HubSpot:BaseUrl"] = sandbox.HubSpotUrl.GetLeftPart(UriPartial.Authority),
+            ["HubSpot:AccessToken"] = SandboxCredentials.HubSpotAccessToken,
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddHubSpotConnector();
+        return services.BuildServiceProvider();
+    }
+
     /// <summary>
     /// Search stops at 10,000 results per query, and the sandbox's seeded bulk import gave more than 10,000 contacts
     /// one and the same last-modified time. The incremental reader still delivers every contact, in last-modified
@@ -24,14 +37,7 @@ public class HubSpotIncrementalReadTests
         var sameInstant = contacts.GroupBy(c => (string?)c!["properties"]!["lastmodifieddate"]).Max(g => g.Count());
         Assert.True(sameInstant > HubSpotClient.SearchResultCap, $"the seed must hold a bulk import larger than one search: {sameInstant}");
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["HubSpot:BaseUrl"] = sandbox.HubSpotUrl.GetLeftPart(UriPartial.Authority),
-            ["HubSpot:AccessToken"] = SandboxCredentials.HubSpotAccessToken,
-        }).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
-        services.AddHubSpotConnector();
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = Connector(sandbox);
         var client = provider.GetRequiredService<HubSpotClient>();
 
         var read = new List<HubSpotObject>();
@@ -68,14 +74,7 @@ public class HubSpotIncrementalReadTests
         using var http = new HttpClient();
         var export = JsonNode.Parse(await http.GetStringAsync(new Uri(sandbox.HubSpotUrl, "/_sandbox/export")))!;
         var contacts = export["contacts"]!.AsArray().Where(c => c!["archived"]?.GetValue<bool>() != true).Select(c => (string)c!["id"]!).ToHashSet(StringComparer.Ordinal);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["HubSpot:BaseUrl"] = sandbox.HubSpotUrl.GetLeftPart(UriPartial.Authority),
-            ["HubSpot:AccessToken"] = SandboxCredentials.HubSpotAccessToken,
-        }).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
-        services.AddHubSpotConnector();
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = Connector(sandbox);
         var client = provider.GetRequiredService<HubSpotClient>();
         var until = DateTimeOffset.UtcNow.AddSeconds(-1);
 
