@@ -96,6 +96,17 @@ rules.SetAction((parse, ct) => AbmSync.Bench.Rules.RulesScenario.RunAsync(parse.
     new(parse.GetValue(rulesAccounts), parse.GetValue(rulesContacts), parse.GetValue(rulesLeads), parse.GetValue(seed), parse.GetValue(rulesState)), ct));
 root.Subcommands.Add(rules);
 
+var fuzzCases = new Option<int>("--cases") { Description = "Mutated mapping or rules files to try", DefaultValueFactory = _ => 200 };
+var fuzzLimit = new Option<double>("--limit-seconds") { Description = "How long one case may take before it counts as hung", DefaultValueFactory = _ => 5.0 };
+var fuzzKeep = new Option<string?>("--keep") { Description = "Copy the files of every finding to this directory" };
+var fuzzMappings = new Command("fuzz-mappings", "Mutated mapping and rules files through `abmsync mappings validate`, one process each: every case loads or ends within the limit in a file:line: reason error with exit 2; counts per outcome and mutation.")
+{
+    fuzzCases, fuzzLimit, fuzzKeep,
+};
+fuzzMappings.SetAction((parse, ct) => AbmSync.Bench.Fuzz.MappingFuzz.RunAsync(parse.InvocationConfiguration.Output,
+    new(Math.Max(1, parse.GetValue(fuzzCases)), parse.GetValue(seed), TimeSpan.FromSeconds(parse.GetValue(fuzzLimit)), parse.GetValue(fuzzKeep)), ct));
+root.Subcommands.Add(fuzzMappings);
+
 // The child process side of BenchSandbox: not for people.
 var serveAccounts = new Option<int>("--accounts") { DefaultValueFactory = _ => 1000 };
 var serveRate = new Option<string>("--hubspot-rate") { DefaultValueFactory = _ => "190/10s" };

@@ -48,6 +48,11 @@ public class MappingLoaderTests
         { Valid.Replace("direction: to-hubspot, transform: domain", "direction: to-hubspot, conflict: hubspot-wins, transform: domain"), 9, "conflict applies only to two-way" },
         { "version: 1\npair: { salesforce: Account, hubspot: companies }\n", 1, "needs 'fields'" },
         { "version: 1\n  pair: [\n", 2, "not valid YAML" },
+        // Found by `fuzz-mappings` (seed 1, cases 17, 26, 37): a flow mapping left open before the next block item made
+        // YamlDotNet's parser throw InvalidOperationException, not YamlException, and the CLI said "failed" with exit 1.
+        { Valid.Replace("{ field: Type, notIn: [Partner, Competitor] }", "{ field: 0"), 5, "not valid YAML" },
+        { Valid.Replace("{ field: Type, notIn: [Partner, Competitor] }", "{ field: - item"), 5, "not valid YAML" },
+        { Valid.Replace("{ field: Type, notIn: [Partner, Competitor] }", "{ field: !!binary aGVsbG8="), 5, "not valid YAML" },
         { Valid.Replace("match: [ linked-id, domain ]", "match: [ linked-id, domain ]\nonMerge: merge-both"), 7, "onMerge 'merge-both' is not one of" },
     };
 

@@ -32,9 +32,9 @@ internal sealed class YamlNodeReader(string file)
         {
             stream.Load(new StringReader(text));
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
         {
-            reader.Error(e.Start, $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
+            reader.Error(e is YamlException y ? y.Start : Mark.Empty, $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
             return null;
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -56,10 +56,12 @@ internal sealed class YamlNodeReader(string file)
         var before = reader.problems.Count;
         var parser = new Parser(new StringReader(text));
         var depth = 0;
+        var last = Mark.Empty;
         try
         {
             while (parser.MoveNext())
             {
+                last = parser.Current!.Start;
                 switch (parser.Current)
                 {
                     case AnchorAlias alias:
@@ -83,6 +85,12 @@ internal sealed class YamlNodeReader(string file)
         catch (YamlException e)
         {
             reader.Error(e.Start, $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's parser throws this, not a YamlException, on some broken flow collections (a '{' left open
+            // before the next block item): the problem is at or just after the last event it read.
+            reader.Error(last, "not valid YAML: a flow mapping or sequence ('{ … }', '[ … ]') is not closed");
         }
         return reader.problems.Count == before;
     }
