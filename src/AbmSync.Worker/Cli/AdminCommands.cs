@@ -51,29 +51,49 @@ public static class AdminCommands
         command.Arguments.Add(system);
         command.SetAction((parse, ct) => WithHost(verbose, parse, async (host, output) =>
         {
+            // On a terminal a bar per object while it is checked; the lines print once all are.
+            var progress = host.Services.GetRequiredService<RunProgress>();
+            var lines = new List<string>();
+            async Task<T> Shown<T>(IReadOnlyList<string> names, Func<Task<T>> work) =>
+                Terminal.IsInteractive(output) ? await Terminal.WithProgressAsync(names, progress, work) : await work();
             if (parse.GetValue(system) == "hubspot")
             {
                 var schema = host.Services.GetRequiredService<SchemaGuard>();
-                foreach (var objectType in AbmFields.HubSpotProperties.Keys)
+                var objectTypes = AbmFields.HubSpotProperties.Keys.ToList();
+                await Shown(objectTypes, async () =>
                 {
-                    var (created, _) = await Terminal.WithStatusAsync(output, false, $"Checking HubSpot's {objectType} properties…", () => schema.EnsureHubSpotPropertiesAsync(objectType, dryRun: false, ct));
-                    output.WriteLine(created.Count == 0
-                        ? $"HubSpot {objectType}: every ABM property is there."
-                        : $"HubSpot {objectType}: created {string.Join(", ", created)}.");
-                }
+                    foreach (var objectType in objectTypes)
+                    {
+                        progress.Step(objectType, "checking properties", 0, 1, 0);
+                        var (created, _) = await schema.EnsureHubSpotPropertiesAsync(objectType, dryRun: false, ct);
+                        progress.Step(objectType, created.Count == 0 ? "all there" : $"created {created.Count}", 1, 1, 0);
+                        lines.Add(created.Count == 0
+                            ? $"HubSpot {objectType}: every ABM property is there."
+                            : $"HubSpot {objectType}: created {string.Join(", ", created)}.");
+                    }
+                    return 0;
+                });
+                lines.ForEach(output.WriteLine);
                 return ExitCodes.Success;
             }
             var salesforce = host.Services.GetRequiredService<SalesforceClient>();
             var missing = new List<string>();
-            foreach (var (sObject, fields) in AbmFields.SalesforceFields)
+            var sObjects = AbmFields.SalesforceFields.Keys.ToList();
+            await Shown(sObjects, async () =>
             {
-                var described = await Terminal.WithStatusAsync(output, false, $"Describing Salesforce's {sObject}…", () => salesforce.DescribeAsync(sObject, ct));
-                var gaps = SchemaGuard.MissingSalesforceFields(described);
-                output.WriteLine(gaps.Count == 0
-                    ? $"Salesforce {sObject}: all {fields.Count} ABM fields are there."
-                    : $"Salesforce {sObject}: {gaps.Count} of {fields.Count} ABM fields missing.");
-                missing.AddRange(gaps);
-            }
+                foreach (var (sObject, fields) in AbmFields.SalesforceFields)
+                {
+                    progress.Step(sObject, "describing", 0, 1, 0);
+                    var gaps = SchemaGuard.MissingSalesforceFields(await salesforce.DescribeAsync(sObject, ct));
+                    progress.Step(sObject, gaps.Count == 0 ? "all there" : $"{gaps.Count} missing", 1, 1, 0);
+                    lines.Add(gaps.Count == 0
+                        ? $"Salesforce {sObject}: all {fields.Count} ABM fields are there."
+                        : $"Salesforce {sObject}: {gaps.Count} of {fields.Count} ABM fields missing.");
+                    missing.AddRange(gaps);
+                }
+                return 0;
+            });
+            lines.ForEach(output.WriteLine);
             if (missing.Count > 0)
             {
                 throw new SetupRequiredException("Salesforce", missing,

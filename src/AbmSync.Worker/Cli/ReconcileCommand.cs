@@ -50,7 +50,7 @@ public static class ReconcileCommand
             DriftReport final;
             if (parse.GetValue(repair))
             {
-                var outcome = await Terminal.WithStatusAsync(output, parse.GetValue(json), $"Reconciling {string.Join(", ", objects)}: reading both systems, then repairing…", () => reconciler.RepairAsync(objects, ct));
+                var outcome = await WithProgressAsync(host, output, parse.GetValue(json), objects, () => reconciler.RepairAsync(objects, ct));
                 if (parse.GetValue(json))
                 {
                     output.WriteLine(JsonSerializer.Serialize(outcome.ToJson(), Json));
@@ -63,7 +63,7 @@ public static class ReconcileCommand
             }
             else
             {
-                final = await Terminal.WithStatusAsync(output, parse.GetValue(json), $"Reconciling {string.Join(", ", objects)}: reading both systems…", () => reconciler.ReportAsync(objects, ct));
+                final = await WithProgressAsync(host, output, parse.GetValue(json), objects, () => reconciler.ReportAsync(objects, ct));
                 if (parse.GetValue(json))
                 {
                     output.WriteLine(JsonSerializer.Serialize(final.ToJson(), Json));
@@ -82,6 +82,10 @@ public static class ReconcileCommand
         }));
         return command;
     }
+
+    /// <summary>On a terminal, a bar per pair: its reads, its comparison, and with a repair the sync run's pages.</summary>
+    static Task<T> WithProgressAsync<T>(IHost host, TextWriter output, bool json, IReadOnlyList<string> objects, Func<Task<T>> work) =>
+        json || !Terminal.IsInteractive(output) ? work() : Terminal.WithProgressAsync(objects, host.Services.GetRequiredService<RunProgress>(), work);
 
     /// <summary>On a terminal: one row per pair and category that has drift, with its examples; then the calls.</summary>
     static void DriftTable(DriftReport report)

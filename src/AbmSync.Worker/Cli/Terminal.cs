@@ -34,9 +34,10 @@ internal static class Terminal
                         {
                             continue;
                         }
-                        var done = state.Phase is "succeeded" or "failed" or "stopped" or "paused" or "skipped";
+                        var done = state.Phase is "succeeded" or "failed" or "stopped" or "paused" or "skipped"
+                            || state.Unit == "step" && state.PagesTotal > 0 && state.PagesDone >= state.PagesTotal;
                         task.Description = Markup.Escape(state.PagesTotal > 0 && !done
-                            ? $"{pair,-14} {state.Phase} page {state.PagesDone}/{state.PagesTotal} ({state.Read.ToString("N0", CultureInfo.InvariantCulture)} read)"
+                            ? $"{pair,-14} {state.Phase} {state.Unit} {state.PagesDone}/{state.PagesTotal} ({state.Read.ToString("N0", CultureInfo.InvariantCulture)} read)"
                             : $"{pair,-14} {state.Phase}");
                         task.MaxValue = Math.Max(1, state.PagesTotal);
                         task.Value = done ? task.MaxValue : state.PagesDone;

@@ -25,6 +25,7 @@ public sealed partial class Reconciler(
     SalesforceCallCounter salesforceCalls,
     HubSpotCallCounter hubSpotCalls,
     SyncCache cache,
+    RunProgress progress,
     TimeProvider time)
 {
     /// <summary>The report over the named pairs (in <see cref="ObjectPairs.All"/> order for <c>all</c>).</summary>
@@ -60,17 +61,21 @@ public sealed partial class Reconciler(
         // Salesforce in full through the sync's own read (REST pages, or Bulk API 2.0 above BulkThreshold). Every record
         // comes back whatever its inclusion: one that left the filter still exists, so its link is no orphan.
         var salesforce = new Dictionary<string, SObjectRecord>(StringComparer.Ordinal);
+        progress.Step(pair.Name, "reading Salesforce", 0, 3, 0);
         await foreach (var (records, _) in salesforceSide.ReadChangedAsync(pair, since: null, ct))
         {
             foreach (var record in records)
             {
                 salesforce[record.Id!] = record;
             }
+            progress.Step(pair.Name, "reading Salesforce", 0, 3, salesforce.Count);
         }
+        progress.Step(pair.Name, "reading HubSpot", 1, 3, salesforce.Count);
         var inScope = salesforce.Values.Where(r => InclusionFilter.Matches(pair.Mapping.IncludeSalesforce, f => r.GetString(f)))
             .ToDictionary(r => r.Id!, StringComparer.Ordinal);
         var hubSpot = await ListHubSpotAsync(pair, listings, ct);
 
+        progress.Step(pair.Name, "comparing", 2, 3, salesforce.Count + hubSpot.Count);
         var links = await store.AllLinksAsync(pair.Name);
         var bySalesforce = links.ToDictionary(l => l.SalesforceId, StringComparer.Ordinal);
         var byHubSpot = links.ToDictionary(l => l.HubSpotId, StringComparer.Ordinal);
@@ -97,6 +102,7 @@ public sealed partial class Reconciler(
         await MissingInSalesforceAsync(scan, salesforce, inScope, hubSpot, bySalesforce, byHubSpot, siblingByHubSpot, parentLinks);
         await LinkedAsync(scan, salesforce, inScope, hubSpot, links, siblingByHubSpot, ownerMap, ct);
         Duplicates(scan, inScope, hubSpot);
+        progress.Step(pair.Name, "compared", 3, 3, salesforce.Count + hubSpot.Count);
         return new PairDrift(pair.Name, scan.Items, scan.Tombstoned, scan.Notes)
         {
             SalesforceRead = salesforce.Count,

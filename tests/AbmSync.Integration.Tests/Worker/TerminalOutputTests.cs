@@ -44,6 +44,13 @@ public sealed partial class TerminalOutputTests
             Assert.Equal(0, document.RootElement[0].GetProperty("hubSpotCreated").GetInt32());
             Assert.Equal(System.Text.Json.JsonValueKind.Number, document.RootElement[0].GetProperty("salesforceUpdated").ValueKind);
 
+            // A bar per object while setup checks it, then its lines.
+            var setup = Ansi().Replace(await OnTerminalAsync(environment, directory.FullName, "setup", "salesforce"), "");
+            Assert.Matches(@"Account\s+all there\s+━+\s+100%", setup);
+            Assert.Matches(@"Salesforce Account: all \d+ ABM fields are there\.", setup);
+            var hubSpotSetup = Ansi().Replace(await OnTerminalAsync(environment, directory.FullName, "setup", "hubspot"), "");
+            Assert.Matches(@"companies\s+all there\s+━+\s+100%", hubSpotSetup);
+
             // Tables for a person: the plan, the drift, a rules change's tier transitions.
             var linked = ((System.Text.Json.Nodes.JsonObject)sandbox.HubSpot.Export())["companies"]!.AsArray()
                 .Select(c => (string?)c!["properties"]![AbmSync.Worker.Sync.AbmFields.HubSpotSalesforceId]).OfType<string>().First();
@@ -53,6 +60,8 @@ public sealed partial class TerminalOutputTests
             Assert.Matches(@"accounts: 1 records would change \(nothing written\)", plan);
             Assert.Matches($@"│\s*{linked} ↔ \d+\s*│\s*HubSpot\s*│\s*numberofemployees\s*│\s*4321\s*│", plan);
             var drift = Ansi().Replace(await OnTerminalAsync(environment, directory.FullName, ["reconcile", "--object", "accounts"], 0, ReconcileCommand.DriftFound), "");
+            // A bar per pair while it reads both systems and compares.
+            Assert.Matches(@"accounts\s+compared\s+━+\s+100%", drift);
             Assert.Matches(@"│\s*pair\s*│\s*category\s*│\s*count\s*│\s*examples\s*│", drift);
             Assert.Matches(@"accounts: 30 Salesforce, \d+ HubSpot read", drift);
             // The edit the plan showed is still unsynced: the reconcile finds it as field drift, with the record.
