@@ -51,5 +51,5 @@ internal static class RunLease
     static bool SharesPidNamespace(string[] parts) =>
         parts.Length >= 4 && PidNamespace() is { } mine && parts[3] == mine;
 
-    public static string Holder(long runId) => $"{Environment.MachineName}/{Environment.ProcessId}/run {runId}/{PidNamespace() ?? "?"}";
+    public static string Holder(long runId) => $"{State.StateStore.Worker}/run {runId}/{PidNamespace() ?? "?"}";
 }

@@ -63,37 +63,28 @@ public class ReconcileReportStoreTests
     [Fact]
     public async Task LastReconciles_SumsTheNewestPartitionsOfTheNewestCount_AndAWholeRunNewerThanThemWins()
     {
-        var directory = Directory.CreateTempSubdirectory("abmsync-reconcile-report-");
-        try
-        {
-            var store = new StateStore("Sqlite", $"Data Source={Path.Combine(directory.FullName, "abmsync.db")}", TimeProvider.System);
-            await store.MigrateAsync();
-            var t0 = new DateTimeOffset(2026, 12, 1, 3, 0, 0, TimeSpan.Zero);
-            static Dictionary<string, int> Drift(int field, int missing) => new() { [DriftCategories.FieldDrift] = field, [DriftCategories.MissingInHubSpot] = missing };
-            await store.SaveReconcileAsync("accounts", true, Drift(50, 50), t0);
-            // An older split into 2, then the newest into 3: only the 3's count, each partition's newest row.
-            await store.SaveReconcileAsync("accounts#0/2", true, Drift(100, 0), t0.AddMinutes(1));
-            await store.SaveReconcileAsync("accounts#0/3", true, Drift(9, 9), t0.AddMinutes(2));
-            await store.SaveReconcileAsync("accounts#0/3", true, Drift(1, 0), t0.AddMinutes(3));
-            await store.SaveReconcileAsync("accounts#1/3", false, Drift(2, 1), t0.AddMinutes(4));
-            await store.SaveReconcileAsync("accounts#2/3", true, Drift(3, 0), t0.AddMinutes(5));
-            await store.SaveReconcileAsync("contacts#0/2", true, Drift(7, 0), t0);
-            await store.SaveReconcileAsync("contacts", true, Drift(0, 0), t0.AddMinutes(1));
+        using var sqlite = new TemporarySqlite();
+        var store = await sqlite.StoreAsync(TimeProvider.System);
+        var t0 = new DateTimeOffset(2026, 12, 1, 3, 0, 0, TimeSpan.Zero);
+        static Dictionary<string, int> Drift(int field, int missing) => new() { [DriftCategories.FieldDrift] = field, [DriftCategories.MissingInHubSpot] = missing };
+        await store.SaveReconcileAsync("accounts", true, Drift(50, 50), t0);
+        // An older split into 2, then the newest into 3: only the 3's count, each partition's newest row.
+        await store.SaveReconcileAsync("accounts#0/2", true, Drift(100, 0), t0.AddMinutes(1));
+        await store.SaveReconcileAsync("accounts#0/3", true, Drift(9, 9), t0.AddMinutes(2));
+        await store.SaveReconcileAsync("accounts#0/3", true, Drift(1, 0), t0.AddMinutes(3));
+        await store.SaveReconcileAsync("accounts#1/3", false, Drift(2, 1), t0.AddMinutes(4));
+        await store.SaveReconcileAsync("accounts#2/3", true, Drift(3, 0), t0.AddMinutes(5));
+        await store.SaveReconcileAsync("contacts#0/2", true, Drift(7, 0), t0);
+        await store.SaveReconcileAsync("contacts", true, Drift(0, 0), t0.AddMinutes(1));
 
-            var last = await store.LastReconcilesAsync();
+        var last = await store.LastReconcilesAsync();
 
-            Assert.Equal(["accounts", "contacts"], last.Keys.Order(StringComparer.Ordinal).ToArray());
-            Assert.Equal(6, last["accounts"].Drift[DriftCategories.FieldDrift]);
-            Assert.Equal(1, last["accounts"].Drift[DriftCategories.MissingInHubSpot]);
-            Assert.Equal(t0.AddMinutes(5), last["accounts"].FinishedAt);
-            // One partition only reported: the pair's reconcile is not a repair.
-            Assert.False(last["accounts"].Repaired);
-            Assert.Equal(0, last["contacts"].Total);
-        }
-        finally
-        {
-            SqliteConnection.ClearAllPools();
-            directory.Delete(recursive: true);
-        }
+        Assert.Equal(["accounts", "contacts"], last.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(6, last["accounts"].Drift[DriftCategories.FieldDrift]);
+        Assert.Equal(1, last["accounts"].Drift[DriftCategories.MissingInHubSpot]);
+        Assert.Equal(t0.AddMinutes(5), last["accounts"].FinishedAt);
+        // One partition only reported: the pair's reconcile is not a repair.
+        Assert.False(last["accounts"].Repaired);
+        Assert.Equal(0, last["contacts"].Total);
     }
 }
